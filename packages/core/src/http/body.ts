@@ -1,0 +1,28 @@
+import type { Context } from "hono";
+import { ApiError } from "./errors.ts";
+
+const FORM = "application/x-www-form-urlencoded";
+const JSON_TYPE = "application/json";
+
+/**
+ * The request body as plain data, read by its Content-Type: OpenEMR posts a form, older clients
+ * post JSON, and both must reach the same schema.
+ */
+export async function readBody(c: Context): Promise<unknown> {
+  const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (mediaType === FORM) {
+    return Object.fromEntries(new URLSearchParams(await c.req.text()));
+  }
+  if (mediaType === JSON_TYPE || mediaType?.endsWith("+json")) {
+    return parseJson(await c.req.text());
+  }
+  throw new ApiError(415, "UnsupportedMediaTypeException", `Send the body as ${FORM} or ${JSON_TYPE}`);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "MalformedRequestException", "The body is not valid JSON");
+  }
+}

@@ -1,0 +1,92 @@
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import { logger } from "../log.ts";
+
+/** An error meant for the caller: its `code` and message are what the JSON body says. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly headers: Record<string, string>;
+  readonly issues: Issue[] | undefined;
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    { headers = {}, issues }: { headers?: Record<string, string>; issues?: Issue[] } = {},
+  ) {
+    super(message);
+    this.headers = headers;
+    this.issues = issues;
+  }
+}
+
+type Issue = { path: string; message: string };
+export type ErrorBody = { error: string; message: string; issues?: Issue[] };
+
+/** Domain errors by name, so that core never learns HTTP and this is the one place that maps it. */
+const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string }> = {
+  AlreadyRegisteredError: { status: 409, code: "AlreadyRegisteredException" },
+};
+
+const STATUS_CODES: Partial<Record<number, string>> = {
+  400: "BadRequestException",
+  404: "NotFoundException",
+  405: "MethodNotAllowedException",
+  413: "PayloadTooLargeException",
+  415: "UnsupportedMediaTypeException",
+};
+
+// Errors after which the same request can succeed: throttling, a busy or unreachable table.
+const TRANSIENT_AWS_ERRORS = new Set([
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "ThrottlingException",
+  "TransactionCanceledException",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "TimeoutError",
+]);
+const TRANSIENT_NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]);
+
+/** Turns a zod failure into the caller's error, naming each field that is wrong. */
+export function invalidInput(code: string, error: z.ZodError): ApiError {
+  const issues = error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  return new ApiError(400, code, issues[0]?.message ?? "Invalid request", { issues });
+}
+
+/** The response for anything thrown while handling a request. Never leaks internals. */
+export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody; headers: Record<string, string> } {
+  if (error instanceof ApiError) {
+    const body = { error: error.code, message: error.message, issues: error.issues };
+    return { status: error.status, body, headers: error.headers };
+  }
+  if (error instanceof Error && error.name in DOMAIN_ERRORS) {
+    const { status, code } = DOMAIN_ERRORS[error.name]!;
+    return { status, body: { error: code, message: error.message }, headers: {} };
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    const code = STATUS_CODES[status] ?? "HttpException";
+    return { status, body: { error: code, message: error.message || code }, headers: {} };
+  }
+  if (isTransient(error)) {
+    logger.warn("dependency unavailable", { error: describe(error) });
+    return {
+      status: 503,
+      body: { error: "ServiceUnavailableException", message: "The service is briefly unavailable; try again shortly" },
+      headers: { "Retry-After": "5" },
+    };
+  }
+  logger.error("unhandled error", { error: describe(error) });
+  return { status: 500, body: { error: "InternalError", message: "Something went wrong on our side" }, headers: {} };
+}
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return TRANSIENT_AWS_ERRORS.has(error.name) || (typeof code === "string" && TRANSIENT_NETWORK_CODES.has(code));
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { value: String(error) };
+}

@@ -1,0 +1,22 @@
+export type RegistrationStatus = "active";
+
+export type Registration = {
+  /** The normalized address: the key, so that uniqueness ignores letter case. */
+  email: string;
+  /** The address as its owner typed it, which is where mail goes. */
+  address: string;
+  productId: string;
+  version: string | undefined;
+  distribution: string | undefined;
+  registeredAt: string;
+  status: RegistrationStatus;
+  sourceIp: string | undefined;
+};
+
+/** The registration list, as the domain needs it. */
+export type RegistrationStore = {
+  /** @throws AlreadyRegisteredError when the normalized address is taken. */
+  add(registration: Registration): Promise<void>;
+  /** How many addresses have ever been registered. */
+  count(): Promise<number>;
+};

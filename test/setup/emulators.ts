@@ -1,0 +1,16 @@
+import { type Emulators, startEmulators } from "@oemr-reg/local/emulators";
+import { freePort } from "@oemr-reg/local/ports";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    endpoints: Emulators["endpoints"];
+  }
+}
+
+export default async function startTestEmulators(project: TestProject) {
+  const ports = { dynamodb: await freePort(), sqs: await freePort(), ses: await freePort() };
+  const emulators = await startEmulators({ ports });
+  project.provide("endpoints", emulators.endpoints);
+  return () => emulators.stop();
+}

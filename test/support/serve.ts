@@ -1,0 +1,25 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import { afterAll } from "vitest";
+
+/** Serves an app over real HTTP on a free loopback port for the rest of the test file. */
+export async function serveForFile(app: Hono): Promise<string> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export function postForm(url: string, fields: Record<string, string>): Promise<Response> {
+  return fetch(url, { method: "POST", body: new URLSearchParams(fields) });
+}
+
+export function postJson(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+export function uniqueEmail(label = "admin"): string {
+  return `${label}+${crypto.randomUUID().slice(0, 12)}@clinic.example.org`;
+}
