@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "packages/*/src/**/*.test.ts"],
@@ -8,6 +11,6 @@ export default defineConfig({
     setupFiles: ["test/setup/stack.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    env: { POWERTOOLS_LOG_LEVEL: "ERROR", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    env: { POWERTOOLS_LOG_LEVEL: "ERROR" },
   },
 });

@@ -2,13 +2,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { appName, stack } from "@oemr-reg/core/resources";
-import { awsEnvironment } from "@oemr-reg/local/aws-env";
+import { useEmulators } from "@oemr-reg/local/aws-env";
 import { linkEnvironment, provisionStack } from "@oemr-reg/local/provision";
 import { inject } from "vitest";
 
 // Each test file gets a stack of its own in the shared emulators, linked as `sst dev` links one,
 // before any handler module reads `Resource`.
-Object.assign(process.env, awsEnvironment(inject("endpoints")));
+useEmulators(inject("endpoints"));
 const stage = `t${crypto.randomUUID().slice(0, 8)}`;
 const clients = { dynamodb: new DynamoDBClient({}), sqs: new SQSClient({}), sns: new SNSClient({}) };
 const provisioned = await provisionStack(stack, `${appName}-${stage}`, clients);

@@ -29,7 +29,8 @@ export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts;
   };
   try {
     stops.push(await startDynamoDb(ports.dynamodb, dataDir));
-    const fauxqs = await startFauxqs({ port: ports.sqs, host: LOOPBACK, logger: false });
+    // `host` is the host fauxqs writes into queue URLs (`sqs.<region>.<host>`), which an IP would make invalid.
+    const fauxqs = await startFauxqs({ port: ports.sqs, host: "localhost", logger: false });
     stops.push(() => fauxqs.stop());
     const ses = await startSes(ports.ses);
     stops.push(() => closeServer(ses));
@@ -37,7 +38,7 @@ export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts;
     await stop();
     throw error;
   }
-  const sqs = `http://${LOOPBACK}:${ports.sqs}`;
+  const sqs = `http://localhost:${ports.sqs}`;
   return {
     endpoints: {
       dynamodb: `http://${LOOPBACK}:${ports.dynamodb}`,

@@ -40,3 +40,4 @@ try {
 }
 console.log(`API: ${running.apiUrl}`);
 console.log(`MAIL: ${running.mailUrl}`);
+logger.info("local stack started", { stage: config.stage, emulatorPorts: config.ports, dataDir: config.dataDir });

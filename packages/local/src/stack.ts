@@ -3,10 +3,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { serve, type ServerType } from "@hono/node-server";
-import { logger } from "@oemr-reg/core/log";
 import { appName, type StackSpec } from "@oemr-reg/core/resources";
 import type { Hono } from "hono";
-import { awsEnvironment } from "./aws-env.ts";
+import { useEmulators } from "./aws-env.ts";
 import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { runEventSource } from "./event-source.ts";
 import { loadHandler, loadHandlerModule } from "./handlers.ts";
@@ -45,7 +44,7 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir }: Loc
   };
 
   try {
-    Object.assign(process.env, awsEnvironment(emulators.endpoints));
+    useEmulators(emulators.endpoints);
     const clients = { dynamodb: new DynamoDBClient({}), sqs: new SQSClient({}), sns: new SNSClient({}) };
     const provisioned = await provisionStack(spec, `${appName}-${stage}`, clients);
     // Handlers read these through `Resource` on first use, so they must be set before any import.
@@ -79,7 +78,6 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir }: Loc
     const app = module.app as Hono;
     server = await listen(app, port);
     const { port: apiPort } = server.address() as AddressInfo;
-    logger.info("local stack started", { stage, apiPort, ...ports, dataDir: dataDir ?? "in memory" });
     return { apiUrl: `http://localhost:${apiPort}`, mailUrl: `http://localhost:${ports.ses}`, stop };
   } catch (error) {
     await stop();

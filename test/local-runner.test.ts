@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, symlinkSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "@oemr-reg/local/ports";
+import { afterEach, describe, expect, it } from "vitest";
+import { postForm, uniqueEmail } from "./support/serve.ts";
+
+type Runner = { child: ChildProcess; stdout: string[]; stderr: () => string; exited: Promise<number | null> };
+const running: Runner[] = [];
+
+afterEach(async () => {
+  for (const runner of running.splice(0)) {
+    runner.child.kill("SIGTERM");
+    await runner.exited;
+  }
+});
+
+function launch(env: Record<string, string>): Runner {
+  const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stdout: string[] = [];
+  let stderr = "";
+  let partial = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop()!;
+    stdout.push(...lines);
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const runner = { child, stdout, stderr: () => stderr, exited };
+  running.push(runner);
+  return runner;
+}
+
+async function ready(runner: Runner): Promise<{ api: string; mail: string }> {
+  const deadline = Date.now() + 45_000;
+  while (!runner.stdout.some((line) => line.startsWith("MAIL: "))) {
+    if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`runner not ready: ${runner.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { api: runner.stdout[0]!.slice("API: ".length), mail: runner.stdout[1]!.slice("MAIL: ".length) };
+}
+
+async function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** A `PORT` whose three successors, the emulators' default ports, are free too. */
+async function freePortBlock(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port > 65_000) continue;
+    const taken = await Promise.all([1, 2, 3].map((offset) => isListening(port + offset)));
+    if (!taken.includes(true)) return port;
+  }
+}
+
+async function count(api: string): Promise<number> {
+  return ((await (await fetch(`${api}/api/registration/unique`)).json()) as { count: number }).count;
+}
+
+describe("npm start", () => {
+  it("serves the API and mail viewer, keeps registrations across a restart, and stops cleanly on SIGINT and SIGTERM", async () => {
+    const port = await freePortBlock();
+    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
+    const first = launch(env);
+    const { api, mail } = await ready(first);
+    expect(first.stdout.slice(0, 2)).toEqual([`API: http://localhost:${port}`, `MAIL: http://localhost:${port + 1}`]);
+
+    const viewer = await fetch(mail.replace("localhost", "127.0.0.1"));
+    expect(viewer.status).toBe(200);
+    expect(await viewer.text()).toMatch(/<html/i);
+
+    const apiUrl = api.replace("localhost", "127.0.0.1");
+    const email = uniqueEmail();
+    expect((await postForm(`${apiUrl}/api/registration`, { email })).status).toBe(201);
+    // After the two address lines, the runner writes structured JSON logs only.
+    for (const line of first.stdout.slice(2).filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+
+    first.child.kill("SIGINT");
+    expect(await first.exited).toBe(0);
+    for (const offset of [0, 1, 2, 3]) expect(await isListening(port + offset)).toBe(false);
+
+    const second = launch(env);
+    await ready(second);
+    expect(await count(apiUrl)).toBe(1);
+    expect((await postForm(`${apiUrl}/api/registration`, { email: email.toUpperCase() })).status).toBe(409);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    expect(await isListening(port + 2)).toBe(false);
+  });
+
+  it("starts again after being killed with SIGKILL, replacing the DynamoDB Local it left behind", async () => {
+    const port = await freePortBlock();
+    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
+    const killed = launch(env);
+    const { api } = await ready(killed);
+    const apiUrl = api.replace("localhost", "127.0.0.1");
+    expect((await postForm(`${apiUrl}/api/registration`, { email: uniqueEmail() })).status).toBe(201);
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+    expect(await isListening(port + 2)).toBe(true);
+
+    const restarted = launch(env);
+    await ready(restarted);
+    expect(await count(apiUrl)).toBe(1);
+  });
+
+  it("runs beside another checkout whose PORT differs", async () => {
+    const first = launch({ PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });
+    await ready(first);
+    const second = launch({ PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });
+    const [a, b] = await Promise.all([ready(first), ready(second)]);
+    const [apiA, apiB] = [a.api, b.api].map((url) => url.replace("localhost", "127.0.0.1"));
+    expect((await postForm(`${apiA!}/api/registration`, { email: uniqueEmail() })).status).toBe(201);
+    expect(await count(apiA!)).toBe(1);
+    expect(await count(apiB!)).toBe(0);
+  });
+
+  it("exits with installation advice when Java is missing", async () => {
+    // A PATH with node on it and nothing else.
+    const bin = mkdtempSync(join(tmpdir(), "no-java-"));
+    symlinkSync(process.execPath, join(bin, "node"));
+    const runner = launch({ PATH: bin, PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });
+    expect(await runner.exited).toBe(1);
+    expect(runner.stderr()).toContain("DynamoDB Local needs Java 17 or newer");
+    expect(runner.stderr()).toContain("apt-get install");
+  });
+});
