@@ -1,13 +1,15 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { handler } from "@oemr-reg/functions/api";
-import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { uniqueEmail } from "./support/serve.ts";
 
+type HttpApiEvent = Parameters<typeof handler>[0];
+
 // What API Gateway's HTTP API ($default route, payload 2.0) hands the function.
-function httpApiEvent(init: { method: string; path: string; contentType?: string; body?: string; base64?: boolean }): APIGatewayProxyEventV2 {
+function httpApiEvent(init: { method: string; path: string; contentType?: string; body?: string; base64?: boolean }): HttpApiEvent {
   return {
     version: "2.0",
     routeKey: "$default",
@@ -19,6 +21,8 @@ function httpApiEvent(init: { method: string; path: string; contentType?: string
       apiId: "api",
       domainName: "reg.example.org",
       domainPrefix: "reg",
+      authentication: null,
+      authorizer: {},
       http: { method: init.method, path: init.path, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "OpenEMR" },
       requestId: crypto.randomUUID(),
       routeKey: "$default",
@@ -26,7 +30,7 @@ function httpApiEvent(init: { method: string; path: string; contentType?: string
       time: new Date().toISOString(),
       timeEpoch: Date.now(),
     },
-    body: init.base64 && init.body ? Buffer.from(init.body).toString("base64") : init.body,
+    body: init.base64 && init.body ? Buffer.from(init.body).toString("base64") : (init.body ?? null),
     isBase64Encoded: Boolean(init.base64),
   };
 }
