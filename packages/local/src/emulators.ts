@@ -38,12 +38,13 @@ export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts;
     await stop();
     throw error;
   }
-  const sqs = `http://localhost:${ports.sqs}`;
   return {
     endpoints: {
       dynamodb: `http://${LOOPBACK}:${ports.dynamodb}`,
-      sqs,
-      sns: sqs,
+      // The SQS client sends to its queue URL's host when that differs from its endpoint (and
+      // warns each time), so the endpoint is the host fauxqs writes into queue URLs.
+      sqs: `http://sqs.${LOCAL_REGION}.localhost:${ports.sqs}`,
+      sns: `http://localhost:${ports.sqs}`,
       ses: `http://${LOOPBACK}:${ports.ses}`,
     },
     stop,
