@@ -19,6 +19,8 @@ const spec = {
     Work: { visibilityTimeoutSeconds: 1, dlq: { queue: "WorkDlq", retry: 2 }, consumer },
   },
   topics: { Events: { subscribers: { EventsHandler: { handler: "unused.handler", timeoutSeconds: 1, retries: 1 } } } },
+  secrets: {},
+  links: {},
 } satisfies StackSpec;
 
 let stops: AbortController[] = [];

@@ -48,12 +48,55 @@ export type StackSpec = {
   tables: Record<string, TableSpec>;
   queues: Record<string, QueueSpec>;
   topics: Record<string, TopicSpec>;
+  secrets: Record<string, { env: string }>;
+  links: Record<string, readonly string[]>;
 };
 
-export const queues = {} as const satisfies Record<string, QueueSpec>;
+export const queues = {
+  FanoutDlq: { visibilityTimeoutSeconds: 30 },
+  /** One message per broadcast page: which registrations to enqueue next. */
+  Fanout: {
+    visibilityTimeoutSeconds: 6 * 60,
+    dlq: { queue: "FanoutDlq", retry: 3 },
+    consumer: { handler: "packages/functions/src/fanout.handler", timeoutSeconds: 60, batchSize: 1, maxConcurrency: 2 },
+  },
+  SendDlq: { visibilityTimeoutSeconds: 30 },
+  /** One message per recipient of a broadcast. */
+  Send: {
+    visibilityTimeoutSeconds: 3 * 60,
+    // Throttled sends come back through this queue with backoff, so they get many receives.
+    dlq: { queue: "SendDlq", retry: 10 },
+    consumer: { handler: "packages/functions/src/send.handler", timeoutSeconds: 30, batchSize: 10, maxConcurrency: 2 },
+  },
+} as const satisfies Record<string, QueueSpec>;
 
-export const topics = {} as const satisfies Record<string, TopicSpec>;
+export const topics = {
+  /** SES bounce, complaint, delivery and reject notifications. */
+  SesEvents: {
+    subscribers: {
+      SesEventsHandler: { handler: "packages/functions/src/ses-events.handler", timeoutSeconds: 30, retries: 2 },
+    },
+  },
+} as const satisfies Record<string, TopicSpec>;
+
+/**
+ * Secrets, set with `sst secret set <Name>` when deployed. The local runner reads `env`, or
+ * generates a value once and keeps it under DATA_DIR.
+ */
+export const secrets = {
+  SecretPin: { env: "SECRET_PIN" },
+  UnsubscribeKey: { env: "UNSUBSCRIBE_KEY" },
+} as const satisfies Record<string, { env: string }>;
+
+/**
+ * Non-secret links. `Mailer` is an `sst.aws.Email` (`sender`, `configSet`); `Settings` is an
+ * `sst.Linkable` of per-stage values. The local runner fills both from environment variables.
+ */
+export const links = {
+  Mailer: ["sender", "configSet"],
+  Settings: ["sendRate", "publicUrl", "registrationLimitPerHour"],
+} as const satisfies Record<string, readonly string[]>;
 
 export const api = { handler: "packages/functions/src/api.handler", timeoutSeconds: 10 } as const satisfies FunctionSpec;
 
-export const stack = { api, tables, queues, topics } as const satisfies StackSpec;
+export const stack = { api, tables, queues, topics, secrets, links } as const satisfies StackSpec;
