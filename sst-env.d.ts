@@ -5,13 +5,40 @@
 
 declare module "sst" {
   export interface Resource {
+    "Fanout": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
+    "Mailer": {
+      "configSet": string
+      "sender": string
+      "type": "sst.aws.Email"
+    }
     "Registrations": {
       "name": string
       "type": "sst.aws.Dynamo"
     }
+    "SecretPin": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
+    "Send": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
+    "Settings": {
+      "publicUrl": string
+      "registrationLimitPerHour": number
+      "sendRate": number
+      "type": "sst.sst.Linkable"
+    }
     "State": {
       "name": string
       "type": "sst.aws.Dynamo"
+    }
+    "UnsubscribeKey": {
+      "type": "sst.sst.Secret"
+      "value": string
     }
   }
 }

@@ -42,13 +42,20 @@ export type TopicSpec = {
   subscribers: Record<string, FunctionSpec & { retries: number }>;
 };
 
+export type SecretSpec = {
+  /** The variable `npm start` reads it from. */
+  env: string;
+  /** What `npm start` makes when the variable is unset: a PIN to type, or a signing key. */
+  generate: "digits" | "key";
+};
+
 export type StackSpec = {
   /** The function that serves the HTTP API; its module also exports the Hono `app` it wraps. */
   api: FunctionSpec;
   tables: Record<string, TableSpec>;
   queues: Record<string, QueueSpec>;
   topics: Record<string, TopicSpec>;
-  secrets: Record<string, { env: string }>;
+  secrets: Record<string, SecretSpec>;
   links: Record<string, readonly string[]>;
 };
 
@@ -84,9 +91,9 @@ export const topics = {
  * generates a value once and keeps it under DATA_DIR.
  */
 export const secrets = {
-  SecretPin: { env: "SECRET_PIN" },
-  UnsubscribeKey: { env: "UNSUBSCRIBE_KEY" },
-} as const satisfies Record<string, { env: string }>;
+  SecretPin: { env: "SECRET_PIN", generate: "digits" },
+  UnsubscribeKey: { env: "UNSUBSCRIBE_KEY", generate: "key" },
+} as const satisfies Record<string, SecretSpec>;
 
 /**
  * Non-secret links. `Mailer` is an `sst.aws.Email` (`sender`, `configSet`); `Settings` is an

@@ -1,18 +1,22 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
+import { createDynamoBroadcastStore, createPinGuard } from "@oemr-reg/core/broadcast";
 import { createApp } from "@oemr-reg/core/http";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
 
 const db = createDocumentClient();
+const stateTable = Resource.State.name;
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
-  registrations: createDynamoRegistrationStore({
-    db,
-    registrationsTable: Resource.Registrations.name,
-    stateTable: Resource.State.name,
-  }),
+  registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
+  broadcasts: createDynamoBroadcastStore({ db, stateTable }),
+  fanoutQueue: createSqsQueue(new SQSClient({}), Resource.Fanout.url),
+  pinGuard: createPinGuard({ db, stateTable }),
+  secretPin: Resource.SecretPin.value,
 });
 
 export const handler = handle(app);

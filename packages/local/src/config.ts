@@ -14,11 +14,21 @@ export const LocalConfig = z
     MAIL_PORT: Port.optional(),
     DYNAMODB_PORT: Port.optional(),
     SQS_PORT: Port.optional(),
+    SES_SENDER: z.string().min(3).default("OpenEMR Announcements <noreply@open-emr.org>"),
+    SES_SEND_RATE: z.coerce.number().int().min(1).max(10_000).default(14),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    REGISTRATION_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
   })
   .transform((env) => ({
     port: env.PORT,
     dataDir: env.DATA_DIR,
     stage: env.STAGE,
+    mailer: { sender: env.SES_SENDER, configSet: "local" },
+    settings: {
+      sendRate: env.SES_SEND_RATE,
+      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+      registrationLimitPerHour: env.REGISTRATION_LIMIT_PER_HOUR,
+    },
     ports: {
       ses: env.MAIL_PORT ?? env.PORT + 1,
       dynamodb: env.DYNAMODB_PORT ?? env.PORT + 2,

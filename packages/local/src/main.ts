@@ -6,6 +6,7 @@ import { logger } from "@oemr-reg/core/log";
 import { stack } from "@oemr-reg/core/resources";
 import { z } from "zod";
 import { LocalConfig } from "./config.ts";
+import { localSecrets } from "./secrets.ts";
 import { type LocalStack, startLocalStack } from "./stack.ts";
 
 const parsed = LocalConfig.safeParse(process.env);
@@ -32,8 +33,19 @@ process.on("uncaughtException", (error) => {
   void shutdown(1);
 });
 
+const secrets = localSecrets(stack.secrets, config.dataDir, process.env);
+// Shown once, when made; after that it is in DATA_DIR/secrets.json. Never logged.
+for (const name of secrets.generated) {
+  const variable = stack.secrets[name as keyof typeof stack.secrets].env;
+  console.error(`${name} generated for this data folder: ${secrets.values[name]} (set ${variable} to choose your own)`);
+}
+
 try {
-  running = await startLocalStack({ spec: stack, ...config });
+  running = await startLocalStack({
+    spec: stack,
+    ...config,
+    links: { secrets: secrets.values, Mailer: config.mailer, Settings: config.settings },
+  });
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);

@@ -65,9 +65,25 @@ export async function provisionStack(spec: StackSpec, prefix: string, clients: C
   return { tables, queues, topics, deliveries };
 }
 
+/** The values of links that are not AWS resources: secrets and per-stage settings. */
+export type LinkValues = {
+  secrets: Record<string, string>;
+  Mailer: { sender: string; configSet: string };
+  Settings: { sendRate: number; publicUrl: string; registrationLimitPerHour: number };
+};
+
 /** `SST_RESOURCE_<Name>` variables with the values SST links to a function, as `sst dev` sets them. */
-export function linkEnvironment(app: { name: string; stage: string }, stack: ProvisionedStack): Record<string, string> {
-  const links: Record<string, object> = { App: app };
+export function linkEnvironment(
+  app: { name: string; stage: string },
+  stack: ProvisionedStack,
+  { secrets, Mailer, Settings }: LinkValues,
+): Record<string, string> {
+  const links: Record<string, object> = {
+    App: app,
+    Mailer: { ...Mailer, type: "sst.aws.Email" },
+    Settings: { ...Settings, type: "sst.sst.Linkable" },
+  };
+  for (const [name, value] of Object.entries(secrets)) links[name] = { value, type: "sst.sst.Secret" };
   for (const [name, tableName] of Object.entries(stack.tables)) links[name] = { name: tableName, type: "sst.aws.Dynamo" };
   for (const [name, { url }] of Object.entries(stack.queues)) links[name] = { url, type: "sst.aws.Queue" };
   for (const [name, arn] of Object.entries(stack.topics)) links[name] = { arn, type: "sst.aws.SnsTopic" };

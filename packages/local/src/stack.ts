@@ -3,14 +3,17 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { serve, type ServerType } from "@hono/node-server";
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
+import { createDynamoBroadcastStore, resumeUnfinishedBroadcasts } from "@oemr-reg/core/broadcast";
+import { logger } from "@oemr-reg/core/log";
 import { appName, type StackSpec } from "@oemr-reg/core/resources";
 import type { Hono } from "hono";
 import { useEmulators } from "./aws-env.ts";
 import { type EmulatorPorts, startEmulators } from "./emulators.ts";
-import { runEventSource } from "./event-source.ts";
-import { loadHandler, loadHandlerModule } from "./handlers.ts";
-import { invokeSnsHandler, invokeSqsHandler, type SnsHandler, type SqsHandler } from "./invoke.ts";
-import { linkEnvironment, provisionStack } from "./provision.ts";
+import { startConsumers } from "./consumers.ts";
+import { loadHandlerModule } from "./handlers.ts";
+import { type LinkValues, linkEnvironment, provisionStack } from "./provision.ts";
 
 export type LocalStackOptions = {
   spec: StackSpec;
@@ -19,6 +22,7 @@ export type LocalStackOptions = {
   ports: EmulatorPorts;
   /** Where DynamoDB keeps its tables; in memory when unset. */
   dataDir?: string;
+  links: LinkValues;
 };
 
 export type LocalStack = {
@@ -31,14 +35,14 @@ export type LocalStack = {
  * The deployed stack on one machine: emulators, the stack's resources, the API on `port`, and
  * every queue and topic subscriber fed by an event source, all running the real handlers.
  */
-export async function startLocalStack({ spec, stage, port, ports, dataDir }: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack({ spec, stage, port, ports, dataDir, links }: LocalStackOptions): Promise<LocalStack> {
   const emulators = await startEmulators({ ports, dataDir });
-  const consumers: Promise<void>[] = [];
   const polling = new AbortController();
+  let consumers: Promise<unknown> | undefined;
   let server: ServerType | undefined;
   const stop = async () => {
     polling.abort();
-    await Promise.allSettled(consumers);
+    await consumers?.catch((error: unknown) => logger.error("consumer stopped", { error: String(error) }));
     if (server) await new Promise((resolve) => server!.close(resolve));
     await emulators.stop();
   };
@@ -48,31 +52,15 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir }: Loc
     const clients = { dynamodb: new DynamoDBClient({}), sqs: new SQSClient({}), sns: new SNSClient({}) };
     const provisioned = await provisionStack(spec, `${appName}-${stage}`, clients);
     // Handlers read these through `Resource` on first use, so they must be set before any import.
-    Object.assign(process.env, linkEnvironment({ name: appName, stage }, provisioned));
+    Object.assign(process.env, linkEnvironment({ name: appName, stage }, provisioned, links));
 
-    for (const [name, queue] of Object.entries(spec.queues)) {
-      if (!queue.consumer) continue;
-      const { url, arn } = provisioned.queues[name]!;
-      const handler = await loadHandler<SqsHandler>(queue.consumer.handler);
-      const invoke = invokeSqsHandler({ handler, functionName: name, timeoutSeconds: queue.consumer.timeoutSeconds, queueArn: arn });
-      consumers.push(
-        runEventSource({
-          sqs: clients.sqs,
-          queueUrl: url,
-          batchSize: queue.consumer.batchSize,
-          concurrency: queue.consumer.maxConcurrency,
-          invoke,
-          signal: polling.signal,
-        }),
-      );
-    }
-    for (const delivery of provisioned.deliveries) {
-      const handler = await loadHandler<SnsHandler>(delivery.handler);
-      const invoke = invokeSnsHandler({ handler, functionName: delivery.name, timeoutSeconds: delivery.timeoutSeconds, subscriptionArn: delivery.subscriptionArn });
-      consumers.push(
-        runEventSource({ sqs: clients.sqs, queueUrl: delivery.queue.url, batchSize: 1, concurrency: 2, invoke, signal: polling.signal }),
-      );
-    }
+    ({ stopped: consumers } = await startConsumers(spec, provisioned, clients.sqs, polling.signal));
+
+    const resumed = await resumeUnfinishedBroadcasts(
+      createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: provisioned.tables.State! }),
+      createSqsQueue(clients.sqs, provisioned.queues.Fanout!.url),
+    );
+    if (resumed.length > 0) logger.info("resuming unfinished broadcasts", { broadcastIds: resumed });
 
     const { module } = await loadHandlerModule(spec.api.handler);
     const app = module.app as Hono;

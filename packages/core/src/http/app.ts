@@ -1,13 +1,11 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { logger } from "../log.ts";
 import type { RegistrationStore } from "../registration/index.ts";
-import { ApiError, errorResponse } from "./errors.ts";
+import { broadcastRoutes, type BroadcastRoutesDeps } from "./broadcast-routes.ts";
+import { errorResponse } from "./errors.ts";
 import { registrationRoutes } from "./registration-routes.ts";
 
-export const MAX_BODY_BYTES = 16 * 1024;
-
-export type AppDeps = {
+export type AppDeps = Omit<BroadcastRoutesDeps, "now"> & {
   registrations: RegistrationStore;
   now?: () => Date;
 };
@@ -16,9 +14,9 @@ export type AppDeps = {
  * The whole HTTP API. The Lambda entry point wraps it with `handle()`, the local runner serves it
  * with `@hono/node-server`: the same app in both places.
  * @example
- * export const handler = handle(createApp({ registrations }));
+ * export const handler = handle(createApp({ registrations, broadcasts, fanoutQueue, pinGuard, secretPin }));
  */
-export function createApp({ registrations, now = () => new Date() }: AppDeps) {
+export function createApp({ registrations, now = () => new Date(), ...broadcasting }: AppDeps) {
   return new Hono()
     .use(async function accessLog(c, next) {
       const started = performance.now();
@@ -26,14 +24,7 @@ export function createApp({ registrations, now = () => new Date() }: AppDeps) {
       const ms = Math.round(performance.now() - started);
       logger.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
     })
-    .use(
-      bodyLimit({
-        maxSize: MAX_BODY_BYTES,
-        onError: () => {
-          throw new ApiError(413, "PayloadTooLargeException", `The body is larger than ${MAX_BODY_BYTES} bytes`);
-        },
-      }),
-    )
+    .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
     .route("/api/registration", registrationRoutes({ registrations, now }))
     .notFound((c) => c.json({ error: "NotFoundException", message: `No route for ${c.req.method} ${c.req.path}` }, 404))
     .onError((error, c) => {

@@ -1,5 +1,16 @@
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "./errors.ts";
+
+/** Refuses a body over `maxBytes` with a 413 before anything reads it. */
+export function limitBody(maxBytes: number) {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError(413, "PayloadTooLargeException", `The body is larger than ${maxBytes} bytes`);
+    },
+  });
+}
 
 const FORM = "application/x-www-form-urlencoded";
 const JSON_TYPE = "application/json";

@@ -26,6 +26,7 @@ export type ErrorBody = { error: string; message: string; issues?: Issue[] };
 /** Domain errors by name, so that core never learns HTTP and this is the one place that maps it. */
 const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string }> = {
   AlreadyRegisteredError: { status: 409, code: "AlreadyRegisteredException" },
+  InvalidEmailMessageError: { status: 400, code: "InvalidEmailMessageException" },
 };
 
 const STATUS_CODES: Partial<Record<number, string>> = {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { logger } from "../log.ts";
 import { maskEmail, register, RegistrationRequest, type RegistrationStore } from "../registration/index.ts";
-import { readBody } from "./body.ts";
+import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 
@@ -10,9 +10,11 @@ export type RegistrationRoutesDeps = {
   now: () => Date;
 };
 
+export const MAX_REGISTRATION_BYTES = 16 * 1024;
+
 export function registrationRoutes({ registrations, now }: RegistrationRoutesDeps) {
   return new Hono()
-    .post("/", async (c) => {
+    .post("/", limitBody(MAX_REGISTRATION_BYTES), async (c) => {
       const request = parseRegistration(await readBody(c));
       const { productId } = await register(registrations, request, { sourceIp: clientIp(c), now: now() });
       logger.info("registered", { email: maskEmail(request.email), version: request.version });

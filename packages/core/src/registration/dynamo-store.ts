@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { AlreadyRegisteredError } from "./errors.ts";
-import type { RegistrationStore } from "./store.ts";
+import type { Registration, RegistrationStore, ScanCursor } from "./store.ts";
 
 const COUNTER_KEY = { pk: "counter", sk: "registrations" };
 // Every registration touches the one counter item, so concurrent transactions cancel each other
@@ -65,6 +65,28 @@ export function createDynamoRegistrationStore({
         }),
       );
       return typeof Item?.count === "number" ? Item.count : 0;
+    },
+
+    async get(email) {
+      const { Item } = await db.send(new GetCommand({ TableName: registrationsTable, Key: { email } }));
+      return Item as Registration | undefined;
+    },
+
+    async scanPage({ segment, totalSegments, cursor, limit }) {
+      const page = await db.send(
+        new ScanCommand({
+          TableName: registrationsTable,
+          Segment: segment,
+          TotalSegments: totalSegments,
+          ExclusiveStartKey: cursor,
+          Limit: limit,
+          ProjectionExpression: "email",
+        }),
+      );
+      return {
+        emails: (page.Items ?? []).map((item) => item.email as string),
+        cursor: page.LastEvaluatedKey as ScanCursor | undefined,
+      };
     },
   };
 }

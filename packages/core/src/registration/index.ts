@@ -5,5 +5,5 @@
 export { EmailAddress, maskEmail, normalizeEmail } from "./email.ts";
 export { AlreadyRegisteredError } from "./errors.ts";
 export { register, RegistrationRequest, type RegisterContext } from "./register.ts";
-export type { Registration, RegistrationStatus, RegistrationStore } from "./store.ts";
+export type { Registration, RegistrationStatus, RegistrationStore, ScanCursor, ScanPageRequest } from "./store.ts";
 export { createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";

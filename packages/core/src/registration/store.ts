@@ -19,4 +19,20 @@ export type RegistrationStore = {
   add(registration: Registration): Promise<void>;
   /** How many addresses have ever been registered. */
   count(): Promise<number>;
+  get(email: string): Promise<Registration | undefined>;
+  /**
+   * One page of one segment of a parallel scan over the whole list, so that a large list is read
+   * by several workers and in pieces that each fit a Lambda invocation.
+   */
+  scanPage(page: ScanPageRequest): Promise<{ emails: string[]; cursor: ScanCursor | undefined }>;
+};
+
+/** Where a scan segment stopped: DynamoDB's `LastEvaluatedKey`, opaque to callers. */
+export type ScanCursor = Record<string, string>;
+
+export type ScanPageRequest = {
+  segment: number;
+  totalSegments: number;
+  cursor: ScanCursor | undefined;
+  limit: number;
 };

@@ -1,0 +1,299 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Broadcast, BroadcastContent, BroadcastStore, Claim } from "./store.ts";
+
+// Layout in the State table:
+//   pk "broadcast",           sk <id>          the broadcast and its counters (one partition lists them all)
+//   pk "broadcast#<id>",      sk "content"     title, Markdown, HTML (apart: up to 400 KiB together)
+//   pk "broadcast#<id>",      sk "to#<email>"  one recipient's delivery: pending, sending (leased), sent, skipped, failed
+//   pk "sesmsg#<messageId>",  sk "mail"        which broadcast and recipient an SES message id belongs to
+const LIST_KEY = "broadcast";
+const metaKey = (broadcastId: string) => ({ pk: LIST_KEY, sk: broadcastId });
+const contentKey = (broadcastId: string) => ({ pk: `broadcast#${broadcastId}`, sk: "content" });
+const deliveryKey = (broadcastId: string, email: string) => ({ pk: `broadcast#${broadcastId}`, sk: `to#${email}` });
+const FINISHED = new Set(["sent", "skipped", "failed"]);
+const COUNTER_FOR = { sent: "sent", skipped: "skipped", failed: "failed" } as const;
+// A transaction holds at most 100 items: 99 new deliveries and the counter update.
+const DELIVERIES_PER_TRANSACTION = 99;
+
+export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): BroadcastStore {
+  const TableName = stateTable;
+
+  async function existingDeliveries(broadcastId: string, emails: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let start = 0; start < emails.length; start += 100) {
+      let keys: Record<string, unknown>[] | undefined = emails.slice(start, start + 100).map((email) => deliveryKey(broadcastId, email));
+      while (keys?.length) {
+        const response: BatchGetCommandOutput = await db.send(
+          new BatchGetCommand({
+            RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: "sk, #status", ExpressionAttributeNames: { "#status": "status" } } },
+          }),
+        );
+        for (const item of response.Responses?.[TableName] ?? []) found.set((item.sk as string).slice(3), item.status as string);
+        keys = response.UnprocessedKeys?.[TableName]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  return {
+    async create({ broadcastId, content, totalSegments, now }) {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: {
+                  ...metaKey(broadcastId),
+                  broadcastId,
+                  title: content.title,
+                  status: "queued",
+                  totalSegments,
+                  recipients: 0,
+                  pending: 0,
+                  sent: 0,
+                  skipped: 0,
+                  failed: 0,
+                  createdAt: now.toISOString(),
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            { Put: { TableName, Item: { ...contentKey(broadcastId), ...content } } },
+          ],
+        }),
+      );
+    },
+
+    async get(broadcastId) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
+      return Item && toBroadcast(Item);
+    },
+
+    async content(broadcastId) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: contentKey(broadcastId) }));
+      return Item && { title: Item.title, contents: Item.contents, html: Item.html };
+    },
+
+    async unfinished() {
+      const broadcasts: Broadcast[] = [];
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: "pk = :list",
+            FilterExpression: "#status <> :done",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":list": LIST_KEY, ":done": "done" },
+            ExclusiveStartKey: cursor,
+            ConsistentRead: true,
+          }),
+        );
+        broadcasts.push(...(page.Items ?? []).map(toBroadcast));
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+      return broadcasts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+
+    async markSending(broadcastId, now) {
+      await ignoringConditionFailure(
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: metaKey(broadcastId),
+            UpdateExpression: "SET #status = :sending, startedAt = :now",
+            ConditionExpression: "#status = :queued",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":sending": "sending", ":queued": "queued", ":now": now.toISOString() },
+          }),
+        ),
+      );
+    },
+
+    async addRecipients(broadcastId, emails) {
+      for (let attempt = 1; ; attempt++) {
+        const existing = await existingDeliveries(broadcastId, emails);
+        const fresh = emails.filter((email) => !existing.has(email));
+        try {
+          for (let start = 0; start < fresh.length; start += DELIVERIES_PER_TRANSACTION) {
+            const chunk = fresh.slice(start, start + DELIVERIES_PER_TRANSACTION);
+            await db.send(
+              new TransactWriteCommand({
+                TransactItems: [
+                  ...chunk.map((email) => ({
+                    Put: {
+                      TableName,
+                      Item: { ...deliveryKey(broadcastId, email), email, status: "pending", attempts: 0 },
+                      ConditionExpression: "attribute_not_exists(pk)",
+                    },
+                  })),
+                  {
+                    Update: {
+                      TableName,
+                      Key: metaKey(broadcastId),
+                      UpdateExpression: "ADD recipients :n, pending :n",
+                      ExpressionAttributeValues: { ":n": chunk.length },
+                    },
+                  },
+                ],
+              }),
+            );
+          }
+        } catch (error) {
+          // Another fan-out of the same page got there first: read again and add what is left.
+          if (error instanceof TransactionCanceledException && attempt < 5) continue;
+          throw error;
+        }
+        return emails.filter((email) => !existing.has(email) || existing.get(email) === "pending" || existing.get(email) === "sending");
+      }
+    },
+
+    async completeSegment(broadcastId, segment) {
+      await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: metaKey(broadcastId),
+          UpdateExpression: "ADD segmentsDone :segment",
+          ExpressionAttributeValues: { ":segment": new Set([segment]) },
+        }),
+      );
+    },
+
+    async finishIfComplete(broadcastId, now) {
+      return ignoringConditionFailure(
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: metaKey(broadcastId),
+            UpdateExpression: "SET #status = :done, finishedAt = :now",
+            ConditionExpression: "#status = :sending AND pending = :zero AND size(segmentsDone) = totalSegments",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":done": "done", ":sending": "sending", ":zero": 0, ":now": now.toISOString() },
+          }),
+        ),
+      );
+    },
+
+    async claimDelivery(broadcastId, email, leaseUntil, now): Promise<Claim> {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: deliveryKey(broadcastId, email),
+            UpdateExpression: "SET #status = :sending, leaseUntil = :until ADD attempts :one",
+            ConditionExpression: "#status = :pending OR (#status = :sending AND leaseUntil < :now)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":sending": "sending",
+              ":pending": "pending",
+              ":until": leaseUntil.getTime(),
+              ":now": now.getTime(),
+              ":one": 1,
+            },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        return "claimed";
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const status = error.Item?.status?.S;
+        if (!status) return "unknown";
+        return FINISHED.has(status) ? "finished" : "busy";
+      }
+    },
+
+    async completeDelivery(broadcastId, email, outcome, now) {
+      const { status, ...details } = outcome;
+      const attributes = { ...details, finishedAt: now.toISOString() };
+      const names = Object.keys(attributes);
+      try {
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName,
+                  Key: deliveryKey(broadcastId, email),
+                  UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
+                  ConditionExpression: "#status = :sending",
+                  ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
+                  ExpressionAttributeValues: {
+                    ":status": status,
+                    ":sending": "sending",
+                    ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
+                  },
+                },
+              },
+              {
+                Update: {
+                  TableName,
+                  Key: metaKey(broadcastId),
+                  UpdateExpression: `ADD ${COUNTER_FOR[status]} :one, pending :minusOne`,
+                  ExpressionAttributeValues: { ":one": 1, ":minusOne": -1 },
+                },
+              },
+              ...(outcome.status === "sent"
+                ? [{ Put: { TableName, Item: { pk: `sesmsg#${outcome.sesMessageId}`, sk: "mail", broadcastId, email } } }]
+                : []),
+            ],
+          }),
+        );
+      } catch (error) {
+        // The lease ran out and another worker finished this recipient: it is counted already.
+        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return;
+        throw error;
+      }
+    },
+
+    async releaseDelivery(broadcastId, email) {
+      await ignoringConditionFailure(
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: deliveryKey(broadcastId, email),
+            UpdateExpression: "SET #status = :pending REMOVE leaseUntil",
+            ConditionExpression: "#status = :sending",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":pending": "pending", ":sending": "sending" },
+          }),
+        ),
+      );
+    },
+  };
+}
+
+function toBroadcast(item: Record<string, unknown>): Broadcast {
+  return {
+    broadcastId: item.broadcastId as string,
+    title: item.title as string,
+    status: item.status as Broadcast["status"],
+    totalSegments: item.totalSegments as number,
+    recipients: item.recipients as number,
+    sent: item.sent as number,
+    skipped: item.skipped as number,
+    failed: item.failed as number,
+    createdAt: item.createdAt as string,
+    startedAt: item.startedAt as string | undefined,
+    finishedAt: item.finishedAt as string | undefined,
+  };
+}
+
+async function ignoringConditionFailure(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

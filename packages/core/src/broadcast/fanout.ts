@@ -1,0 +1,40 @@
+import type { WorkQueue } from "../aws/sqs.ts";
+import type { RegistrationStore } from "../registration/index.ts";
+import type { BroadcastStore } from "./store.ts";
+import type { FanoutTask, SendTask } from "./tasks.ts";
+
+const PAGE_SIZE = 100;
+// Stop paging with this much time left, so the last page and the continuation fit.
+const TIME_RESERVE_MS = 15_000;
+
+export type FanoutDeps = {
+  broadcasts: BroadcastStore;
+  registrations: RegistrationStore;
+  sendQueue: WorkQueue<SendTask>;
+  fanoutQueue: WorkQueue<FanoutTask>;
+  now: () => Date;
+};
+
+/**
+ * Walks one scan segment page by page: records each page's addresses as recipients and queues a
+ * send for each one still waiting. Near the time limit it queues its own continuation instead of
+ * running long. Every step can run twice without sending twice (delivery records decide).
+ */
+export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: () => number): Promise<void> {
+  const { broadcasts, registrations, sendQueue, fanoutQueue, now } = deps;
+  const { broadcastId, segment, totalSegments } = task;
+  await broadcasts.markSending(broadcastId, now());
+  let cursor = task.cursor;
+  do {
+    if (remainingMs() < TIME_RESERVE_MS) {
+      await fanoutQueue.send([{ broadcastId, segment, totalSegments, cursor }]);
+      return;
+    }
+    const page = await registrations.scanPage({ segment, totalSegments, cursor, limit: PAGE_SIZE });
+    const waiting = await broadcasts.addRecipients(broadcastId, page.emails);
+    await sendQueue.send(waiting.map((email) => ({ broadcastId, email })));
+    cursor = page.cursor;
+  } while (cursor);
+  await broadcasts.completeSegment(broadcastId, segment);
+  await broadcasts.finishIfComplete(broadcastId, now());
+}

@@ -1,0 +1,62 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { fanOut, type FanoutDeps } from "./fanout.ts";
+import type { SendPacer } from "./pacing.ts";
+import type { createSender } from "./send.ts";
+import type { BroadcastStore } from "./store.ts";
+import { FanoutTask, SendTask } from "./tasks.ts";
+
+/** The fan-out queue's consumer: one scan segment per message. */
+export function createFanoutHandler(deps: FanoutDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return async function fanoutHandler(event: SQSEvent, context: Context) {
+    const recordHandler = (record: SQSRecord) =>
+      fanOut(deps, FanoutTask.parse(JSON.parse(record.body)), () => context.getRemainingTimeInMillis());
+    return processPartialResponse(event, recordHandler, processor, { context });
+  };
+}
+
+export type SendHandlerDeps = {
+  deliver: ReturnType<typeof createSender>;
+  pacer: SendPacer;
+  broadcasts: BroadcastStore;
+  retryLater: (receiptHandle: string, receiveCount: number) => Promise<void>;
+};
+
+/**
+ * The send queue's consumer. A batch reserves its send times from the shared pacer in one write;
+ * a record that fails is put back with backoff and reported in `batchItemFailures`, so the rest
+ * of its batch is not retried.
+ */
+export function createSendHandler({ deliver, pacer, broadcasts, retryLater }: SendHandlerDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return async function sendHandler(event: SQSEvent, context: Context) {
+    const deadline = Date.now() + context.getRemainingTimeInMillis();
+    const sendTime = ticketBook(pacer, event.Records.length);
+    const touched = new Set<string>();
+    const recordHandler = async (record: SQSRecord) => {
+      const task = SendTask.parse(JSON.parse(record.body));
+      touched.add(task.broadcastId);
+      try {
+        await deliver(task, { sendTime, deadline });
+      } catch (error) {
+        await retryLater(record.receiptHandle, Number(record.attributes.ApproximateReceiveCount));
+        throw error;
+      }
+    };
+    const response = await processPartialResponse(event, recordHandler, processor, { context });
+    for (const broadcastId of touched) await broadcasts.finishIfComplete(broadcastId, new Date());
+    return response;
+  };
+}
+
+/** Send times for one batch, reserved together on first use and handed out in order. */
+function ticketBook(pacer: SendPacer, size: number): () => Promise<Date> {
+  let reserved: Promise<Date[]> | undefined;
+  let next = 0;
+  return async () => {
+    reserved ??= pacer.reserve(size, new Date());
+    const times = await reserved;
+    return times[next++]!;
+  };
+}

@@ -1,0 +1,40 @@
+import { SendRawEmailCommand, type SESClient } from "@aws-sdk/client-ses";
+
+/** Sends one finished MIME message and returns SES's message id. */
+export type Mailer = {
+  sendRaw(raw: Uint8Array, tags: Record<string, string>): Promise<string>;
+};
+
+/** SES will take the same message later: throttled, or a fault on its side or the network's. */
+export class RetryableSendError extends Error {
+  override name = "RetryableSendError";
+}
+
+/** SES refused this message for good: sending it again cannot succeed. */
+export class PermanentSendError extends Error {
+  override name = "PermanentSendError";
+}
+
+// Rejections of this one message. Account-wide refusals (sending paused, identity not verified)
+// are retried instead: they fail every recipient until fixed, then a DLQ redrive finishes the job.
+const PERMANENT_ERRORS = new Set(["MessageRejected", "InvalidParameterValue"]);
+
+export function createSesMailer(ses: SESClient, { configurationSet }: { configurationSet?: string } = {}): Mailer {
+  return {
+    async sendRaw(raw, tags) {
+      try {
+        const { MessageId } = await ses.send(
+          new SendRawEmailCommand({
+            RawMessage: { Data: raw },
+            ConfigurationSetName: configurationSet,
+            Tags: Object.entries(tags).map(([Name, Value]) => ({ Name, Value })),
+          }),
+        );
+        return MessageId!;
+      } catch (error) {
+        if (error instanceof Error && PERMANENT_ERRORS.has(error.name)) throw new PermanentSendError(error.message, { cause: error });
+        throw new RetryableSendError(error instanceof Error ? `${error.name}: ${error.message}` : String(error), { cause: error });
+      }
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+
+/** Hands out moments at which a send may start, shared by every sender so the total rate holds. */
+export type SendPacer = {
+  /** Reserves `count` send times, spaced evenly, none earlier than `now`. */
+  reserve(count: number, now: Date): Promise<Date[]>;
+};
+
+export type DynamoSendPacerOptions = {
+  db: DynamoDBDocumentClient;
+  stateTable: string;
+  /** Emails per second across all senders: the SES account's maximum send rate. */
+  ratePerSecond: number;
+  /**
+   * Fraction of the rate actually scheduled. A send that starts a little late must not bring a
+   * one-second window above the quota, so sends are spaced slightly wider than 1/rate.
+   */
+  headroom?: number;
+};
+
+// A schedule that fell further behind than this restarts from now instead of bursting to catch up.
+const MAX_LATENESS_MS = 50;
+
+/**
+ * One schedule item in DynamoDB: `base` (ms) and `next` (token index). Reserving is an atomic ADD
+ * on `next`, so concurrent senders never contend for the same slot and a whole batch costs one
+ * write; token i may be sent at base + i × interval.
+ */
+export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.98 }: DynamoSendPacerOptions): SendPacer {
+  const intervalMs = 1000 / (ratePerSecond * headroom);
+  const Key = { pk: "pace#ses", sk: "schedule" };
+  return {
+    async reserve(count, now) {
+      for (;;) {
+        const { Attributes } = await db.send(
+          new UpdateCommand({
+            TableName: stateTable,
+            Key,
+            UpdateExpression: "ADD #next :count",
+            ExpressionAttributeNames: { "#next": "next" },
+            ExpressionAttributeValues: { ":count": count },
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        const end = Attributes!.next as number;
+        const base = Attributes!.base as number | undefined;
+        const first = end - count;
+        if (base !== undefined && base + first * intervalMs >= now.getTime() - MAX_LATENESS_MS) {
+          return times(base, first, count);
+        }
+        // Idle or behind: restart the schedule at now, unless another sender reserved meanwhile.
+        try {
+          await db.send(
+            new UpdateCommand({
+              TableName: stateTable,
+              Key,
+              UpdateExpression: "SET base = :now, #next = :count",
+              ConditionExpression: "#next = :end",
+              ExpressionAttributeNames: { "#next": "next" },
+              ExpressionAttributeValues: { ":now": now.getTime(), ":count": count, ":end": end },
+            }),
+          );
+          return times(now.getTime(), 0, count);
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+    },
+  };
+
+  function times(base: number, first: number, count: number): Date[] {
+    return Array.from({ length: count }, (_, i) => new Date(base + (first + i) * intervalMs));
+  }
+}

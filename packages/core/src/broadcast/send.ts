@@ -1,0 +1,98 @@
+import { composeRawEmail, personalize, renderBroadcast, type RenderedBroadcast, unsubscribeUrl } from "../email/index.ts";
+import { maskEmail, type RegistrationStore } from "../registration/index.ts";
+import { logger } from "../log.ts";
+import { signToken } from "../tokens/index.ts";
+import { type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
+import type { BroadcastStore, DeliveryOutcome } from "./store.ts";
+import type { SendTask } from "./tasks.ts";
+
+export type SenderDeps = {
+  broadcasts: BroadcastStore;
+  registrations: RegistrationStore;
+  mailer: Mailer;
+  /** The From address, e.g. a noreply address of the verified domain. */
+  from: string;
+  /** Base of unsubscribe links: the API's public URL. */
+  publicUrl: string;
+  unsubscribeKey: string;
+};
+
+export type DeliveryWindow = {
+  /** The moment this send may start, reserved from the shared pacer; asked only when needed. */
+  sendTime: () => Promise<Date>;
+  /** When this invocation ends: a lease lasts past it, and no send may start too close to it. */
+  deadline: number;
+};
+
+/** A claim outlives its invocation by this much, so only a crashed worker's claim is taken over. */
+const LEASE_MARGIN_MS = 10_000;
+/** A send slot later than this before the deadline is given back rather than risked. */
+const SEND_MARGIN_MS = 5_000;
+
+export class DeliveryBusyError extends Error {
+  override name = "DeliveryBusyError";
+}
+
+export class UnknownDeliveryError extends Error {
+  override name = "UnknownDeliveryError";
+}
+
+/**
+ * Sends one broadcast email to one recipient, at most once: the recipient's delivery record is
+ * leased before sending and settled after, so a redelivered message, a retried batch or a re-run
+ * fan-out finds it settled and sends nothing. Only a crash between SES accepting the message and
+ * the record being settled can lead to a second copy, once the lease has run out.
+ * @throws RetryableSendError, DeliveryBusyError to have the message retried later.
+ */
+export function createSender(deps: SenderDeps) {
+  const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey } = deps;
+  // Rendering is per broadcast, not per recipient; a warm Lambda keeps it across batches.
+  const rendered = new Map<string, Promise<RenderedBroadcast>>();
+
+  function renderedFor(broadcastId: string): Promise<RenderedBroadcast> {
+    let entry = rendered.get(broadcastId);
+    if (!entry) {
+      entry = broadcasts.content(broadcastId).then((content) => {
+        if (!content) throw new UnknownDeliveryError(`Broadcast ${broadcastId} has no content`);
+        return renderBroadcast(content);
+      });
+      entry.catch(() => rendered.delete(broadcastId));
+      rendered.set(broadcastId, entry);
+    }
+    return entry;
+  }
+
+  return async function deliver({ broadcastId, email }: SendTask, { sendTime, deadline }: DeliveryWindow): Promise<void> {
+    const claim = await broadcasts.claimDelivery(broadcastId, email, new Date(deadline + LEASE_MARGIN_MS), new Date());
+    if (claim === "finished") return;
+    if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
+    if (claim === "unknown") throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);
+
+    const settle = (outcome: DeliveryOutcome) => broadcasts.completeDelivery(broadcastId, email, outcome, new Date());
+    let sesMessageId: string;
+    try {
+      const registration = await registrations.get(email);
+      if (registration?.status !== "active") {
+        return await settle({ status: "skipped", reason: registration ? registration.status : "not registered" });
+      }
+      const content = await renderedFor(broadcastId);
+      const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email });
+      const link = unsubscribeUrl(publicUrl, token);
+      const message = personalize(content, { unsubscribeUrl: link });
+      const raw = await composeRawEmail({ from, to: registration.address, ...message, unsubscribeUrl: link, broadcastId });
+      const at = (await sendTime()).getTime();
+      if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
+      await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
+      sesMessageId = await mailer.sendRaw(raw, { broadcastId });
+    } catch (error) {
+      if (error instanceof PermanentSendError) {
+        logger.warn("send refused", { broadcastId, email: maskEmail(email), reason: error.message });
+        return settle({ status: "failed", reason: error.message });
+      }
+      await broadcasts.releaseDelivery(broadcastId, email);
+      throw error;
+    }
+    // Sent: from here on the lease is never released, only settled or left to expire.
+    await settle({ status: "sent", sesMessageId });
+  };
+}

@@ -1,0 +1,55 @@
+export type BroadcastStatus = "queued" | "sending" | "done";
+
+export type Broadcast = {
+  broadcastId: string;
+  title: string;
+  status: BroadcastStatus;
+  totalSegments: number;
+  /** Recipients found by the fan-out so far; final once every segment is done. */
+  recipients: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+};
+
+export type BroadcastContent = { title: string; contents: string; html?: string };
+
+export type DeliveryOutcome =
+  | { status: "sent"; sesMessageId: string }
+  | { status: "skipped"; reason: string }
+  | { status: "failed"; reason: string };
+
+/** What a claim on one recipient's delivery found. */
+export type Claim =
+  /** The caller holds the lease and must send, then complete or release. */
+  | "claimed"
+  /** Sent, skipped or failed already: nothing to do. */
+  | "finished"
+  /** Another worker holds a live lease: try again later. */
+  | "busy"
+  /** No delivery record: the message was not made by a fan-out. */
+  | "unknown";
+
+/** Broadcasts and their per-recipient delivery records. */
+export type BroadcastStore = {
+  create(broadcast: { broadcastId: string; content: BroadcastContent; totalSegments: number; now: Date }): Promise<void>;
+  get(broadcastId: string): Promise<Broadcast | undefined>;
+  content(broadcastId: string): Promise<BroadcastContent | undefined>;
+  /** Broadcasts not done yet, oldest first. */
+  unfinished(): Promise<Broadcast[]>;
+  markSending(broadcastId: string, now: Date): Promise<void>;
+  /**
+   * Records these addresses as recipients, once each however often a page is fanned out, and
+   * returns those still waiting for their email: the ones to enqueue.
+   */
+  addRecipients(broadcastId: string, emails: string[]): Promise<string[]>;
+  completeSegment(broadcastId: string, segment: number): Promise<void>;
+  /** Marks the broadcast done if every segment is fanned out and every recipient handled. */
+  finishIfComplete(broadcastId: string, now: Date): Promise<boolean>;
+  claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
+  completeDelivery(broadcastId: string, email: string, outcome: DeliveryOutcome, now: Date): Promise<void>;
+  releaseDelivery(broadcastId: string, email: string): Promise<void>;
+};

@@ -1,0 +1,26 @@
+import { SESClient } from "@aws-sdk/client-ses";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createSqsBackoff } from "@oemr-reg/core/aws/sqs";
+import { createDynamoBroadcastStore, createDynamoSendPacer, createSender, createSendHandler, createSesMailer } from "@oemr-reg/core/broadcast";
+import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
+import { Resource } from "sst";
+
+const db = createDocumentClient();
+const stateTable = Resource.State.name;
+const broadcasts = createDynamoBroadcastStore({ db, stateTable });
+
+export const handler = createSendHandler({
+  broadcasts,
+  deliver: createSender({
+    broadcasts,
+    registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
+    // Throttling is retried through the queue with backoff, where the pacer sees it, not in the SDK.
+    mailer: createSesMailer(new SESClient({ maxAttempts: 1 }), { configurationSet: Resource.Mailer.configSet }),
+    from: Resource.Mailer.sender,
+    publicUrl: Resource.Settings.publicUrl,
+    unsubscribeKey: Resource.UnsubscribeKey.value,
+  }),
+  pacer: createDynamoSendPacer({ db, stateTable, ratePerSecond: Resource.Settings.sendRate }),
+  retryLater: createSqsBackoff(new SQSClient({}), Resource.Send.url),
+});

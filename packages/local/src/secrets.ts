@@ -1,0 +1,43 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { SecretSpec } from "@oemr-reg/core/resources";
+
+/**
+ * Each secret from its environment variable, or else the value generated for this data folder on
+ * an earlier start, or else a new one, kept there so a restart keeps unsubscribe links valid.
+ * `generated` names the secrets made just now, which the caller shows once.
+ */
+export function localSecrets(
+  specs: Record<string, SecretSpec>,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+): { values: Record<string, string>; generated: string[] } {
+  const file = join(dataDir, "secrets.json");
+  let kept: Record<string, string> = {};
+  try {
+    kept = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  } catch {
+    // First start in this folder.
+  }
+  const values: Record<string, string> = {};
+  const generated: string[] = [];
+  for (const [name, spec] of Object.entries(specs)) {
+    const value = env[spec.env] || kept[name];
+    if (value) {
+      values[name] = value;
+      continue;
+    }
+    values[name] = kept[name] = generate(spec.generate);
+    generated.push(name);
+  }
+  if (generated.length > 0) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
+  }
+  return { values, generated };
+}
+
+function generate(kind: SecretSpec["generate"]): string {
+  return kind === "digits" ? String(randomInt(10_000_000, 100_000_000)) : randomBytes(32).toString("base64url");
+}
