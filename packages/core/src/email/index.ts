@@ -5,3 +5,4 @@
  */
 export { InvalidEmailMessageError } from "./errors.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
+export { renderBroadcast, type RenderedBroadcast } from "./render.ts";
