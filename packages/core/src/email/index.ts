@@ -4,5 +4,7 @@
  * @module
  */
 export { InvalidEmailMessageError } from "./errors.ts";
+export { unsubscribeUrl } from "./links.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
+export { personalize, type PersonalizedEmail } from "./personalize.ts";
 export { renderBroadcast, type RenderedBroadcast } from "./render.ts";
