@@ -6,5 +6,6 @@
 export { InvalidEmailMessageError } from "./errors.ts";
 export { unsubscribeUrl } from "./links.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
+export { composeRawEmail, type RawEmailOptions } from "./mime.ts";
 export { personalize, type PersonalizedEmail } from "./personalize.ts";
 export { renderBroadcast, type RenderedBroadcast } from "./render.ts";
