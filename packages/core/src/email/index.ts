@@ -1,0 +1,11 @@
+/**
+ * Broadcast email: the message the board writes, rendered once to safe HTML and text, then
+ * personalized with an unsubscribe footer and composed as raw MIME for each recipient.
+ * @module
+ */
+export { InvalidEmailMessageError } from "./errors.ts";
+export { unsubscribeUrl } from "./links.ts";
+export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
+export { composeRawEmail, type RawEmailOptions } from "./mime.ts";
+export { personalize, type PersonalizedEmail } from "./personalize.ts";
+export { renderBroadcast, type RenderedBroadcast } from "./render.ts";
