@@ -1,5 +1,5 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { stack } from "@oemr-reg/core/resources";
+import { type StackSpec, stack } from "@oemr-reg/core/resources";
 import { startConsumers } from "@oemr-reg/local/consumers";
 import type { ProvisionedStack } from "@oemr-reg/local/provision";
 import { afterAll, inject } from "vitest";
@@ -17,7 +17,7 @@ export function testStack(): ProvisionedStack {
 }
 
 /** Runs this file's queue consumers with the real handlers, as `npm start` does, until the file ends. */
-export async function runStackConsumers(provisioned = testStack(), spec = stack): Promise<void> {
+export async function runStackConsumers(provisioned = testStack(), spec: StackSpec = stack): Promise<void> {
   const polling = new AbortController();
   const { stopped } = await startConsumers(spec, provisioned, new SQSClient({}), polling.signal);
   afterAll(async () => {
