@@ -1,4 +1,8 @@
-export type RegistrationStatus = "active";
+/**
+ * Only `active` addresses are mailed. `bounced` and `complained` are set from SES events (see
+ * ses-events); `unsubscribed` by the owner's unsubscribe link.
+ */
+export type RegistrationStatus = "active" | "bounced" | "complained" | "unsubscribed";
 
 export type Registration = {
   /** The normalized address: the key, so that uniqueness ignores letter case. */

@@ -1,0 +1,124 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { DeliveryState, HistoryEntry, SesEventStore } from "./store.ts";
+
+// Layout:
+//   Registrations, key <email>:                 status, transientBounces, lastDeliveryAt,
+//                                              lastTransientBounceAt, statusChangedAt, sesVersion
+//   State pk "address#<email>", sk "event#<occurredAt>#<sesMessageId>#<type>"   one history entry
+//   State pk "sesmsg#<messageId>", sk "mail"    written by the broadcast sender: read here
+//   State pk "broadcast#<id>", sk "to#<email>"  the delivery record: `deliveredAt` set here
+const historyPk = (email: string) => `address#${email}`;
+const historySk = ({ occurredAt, sesMessageId, type }: HistoryEntry) => `event#${occurredAt}#${sesMessageId}#${type}`;
+
+export type DynamoSesEventStoreOptions = {
+  db: DynamoDBDocumentClient;
+  registrationsTable: string;
+  stateTable: string;
+};
+
+export function createDynamoSesEventStore({ db, registrationsTable, stateTable }: DynamoSesEventStoreOptions): SesEventStore {
+  return {
+    async deliveryState(email) {
+      const { Item } = await db.send(
+        new GetCommand({
+          TableName: registrationsTable,
+          Key: { email },
+          ConsistentRead: true,
+          ProjectionExpression: "#status, transientBounces, lastDeliveryAt, lastTransientBounceAt, sesVersion",
+          ExpressionAttributeNames: { "#status": "status" },
+        }),
+      );
+      if (!Item) return undefined;
+      return {
+        status: Item.status ?? "active",
+        transientBounces: Item.transientBounces ?? 0,
+        lastDeliveryAt: Item.lastDeliveryAt,
+        lastTransientBounceAt: Item.lastTransientBounceAt,
+        version: Item.sesVersion ?? 0,
+      };
+    },
+
+    async sentMail(sesMessageId) {
+      const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: { pk: `sesmsg#${sesMessageId}`, sk: "mail" } }));
+      return Item && { broadcastId: Item.broadcastId as string, email: Item.email as string };
+    },
+
+    async record({ entry, change, delivered }) {
+      const transactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
+        {
+          Put: {
+            TableName: stateTable,
+            Item: { pk: historyPk(entry.email), sk: historySk(entry), ...entry },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+      ];
+      if (change) transactItems.push({ Update: registrationUpdate(registrationsTable, entry, change.from, change.to) });
+      if (delivered) {
+        transactItems.push({
+          Update: {
+            TableName: stateTable,
+            Key: { pk: `broadcast#${delivered.broadcastId}`, sk: `to#${delivered.email}` },
+            UpdateExpression: "SET deliveredAt = :at",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: { ":at": delivered.at },
+          },
+        });
+      }
+      try {
+        await db.send(new TransactWriteCommand({ TransactItems: transactItems }));
+        return "recorded";
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        if (codes[0] === "ConditionalCheckFailed") return "duplicate";
+        if (codes.some((code) => code === "ConditionalCheckFailed" || code === "TransactionConflict")) return "conflict";
+        throw error;
+      }
+    },
+
+    async history(email) {
+      const entries: HistoryEntry[] = [];
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName: stateTable,
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :event)",
+            ExpressionAttributeValues: { ":pk": historyPk(email), ":event": "event#" },
+            ExclusiveStartKey: cursor,
+            ConsistentRead: true,
+          }),
+        );
+        for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) entries.push(entry as HistoryEntry);
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+      return entries;
+    },
+  };
+}
+
+/** The registration's new state, conditioned on nobody having changed it since it was read. */
+function registrationUpdate(TableName: string, entry: HistoryEntry, from: DeliveryState, to: DeliveryState) {
+  const set: Record<string, unknown> = {
+    status: to.status,
+    transientBounces: to.transientBounces,
+    lastDeliveryAt: to.lastDeliveryAt,
+    lastTransientBounceAt: to.lastTransientBounceAt,
+    sesVersion: from.version + 1,
+    statusChangedAt: to.status !== from.status ? entry.recordedAt : undefined,
+  };
+  const names = Object.keys(set).filter((name) => set[name] !== undefined);
+  return {
+    TableName,
+    Key: { email: entry.email },
+    UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(", ")}`,
+    ConditionExpression: `attribute_exists(email) AND ${from.version === 0 ? "attribute_not_exists(#sesVersion)" : "#sesVersion = :version"}`,
+    ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+    ExpressionAttributeValues: {
+      ...Object.fromEntries(names.map((name) => [`:${name}`, set[name]])),
+      ...(from.version === 0 ? {} : { ":version": from.version }),
+    },
+  };
+}
