@@ -24,7 +24,8 @@ export async function startConsumers(
     const invoke = invokeSqsHandler({ handler: await loadHandler<SqsHandler>(handler), functionName: name, timeoutSeconds, queueArn: arn });
     running.push(runEventSource({ sqs, queueUrl: url, batchSize, concurrency: maxConcurrency, invoke, signal }));
   }
-  for (const delivery of provisioned.deliveries) {
+  const subscribers = new Set(Object.values(spec.topics).flatMap((topic) => Object.keys(topic.subscribers)));
+  for (const delivery of provisioned.deliveries.filter(({ name }) => subscribers.has(name))) {
     const handler = await loadHandler<SnsHandler>(delivery.handler);
     const invoke = invokeSnsHandler({ handler, functionName: delivery.name, timeoutSeconds: delivery.timeoutSeconds, subscriptionArn: delivery.subscriptionArn });
     running.push(runEventSource({ sqs, queueUrl: delivery.queue.url, batchSize: 1, concurrency: 2, invoke, signal }));
