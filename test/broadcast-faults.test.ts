@@ -59,14 +59,25 @@ describe("a broadcast while SES throttles and refuses", () => {
     expect(delivered).toHaveLength(20);
     expect(new Set(delivered.map((email) => email.destination.to[0])).size).toBe(20);
     expect(proxy.faults()).toBeGreaterThanOrEqual(21);
-  });
+  }, 90_000);
 
   it("moves a poisoned send message to the dead-letter queue without holding up the others", async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: provisioned.queues.Send!.url, MessageBody: "{not json" }));
+    const title = `Beside poison ${crypto.randomUUID()}`;
+    const started = await postJson(`${base}/api/registration/broadcast`, { secretPin: PIN, title, contents: "Still arrives." });
+    const { broadcastId } = (await started.json()) as { broadcastId: string };
+    const done = await eventually(async () => {
+      const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": PIN } });
+      const body = (await response.json()) as { status: string; sent: number; recipients: number };
+      return body.status === "done" ? body : undefined;
+    }, 30_000, "the broadcast beside the poisoned message");
+    expect((await emailsWithSubject(title)).length).toBe(done.sent);
+    expect(done.sent).toBe(done.recipients - 1);
+
     const dead = await eventually(async () => {
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: provisioned.queues.SendDlq!.url, WaitTimeSeconds: 1 }));
       return Messages?.length ? Messages : undefined;
     }, 45_000, "the poisoned message in the DLQ");
     expect(dead[0]!.Body).toBe("{not json");
-  });
+  }, 60_000);
 });

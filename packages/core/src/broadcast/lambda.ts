@@ -8,11 +8,10 @@ import { FanoutTask, SendTask } from "./tasks.ts";
 
 /** The fan-out queue's consumer: one scan segment per message. */
 export function createFanoutHandler(deps: FanoutDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
   return async function fanoutHandler(event: SQSEvent, context: Context) {
     const recordHandler = (record: SQSRecord) =>
       fanOut(deps, FanoutTask.parse(JSON.parse(record.body)), () => context.getRemainingTimeInMillis());
-    return processPartialResponse(event, recordHandler, processor, { context });
+    return processPartialResponse(event, recordHandler, newProcessor(), { context });
   };
 }
 
@@ -29,25 +28,30 @@ export type SendHandlerDeps = {
  * of its batch is not retried.
  */
 export function createSendHandler({ deliver, pacer, broadcasts, retryLater }: SendHandlerDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
   return async function sendHandler(event: SQSEvent, context: Context) {
     const deadline = Date.now() + context.getRemainingTimeInMillis();
     const sendTime = ticketBook(pacer, event.Records.length);
     const touched = new Set<string>();
     const recordHandler = async (record: SQSRecord) => {
-      const task = SendTask.parse(JSON.parse(record.body));
-      touched.add(task.broadcastId);
       try {
+        const task = SendTask.parse(JSON.parse(record.body));
+        touched.add(task.broadcastId);
         await deliver(task, { sendTime, deadline });
       } catch (error) {
         await retryLater(record.receiptHandle, Number(record.attributes.ApproximateReceiveCount));
         throw error;
       }
     };
-    const response = await processPartialResponse(event, recordHandler, processor, { context });
+    const response = await processPartialResponse(event, recordHandler, newProcessor(), { context });
     for (const broadcastId of touched) await broadcasts.finishIfComplete(broadcastId, new Date());
     return response;
   };
+}
+
+// A processor holds the state of the batch it is working on, so each invocation gets its own:
+// Lambda never overlaps invocations in one instance, but the local runner does.
+function newProcessor() {
+  return new BatchProcessor(EventType.SQS);
 }
 
 /** Send times for one batch, reserved together on first use and handed out in order. */

@@ -23,9 +23,9 @@ export type DynamoSendPacerOptions = {
 const MAX_LATENESS_MS = 50;
 
 /**
- * One schedule item in DynamoDB: `base` (ms) and `next` (token index). Reserving is an atomic ADD
- * on `next`, so concurrent senders never contend for the same slot and a whole batch costs one
- * write; token i may be sent at base + i × interval.
+ * One schedule item in DynamoDB: `origin` (ms) and `issued` (tokens handed out since). Reserving is an atomic ADD
+ * on `issued`, so concurrent senders never contend for the same slot and a whole batch costs one
+ * write; token i may be sent at origin + i × interval.
  */
 export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.98 }: DynamoSendPacerOptions): SendPacer {
   const intervalMs = 1000 / (ratePerSecond * headroom);
@@ -37,17 +37,16 @@ export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom 
           new UpdateCommand({
             TableName: stateTable,
             Key,
-            UpdateExpression: "ADD #next :count",
-            ExpressionAttributeNames: { "#next": "next" },
+            UpdateExpression: "ADD issued :count",
             ExpressionAttributeValues: { ":count": count },
             ReturnValues: "ALL_NEW",
           }),
         );
-        const end = Attributes!.next as number;
-        const base = Attributes!.base as number | undefined;
+        const end = Attributes!.issued as number;
+        const origin = Attributes!.origin as number | undefined;
         const first = end - count;
-        if (base !== undefined && base + first * intervalMs >= now.getTime() - MAX_LATENESS_MS) {
-          return times(base, first, count);
+        if (origin !== undefined && origin + first * intervalMs >= now.getTime() - MAX_LATENESS_MS) {
+          return times(origin, first, count);
         }
         // Idle or behind: restart the schedule at now, unless another sender reserved meanwhile.
         try {
@@ -55,9 +54,8 @@ export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom 
             new UpdateCommand({
               TableName: stateTable,
               Key,
-              UpdateExpression: "SET base = :now, #next = :count",
-              ConditionExpression: "#next = :end",
-              ExpressionAttributeNames: { "#next": "next" },
+              UpdateExpression: "SET origin = :now, issued = :count",
+              ConditionExpression: "issued = :end",
               ExpressionAttributeValues: { ":now": now.getTime(), ":count": count, ":end": end },
             }),
           );
@@ -69,7 +67,7 @@ export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom 
     },
   };
 
-  function times(base: number, first: number, count: number): Date[] {
-    return Array.from({ length: count }, (_, i) => new Date(base + (first + i) * intervalMs));
+  function times(origin: number, first: number, count: number): Date[] {
+    return Array.from({ length: count }, (_, i) => new Date(origin + (first + i) * intervalMs));
   }
 }
