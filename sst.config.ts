@@ -14,19 +14,25 @@ export default $config({
     };
   },
   async run() {
-    await import("./infra/storage");
+    const { tables } = await import("./infra/storage");
     await import("./infra/secrets");
     const { api } = await import("./infra/api");
     const { mailer, topics } = await import("./infra/email");
-    await import("./infra/queues");
+    const { queues, subscriberFailures } = await import("./infra/queues");
     await import("./infra/functions");
     const { alarms } = await import("./infra/alarms");
+    // What the README's Deploy section uses: the API, the SES identity, and what to restore or redrive.
     return {
       api: api.url,
       sender: mailer.sender,
       configSet: mailer.configSet,
       sesEventsTopic: topics.SesEvents.arn,
       alarmsTopic: alarms.arn,
+      registrationsTable: tables.Registrations.name,
+      stateTable: tables.State.name,
+      fanoutDlq: queues.FanoutDlq.arn,
+      sendDlq: queues.SendDlq.arn,
+      sesEventsFailures: subscriberFailures.SesEventsHandler.arn,
     };
   },
 });

@@ -309,7 +309,7 @@ describe("alarms", () => {
 });
 
 describe("outputs", () => {
-  it("print the API URL, the SES identity and configuration set, and the topics", async () => {
+  it("print the API URL, the SES identity, the topics, the tables and the DLQs", async () => {
     const { outputs } = await deploy("dev");
     expect(outputs).toEqual({
       api: "url(Api)",
@@ -317,6 +317,11 @@ describe("outputs", () => {
       configSet: "configSet(Mailer)",
       sesEventsTopic: "arn(SesEvents)",
       alarmsTopic: "arn(Alarms)",
+      registrationsTable: "name(Registrations)",
+      stateTable: "name(State)",
+      fanoutDlq: "arn(FanoutDlq)",
+      sendDlq: "arn(SendDlq)",
+      sesEventsFailures: "arn(SesEventsHandlerFailures)",
     });
   });
 });
