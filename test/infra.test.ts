@@ -119,8 +119,9 @@ describe("one source of names", () => {
         ([, name, type]) => [name, type],
       ),
     );
+    // A real `sst deploy` regenerates the file with every linkable component, so it may hold more.
     const linked = [...new Set(Object.values(functionSpecs).flatMap((spec) => spec.link ?? []))];
-    expect(declared).toEqual(Object.fromEntries(linked.sort().map((name) => [name, types[name]])));
+    expect(declared).toMatchObject(Object.fromEntries(linked.map((name) => [name, types[name]])));
   });
 });
 
