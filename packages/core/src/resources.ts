@@ -28,6 +28,8 @@ export type FunctionSpec = {
   /** `{path}/{file}.{export}` from the project root, exactly as `sst.aws.Function` takes it. */
   handler: string;
   timeoutSeconds: number;
+  /** The names, in this list, of what the deployed function may reach: infra links exactly these. */
+  link?: readonly string[];
 };
 
 export type QueueSpec = {
@@ -65,7 +67,14 @@ export const queues = {
   Fanout: {
     visibilityTimeoutSeconds: 6 * 60,
     dlq: { queue: "FanoutDlq", retry: 3 },
-    consumer: { handler: "packages/functions/src/fanout.handler", timeoutSeconds: 60, batchSize: 1, maxConcurrency: 2 },
+    consumer: {
+      handler: "packages/functions/src/fanout.handler",
+      timeoutSeconds: 60,
+      batchSize: 1,
+      maxConcurrency: 2,
+      // Fanout to enqueue the broadcast's next page itself.
+      link: ["Registrations", "State", "Send", "Fanout"],
+    },
   },
   SendDlq: { visibilityTimeoutSeconds: 30 },
   /** One message per recipient of a broadcast. */
@@ -73,7 +82,13 @@ export const queues = {
     visibilityTimeoutSeconds: 3 * 60,
     // Throttled sends come back through this queue with backoff, so they get many receives.
     dlq: { queue: "SendDlq", retry: 10 },
-    consumer: { handler: "packages/functions/src/send.handler", timeoutSeconds: 30, batchSize: 10, maxConcurrency: 2 },
+    consumer: {
+      handler: "packages/functions/src/send.handler",
+      timeoutSeconds: 30,
+      batchSize: 10,
+      maxConcurrency: 2,
+      link: ["Registrations", "State", "Mailer", "UnsubscribeKey", "Settings"],
+    },
   },
 } as const satisfies Record<string, QueueSpec>;
 
@@ -81,7 +96,12 @@ export const topics = {
   /** SES bounce, complaint, delivery and reject notifications. */
   SesEvents: {
     subscribers: {
-      SesEventsHandler: { handler: "packages/functions/src/ses-events.handler", timeoutSeconds: 30, retries: 2 },
+      SesEventsHandler: {
+        handler: "packages/functions/src/ses-events.handler",
+        timeoutSeconds: 30,
+        retries: 2,
+        link: ["Registrations", "State"],
+      },
     },
   },
 } as const satisfies Record<string, TopicSpec>;
@@ -104,6 +124,11 @@ export const links = {
   Settings: ["sendRate", "publicUrl", "registrationLimitPerHour"],
 } as const satisfies Record<string, readonly string[]>;
 
-export const api = { handler: "packages/functions/src/api.handler", timeoutSeconds: 10 } as const satisfies FunctionSpec;
+export const api = {
+  handler: "packages/functions/src/api.handler",
+  timeoutSeconds: 10,
+  // Settings and UnsubscribeKey: the API also serves unsubscribe pages and rate-limits registrations.
+  link: ["Registrations", "State", "Fanout", "SecretPin", "UnsubscribeKey", "Settings"],
+} as const satisfies FunctionSpec;
 
 export const stack = { api, tables, queues, topics, secrets, links } as const satisfies StackSpec;

@@ -1,0 +1,43 @@
+/**
+ * Deploy-time settings, read from the environment that `sst deploy` loads from `.env.<stage>`.
+ * Nothing here is secret: secrets are `sst.Secret`s (see secrets.ts).
+ */
+
+export const production = $app.stage === "production";
+
+/** The SES identity: a domain (verified through DKIM) or a single address. */
+export const sesSender = required("SES_SENDER");
+/** Emails per second the account may send; the senders share it (SES's sandbox allows 1). */
+export const sesSendRate = positiveNumber("SES_SEND_RATE", 14);
+export const registrationLimitPerHour = positiveNumber("REGISTRATION_LIMIT_PER_HOUR", 20);
+/** Where unsubscribe links point; the API's own URL when unset. */
+export const publicUrl = optional("PUBLIC_URL");
+/** Steady requests per second and burst for the whole API, enforced by API Gateway. */
+export const apiThrottleRate = positiveNumber("API_THROTTLE_RATE", 10);
+export const apiThrottleBurst = positiveNumber("API_THROTTLE_BURST", 20);
+/** A custom domain for the API, e.g. `register.open-emr.org`. */
+export const apiDomain = optional("API_DOMAIN");
+/** An ACM certificate for API_DOMAIN in the stack's region, needed when DNS is not in Route 53. */
+export const apiDomainCert = optional("API_DOMAIN_CERT");
+/** A Route 53 hosted zone id: SST then writes the DKIM, DMARC and API domain records itself. */
+export const dnsZone = optional("DNS_ZONE");
+/** Who hears about alarms. Required in production, where nobody would notice otherwise. */
+export const alarmEmail = production ? required("ALARM_EMAIL") : optional("ALARM_EMAIL");
+
+function optional(name: string): string | undefined {
+  return process.env[name]?.trim() || undefined;
+}
+
+function required(name: string): string {
+  const value = optional(name);
+  if (!value) throw new Error(`Set ${name} in .env.${$app.stage} (see the README's Deploy section)`);
+  return value;
+}
+
+function positiveNumber(name: string, fallback: number): number {
+  const raw = optional(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, not "${raw}"`);
+  return value;
+}

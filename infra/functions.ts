@@ -1,0 +1,44 @@
+import { type FunctionSpec, api as apiSpec, queues as queueSpecs, topics as topicSpecs } from "../packages/core/src/resources";
+import { api } from "./api";
+import { topics } from "./email";
+import { linksFor } from "./links";
+import { queues, subscriberFailures } from "./queues";
+
+/** What every function shares: Lambda's Node 22 on Graviton, linked to exactly what its spec lists. */
+function functionArgs(spec: FunctionSpec) {
+  return {
+    handler: spec.handler,
+    runtime: "nodejs22.x",
+    architecture: "arm64",
+    timeout: `${spec.timeoutSeconds} seconds`,
+    link: linksFor(spec.link),
+  } as const;
+}
+
+export const apiHandler = new sst.aws.Function("ApiHandler", functionArgs(apiSpec));
+// One route for the whole Hono app, which does its own routing and 404s.
+api.route("$default", apiHandler.arn);
+
+for (const [name, spec] of Object.entries(queueSpecs)) {
+  if (!("consumer" in spec)) continue;
+  const { consumer } = spec;
+  queues[name].subscribe(functionArgs(consumer), {
+    batch: { size: consumer.batchSize, partialResponses: true },
+    // At most this many copies run at once; for Send, the senders also share SES_SEND_RATE through
+    // a token bucket in the State table, so the rate holds whatever the concurrency.
+    transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: consumer.maxConcurrency } } },
+  });
+}
+
+for (const [topicName, { subscribers }] of Object.entries(topicSpecs)) {
+  for (const [name, spec] of Object.entries(subscribers)) {
+    const failures = subscriberFailures[name]!;
+    topics[topicName as keyof typeof topics].subscribe(name, {
+      ...functionArgs(spec),
+      retries: spec.retries,
+      // Lambda sends the destination message with the function's own role.
+      permissions: [{ actions: ["sqs:SendMessage"], resources: [failures.arn] }],
+      transform: { eventInvokeConfig: { destinationConfig: { onFailure: { destination: failures.arn } } } },
+    });
+  }
+}
