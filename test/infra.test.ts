@@ -97,7 +97,7 @@ describe("one source of names", () => {
     expect(functionSpecs).toMatchObject({
       ApiHandler: { link: ["Registrations", "State", "Fanout", "SecretPin", "UnsubscribeKey", "Settings"] },
       Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
-      Send: { link: ["Registrations", "State", "Mailer", "UnsubscribeKey", "Settings"] },
+      Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State"] },
     });
   });

@@ -87,7 +87,8 @@ export const queues = {
       timeoutSeconds: 30,
       batchSize: 10,
       maxConcurrency: 2,
-      link: ["Registrations", "State", "Mailer", "UnsubscribeKey", "Settings"],
+      // Send, to put a throttled message back with backoff.
+      link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"],
     },
   },
 } as const satisfies Record<string, QueueSpec>;

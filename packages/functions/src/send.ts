@@ -2,7 +2,14 @@ import { SESClient } from "@aws-sdk/client-ses";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsBackoff } from "@oemr-reg/core/aws/sqs";
-import { createDynamoBroadcastStore, createDynamoSendPacer, createSender, createSendHandler, createSesMailer } from "@oemr-reg/core/broadcast";
+import {
+  createDynamoBroadcastStore,
+  createDynamoSendPacer,
+  createSender,
+  createSendHandler,
+  createSesMailer,
+  fromAddress,
+} from "@oemr-reg/core/broadcast";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { Resource } from "sst";
 
@@ -17,7 +24,7 @@ export const handler = createSendHandler({
     registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
     // Throttling is retried through the queue with backoff, where the pacer sees it, not in the SDK.
     mailer: createSesMailer(new SESClient({ maxAttempts: 1 }), { configurationSet: Resource.Mailer.configSet }),
-    from: Resource.Mailer.sender,
+    from: fromAddress(Resource.Mailer.sender),
     publicUrl: Resource.Settings.publicUrl,
     unsubscribeKey: Resource.UnsubscribeKey.value,
   }),

@@ -5,7 +5,7 @@
 export { createDynamoBroadcastStore } from "./dynamo-store.ts";
 export { fanOut, type FanoutDeps } from "./fanout.ts";
 export { createFanoutHandler, createSendHandler, type SendHandlerDeps } from "./lambda.ts";
-export { createSesMailer, type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
+export { createSesMailer, fromAddress, type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
 export { createDynamoSendPacer, type SendPacer } from "./pacing.ts";
 export { createPinGuard, pinMatches, type PinGuard } from "./pin.ts";
 export { createSender, DeliveryBusyError, UnknownDeliveryError, type SenderDeps } from "./send.ts";

@@ -19,6 +19,14 @@ export class PermanentSendError extends Error {
 // are retried instead: they fail every recipient until fixed, then a DLQ redrive finishes the job.
 const PERMANENT_ERRORS = new Set(["MessageRejected", "InvalidParameterValue"]);
 
+/**
+ * The From header for a configured sender: an address is used as it is; a verified domain (what
+ * SES identities usually are) sends as its noreply address.
+ */
+export function fromAddress(sender: string): string {
+  return sender.includes("@") ? sender : `OpenEMR Announcements <noreply@${sender}>`;
+}
+
 export function createSesMailer(ses: SESClient, { configurationSet }: { configurationSet?: string } = {}): Mailer {
   return {
     async sendRaw(raw, tags) {
