@@ -116,6 +116,42 @@ describe("npm start", () => {
     expect(await count(apiUrl)).toBe(1);
   });
 
+  it("finishes an unfinished broadcast after a restart, sending only to those it had not reached", async () => {
+    const port = await freePortBlock();
+    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: "11223344", SES_SEND_RATE: "10" };
+    const first = launch(env);
+    await ready(first);
+    const api = `http://127.0.0.1:${port}`;
+    const mailStore = async () => ((await (await fetch(`http://127.0.0.1:${port + 1}/store`)).json()) as { emails: { destination: { to: string[] } }[] }).emails;
+    for (let i = 0; i < 60; i++) expect((await postForm(`${api}/api/registration`, { email: uniqueEmail("resume") })).status).toBe(201);
+    const started = await fetch(`${api}/api/registration/broadcast`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ secretPin: "11223344", title: "Resumed", contents: "After a restart." }),
+    });
+    const { broadcastId } = (await started.json()) as { broadcastId: string };
+    while ((await mailStore()).length < 10) await new Promise((resolve) => setTimeout(resolve, 100));
+    const sentBeforeStop = (await mailStore()).length;
+    first.child.kill("SIGINT");
+    expect(await first.exited).toBe(0);
+
+    const second = launch(env);
+    await ready(second);
+    let progress: { status: string; recipients: number; sent: number } | undefined;
+    for (const deadline = Date.now() + 40_000; Date.now() < deadline && progress?.status !== "done"; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const response = await fetch(`${api}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": "11223344" } });
+      progress = (await response.json()) as typeof progress;
+    }
+    expect(progress).toMatchObject({ status: "done", recipients: 60, sent: 60 });
+    // The SES emulator starts empty: it now holds exactly the emails sent after the restart.
+    const resent = (await mailStore()).map((email) => email.destination.to[0]);
+    expect(resent.length).toBeGreaterThan(0);
+    expect(resent.length).toBeLessThanOrEqual(60 - sentBeforeStop);
+    expect(new Set(resent).size).toBe(resent.length);
+    expect(second.stdout.some((line) => line.includes("resuming unfinished broadcasts"))).toBe(true);
+  }, 90_000);
+
   it("runs beside another checkout whose PORT differs", async () => {
     const first = launch({ PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });
     await ready(first);

@@ -34,10 +34,12 @@ process.on("uncaughtException", (error) => {
 });
 
 const secrets = localSecrets(stack.secrets, config.dataDir, process.env);
-// Shown once, when made; after that it is in DATA_DIR/secrets.json. Never logged.
+// The PIN is shown once, when made, for the board to type; keys are never shown. Both stay in
+// DATA_DIR/secrets.json. Nothing secret is logged.
 for (const name of secrets.generated) {
-  const variable = stack.secrets[name as keyof typeof stack.secrets].env;
-  console.error(`${name} generated for this data folder: ${secrets.values[name]} (set ${variable} to choose your own)`);
+  const { env, generate } = stack.secrets[name as keyof typeof stack.secrets];
+  const shown = generate === "digits" ? `: ${secrets.values[name]}` : ` in ${config.dataDir}/secrets.json`;
+  console.error(`${name} generated for this data folder${shown} (set ${env} to choose your own)`);
 }
 
 try {
