@@ -7,6 +7,7 @@ import { invokeSnsHandler, invokeSqsHandler } from "@oemr-reg/local/invoke";
 import { provisionStack } from "@oemr-reg/local/provision";
 import type { SNSEvent, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "./support/stack.ts";
 
 const sqs = new SQSClient({});
 const clients = { dynamodb: new DynamoDBClient({}), sqs, sns: new SNSClient({}) };
@@ -31,19 +32,6 @@ afterEach(() => {
 
 async function provision() {
   return provisionStack(spec, `es-${crypto.randomUUID().slice(0, 8)}`, clients);
-}
-
-function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = async () => {
-      const value = await probe();
-      if (value !== undefined) return resolve(value);
-      if (Date.now() > deadline) return reject(new Error("timed out waiting"));
-      setTimeout(tick, 100);
-    };
-    void tick();
-  });
 }
 
 async function visibleAndInFlight(queueUrl: string): Promise<number> {
@@ -84,7 +72,7 @@ describe("the local SQS event source", () => {
     );
     start({ queueUrl: work.url, batchSize: 10, concurrency: 1, invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }) });
 
-    const dead = await waitFor(async () => {
+    const dead = await eventually(async () => {
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.WorkDlq!.url, WaitTimeSeconds: 0 }));
       return Messages?.length ? Messages : undefined;
     });
@@ -116,7 +104,7 @@ describe("the local SQS event source", () => {
       };
       await sqs.send(new SendMessageBatchCommand({ QueueUrl: work.url, Entries: [{ Id: "a", MessageBody: "a" }, { Id: "b", MessageBody: "b" }] }));
       start({ queueUrl: work.url, batchSize: 10, concurrency: 1, invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }) });
-      await waitFor(async () => (calls >= 2 && (await visibleAndInFlight(work.url)) === 0 ? true : undefined));
+      await eventually(async () => (calls >= 2 && (await visibleAndInFlight(work.url)) === 0 ? true : undefined));
       expect(calls).toBe(2);
     }
   });
@@ -131,7 +119,7 @@ describe("the local SNS delivery", () => {
     start({ queueUrl: delivery.queue.url, batchSize: 1, concurrency: 1, invoke: invokeSnsHandler({ handler, functionName: "EventsHandler", timeoutSeconds: 1, subscriptionArn: delivery.subscriptionArn }) });
 
     await clients.sns.send(new PublishCommand({ TopicArn: stack.topics.Events, Message: '{"notificationType":"Bounce"}', Subject: "ses" }));
-    const [event] = await waitFor(() => (events.length ? events : undefined));
+    const [event] = await eventually(async () => (events.length ? events : undefined));
     expect(event!.Records).toHaveLength(1);
     expect(event!.Records[0]).toMatchObject({
       EventSource: "aws:sns",
@@ -152,7 +140,7 @@ describe("the local SNS delivery", () => {
     await clients.sns.send(new PublishCommand({ TopicArn: stack.topics.Events, Message: "kept" }));
 
     const failuresUrl = delivery.queue.url.replace(/EventsHandler$/, "EventsHandler-failures");
-    const kept = await waitFor(async () => {
+    const kept = await eventually(async () => {
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: failuresUrl, WaitTimeSeconds: 0 }));
       return Messages?.length ? Messages : undefined;
     });
