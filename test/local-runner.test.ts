@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@oemr-reg/local/ports";
 import { afterEach, describe, expect, it } from "vitest";
 import { postForm, uniqueEmail } from "./support/serve.ts";
 
@@ -55,12 +54,14 @@ async function isListening(port: number): Promise<boolean> {
   });
 }
 
-/** A `PORT` whose three successors, the emulators' default ports, are free too. */
+/**
+ * A `PORT` whose three successors, the emulators' default ports, are free too. It is drawn below
+ * the kernel's ephemeral range, where the servers other test files open on port 0 cannot take it.
+ */
 async function freePortBlock(): Promise<number> {
   for (;;) {
-    const port = await freePort();
-    if (port > 65_000) continue;
-    const taken = await Promise.all([1, 2, 3].map((offset) => isListening(port + offset)));
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const taken = await Promise.all([0, 1, 2, 3].map((offset) => isListening(port + offset)));
     if (!taken.includes(true)) return port;
   }
 }
@@ -161,6 +162,19 @@ describe("npm start", () => {
     expect((await postForm(`${apiA!}/api/registration`, { email: uniqueEmail() })).status).toBe(201);
     expect(await count(apiA!)).toBe(1);
     expect(await count(apiB!)).toBe(0);
+  });
+
+  it("exits with a clear message when an emulator's port is taken", async () => {
+    const port = await freePortBlock();
+    const blocker = createServer().listen(port + 2, "127.0.0.1");
+    try {
+      const runner = launch({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });
+      expect(await runner.exited).toBe(1);
+      expect(runner.stderr()).toContain(`Port ${port + 2} is in use`);
+      expect(runner.stderr()).toContain("DYNAMODB_PORT");
+    } finally {
+      blocker.close();
+    }
   });
 
   it("exits with installation advice when Java is missing", async () => {

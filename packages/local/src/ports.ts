@@ -11,3 +11,13 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** @throws Error naming the setting to change when something already listens on `port`. */
+export async function requireFreePort(port: number, setting: string): Promise<void> {
+  const free = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+  if (!free) throw new Error(`Port ${port} is in use: stop what listens there or set ${setting} to another port.`);
+}
