@@ -4,6 +4,7 @@ import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
 import { createDynamoBroadcastStore, createPinGuard } from "@oemr-reg/core/broadcast";
 import { createApp } from "@oemr-reg/core/http";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
+import { createWindowCounter } from "@oemr-reg/core/window-counter";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
 
@@ -13,6 +14,8 @@ const stateTable = Resource.State.name;
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
   registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
+  registrationAttempts: createWindowCounter({ db, stateTable, name: "regattempt", windowSeconds: 60 * 60 }),
+  registrationLimitPerHour: Resource.Settings.registrationLimitPerHour,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),
   fanoutQueue: createSqsQueue(new SQSClient({}), Resource.Fanout.url),
   pinGuard: createPinGuard({ db, stateTable }),
