@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { logger } from "../log.ts";
 import type { WindowCounter } from "../window-counter.ts";
-import { maskEmail, register, RegistrationRequest, type RegistrationStore } from "../registration/index.ts";
+import { type ConfirmationSender, maskEmail, register, RegistrationRequest, type RegistrationStore } from "../registration/index.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
@@ -11,12 +11,14 @@ export type RegistrationRoutesDeps = {
   /** Registration attempts per caller IP in the current hour (`createWindowCounter`). */
   registrationAttempts: WindowCounter;
   registrationLimitPerHour: number;
+  /** Asks the owner of an opted-out address that is registered again to confirm it. */
+  confirmations: ConfirmationSender;
   now: () => Date;
 };
 
 export const MAX_REGISTRATION_BYTES = 16 * 1024;
 
-export function registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, now }: RegistrationRoutesDeps) {
+export function registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }: RegistrationRoutesDeps) {
   /**
    * Every attempt within the size limit counts, valid or not, new address or not: otherwise a
    * script could fill the list with strangers' addresses, or tell registered ones by the 409.
@@ -35,11 +37,13 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
     .post("/", limitBody(MAX_REGISTRATION_BYTES), async (c) => {
       await limitAttempts(c);
       const request = parseRegistration(await readBody(c));
-      const { productId } = await register(registrations, request, { sourceIp: clientIp(c), now: now() });
-      logger.info("registered", { email: maskEmail(request.email), version: request.version });
+      const { productId, pending } = await register(registrations, request, { sourceIp: clientIp(c), now: now(), confirmations });
+      const details = { email: maskEmail(request.email), version: request.version };
+      if (pending) logger.info("registered again, awaiting confirmation", { ...details, confirmationSent: pending.confirmationSent });
+      else logger.info("registered", details);
       return c.json({ productId }, 201);
     })
-    .get("/unique", async (c) => c.json({ count: await registrations.count() }));
+    .get("/unique", async (c) => c.json(await registrations.counts()));
 }
 
 function parseRegistration(body: unknown): RegistrationRequest {
