@@ -1,7 +1,13 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { type Broadcast } from "@oemr-reg/core/broadcast";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
-import { createDynamoRegistrationStore, type ListChange, type Registration } from "@oemr-reg/core/registration";
+import {
+  ConfirmationNotSentError,
+  createDynamoRegistrationStore,
+  type ListChange,
+  register,
+  type Registration,
+} from "@oemr-reg/core/registration";
 import { applySesEvent, createDynamoSesEventStore } from "@oemr-reg/core/ses-events";
 import { signToken } from "@oemr-reg/core/tokens";
 import { app } from "@oemr-reg/functions/api";
@@ -345,5 +351,30 @@ describe("registering an address that opted out", () => {
       expectPageHeaders(response);
     }
     expect((await stored(email))?.status).toBe("unsubscribed");
+  });
+
+  it("sends one confirmation email to many concurrent registrations of an opted-out address", async () => {
+    const email = uniqueEmail("concurrent");
+    await registered(email);
+    await post(await unsubscribeUrl(email));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => postForm(`${base}/api/registration`, { email })));
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(201));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await confirmationsTo(email)).toHaveLength(1);
+    expect((await stored(email))?.status).toBe("unsubscribed");
+  });
+
+  it("fails with ConfirmationNotSentError when SES refuses the email, and lets the next registration send it", async () => {
+    const email = uniqueEmail("ses-down");
+    await registered(email);
+    await post(await unsubscribeUrl(email));
+    const sent: string[] = [];
+    const context = { sourceIp: "203.0.113.9", now: new Date() };
+    const down = { send: () => Promise.reject(new Error("SES is down")) };
+    await expect(register(store, { email }, { ...context, confirmations: down })).rejects.toBeInstanceOf(ConfirmationNotSentError);
+    expect((await stored(email))?.confirmationSentAt).toBeUndefined();
+    const up = { send: async ({ address }: { address: string }) => void sent.push(address) };
+    expect(await register(store, { email }, { ...context, confirmations: up })).toMatchObject({ pending: { confirmationSent: true } });
+    expect(sent).toEqual([email]);
   });
 });
