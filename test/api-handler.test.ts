@@ -29,7 +29,7 @@ describe("the API Lambda handler", () => {
   it("answers the count and JSON errors through the same app", async () => {
     const count = await handler(httpApiEvent({ method: "GET", path: "/api/registration/unique" }), context);
     expect(count.statusCode).toBe(200);
-    expect(JSON.parse(count.body)).toEqual({ count: expect.any(Number) });
+    expect(JSON.parse(count.body)).toEqual({ count: expect.any(Number), active: expect.any(Number) });
 
     const invalid = await handler(
       httpApiEvent({ method: "POST", path: "/api/registration", headers: { "content-type": "application/json" }, body: '{"email":"nope"}' }),

@@ -23,7 +23,7 @@ Object.assign(
   linkEnvironment({ name: appName, stage }, provisioned, {
     secrets: { SecretPin: PIN, UnsubscribeKey: "faults-key" },
     Mailer: { sender: "noreply@test.example.org", configSet: "test" },
-    Settings: { sendRate: 200, publicUrl: "https://reg.test.example.org", registrationLimitPerHour: 20 },
+    Settings: { sendRate: 200, publicUrl: "https://reg.test.example.org", registrationLimitPerHour: 1_000_000 },
   }),
 );
 

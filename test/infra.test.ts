@@ -95,7 +95,7 @@ describe("one source of names", () => {
       expect(linksOf(args), name).toEqual(functionSpecs[name]!.link);
     }
     expect(functionSpecs).toMatchObject({
-      ApiHandler: { link: ["Registrations", "State", "Fanout", "SecretPin", "UnsubscribeKey", "Settings"] },
+      ApiHandler: { link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "Settings"] },
       Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State"] },

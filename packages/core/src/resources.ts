@@ -128,8 +128,9 @@ export const links = {
 export const api = {
   handler: "packages/functions/src/api.handler",
   timeoutSeconds: 10,
-  // Settings and UnsubscribeKey: the API also serves unsubscribe pages and rate-limits registrations.
-  link: ["Registrations", "State", "Fanout", "SecretPin", "UnsubscribeKey", "Settings"],
+  // Settings and UnsubscribeKey: the API also serves unsubscribe and confirmation pages and
+  // rate-limits registrations; Mailer: it sends the confirmation email of a re-registration.
+  link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "Settings"],
 } as const satisfies FunctionSpec;
 
 export const stack = { api, tables, queues, topics, secrets, links } as const satisfies StackSpec;

@@ -1,18 +1,30 @@
+import { SESClient } from "@aws-sdk/client-ses";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
-import { createDynamoBroadcastStore, createPinGuard } from "@oemr-reg/core/broadcast";
+import { createDynamoBroadcastStore, createPinGuard, createSesMailer, fromAddress } from "@oemr-reg/core/broadcast";
 import { createApp } from "@oemr-reg/core/http";
-import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
+import { createConfirmationSender, createDynamoRegistrationStore } from "@oemr-reg/core/registration";
+import { createWindowCounter } from "@oemr-reg/core/window-counter";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
 
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
+const tokenKey = Resource.UnsubscribeKey.value;
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
   registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
+  registrationAttempts: createWindowCounter({ db, stateTable, name: "regattempt", windowSeconds: 60 * 60 }),
+  registrationLimitPerHour: Resource.Settings.registrationLimitPerHour,
+  confirmations: createConfirmationSender({
+    mailer: createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet }),
+    from: fromAddress(Resource.Mailer.sender),
+    publicUrl: Resource.Settings.publicUrl,
+    tokenKey,
+  }),
+  tokenKey,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),
   fanoutQueue: createSqsQueue(new SQSClient({}), Resource.Fanout.url),
   pinGuard: createPinGuard({ db, stateTable }),

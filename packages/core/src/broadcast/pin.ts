@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createWindowCounter } from "../window-counter.ts";
 
 /**
  * Whether a candidate PIN is the board's. Both sides are hashed to equal length first, so the
@@ -29,37 +29,15 @@ export type PinGuardOptions = {
  * TTL so that every Lambda instance sees the same count.
  */
 export function createPinGuard({ db, stateTable, maxFailures = 5, windowSeconds = 15 * 60 }: PinGuardOptions): PinGuard {
-  const key = (ip: string) => ({ pk: `pinfail#${ip}`, sk: "window" });
+  const failures = createWindowCounter({ db, stateTable, name: "pinfail", windowSeconds });
   return {
     async lockedUntil(ip, now) {
-      const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: key(ip), ConsistentRead: true }));
-      const endsAt = Number(Item?.windowEndsAt ?? 0);
-      return Number(Item?.failures ?? 0) >= maxFailures && endsAt * 1000 > now.getTime() ? new Date(endsAt * 1000) : undefined;
+      const open = await failures.current(ip, now);
+      return open && open.hits >= maxFailures ? open.endsAt : undefined;
     },
 
     async recordFailure(ip, now) {
-      const nowSeconds = Math.floor(now.getTime() / 1000);
-      const windowEndsAt = nowSeconds + windowSeconds;
-      try {
-        await db.send(
-          new UpdateCommand({
-            TableName: stateTable,
-            Key: key(ip),
-            UpdateExpression: "ADD failures :one SET windowEndsAt = if_not_exists(windowEndsAt, :end), expiresAt = if_not_exists(expiresAt, :end)",
-            ConditionExpression: "attribute_not_exists(pk) OR windowEndsAt > :now",
-            ExpressionAttributeValues: { ":one": 1, ":end": windowEndsAt, ":now": nowSeconds },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // The last window has ended (TTL deletes lazily): this failure opens a new one.
-        await db.send(
-          new PutCommand({
-            TableName: stateTable,
-            Item: { ...key(ip), failures: 1, windowEndsAt, expiresAt: windowEndsAt },
-          }),
-        );
-      }
+      await failures.hit(ip, now);
     },
   };
 }

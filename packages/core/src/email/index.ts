@@ -4,8 +4,9 @@
  * @module
  */
 export { InvalidEmailMessageError } from "./errors.ts";
-export { unsubscribeUrl } from "./links.ts";
+export { CONFIRMATION_SUBJECT, confirmationEmail } from "./confirmation.ts";
+export { confirmUrl, unsubscribeUrl } from "./links.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
 export { composeRawEmail, type RawEmailOptions } from "./mime.ts";
-export { personalize, type PersonalizedEmail } from "./personalize.ts";
+export { escapeHtml, personalize, type PersonalizedEmail } from "./personalize.ts";
 export { renderBroadcast, type RenderedBroadcast } from "./render.ts";

@@ -1,7 +1,14 @@
+const base = (publicUrl: string) => publicUrl.replace(/\/+$/, "");
+
 /**
  * The one-click unsubscribe link for a token, served by the registration API; `publicUrl` is
  * where the API is reached, with or without a trailing slash.
  */
 export function unsubscribeUrl(publicUrl: string, token: string): string {
-  return `${publicUrl.replace(/\/+$/, "")}/api/registration/unsubscribe/${encodeURIComponent(token)}`;
+  return `${base(publicUrl)}/api/registration/unsubscribe/${encodeURIComponent(token)}`;
+}
+
+/** The link that confirms a re-registered address, served by the registration API. */
+export function confirmUrl(publicUrl: string, token: string): string {
+  return `${base(publicUrl)}/api/registration/confirm/${encodeURIComponent(token)}`;
 }

@@ -34,6 +34,7 @@ export function personalize(rendered: RenderedBroadcast, { unsubscribeUrl }: { u
 
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
-function escapeHtml(value: string): string {
+/** Text made safe to place in HTML, in an element or a quoted attribute. */
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
 }

@@ -1,14 +1,16 @@
 import { Hono } from "hono";
 import { logger } from "../log.ts";
-import type { RegistrationStore } from "../registration/index.ts";
 import { broadcastRoutes, type BroadcastRoutesDeps } from "./broadcast-routes.ts";
 import { errorResponse } from "./errors.ts";
-import { registrationRoutes } from "./registration-routes.ts";
+import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
+import { registrationRoutes, type RegistrationRoutesDeps } from "./registration-routes.ts";
 
-export type AppDeps = Omit<BroadcastRoutesDeps, "now"> & {
-  registrations: RegistrationStore;
-  now?: () => Date;
-};
+export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
+  Omit<RegistrationRoutesDeps, "now"> & {
+    /** The key that signs unsubscribe and confirmation links. */
+    tokenKey: string;
+    now?: () => Date;
+  };
 
 /**
  * The whole HTTP API. The Lambda entry point wraps it with `handle()`, the local runner serves it
@@ -16,7 +18,15 @@ export type AppDeps = Omit<BroadcastRoutesDeps, "now"> & {
  * @example
  * export const handler = handle(createApp({ registrations, broadcasts, fanoutQueue, pinGuard, secretPin }));
  */
-export function createApp({ registrations, now = () => new Date(), ...broadcasting }: AppDeps) {
+export function createApp({
+  registrations,
+  registrationAttempts,
+  registrationLimitPerHour,
+  confirmations,
+  tokenKey,
+  now = () => new Date(),
+  ...broadcasting
+}: AppDeps) {
   return new Hono()
     .use(async function accessLog(c, next) {
       const started = performance.now();
@@ -25,7 +35,9 @@ export function createApp({ registrations, now = () => new Date(), ...broadcasti
       logger.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
     })
     .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
-    .route("/api/registration", registrationRoutes({ registrations, now }))
+    .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))
+    .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKey, now }))
+    .route("/api/registration", registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }))
     .notFound((c) => c.json({ error: "NotFoundException", message: `No route for ${c.req.method} ${c.req.path}` }, 404))
     .onError((error, c) => {
       const { status, body, headers } = errorResponse(error);

@@ -24,15 +24,18 @@ type Issue = { path: string; message: string };
 export type ErrorBody = { error: string; message: string; issues?: Issue[] };
 
 /** Domain errors by name, so that core never learns HTTP and this is the one place that maps it. */
-const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string }> = {
+const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string; headers?: Record<string, string> }> = {
   AlreadyRegisteredError: { status: 409, code: "AlreadyRegisteredException" },
   InvalidEmailMessageError: { status: 400, code: "InvalidEmailMessageException" },
+  // SES did not take a re-registration's confirmation email: registering again sends it.
+  ConfirmationNotSentError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "30" } },
 };
 
 const STATUS_CODES: Partial<Record<number, string>> = {
   400: "BadRequestException",
   404: "NotFoundException",
   405: "MethodNotAllowedException",
+  429: "TooManyRequestsException",
   413: "PayloadTooLargeException",
   415: "UnsupportedMediaTypeException",
 };
@@ -62,8 +65,9 @@ export function errorResponse(error: unknown): { status: ContentfulStatusCode; b
     return { status: error.status, body, headers: error.headers };
   }
   if (error instanceof Error && error.name in DOMAIN_ERRORS) {
-    const { status, code } = DOMAIN_ERRORS[error.name]!;
-    return { status, body: { error: code, message: error.message }, headers: {} };
+    const { status, code, headers = {} } = DOMAIN_ERRORS[error.name]!;
+    if (status >= 500) logger.warn("request failed", { error: describe(error), cause: describe(error.cause) });
+    return { status, body: { error: code, message: error.message }, headers };
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;

@@ -1,26 +1,49 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { logger } from "../log.ts";
-import { maskEmail, register, RegistrationRequest, type RegistrationStore } from "../registration/index.ts";
+import type { WindowCounter } from "../window-counter.ts";
+import { type ConfirmationSender, maskEmail, register, RegistrationRequest, type RegistrationStore } from "../registration/index.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 
 export type RegistrationRoutesDeps = {
   registrations: RegistrationStore;
+  /** Registration attempts per caller IP in the current hour (`createWindowCounter`). */
+  registrationAttempts: WindowCounter;
+  registrationLimitPerHour: number;
+  /** Asks the owner of an opted-out address that is registered again to confirm it. */
+  confirmations: ConfirmationSender;
   now: () => Date;
 };
 
 export const MAX_REGISTRATION_BYTES = 16 * 1024;
 
-export function registrationRoutes({ registrations, now }: RegistrationRoutesDeps) {
+export function registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }: RegistrationRoutesDeps) {
+  /**
+   * Every attempt within the size limit counts, valid or not, new address or not: otherwise a
+   * script could fill the list with strangers' addresses, or tell registered ones by the 409.
+   */
+  async function limitAttempts(c: Context): Promise<void> {
+    const at = now();
+    const { hits, endsAt } = await registrationAttempts.hit(clientIp(c) ?? "unknown", at);
+    if (hits <= registrationLimitPerHour) return;
+    const retryAfter = Math.max(1, Math.ceil((endsAt.getTime() - at.getTime()) / 1000));
+    throw new ApiError(429, "TooManyRequestsException", `Too many registrations from this address: try again in ${Math.ceil(retryAfter / 60)} minutes`, {
+      headers: { "Retry-After": String(retryAfter) },
+    });
+  }
+
   return new Hono()
     .post("/", limitBody(MAX_REGISTRATION_BYTES), async (c) => {
+      await limitAttempts(c);
       const request = parseRegistration(await readBody(c));
-      const { productId } = await register(registrations, request, { sourceIp: clientIp(c), now: now() });
-      logger.info("registered", { email: maskEmail(request.email), version: request.version });
+      const { productId, pending } = await register(registrations, request, { sourceIp: clientIp(c), now: now(), confirmations });
+      const details = { email: maskEmail(request.email), version: request.version };
+      if (pending) logger.info("registered again, awaiting confirmation", { ...details, confirmationSent: pending.confirmationSent });
+      else logger.info("registered", details);
       return c.json({ productId }, 201);
     })
-    .get("/unique", async (c) => c.json({ count: await registrations.count() }));
+    .get("/unique", async (c) => c.json(await registrations.counts()));
 }
 
 function parseRegistration(body: unknown): RegistrationRequest {

@@ -1,12 +1,47 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { AlreadyRegisteredError } from "./errors.ts";
-import type { Registration, RegistrationStore, ScanCursor } from "./store.ts";
+import type { ListChange, Registration, RegistrationStatus, RegistrationStore, ScanCursor } from "./store.ts";
 
+// Layout:
+//   Registrations, key <email>                        the registration
+//   State pk "counter", sk "registrations"            `count` (ever registered) and `active` (mailed)
+//   State pk "address#<email>", sk "change#<at>#<type>#<random>"   one list change (the SES
+//                                                     events handler keeps `event#...` beside them)
+//
+// `active` moves in the same transaction as every status change, so it stays exact and reading it
+// is one GetItem. A stack that held registrations before `active` existed has no such attribute:
+// ADD starts it from 0, so set it once to the number of active registrations (README, API).
 const COUNTER_KEY = { pk: "counter", sk: "registrations" };
+const historyPk = (email: string) => `address#${email}`;
 // Every registration touches the one counter item, so concurrent transactions cancel each other
 // with TransactionConflict; they are retried here because the SDK does not retry cancellations.
 const MAX_ATTEMPTS = 10;
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
+type TransactItem = TransactItems[number];
+
+/**
+ * The change of the `active` count that moving a registration from one status to another makes,
+ * for a transaction that changes the status; `undefined` when the count stays.
+ */
+export function activeCounterUpdate(
+  stateTable: string,
+  from: RegistrationStatus | undefined,
+  to: RegistrationStatus,
+): TransactItem | undefined {
+  const delta = (to === "active" ? 1 : 0) - (from === "active" ? 1 : 0);
+  if (delta === 0) return undefined;
+  return {
+    Update: {
+      TableName: stateTable,
+      Key: COUNTER_KEY,
+      UpdateExpression: "ADD active :delta",
+      ExpressionAttributeValues: { ":delta": delta },
+    },
+  };
+}
 
 export type DynamoRegistrationStoreOptions = {
   db: DynamoDBDocumentClient;
@@ -19,57 +54,151 @@ export function createDynamoRegistrationStore({
   registrationsTable,
   stateTable,
 }: DynamoRegistrationStoreOptions): RegistrationStore {
+  const historyPut = (entry: ListChange): TransactItem => ({
+    Put: {
+      TableName: stateTable,
+      Item: { pk: historyPk(entry.email), sk: `change#${entry.at}#${entry.type}#${crypto.randomUUID().slice(0, 8)}`, ...entry },
+    },
+  });
+
+  /** Runs the transaction; `false` when the condition of its first item failed. */
+  async function transact(items: TransactItems): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await db.send(new TransactWriteCommand({ TransactItems: items }));
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        if (codes[0] === "ConditionalCheckFailed") return false;
+        if (!codes.includes("TransactionConflict") || attempt === MAX_ATTEMPTS) throw error;
+        await jitteredPause(attempt);
+      }
+    }
+  }
+
   return {
     async add(registration) {
-      const write = new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: registrationsTable,
-              Item: registration,
-              ConditionExpression: "attribute_not_exists(email)",
-            },
+      const added = await transact([
+        { Put: { TableName: registrationsTable, Item: registration, ConditionExpression: "attribute_not_exists(email)" } },
+        {
+          Update: {
+            TableName: stateTable,
+            Key: COUNTER_KEY,
+            UpdateExpression: "ADD #count :one, active :one",
+            ExpressionAttributeNames: { "#count": "count" },
+            ExpressionAttributeValues: { ":one": 1 },
           },
-          {
-            Update: {
-              TableName: stateTable,
-              Key: COUNTER_KEY,
-              UpdateExpression: "ADD #count :one",
-              ExpressionAttributeNames: { "#count": "count" },
-              ExpressionAttributeValues: { ":one": 1 },
-            },
-          },
-        ],
-      });
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await db.send(write);
-          return;
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
-          const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
-          if (codes[0] === "ConditionalCheckFailed") throw new AlreadyRegisteredError();
-          if (!codes.includes("TransactionConflict") || attempt === MAX_ATTEMPTS) throw error;
-          await jitteredPause(attempt);
-        }
-      }
+        },
+        historyPut({
+          email: registration.email,
+          type: "Registered",
+          at: registration.registeredAt,
+          from: undefined,
+          to: registration.status,
+          sourceIp: registration.sourceIp,
+          productId: registration.productId,
+        }),
+      ]);
+      if (!added) throw new AlreadyRegisteredError();
     },
 
-    async count() {
+    async counts() {
       const { Item } = await db.send(
         new GetCommand({
           TableName: stateTable,
           Key: COUNTER_KEY,
-          ProjectionExpression: "#count",
+          ProjectionExpression: "#count, active",
           ExpressionAttributeNames: { "#count": "count" },
         }),
       );
-      return typeof Item?.count === "number" ? Item.count : 0;
+      const number = (value: unknown) => (typeof value === "number" ? value : 0);
+      return { count: number(Item?.count), active: number(Item?.active) };
     },
 
     async get(email) {
-      const { Item } = await db.send(new GetCommand({ TableName: registrationsTable, Key: { email } }));
+      const { Item } = await db.send(new GetCommand({ TableName: registrationsTable, Key: { email }, ConsistentRead: true }));
       return Item as Registration | undefined;
+    },
+
+    async changeStatus({ email, from, to, at, set = {}, entry }) {
+      const values: Record<string, unknown> = { ...set, status: to, statusChangedAt: at };
+      const update = setExpression(values);
+      const counter = activeCounterUpdate(stateTable, from, to);
+      return transact([
+        {
+          Update: {
+            TableName: registrationsTable,
+            Key: { email },
+            // sesVersion is the SES events handler's optimistic lock: bumping it makes an event
+            // read before this change apply again to the new state instead of overwriting it.
+            UpdateExpression: `${update.expression} ADD #sesVersion :one`,
+            ConditionExpression: "#status = :from",
+            ExpressionAttributeNames: { ...update.names, "#sesVersion": "sesVersion" },
+            ExpressionAttributeValues: { ...update.values, ":from": from, ":one": 1 },
+          },
+        },
+        ...(counter ? [counter] : []),
+        historyPut(entry),
+      ]);
+    },
+
+    async reregister({ email, expected, set, entry }) {
+      const update = setExpression(set);
+      const sentCondition = expected.confirmationSentAt ? "#confirmationSentAt = :sentBefore" : "attribute_not_exists(#confirmationSentAt)";
+      return transact([
+        {
+          Update: {
+            TableName: registrationsTable,
+            Key: { email },
+            UpdateExpression: update.expression,
+            ConditionExpression: `#status = :status AND ${sentCondition}`,
+            ExpressionAttributeNames: { ...update.names, "#status": "status", "#confirmationSentAt": "confirmationSentAt" },
+            ExpressionAttributeValues: {
+              ...update.values,
+              ":status": expected.status,
+              ...(expected.confirmationSentAt ? { ":sentBefore": expected.confirmationSentAt } : {}),
+            },
+          },
+        },
+        historyPut(entry),
+      ]);
+    },
+
+    async releaseConfirmation(email, sentAt) {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName: registrationsTable,
+            Key: { email },
+            UpdateExpression: "REMOVE confirmationSentAt",
+            ConditionExpression: "confirmationSentAt = :sentAt",
+            ExpressionAttributeValues: { ":sentAt": sentAt },
+          }),
+        );
+      } catch (error) {
+        // Another registration has claimed a newer confirmation since: it is not ours to release.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+
+    async history(email) {
+      const entries: ListChange[] = [];
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName: stateTable,
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :change)",
+            ExpressionAttributeValues: { ":pk": historyPk(email), ":change": "change#" },
+            ExclusiveStartKey: cursor,
+            ConsistentRead: true,
+          }),
+        );
+        for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) entries.push(entry as ListChange);
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+      return entries;
     },
 
     async scanPage({ segment, totalSegments, cursor, limit }) {
@@ -88,6 +217,16 @@ export function createDynamoRegistrationStore({
         cursor: page.LastEvaluatedKey as ScanCursor | undefined,
       };
     },
+  };
+}
+
+/** `SET #a = :a, ...` for the defined values, with their names and values. */
+function setExpression(values: Record<string, unknown>) {
+  const keys = Object.keys(values).filter((key) => values[key] !== undefined);
+  return {
+    expression: `SET ${keys.map((key) => `#${key} = :${key}`).join(", ")}`,
+    names: Object.fromEntries(keys.map((key) => [`#${key}`, key])),
+    values: Object.fromEntries(keys.map((key) => [`:${key}`, values[key]])),
   };
 }
 

@@ -1,9 +1,25 @@
 /**
- * The announcement list: who is on it, and how they get there.
+ * The announcement list: who is on it, how they get there, and how they leave it.
  * @module
  */
 export { EmailAddress, maskEmail, normalizeEmail } from "./email.ts";
-export { AlreadyRegisteredError } from "./errors.ts";
-export { register, RegistrationRequest, type RegisterContext } from "./register.ts";
-export type { Registration, RegistrationStatus, RegistrationStore, ScanCursor, ScanPageRequest } from "./store.ts";
-export { createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";
+export { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
+export {
+  CONFIRMATION_VALID_DAYS,
+  createConfirmationSender,
+  type ConfirmationSender,
+  type ConfirmationSenderOptions,
+} from "./confirmation.ts";
+export { confirm, type ConfirmOutcome, unsubscribe, type UnsubscribeOutcome } from "./opt-out.ts";
+export { CONFIRMATION_INTERVAL_MS, register, RegistrationRequest, type RegisterContext } from "./register.ts";
+export type {
+  ListChange,
+  Registration,
+  RegistrationStatus,
+  RegistrationStore,
+  Reregistration,
+  ScanCursor,
+  ScanPageRequest,
+  StatusChange,
+} from "./store.ts";
+export { activeCounterUpdate, createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";

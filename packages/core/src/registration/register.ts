@@ -1,5 +1,7 @@
 import { z } from "zod";
+import type { ConfirmationSender } from "./confirmation.ts";
 import { EmailAddress, normalizeEmail } from "./email.ts";
+import { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
 import type { Registration, RegistrationStore } from "./store.ts";
 
 const Label = z.string().trim().max(64, "At most 64 characters").optional();
@@ -16,17 +18,29 @@ export type RegisterContext = {
   /** Kept with the registration so that abuse can be traced and cleaned up. */
   sourceIp: string | undefined;
   now: Date;
+  /** Asks the owner of an opted-out address to confirm its re-registration. */
+  confirmations: ConfirmationSender;
 };
 
+/** At most one confirmation email per address in this time, however often it is registered. */
+export const CONFIRMATION_INTERVAL_MS = 24 * 60 * 60 * 1000;
+// Concurrent registrations of one opted-out address retry on a fresh read.
+const MAX_ATTEMPTS = 5;
+
 /**
- * Adds an address to the announcement list under a new product id.
- * @throws AlreadyRegisteredError when the address, in any letter case, is on the list already.
+ * Adds an address to the announcement list under a new product id. An address that opted out
+ * (`unsubscribed`, `bounced`, `complained`) gets the new product id too, but stays out of
+ * broadcasts until its owner follows the link of a confirmation email, sent at most once a day,
+ * so that a stranger cannot undo an opt-out.
+ * @returns `pending` for such a re-registration, with whether this call sent the email.
+ * @throws AlreadyRegisteredError when the address, in any letter case, is on the list and active.
+ * @throws ConfirmationNotSentError when SES did not take the confirmation email.
  */
 export async function register(
   store: RegistrationStore,
   request: RegistrationRequest,
-  { sourceIp, now }: RegisterContext,
-): Promise<{ productId: string }> {
+  { sourceIp, now, confirmations }: RegisterContext,
+): Promise<{ productId: string; pending?: { confirmationSent: boolean } }> {
   const registration: Registration = {
     email: normalizeEmail(request.email),
     address: request.email,
@@ -37,6 +51,57 @@ export async function register(
     status: "active",
     sourceIp,
   };
-  await store.add(registration);
-  return { productId: registration.productId };
+  try {
+    await store.add(registration);
+    return { productId: registration.productId };
+  } catch (error) {
+    if (!(error instanceof AlreadyRegisteredError)) throw error;
+  }
+  return reregister(store, registration, confirmations, now);
+}
+
+async function reregister(store: RegistrationStore, registration: Registration, confirmations: ConfirmationSender, now: Date) {
+  const { email, productId, version, distribution, sourceIp, registeredAt: at } = registration;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const existing = await store.get(email);
+    if (!existing || existing.status === "active") throw new AlreadyRegisteredError();
+    const confirmationSentAt = needsConfirmation(existing, now) ? at : undefined;
+    const recorded = await store.reregister({
+      email,
+      expected: { status: existing.status, confirmationSentAt: existing.confirmationSentAt },
+      set: { productId, version, distribution, sourceIp, reregisteredAt: at, confirmationSentAt },
+      entry: {
+        email,
+        type: "Reregistered",
+        at,
+        from: existing.status,
+        to: existing.status,
+        sourceIp,
+        productId,
+        previousProductId: existing.productId,
+        confirmationSent: confirmationSentAt !== undefined,
+      },
+    });
+    if (!recorded) continue;
+    if (confirmationSentAt) {
+      try {
+        await confirmations.send({ email, address: existing.address }, now);
+      } catch (error) {
+        await store.releaseConfirmation(email, confirmationSentAt);
+        throw new ConfirmationNotSentError({ cause: error });
+      }
+    }
+    return { productId, pending: { confirmationSent: confirmationSentAt !== undefined } };
+  }
+  throw new Error(`Registration of an opted-out address kept conflicting after ${MAX_ATTEMPTS} attempts`);
+}
+
+/**
+ * A confirmation email is due when none was sent in the last day, or when the status changed
+ * since the last one (its link is void then, see `confirm`): only the owner or SES change it.
+ */
+function needsConfirmation({ confirmationSentAt, statusChangedAt }: Registration, now: Date): boolean {
+  if (!confirmationSentAt) return true;
+  if (statusChangedAt && statusChangedAt > confirmationSentAt) return true;
+  return now.getTime() - Date.parse(confirmationSentAt) >= CONFIRMATION_INTERVAL_MS;
 }

@@ -1,6 +1,7 @@
 /**
  * Only `active` addresses are mailed. `bounced` and `complained` are set from SES events (see
- * ses-events); `unsubscribed` by the owner's unsubscribe link.
+ * ses-events); `unsubscribed` by the owner's unsubscribe link. An opted-out address that is
+ * registered again keeps its status until its owner follows the confirmation link.
  */
 export type RegistrationStatus = "active" | "bounced" | "complained" | "unsubscribed";
 
@@ -9,21 +10,80 @@ export type Registration = {
   email: string;
   /** The address as its owner typed it, which is where mail goes. */
   address: string;
+  /** The latest registration's product id (a re-registration replaces it; the history keeps the old). */
   productId: string;
   version: string | undefined;
   distribution: string | undefined;
   registeredAt: string;
   status: RegistrationStatus;
   sourceIp: string | undefined;
+  /** When the status last changed: by an SES event, an unsubscribe or a confirmation. */
+  statusChangedAt?: string;
+  unsubscribedAt?: string;
+  /** The latest registration of the address while it was opted out. */
+  reregisteredAt?: string;
+  /** When the latest confirmation email went out: at most one a day. */
+  confirmationSentAt?: string;
+  confirmedAt?: string;
+};
+
+/** One change to the list, kept in the history of its address beside its SES events. */
+export type ListChange = {
+  email: string;
+  type: "Registered" | "Reregistered" | "Unsubscribed" | "Confirmed";
+  at: string;
+  /** The status before and after; a re-registration leaves it as it was. */
+  from: RegistrationStatus | undefined;
+  to: RegistrationStatus;
+  /** Registrations: the caller's IP and the product id it was given (and the one it replaced). */
+  sourceIp?: string;
+  productId?: string;
+  previousProductId?: string;
+  /** Re-registrations: whether this one sent a confirmation email. */
+  confirmationSent?: boolean;
+};
+
+export type StatusChange = {
+  email: string;
+  /** Applied only if the registration is still in this status. */
+  from: RegistrationStatus;
+  to: RegistrationStatus;
+  at: string;
+  /** Further attributes to set, such as `unsubscribedAt`. */
+  set?: Partial<Registration> & { transientBounces?: number };
+  entry: ListChange;
+};
+
+export type Reregistration = {
+  email: string;
+  /** Applied only if the registration is still as read: this status, this confirmation time. */
+  expected: Pick<Registration, "status" | "confirmationSentAt">;
+  set: Pick<Registration, "productId" | "version" | "distribution" | "sourceIp"> & { reregisteredAt: string; confirmationSentAt?: string };
+  entry: ListChange;
 };
 
 /** The registration list, as the domain needs it. */
 export type RegistrationStore = {
-  /** @throws AlreadyRegisteredError when the normalized address is taken. */
+  /**
+   * Adds a new address, counted in `count` and `active`, with its history entry.
+   * @throws AlreadyRegisteredError when the normalized address is taken.
+   */
   add(registration: Registration): Promise<void>;
-  /** How many addresses have ever been registered. */
-  count(): Promise<number>;
+  /** How many addresses have ever been registered (`count`) and how many are mailed (`active`). */
+  counts(): Promise<{ count: number; active: number }>;
+  /** Read consistently. */
   get(email: string): Promise<Registration | undefined>;
+  /**
+   * Changes the status, the `active` count and the history together; `false`, changing nothing,
+   * when the registration is no longer in `from`.
+   */
+  changeStatus(change: StatusChange): Promise<boolean>;
+  /** Records a registration of an opted-out address; `false`, changing nothing, when it is no longer as expected. */
+  reregister(reregistration: Reregistration): Promise<boolean>;
+  /** Forgets a confirmation email that could not be sent, so that the next registration sends one. */
+  releaseConfirmation(email: string, sentAt: string): Promise<void>;
+  /** The list changes of an address, oldest first (its SES events are in ses-events' history). */
+  history(email: string): Promise<ListChange[]>;
   /**
    * One page of one segment of a parallel scan over the whole list, so that a large list is read
    * by several workers and in pieces that each fit a Lambda invocation.

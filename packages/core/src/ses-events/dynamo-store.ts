@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { activeCounterUpdate } from "../registration/dynamo-store.ts";
 import type { DeliveryState, HistoryEntry, SesEventStore } from "./store.ts";
 
 // Layout:
@@ -54,7 +55,12 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
           },
         },
       ];
-      if (change) transactItems.push({ Update: registrationUpdate(registrationsTable, entry, change.from, change.to) });
+      if (change) {
+        transactItems.push({ Update: registrationUpdate(registrationsTable, entry, change.from, change.to) });
+        // A bounce or complaint of an active address takes it out of the `active` count.
+        const counter = activeCounterUpdate(stateTable, change.from.status, change.to.status);
+        if (counter) transactItems.push(counter);
+      }
       if (delivered) {
         transactItems.push({
           Update: {

@@ -1,0 +1,24 @@
+import { escapeHtml, type PersonalizedEmail } from "./personalize.ts";
+
+export const CONFIRMATION_SUBJECT = "Confirm your OpenEMR announcements address";
+
+/**
+ * The email that asks the owner of an opted-out address to confirm a new registration of it:
+ * until the link is followed, the address gets no announcements, so a stranger cannot undo an
+ * opt-out by registering someone else's address.
+ */
+export function confirmationEmail({ confirmUrl, validDays }: { confirmUrl: string; validDays: number }): PersonalizedEmail {
+  const intro =
+    "This address was registered again in an OpenEMR installation to get security and release " +
+    "announcements from the OpenEMR project. It had stopped getting them, so they start again only " +
+    "when you confirm.";
+  const ignore = `If you did not register it, ignore this email: nothing changes. The link works for ${validDays} days.`;
+  const url = escapeHtml(confirmUrl);
+  const html =
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(CONFIRMATION_SUBJECT)}</title></head>` +
+    `<body style="font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5;">` +
+    `<p>${escapeHtml(intro)}</p><p><a href="${url}">Confirm this address</a></p>` +
+    `<p style="font-size:13px;color:#59636e;">${escapeHtml(ignore)}</p></body></html>`;
+  const text = `${intro}\n\nConfirm this address: ${confirmUrl}\n\n${ignore}\n`;
+  return { subject: CONFIRMATION_SUBJECT, html, text };
+}

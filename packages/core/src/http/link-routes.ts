@@ -1,0 +1,107 @@
+import { type Context, Hono } from "hono";
+import { html } from "hono/html";
+import { z } from "zod";
+import { logger } from "../log.ts";
+import { confirm, maskEmail, type RegistrationStore, unsubscribe } from "../registration/index.ts";
+import { type TokenPurpose, verifyToken } from "../tokens/index.ts";
+import { limitBody } from "./body.ts";
+import { ApiError, errorResponse } from "./errors.ts";
+import { page, pageHeaders, postButton } from "./pages.ts";
+
+export type LinkRoutesDeps = {
+  registrations: RegistrationStore;
+  /** The key unsubscribe and confirm tokens are signed with. */
+  tokenKey: string;
+  now: () => Date;
+};
+
+// RFC 8058: a mailbox provider's one-click POST carries exactly this field; the page's button too.
+const OneClick = z.object({ "List-Unsubscribe": z.literal("One-Click", "The body must be List-Unsubscribe=One-Click") });
+const Confirmation = z.object({ confirm: z.literal("yes", "The body must be confirm=yes") });
+const MAX_FORM_BYTES = 4 * 1024;
+
+/** The token's address, or a 400 page: tampered, expired, for another purpose, or not a token. */
+async function tokenEmail(c: Context, key: string, purpose: TokenPurpose, now: Date): Promise<string> {
+  const claims = await verifyToken(key, c.req.param("token") ?? "", purpose, now);
+  if (!claims) throw new ApiError(400, "InvalidTokenException", "This link is not valid. It may be incomplete or have expired.");
+  return claims.email;
+}
+
+/** A form post as RFC 8058 allows it (urlencoded or multipart), checked against `schema`. */
+async function readForm(c: Context, schema: z.ZodType): Promise<void> {
+  let body: unknown;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    throw new ApiError(400, "MalformedRequestException", "The body is not a readable form");
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) throw new ApiError(400, "InvalidRequestException", result.error.issues[0]?.message ?? "Invalid form");
+}
+
+/** Pages for links in mail: every answer is HTML, errors included, with the strict page headers. */
+function linkPages() {
+  return new Hono().use(pageHeaders()).onError((error, c) => {
+    const { status, body, headers } = errorResponse(error);
+    return page(c, status, status >= 500 ? "Something went wrong" : "This did not work", html`<p>${body.message}</p>`, headers);
+  });
+}
+
+/**
+ * `GET` shows the address and a button; only the `POST` (the button, or a mailbox provider's
+ * one-click request) unsubscribes, because link scanners follow every GET in mail.
+ */
+export function unsubscribeRoutes({ registrations, tokenKey, now }: LinkRoutesDeps) {
+  return linkPages()
+    .get("/:token", async (c) => {
+      const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
+      const registration = await registrations.get(email);
+      const address = registration?.address ?? email;
+      if (registration?.status !== "active") {
+        return page(c, 200, "Unsubscribe", html`<p><strong>${address}</strong> gets no OpenEMR announcements.</p>`);
+      }
+      return page(
+        c,
+        200,
+        "Unsubscribe",
+        html`<p>Stop sending OpenEMR security and release announcements to <strong>${address}</strong>?</p>${postButton("Unsubscribe", "List-Unsubscribe", "One-Click")}`,
+      );
+    })
+    .post("/:token", limitBody(MAX_FORM_BYTES), async (c) => {
+      const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
+      await readForm(c, OneClick);
+      const { result, registration } = await unsubscribe(registrations, email, now());
+      logger.info("unsubscribe", { email: maskEmail(email), result });
+      const address = registration?.address ?? email;
+      return page(c, 200, "Unsubscribed", html`<p><strong>${address}</strong> will get no more OpenEMR announcements.</p>`);
+    });
+}
+
+/** `GET` shows the address and a button; the `POST` confirms a re-registered address. */
+export function confirmRoutes({ registrations, tokenKey, now }: LinkRoutesDeps) {
+  return linkPages()
+    .get("/:token", async (c) => {
+      const email = await tokenEmail(c, tokenKey, "confirm", now());
+      const registration = await registrations.get(email);
+      if (registration?.status === "active") {
+        return page(c, 200, "Confirmed", html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`);
+      }
+      return page(
+        c,
+        200,
+        "Confirm your address",
+        html`<p>Send OpenEMR security and release announcements to <strong>${registration?.address ?? email}</strong> again?</p>${postButton("Confirm", "confirm", "yes")}`,
+      );
+    })
+    .post("/:token", limitBody(MAX_FORM_BYTES), async (c) => {
+      const email = await tokenEmail(c, tokenKey, "confirm", now());
+      await readForm(c, Confirmation);
+      const { result, registration } = await confirm(registrations, email, now());
+      logger.info("confirm", { email: maskEmail(email), result });
+      if (result === "unregistered") throw new ApiError(400, "NotRegisteredException", "This address is not registered.");
+      if (result === "stale") {
+        throw new ApiError(400, "StaleLinkException", "This link was sent before the address last changed. Register it again to get a new link.");
+      }
+      return page(c, 200, "Confirmed", html`<p><strong>${registration!.address}</strong> gets OpenEMR announcements again.</p>`);
+    });
+}

@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+import type { Context } from "hono";
+import { html, raw } from "hono/html";
+import { secureHeaders } from "hono/secure-headers";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+const STYLE =
+  "body{margin:0;font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5}" +
+  "main{max-width:560px;margin:48px auto;padding:0 16px}" +
+  "button{font:inherit;padding:8px 20px;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}" +
+  "strong{word-break:break-all}";
+const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
+
+/**
+ * Headers of every page reached from a link in mail: nothing but the one inline style may load
+ * or run, forms post only back here, no framing, and the token in the URL never leaves as a
+ * Referer. No cookie is ever set.
+ */
+export const pageHeaders = () =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: [`'sha256-${STYLE_HASH}'`],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    xFrameOptions: "DENY",
+    referrerPolicy: "no-referrer",
+  });
+
+export type PageContent = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** A small self-contained HTML page; interpolations in `body` are escaped by `html`. */
+export function page(c: Context, status: ContentfulStatusCode, title: string, body: PageContent, headers: Record<string, string> = {}) {
+  c.header("Cache-Control", "no-store");
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  return c.html(
+    html`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${raw(STYLE)}</style></head>
+<body><main><h1>${title}</h1>${body}</main></body>
+</html>`,
+    status,
+  );
+}
+
+/** A button that posts `name=value` back to the page's own URL. */
+export function postButton(label: string, name: string, value: string): PageContent {
+  return html`<form method="post"><input type="hidden" name="${name}" value="${value}"><button type="submit">${label}</button></form>`;
+}

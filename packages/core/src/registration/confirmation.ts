@@ -1,0 +1,36 @@
+import type { Mailer } from "../broadcast/mailer.ts";
+import { composeRawEmail, confirmationEmail, confirmUrl } from "../email/index.ts";
+import { signToken } from "../tokens/index.ts";
+
+/** How long a confirmation link works. */
+export const CONFIRMATION_VALID_DAYS = 7;
+
+/** Sends the email whose link confirms a re-registered address. */
+export type ConfirmationSender = {
+  send(recipient: { email: string; address: string }, now: Date): Promise<void>;
+};
+
+export type ConfirmationSenderOptions = {
+  mailer: Mailer;
+  /** The From header (`fromAddress(sender)`). */
+  from: string;
+  /** Base of the confirmation link: the API's public URL. */
+  publicUrl: string;
+  /** The key that signs links; the token's purpose keeps confirm and unsubscribe tokens apart. */
+  tokenKey: string;
+};
+
+/**
+ * Confirmation emails through SES, each with a signed `confirm` link valid
+ * {@link CONFIRMATION_VALID_DAYS} days.
+ */
+export function createConfirmationSender({ mailer, from, publicUrl, tokenKey }: ConfirmationSenderOptions): ConfirmationSender {
+  return {
+    async send({ email, address }, now) {
+      const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_VALID_DAYS * 86_400;
+      const token = await signToken(tokenKey, { purpose: "confirm", email, expiresAt });
+      const message = confirmationEmail({ confirmUrl: confirmUrl(publicUrl, token), validDays: CONFIRMATION_VALID_DAYS });
+      await mailer.sendRaw(await composeRawEmail({ from, to: address, ...message }), { purpose: "confirm" });
+    },
+  };
+}
