@@ -18,7 +18,7 @@ afterEach(async () => {
 
 function launch(env: Record<string, string>): Runner {
   const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", ...env },
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", REGISTRATION_LIMIT_PER_HOUR: "100000", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stdout: string[] = [];
