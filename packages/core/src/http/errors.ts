@@ -27,6 +27,8 @@ export type ErrorBody = { error: string; message: string; issues?: Issue[] };
 const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string }> = {
   AlreadyRegisteredError: { status: 409, code: "AlreadyRegisteredException" },
   InvalidEmailMessageError: { status: 400, code: "InvalidEmailMessageException" },
+  BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
+  BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
 };
 
 const STATUS_CODES: Partial<Record<number, string>> = {
