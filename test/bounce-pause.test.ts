@@ -16,7 +16,7 @@ import type { SNSEvent, SQSEvent } from "aws-lambda";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { lambdaContext } from "./support/lambda.ts";
-import { postJson, serveForFile } from "./support/serve.ts";
+import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
 
 const base = await serveForFile(app);
@@ -147,11 +147,13 @@ describe("hard bounces of a broadcast's emails", () => {
 });
 
 describe("a paused broadcast", () => {
-  it("is not sent by its senders: the message is dropped and the recipient left pending for a resume", async () => {
-    const { broadcastId, sent } = await sendingBroadcast(11, `Paused ${crypto.randomUUID()}`);
+  it("is not sent by its senders, which drop the message and leave the recipient pending, until it is resumed", async () => {
+    const title = `Paused ${crypto.randomUUID()}`;
+    const { broadcastId, sent } = await sendingBroadcast(11, title);
     await bounce(...sent);
     expect((await broadcasts.get(broadcastId))?.status).toBe("paused");
-    const waiting = "waiting@clinic.example.org";
+    const waiting = uniqueEmail("waiting").toLowerCase();
+    expect((await postForm(`${base}/api/registration`, { email: waiting })).status).toBe(201);
     await broadcasts.addRecipients(broadcastId, [waiting]);
 
     const event: SQSEvent = {
@@ -169,10 +171,17 @@ describe("a paused broadcast", () => {
         },
       ],
     };
-    expect(await sendHandler(event, { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 })).toEqual({ batchItemFailures: [] });
+    const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 };
+    expect(await sendHandler(event, context)).toEqual({ batchItemFailures: [] });
     expect(await deliveryStatus(broadcastId, waiting)).toBe("pending");
-    expect(await emailsWithSubject((await broadcasts.get(broadcastId))!.title)).toHaveLength(0);
+    expect(await emailsWithSubject(title)).toHaveLength(0);
     expect(await broadcasts.finishIfComplete(broadcastId, new Date())).toBe(false);
+
+    // The resume's fan-out queues the recipient again; the sender that just saw "paused" sends it.
+    expect((await resume(broadcastId, { pin: PIN })).status).toBe(200);
+    expect(await sendHandler(event, context)).toEqual({ batchItemFailures: [] });
+    expect(await deliveryStatus(broadcastId, waiting)).toBe("sent");
+    expect((await emailsWithSubject(title)).map((email) => email.destination.to[0])).toEqual([waiting]);
   });
 
   it("is not resumed by the local runner's start: only the board resumes it", async () => {

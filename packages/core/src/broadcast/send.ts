@@ -69,13 +69,16 @@ export function createSender(deps: SenderDeps) {
     return entry;
   }
 
-  const statuses = new Map<string, { readAt: number; paused: Promise<boolean> }>();
-  function isPaused(broadcastId: string): Promise<boolean> {
-    const cached = statuses.get(broadcastId);
-    if (cached && Date.now() - cached.readAt < STATUS_TTL_MS) return cached.paused;
-    const paused = broadcasts.get(broadcastId).then((broadcast) => broadcast?.status === "paused");
-    paused.catch(() => statuses.delete(broadcastId));
-    statuses.set(broadcastId, { readAt: Date.now(), paused });
+  // Only "not paused" is cached: a message queued by a resume must never be dropped on a stale
+  // "paused", while a pause may take up to STATUS_TTL_MS to reach a sender.
+  const sendingSince = new Map<string, number>();
+  async function isPaused(broadcastId: string): Promise<boolean> {
+    const readAt = sendingSince.get(broadcastId);
+    if (readAt !== undefined && Date.now() - readAt < STATUS_TTL_MS) return false;
+    const now = Date.now();
+    const paused = (await broadcasts.get(broadcastId))?.status === "paused";
+    if (paused) sendingSince.delete(broadcastId);
+    else sendingSince.set(broadcastId, now);
     return paused;
   }
 
