@@ -77,13 +77,13 @@ export async function applySesEvent(store: SesEventStore, event: SesEvent, now: 
     const hard = isHardBounce(event);
     const sent = event.type === "Delivery" || hard ? await store.sentMail(event.sesMessageId) : undefined;
     const ours = sent?.email === event.email ? sent : undefined;
+    const hardBounceOf = ours && hard ? ours.broadcastId : undefined;
     const result = await store.record({
       entry: historyEntry(event, effect, now),
       change: state && decision && !sameState(state, decision.next) ? { from: state, to: decision.next } : undefined,
       delivered: ours && event.type === "Delivery" ? { ...ours, at: event.occurredAt } : undefined,
-      hardBounceOf: ours && hard ? { broadcastId: ours.broadcastId } : undefined,
+      hardBounceOf: hardBounceOf ? { broadcastId: hardBounceOf } : undefined,
     });
-    const hardBounceOf = ours && hard ? ours.broadcastId : undefined;
     if (result === "recorded") return { result: "applied", effect, hardBounceOf };
     if (result === "duplicate") return { result: "duplicate", effect, hardBounceOf };
     if (attempt === MAX_ATTEMPTS) throw new Error(`SES event ${event.type} kept conflicting after ${attempt} attempts`);
