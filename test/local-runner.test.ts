@@ -3,8 +3,12 @@ import { mkdtempSync, symlinkSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@oemr-reg/local/aws-env";
 import { afterEach, describe, expect, it } from "vitest";
-import { postForm, uniqueEmail } from "./support/serve.ts";
+import { postForm, postJson, uniqueEmail } from "./support/serve.ts";
+import { eventually } from "./support/stack.ts";
 
 type Runner = { child: ChildProcess; stdout: string[]; stderr: () => string; exited: Promise<number | null> };
 const running: Runner[] = [];
@@ -177,6 +181,43 @@ describe("npm start", { timeout: 120_000 }, () => {
       blocker.close();
     }
   });
+
+  it("plays SES's part: a broadcast to the mailbox simulator's bounce address marks it bounced, and the next one skips it", async () => {
+    const port = await freePortBlock();
+    const pin = "11223344";
+    const runner = launch({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: pin, SES_SEND_RATE: "50" });
+    const apiUrl = (await ready(runner)).api.replace("localhost", "127.0.0.1");
+    const bounce = "bounce@simulator.amazonses.com";
+    for (const email of [bounce, "success@simulator.amazonses.com", uniqueEmail()]) {
+      expect((await postForm(`${apiUrl}/api/registration`, { email })).status).toBe(201);
+    }
+
+    const broadcastUntilDone = async (title: string) => {
+      const started = await postJson(`${apiUrl}/api/registration/broadcast`, { secretPin: pin, title, contents: "Patch now." });
+      const { broadcastId } = (await started.json()) as { broadcastId: string };
+      return eventually(async () => {
+        const response = await fetch(`${apiUrl}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": pin } });
+        const body = (await response.json()) as { status: string; sent: number; skipped: number; hardBounces: number };
+        return body.status === "done" ? body : undefined;
+      }, 30_000, title);
+    };
+    expect(await broadcastUntilDone("First")).toMatchObject({ sent: 3, skipped: 0 });
+
+    // The runner's own DynamoDB: nothing public says an address bounced.
+    const db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: `http://127.0.0.1:${port + 2}`, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    );
+    const status = async (email: string) =>
+      (await db.send(new GetCommand({ TableName: "oemr-reg-local-Registrations", Key: { email }, ConsistentRead: true }))).Item?.status;
+    await eventually(async () => ((await status(bounce)) === "bounced" ? true : undefined), 20_000, "the bounce to be applied");
+    expect(await status("success@simulator.amazonses.com")).toBe("active");
+
+    expect(await broadcastUntilDone("Second")).toMatchObject({ sent: 2, skipped: 1 });
+    const published = runner.stdout.filter((line) => line.includes("SES simulator published"));
+    expect(published.some((line) => line.includes('"type":"Bounce"'))).toBe(true);
+    expect(runner.stdout.join("\n")).not.toContain(bounce);
+    db.destroy();
+  }, 90_000);
 
   it("exits with installation advice when Java is missing", async () => {
     // A PATH with node on it and nothing else.

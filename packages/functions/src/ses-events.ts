@@ -1,12 +1,16 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+// The two modules it needs, not the whole broadcast module with its email rendering.
+import { pauseIfBouncing } from "@oemr-reg/core/broadcast/bounce-pause";
+import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import { createDynamoSesEventStore, createSesEventsHandler } from "@oemr-reg/core/ses-events";
 import { Resource } from "sst";
 
-// Subscribed to the SesEvents topic: SES bounces, complaints, deliveries, rejects and delays.
+const db = createDocumentClient();
+const broadcasts = createDynamoBroadcastStore({ db, stateTable: Resource.State.name });
+
+// Subscribed to the SesEvents topic: SES bounces, complaints, deliveries, rejects and delays. A
+// broadcast whose emails bounce too much pauses itself.
 export const handler = createSesEventsHandler({
-  store: createDynamoSesEventStore({
-    db: createDocumentClient(),
-    registrationsTable: Resource.Registrations.name,
-    stateTable: Resource.State.name,
-  }),
+  store: createDynamoSesEventStore({ db, registrationsTable: Resource.Registrations.name, stateTable: Resource.State.name }),
+  onHardBounce: async (broadcastId) => void (await pauseIfBouncing(broadcasts, broadcastId, new Date())),
 });

@@ -5,7 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { serve, type ServerType } from "@hono/node-server";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
-import { createDynamoBroadcastStore, resumeUnfinishedBroadcasts } from "@oemr-reg/core/broadcast";
+import { createDynamoBroadcastStore, fromAddress, resumeUnfinishedBroadcasts } from "@oemr-reg/core/broadcast";
 import { logger } from "@oemr-reg/core/log";
 import { appName, type StackSpec } from "@oemr-reg/core/resources";
 import type { Hono } from "hono";
@@ -14,6 +14,7 @@ import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { startConsumers } from "./consumers.ts";
 import { loadHandlerModule } from "./handlers.ts";
 import { type LinkValues, linkEnvironment, provisionStack } from "./provision.ts";
+import { startSesSimulator } from "./ses-simulator.ts";
 
 export type LocalStackOptions = {
   spec: StackSpec;
@@ -32,17 +33,20 @@ export type LocalStack = {
 };
 
 /**
- * The deployed stack on one machine: emulators, the stack's resources, the API on `port`, and
- * every queue and topic subscriber fed by an event source, all running the real handlers.
+ * The deployed stack on one machine: emulators, the stack's resources, the API on `port`, every
+ * queue and topic subscriber fed by an event source, all running the real handlers, and SES's
+ * event publishing (deliveries, and the mailbox simulator's bounces and complaints) to `SesEvents`.
  */
 export async function startLocalStack({ spec, stage, port, ports, dataDir, links }: LocalStackOptions): Promise<LocalStack> {
   const emulators = await startEmulators({ ports, dataDir });
   const polling = new AbortController();
   let consumers: Promise<unknown> | undefined;
+  let simulator: Promise<void> | undefined;
   let server: ServerType | undefined;
   const stop = async () => {
     polling.abort();
     await consumers?.catch((error: unknown) => logger.error("consumer stopped", { error: String(error) }));
+    await simulator;
     if (server) await new Promise((resolve) => server!.close(resolve));
     await emulators.stop();
   };
@@ -55,6 +59,17 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir, links
     Object.assign(process.env, linkEnvironment({ name: appName, stage }, provisioned, links));
 
     ({ stopped: consumers } = await startConsumers(spec, provisioned, clients.sqs, polling.signal));
+    const topicArn = provisioned.topics.SesEvents;
+    if (topicArn) {
+      ({ stopped: simulator } = startSesSimulator({
+        sesEndpoint: emulators.endpoints.ses,
+        sns: clients.sns,
+        topicArn,
+        configurationSet: links.Mailer.configSet,
+        sender: fromAddress(links.Mailer.sender),
+        signal: polling.signal,
+      }));
+    }
 
     const resumed = await resumeUnfinishedBroadcasts(
       createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: provisioned.tables.State! }),

@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Broadcast, BroadcastContent, BroadcastStore, Claim } from "./store.ts";
+import type { Broadcast, BroadcastContent, BroadcastStore, Claim, ResumeResult } from "./store.ts";
 
 // Layout in the State table:
 //   pk "broadcast",           sk <id>          the broadcast and its counters (one partition lists them all)
@@ -63,6 +63,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
                   sent: 0,
                   skipped: 0,
                   failed: 0,
+                  hardBounces: 0,
                   createdAt: now.toISOString(),
                 },
                 ConditionExpression: "attribute_not_exists(pk)",
@@ -255,6 +256,49 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       }
     },
 
+    async pause(broadcastId, { reason, now, ifSent }) {
+      return ignoringConditionFailure(
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: metaKey(broadcastId),
+            UpdateExpression: "SET #status = :paused, pausedReason = :reason, pausedAt = :now",
+            ConditionExpression: `#status = :sending${ifSent === undefined ? "" : " AND sent = :sent"}`,
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":paused": "paused",
+              ":sending": "sending",
+              ":reason": reason,
+              ":now": now.toISOString(),
+              ...(ifSent === undefined ? {} : { ":sent": ifSent }),
+            },
+          }),
+        ),
+      );
+    },
+
+    async resume(broadcastId, now): Promise<ResumeResult> {
+      try {
+        const { Attributes } = await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: metaKey(broadcastId),
+            UpdateExpression:
+              "SET #status = :sending, resumedAt = :now, hardBouncesAtResume = if_not_exists(hardBounces, :zero), sentAtResume = sent",
+            ConditionExpression: "#status = :paused",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":sending": "sending", ":paused": "paused", ":now": now.toISOString(), ":zero": 0 },
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        return { result: "resumed", broadcast: toBroadcast(Attributes!) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
+        return Item ? { result: "not-paused", broadcast: toBroadcast(Item) } : { result: "not-found" };
+      }
+    },
+
     async releaseDelivery(broadcastId, email) {
       await ignoringConditionFailure(
         db.send(
@@ -282,9 +326,15 @@ function toBroadcast(item: Record<string, unknown>): Broadcast {
     sent: item.sent as number,
     skipped: item.skipped as number,
     failed: item.failed as number,
+    hardBounces: (item.hardBounces as number | undefined) ?? 0,
     createdAt: item.createdAt as string,
     startedAt: item.startedAt as string | undefined,
     finishedAt: item.finishedAt as string | undefined,
+    pausedReason: item.pausedReason as string | undefined,
+    pausedAt: item.pausedAt as string | undefined,
+    resumedAt: item.resumedAt as string | undefined,
+    hardBouncesAtResume: item.hardBouncesAtResume as number | undefined,
+    sentAtResume: item.sentAtResume as number | undefined,
   };
 }
 

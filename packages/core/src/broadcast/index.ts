@@ -2,13 +2,15 @@
  * Broadcasts: the board's announcement, fanned out to every registration and sent once to each.
  * @module
  */
+export { BOUNCE_PAUSE, bouncePauseReason, pauseIfBouncing } from "./bounce-pause.ts";
 export { createDynamoBroadcastStore } from "./dynamo-store.ts";
+export { BroadcastNotFoundError, BroadcastNotPausedError } from "./errors.ts";
 export { fanOut, type FanoutDeps } from "./fanout.ts";
 export { createFanoutHandler, createSendHandler, type SendHandlerDeps } from "./lambda.ts";
 export { createSesMailer, fromAddress, type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
 export { createDynamoSendPacer, type SendPacer } from "./pacing.ts";
 export { createPinGuard, pinMatches, type PinGuard } from "./pin.ts";
 export { createSender, DeliveryBusyError, UnknownDeliveryError, type SenderDeps } from "./send.ts";
-export { FANOUT_SEGMENTS, resumeBroadcast, resumeUnfinishedBroadcasts, startBroadcast } from "./start.ts";
+export { FANOUT_SEGMENTS, resumeBroadcast, resumePausedBroadcast, resumeUnfinishedBroadcasts, startBroadcast } from "./start.ts";
 export type { Broadcast, BroadcastContent, BroadcastStatus, BroadcastStore, DeliveryOutcome } from "./store.ts";
 export { FanoutTask, SendTask } from "./tasks.ts";

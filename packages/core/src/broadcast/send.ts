@@ -28,6 +28,8 @@ export type DeliveryWindow = {
 const LEASE_MARGIN_MS = 10_000;
 /** A send slot later than this before the deadline is given back rather than risked. */
 const SEND_MARGIN_MS = 5_000;
+/** How long a broadcast's status is trusted: a pause stops its senders within about this long. */
+const STATUS_TTL_MS = 1_000;
 
 export class DeliveryBusyError extends Error {
   override name = "DeliveryBusyError";
@@ -42,6 +44,11 @@ export class UnknownDeliveryError extends Error {
  * leased before sending and settled after, so a redelivered message, a retried batch or a re-run
  * fan-out finds it settled and sends nothing. Only a crash between SES accepting the message and
  * the record being settled can lead to a second copy, once the lease has run out.
+ *
+ * A paused broadcast's messages are dropped without sending, and their recipients' records left
+ * (or put back) `pending`: nothing is lost, because resuming fans the broadcast out again and that
+ * queues every recipient still pending. Keeping the messages instead would cycle them through the
+ * queue with backoff for as long as the board takes, and into the DLQ after ten receives.
  * @throws RetryableSendError, DeliveryBusyError to have the message retried later.
  */
 export function createSender(deps: SenderDeps) {
@@ -62,7 +69,21 @@ export function createSender(deps: SenderDeps) {
     return entry;
   }
 
+  // Only "not paused" is cached: a message queued by a resume must never be dropped on a stale
+  // "paused", while a pause may take up to STATUS_TTL_MS to reach a sender.
+  const sendingSince = new Map<string, number>();
+  async function isPaused(broadcastId: string): Promise<boolean> {
+    const readAt = sendingSince.get(broadcastId);
+    if (readAt !== undefined && Date.now() - readAt < STATUS_TTL_MS) return false;
+    const now = Date.now();
+    const paused = (await broadcasts.get(broadcastId))?.status === "paused";
+    if (paused) sendingSince.delete(broadcastId);
+    else sendingSince.set(broadcastId, now);
+    return paused;
+  }
+
   return async function deliver({ broadcastId, email }: SendTask, { sendTime, deadline }: DeliveryWindow): Promise<void> {
+    if (await isPaused(broadcastId)) return;
     const claim = await broadcasts.claimDelivery(broadcastId, email, new Date(deadline + LEASE_MARGIN_MS), new Date());
     if (claim === "finished") return;
     if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
@@ -83,6 +104,11 @@ export function createSender(deps: SenderDeps) {
       const at = (await sendTime()).getTime();
       if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
       await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
+      // The wait for a send slot can be long: a pause that came meanwhile still stops this email.
+      if (await isPaused(broadcastId)) {
+        await broadcasts.releaseDelivery(broadcastId, email);
+        return;
+      }
       sesMessageId = await mailer.sendRaw(raw, { broadcastId });
     } catch (error) {
       if (error instanceof PermanentSendError) {

@@ -1,5 +1,6 @@
 import type { WorkQueue } from "../aws/sqs.ts";
-import type { BroadcastContent, BroadcastStore } from "./store.ts";
+import { BroadcastNotFoundError, BroadcastNotPausedError } from "./errors.ts";
+import type { Broadcast, BroadcastContent, BroadcastStore } from "./store.ts";
 import type { FanoutTask } from "./tasks.ts";
 
 /** Parallel scan segments per broadcast: enough to split a large list, few enough to stay cheap. */
@@ -31,11 +32,32 @@ export async function resumeBroadcast(fanoutQueue: WorkQueue<FanoutTask>, broadc
 }
 
 /**
- * Fans out again every broadcast that is not done. The local runner calls this on start, because
- * its queues live in memory and lose whatever was queued when it stopped.
+ * Resumes a broadcast that paused itself: sets it `sending` again, then fans it out again, which
+ * queues everyone it has not reached yet (its senders dropped their messages while it was paused,
+ * leaving those recipients pending). If queueing fails it is paused again, so the board can retry.
+ * @throws BroadcastNotFoundError, BroadcastNotPausedError
+ */
+export async function resumePausedBroadcast({ broadcasts, fanoutQueue, now }: StartBroadcastDeps, broadcastId: string): Promise<Broadcast> {
+  const resumed = await broadcasts.resume(broadcastId, now);
+  if (resumed.result === "not-found") throw new BroadcastNotFoundError("No broadcast has this id");
+  if (resumed.result === "not-paused") throw new BroadcastNotPausedError(`The broadcast is ${resumed.broadcast.status}, not paused`);
+  const { broadcast } = resumed;
+  try {
+    await resumeBroadcast(fanoutQueue, broadcastId, broadcast.totalSegments);
+  } catch (error) {
+    await broadcasts.pause(broadcastId, { reason: broadcast.pausedReason ?? "resume failed", now });
+    throw error;
+  }
+  return broadcast;
+}
+
+/**
+ * Fans out again every broadcast that is sending or queued. The local runner calls this on start,
+ * because its queues live in memory and lose whatever was queued when it stopped. A paused
+ * broadcast stays paused: only the board resumes it.
  */
 export async function resumeUnfinishedBroadcasts(broadcasts: BroadcastStore, fanoutQueue: WorkQueue<FanoutTask>): Promise<string[]> {
-  const unfinished = await broadcasts.unfinished();
+  const unfinished = (await broadcasts.unfinished()).filter(({ status }) => status !== "paused");
   for (const { broadcastId, totalSegments } of unfinished) await resumeBroadcast(fanoutQueue, broadcastId, totalSegments);
   return unfinished.map(({ broadcastId }) => broadcastId);
 }

@@ -1,4 +1,5 @@
-export type BroadcastStatus = "queued" | "sending" | "done";
+/** `paused`: stopped by too many hard bounces; the board resumes it, or leaves it. */
+export type BroadcastStatus = "queued" | "sending" | "paused" | "done";
 
 export type Broadcast = {
   broadcastId: string;
@@ -10,9 +11,18 @@ export type Broadcast = {
   sent: number;
   skipped: number;
   failed: number;
+  /** Permanent bounces SES reported for this broadcast's emails, each counted once. */
+  hardBounces: number;
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Why it paused itself, e.g. its hard bounces and sends at that moment; kept after a resume. */
+  pausedReason?: string;
+  pausedAt?: string;
+  resumedAt?: string;
+  /** `hardBounces` and `sent` when last resumed: only what follows counts towards pausing again. */
+  hardBouncesAtResume?: number;
+  sentAtResume?: number;
 };
 
 export type BroadcastContent = { title: string; contents: string; html?: string };
@@ -52,4 +62,16 @@ export type BroadcastStore = {
   claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
   completeDelivery(broadcastId: string, email: string, outcome: DeliveryOutcome, now: Date): Promise<void>;
   releaseDelivery(broadcastId: string, email: string): Promise<void>;
+  /**
+   * Pauses a `sending` broadcast with a reason. With `ifSent`, only while `sent` is still that
+   * (the reason was computed from it). Returns whether it paused it.
+   */
+  pause(broadcastId: string, pause: { reason: string; now: Date; ifSent?: number }): Promise<boolean>;
+  /** Sets a `paused` broadcast `sending` again, remembering its counts as the new baseline. */
+  resume(broadcastId: string, now: Date): Promise<ResumeResult>;
 };
+
+export type ResumeResult =
+  | { result: "resumed"; broadcast: Broadcast }
+  | { result: "not-paused"; broadcast: Broadcast }
+  | { result: "not-found" };

@@ -1,6 +1,13 @@
 import { type Context, Hono } from "hono";
 import type { WorkQueue } from "../aws/sqs.ts";
-import { type BroadcastStore, type FanoutTask, type PinGuard, pinMatches, startBroadcast } from "../broadcast/index.ts";
+import {
+  type BroadcastStore,
+  type FanoutTask,
+  type PinGuard,
+  pinMatches,
+  resumePausedBroadcast,
+  startBroadcast,
+} from "../broadcast/index.ts";
 import { BroadcastMessage, renderBroadcast } from "../email/index.ts";
 import { logger } from "../log.ts";
 import { limitBody, readBody } from "./body.ts";
@@ -9,6 +16,8 @@ import { ApiError, invalidInput } from "./errors.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
 const MAX_BROADCAST_BYTES = 1024 * 1024;
+// A resume carries at most the PIN.
+const MAX_RESUME_BYTES = 4 * 1024;
 
 export type BroadcastRoutesDeps = {
   broadcasts: BroadcastStore;
@@ -54,5 +63,18 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
       const broadcast = await broadcasts.get(c.req.param("broadcastId"));
       if (!broadcast) throw new ApiError(404, "BroadcastNotFoundException", "No broadcast has this id");
       return c.json(broadcast);
+    })
+    .post("/:broadcastId/resume", limitBody(MAX_RESUME_BYTES), async (c) => {
+      // The PIN as the GET takes it, or in the body as the POST that started the broadcast sends it.
+      let candidate: unknown = c.req.header("x-secret-pin");
+      if (candidate === undefined && c.req.header("content-type")) {
+        const body = await readBody(c);
+        candidate = typeof body === "object" && body !== null ? (body as Record<string, unknown>).secretPin : undefined;
+      }
+      await authorize(c, candidate);
+      const broadcastId = c.req.param("broadcastId");
+      const broadcast = await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, broadcastId);
+      logger.info("broadcast resumed", { broadcastId });
+      return c.json(broadcast, 200);
     });
 }

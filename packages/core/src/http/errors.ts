@@ -29,6 +29,8 @@ const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string
   InvalidEmailMessageError: { status: 400, code: "InvalidEmailMessageException" },
   // SES did not take a re-registration's confirmation email: registering again sends it.
   ConfirmationNotSentError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "30" } },
+  BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
+  BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
 };
 
 const STATUS_CODES: Partial<Record<number, string>> = {

@@ -9,7 +9,17 @@ const HARD_STATUSES = new Set(["5.4.4"]);
 // Concurrent events for one address retry on a fresh read; more conflicts than this are a fault.
 const MAX_ATTEMPTS = 5;
 
-export type SesEventOutcome = { result: "applied" | "duplicate"; effect: SesEffect };
+export type SesEventOutcome = {
+  result: "applied" | "duplicate";
+  effect: SesEffect;
+  /** A hard bounce of an email a broadcast sent: that broadcast, whose `hardBounces` count it (once). */
+  hardBounceOf?: string;
+};
+
+/** A permanent bounce, or one with status 5.4.4: the address will not take mail. */
+export function isHardBounce(event: SesEvent): boolean {
+  return event.type === "Bounce" && (event.bounceType === "Permanent" || HARD_STATUSES.has(event.status?.trim() ?? ""));
+}
 
 /**
  * Applies the policy to one state: what the event does to the address, and the state after it.
@@ -25,7 +35,7 @@ export function decideSesEffect(state: DeliveryState, event: SesEvent): { effect
   const unchanged = { effect: "none" as const, next: state };
   switch (event.type) {
     case "Bounce": {
-      if (event.bounceType === "Permanent" || HARD_STATUSES.has(event.status?.trim() ?? "")) {
+      if (isHardBounce(event)) {
         return state.status === "active" ? { effect: "bounced", next: { ...state, status: "bounced" } } : unchanged;
       }
       if (state.lastDeliveryAt && event.occurredAt <= state.lastDeliveryAt) return unchanged;
@@ -54,22 +64,28 @@ export function decideSesEffect(state: DeliveryState, event: SesEvent): { effect
 /**
  * Records one SES event in the history of its address and applies it to the registration, in one
  * transaction: a duplicate (SNS delivers at least once) changes nothing, and a crash leaves nothing
- * half done. A delivery also marks the broadcast's delivery record. An address nobody registered
- * gets its record and no more. Store failures throw, so that the invocation is retried.
+ * half done. A delivery also marks the broadcast's delivery record; a hard bounce of a broadcast's
+ * email is counted on that broadcast, whatever it does to the address, as SES counts it in the
+ * account's bounce rate. An address nobody registered gets its record and no more. Store failures
+ * throw, so that the invocation is retried.
  */
 export async function applySesEvent(store: SesEventStore, event: SesEvent, now: Date): Promise<SesEventOutcome> {
   for (let attempt = 1; ; attempt++) {
     const state = await store.deliveryState(event.email);
     const decision = state ? decideSesEffect(state, event) : undefined;
     const effect = decision?.effect ?? "unregistered";
-    const sent = event.type === "Delivery" ? await store.sentMail(event.sesMessageId) : undefined;
+    const hard = isHardBounce(event);
+    const sent = event.type === "Delivery" || hard ? await store.sentMail(event.sesMessageId) : undefined;
+    const ours = sent?.email === event.email ? sent : undefined;
+    const hardBounceOf = ours && hard ? ours.broadcastId : undefined;
     const result = await store.record({
       entry: historyEntry(event, effect, now),
       change: state && decision && !sameState(state, decision.next) ? { from: state, to: decision.next } : undefined,
-      delivered: sent?.email === event.email ? { ...sent, at: event.occurredAt } : undefined,
+      delivered: ours && event.type === "Delivery" ? { ...ours, at: event.occurredAt } : undefined,
+      hardBounceOf: hardBounceOf ? { broadcastId: hardBounceOf } : undefined,
     });
-    if (result === "recorded") return { result: "applied", effect };
-    if (result === "duplicate") return { result: "duplicate", effect };
+    if (result === "recorded") return { result: "applied", effect, hardBounceOf };
+    if (result === "duplicate") return { result: "duplicate", effect, hardBounceOf };
     if (attempt === MAX_ATTEMPTS) throw new Error(`SES event ${event.type} kept conflicting after ${attempt} attempts`);
   }
 }

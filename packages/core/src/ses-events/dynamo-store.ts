@@ -8,7 +8,8 @@ import type { DeliveryState, HistoryEntry, SesEventStore } from "./store.ts";
 //                                              lastTransientBounceAt, statusChangedAt, sesVersion
 //   State pk "address#<email>", sk "event#<occurredAt>#<sesMessageId>#<type>"   one history entry
 //   State pk "sesmsg#<messageId>", sk "mail"    written by the broadcast sender: read here
-//   State pk "broadcast#<id>", sk "to#<email>"  the delivery record: `deliveredAt` set here
+//   State pk "broadcast#<id>", sk "to#<email>"  the delivery record: `deliveredAt`, `hardBouncedAt` set here
+//   State pk "broadcast", sk <id>               the broadcast: `hardBounces` counted here, once per recipient
 const historyPk = (email: string) => `address#${email}`;
 const historySk = ({ occurredAt, sesMessageId, type }: HistoryEntry) => `event#${occurredAt}#${sesMessageId}#${type}`;
 
@@ -45,8 +46,8 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
       return Item && { broadcastId: Item.broadcastId as string, email: Item.email as string };
     },
 
-    async record({ entry, change, delivered }) {
-      const transactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
+    async record({ entry, change, delivered, hardBounceOf }) {
+      const transactItems: TransactItems = [
         {
           Put: {
             TableName: stateTable,
@@ -72,16 +73,12 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
           },
         });
       }
-      try {
-        await db.send(new TransactWriteCommand({ TransactItems: transactItems }));
-        return "recorded";
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
-        if (codes[0] === "ConditionalCheckFailed") return "duplicate";
-        if (codes.some((code) => code === "ConditionalCheckFailed" || code === "TransactionConflict")) return "conflict";
-        throw error;
-      }
+      // Without the hard bounce marker, a write is never "counted already".
+      const plain = () => write(db, transactItems) as Promise<"recorded" | "duplicate" | "conflict">;
+      if (!hardBounceOf) return plain();
+      const result = await write(db, [...transactItems, ...hardBounceItems(stateTable, hardBounceOf.broadcastId, entry)]);
+      // Another notification about this recipient's email counted it already: record this one only.
+      return result === "counted already" ? plain() : result;
     },
 
     async history(email) {
@@ -103,6 +100,57 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
       return entries;
     },
   };
+}
+
+/**
+ * One transaction: `duplicate` when its first item (the history entry) exists, `counted already`
+ * when only a hard bounce marker (second to last) refused, `conflict` when something else changed.
+ */
+async function write(db: DynamoDBDocumentClient, items: TransactItems): Promise<"recorded" | "duplicate" | "conflict" | "counted already"> {
+  try {
+    await db.send(new TransactWriteCommand({ TransactItems: items }));
+    return "recorded";
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+    if (codes[0] === "ConditionalCheckFailed") return "duplicate";
+    const marker = items.length - 2;
+    if (items[marker]?.Update?.UpdateExpression === HARD_BOUNCE_MARK && codes[marker] === "ConditionalCheckFailed" && codes.every((code, index) => index === marker || code === "None")) {
+      return "counted already";
+    }
+    if (codes.some((code) => code === "ConditionalCheckFailed" || code === "TransactionConflict")) return "conflict";
+    throw error;
+  }
+}
+
+const HARD_BOUNCE_MARK = "SET hardBouncedAt = :at";
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
+
+/**
+ * A broadcast's hard bounce, counted once per recipient: the delivery record is marked (only if it
+ * was not yet) and the broadcast's `hardBounces` incremented, or neither.
+ */
+function hardBounceItems(TableName: string, broadcastId: string, entry: HistoryEntry): TransactItems {
+  return [
+    {
+      Update: {
+        TableName,
+        Key: { pk: `broadcast#${broadcastId}`, sk: `to#${entry.email}` },
+        UpdateExpression: HARD_BOUNCE_MARK,
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(hardBouncedAt)",
+        ExpressionAttributeValues: { ":at": entry.occurredAt },
+      },
+    },
+    {
+      Update: {
+        TableName,
+        Key: { pk: "broadcast", sk: broadcastId },
+        UpdateExpression: "ADD hardBounces :one",
+        ExpressionAttributeValues: { ":one": 1 },
+      },
+    },
+  ];
 }
 
 /** The registration's new state, conditioned on nobody having changed it since it was read. */

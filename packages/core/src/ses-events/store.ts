@@ -50,6 +50,11 @@ export type RecordRequest = {
   change?: { from: DeliveryState; to: DeliveryState };
   /** A broadcast delivery record to mark delivered at `at`. */
   delivered?: { broadcastId: string; email: string; at: string };
+  /**
+   * The broadcast that sent the bounced email: its `hardBounces` counts the recipient, once however
+   * many notifications say so (the delivery record is marked `hardBouncedAt`).
+   */
+  hardBounceOf?: { broadcastId: string };
 };
 
 /** Where SES events are recorded and where they change registrations. */
