@@ -27,6 +27,8 @@ if (unknown.length > 0) {
 }
 const selected = CASES.filter((name) => !only || only.includes(name));
 
+// The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), "oemr-bench-"));
 const logs = join(HERE, ".logs");
@@ -34,6 +36,14 @@ mkdirSync(logs, { recursive: true });
 console.error(`Benchmarks${quick ? " (quick: a tenth of the size)" : ""}: ${selected.join(", ")}; handler logs in bench/.logs/`);
 
 const emulators = await startEmulators({ ports: await freeEmulatorPorts() });
+let current: ReturnType<typeof spawn> | undefined;
+// Ctrl-C: stop the running case and the emulators (DynamoDB Local's JVM would outlive us).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    current?.kill("SIGTERM");
+    void emulators.stop().finally(() => process.exit(130));
+  });
+}
 const figures: Figure[] = [];
 const failures: string[] = [];
 try {
@@ -93,6 +103,7 @@ function runCase(name: string): Promise<Figure[]> {
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  current = child;
   const chunks: Buffer[] = [];
   child.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk));
   return new Promise((resolve, reject) => {
