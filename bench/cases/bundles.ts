@@ -1,0 +1,115 @@
+/**
+ * Case 5: each Lambda handler bundled as SST bundles it, its size, and the time a fresh Node
+ * process takes to import it and answer a first real event against the running stack, as a ratio
+ * against a hello-world handler bundled the same way.
+ * @module
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
+import { stack } from "@oemr-reg/core/resources";
+import { bundleHandler, invokeBundle } from "../support/bundle.ts";
+import { httpApiEvent, sesNotificationEvent, sqsEvent } from "../support/events.ts";
+import { figure, type Figure, progress, quick, reportFigures } from "../support/figures.ts";
+import { benchAddress, seedRegistrations } from "../support/seed.ts";
+import { startBenchStack } from "../support/stack.ts";
+import { median, round } from "../support/stats.ts";
+
+const CASE = "bundles";
+const RUNS = quick ? 3 : 10;
+const API_MAX_KB = 400;
+const MAX_RATIO = 3;
+
+const entries = {
+  hello: "bench/fixtures/hello.ts",
+  api: "packages/functions/src/api.ts",
+  fanout: "packages/functions/src/fanout.ts",
+  send: "packages/functions/src/send.ts",
+  "ses-events": "packages/functions/src/ses-events.ts",
+} as const;
+type Name = keyof typeof entries;
+
+const outRoot = mkdtempSync(join(tmpdir(), "oemr-bench-bundles-"));
+const bench = await startBenchStack();
+try {
+  const bundles = {} as Record<Name, { file: string; bytes: number }>;
+  for (const [name, entry] of Object.entries(entries) as [Name, string][]) {
+    const outDir = join(outRoot, name);
+    mkdirSync(outDir);
+    bundles[name] = await bundleHandler(entry, outDir);
+  }
+  progress(`bundled: ${Object.entries(bundles).map(([name, { bytes }]) => `${name} ${round(bytes / 1024, 1)} KB`).join(", ")}`);
+
+  // Real first events: the count, one fan-out segment, one recipient's email, one SES delivery notice.
+  const { tables, queues, topics } = bench.provisioned;
+  const broadcasts = createDynamoBroadcastStore({ db: bench.db, stateTable: tables.State! });
+  const broadcastId = crypto.randomUUID();
+  const content = { title: "Bench cold start", contents: "# OpenEMR 7.0.3\n\nPlease upgrade." };
+  await broadcasts.create({ broadcastId, content, totalSegments: 4, now: new Date() });
+  const recipients = RUNS + 1;
+  await seedRegistrations(bench.db, { registrations: tables.Registrations!, state: tables.State! }, 0, recipients);
+  const emails = Array.from({ length: recipients }, (_, i) => benchAddress(i).toLowerCase());
+  await broadcasts.addRecipients(broadcastId, emails);
+
+  const eventFor = (name: Name, run: number): unknown => {
+    switch (name) {
+      case "hello":
+        return {};
+      case "api":
+        return httpApiEvent("GET", "/api/registration/unique");
+      case "fanout":
+        return sqsEvent(queues.Fanout!.arn, [{ broadcastId, segment: run % 4, totalSegments: 4 }]);
+      case "send":
+        return sqsEvent(queues.Send!.arn, [{ broadcastId, email: emails[run]! }]);
+      case "ses-events":
+        return sesNotificationEvent(topics.SesEvents!, "identity-delivery.json");
+    }
+  };
+
+  const samples = Object.fromEntries(Object.keys(entries).map((name) => [name, { answer: [] as number[], load: [] as number[] }])) as Record<
+    Name,
+    { answer: number[]; load: number[] }
+  >;
+  const env = { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" };
+  // Run 0 warms the page cache and is not counted; runs alternate between handlers so drift hits all alike.
+  for (let run = 0; run <= RUNS; run++) {
+    for (const name of Object.keys(entries) as Name[]) {
+      const report = await invokeBundle(bundles[name].file, [eventFor(name, run)], { env });
+      checkAnswer(name, report.responses[0]);
+      if (run === 0) continue;
+      samples[name].answer.push(report.firstAnswerMs);
+      samples[name].load.push(report.importMs);
+    }
+  }
+  progress(`cold starts: ${RUNS} runs each`);
+
+  const hello = median(samples.hello.answer);
+  const figures: Figure[] = [];
+  for (const name of Object.keys(entries) as Name[]) {
+    const kb = bundles[name].bytes / 1024;
+    const coldMs = median(samples[name].answer);
+    figures.push(figure(CASE, `${name} bundle size`, round(kb, 1), "KB", name === "api" ? { op: "<=", value: API_MAX_KB } : undefined));
+    figures.push(figure(CASE, `${name} process start to first answer (median)`, round(coldMs, 1), "ms"));
+    figures.push(figure(CASE, `${name} bundle import (median)`, round(median(samples[name].load), 1), "ms"));
+    if (name !== "hello") {
+      figures.push(figure(CASE, `${name} cold start / hello-world`, round(coldMs / hello, 2), "ratio", { op: "<=", value: MAX_RATIO }));
+    }
+  }
+  reportFigures(figures);
+} finally {
+  await bench.stop();
+  rmSync(outRoot, { recursive: true, force: true });
+}
+
+/** A cold start only counts if the handler did its job. */
+function checkAnswer(name: Name, response: unknown): void {
+  const value = response as { statusCode?: number; batchItemFailures?: unknown[] } | undefined;
+  const ok =
+    name === "api" || name === "hello"
+      ? value?.statusCode === 200
+      : name === "ses-events"
+        ? true
+        : Array.isArray(value?.batchItemFailures) && value.batchItemFailures.length === 0;
+  if (!ok) throw new Error(`${name} answered ${JSON.stringify(response)}`);
+}

@@ -1,0 +1,52 @@
+/**
+ * Case 2: the p50 latency of `GET /api/registration/unique` with 100 registrations and with
+ * 100,000, seeded straight into the table. The count is one counter item, so it should not grow.
+ * @module
+ */
+import { figure, progress, quick, reportFigures, scale } from "../support/figures.ts";
+import { seedRegistrations } from "../support/seed.ts";
+import { startBenchStack } from "../support/stack.ts";
+import { inParallel, percentile, round } from "../support/stats.ts";
+
+const CASE = "count";
+const SMALL = 100;
+const LARGE = scale(100_000);
+const requests = quick ? 300 : 2_000;
+// A few callers at once, as a dashboard and OpenEMR's checks would be; the figure is latency, not load.
+const CONCURRENCY = 4;
+
+const bench = await startBenchStack({ api: true });
+try {
+  const tables = { registrations: bench.provisioned.tables.Registrations!, state: bench.provisioned.tables.State! };
+  const url = `${bench.apiUrl}/api/registration/unique`;
+
+  async function latencies(expected: number): Promise<number[]> {
+    const samples: number[] = [];
+    await inParallel(requests, CONCURRENCY, async () => {
+      const t0 = performance.now();
+      const response = await fetch(url);
+      const { count } = (await response.json()) as { count: number };
+      samples.push(performance.now() - t0);
+      if (count !== expected) throw new Error(`count ${count}, expected ${expected}`);
+    });
+    return samples;
+  }
+
+  progress(`seeding ${SMALL} registrations`);
+  await seedRegistrations(bench.db, tables, 0, SMALL);
+  await latencies(SMALL); // warm-up: JIT, keep-alive connections, the JVM's read path
+  const small = percentile(await latencies(SMALL), 0.5);
+
+  progress(`seeding up to ${LARGE} registrations`);
+  await seedRegistrations(bench.db, tables, SMALL, LARGE);
+  await latencies(LARGE);
+  const large = percentile(await latencies(LARGE), 0.5);
+
+  reportFigures([
+    figure(CASE, `GET /unique p50 at ${SMALL} registrations`, round(small, 2), "ms"),
+    figure(CASE, `GET /unique p50 at ${LARGE.toLocaleString("en-US")} registrations`, round(large, 2), "ms"),
+    figure(CASE, `p50 ratio ${LARGE.toLocaleString("en-US")} / ${SMALL}`, round(large / small, 3), "ratio", { op: "<=", value: 1.2 }),
+  ]);
+} finally {
+  await bench.stop();
+}

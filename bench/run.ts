@@ -1,0 +1,128 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=<case>,...]`: starts one set of emulators for the run, then
+ * each case in a fresh process (handlers read `Resource` and SDK clients their endpoints once per
+ * process), prints every figure as a table and writes them to `bench/results.json`
+ * (`bench/results.local.json` for a quick or partial run).
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startEmulators } from "@oemr-reg/local/emulators";
+import type { Figure } from "./support/figures.ts";
+import { freeEmulatorPorts } from "./support/stack.ts";
+
+const CASES = ["registration", "count", "pacing", "fanout-memory", "bundles"] as const;
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const unknown = only?.filter((name) => !(CASES as readonly string[]).includes(name)) ?? [];
+if (unknown.length > 0) {
+  console.error(`Unknown case ${unknown.join(", ")}; the cases are ${CASES.join(", ")}`);
+  process.exit(2);
+}
+const selected = CASES.filter((name) => !only || only.includes(name));
+
+// The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const started = Date.now();
+const work = mkdtempSync(join(tmpdir(), "oemr-bench-"));
+const logs = join(HERE, ".logs");
+mkdirSync(logs, { recursive: true });
+console.error(`Benchmarks${quick ? " (quick: a tenth of the size)" : ""}: ${selected.join(", ")}; handler logs in bench/.logs/`);
+
+const emulators = await startEmulators({ ports: await freeEmulatorPorts() });
+let current: ReturnType<typeof spawn> | undefined;
+// Ctrl-C: stop the running case and the emulators (DynamoDB Local's JVM would outlive us).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    current?.kill("SIGTERM");
+    void emulators.stop().finally(() => process.exit(130));
+  });
+}
+const figures: Figure[] = [];
+const failures: string[] = [];
+try {
+  for (const name of selected) {
+    const caseStarted = Date.now();
+    console.error(`${name}:`);
+    try {
+      figures.push(...(await runCase(name)));
+      console.error(`  done in ${Math.round((Date.now() - caseStarted) / 1000)} s`);
+    } catch (error) {
+      failures.push(name);
+      console.error(`  FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+} finally {
+  await emulators.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const results = {
+  date: new Date().toISOString(),
+  command: `npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`,
+  mode: quick ? "quick" : "full",
+  durationSeconds: Math.round((Date.now() - started) / 1000),
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  },
+  failedCases: failures,
+  figures,
+};
+const file = join(HERE, quick || only ? "results.local.json" : "results.json");
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+
+console.log(table(figures));
+console.log(
+  `\n${results.date.slice(0, 10)}, ${results.machine.cores} cores (${results.machine.cpu}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ${results.durationSeconds} s; written to bench/${file.split("/").at(-1)}`,
+);
+if (failures.length > 0) {
+  console.error(`Cases that failed: ${failures.join(", ")}`);
+  process.exitCode = 1;
+}
+
+/** Runs one case in its own process against this run's emulators and reads back its figures. */
+function runCase(name: string): Promise<Figure[]> {
+  const out = join(work, `${name}.json`);
+  const log = join(logs, `${name}.log`);
+  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "cases", `${name}.ts`), ...(quick ? ["--quick"] : [])], {
+    env: {
+      ...process.env,
+      BENCH_OUT: out,
+      BENCH_ENDPOINTS: JSON.stringify(emulators.endpoints),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  current = child;
+  const chunks: Buffer[] = [];
+  child.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      writeFileSync(log, Buffer.concat(chunks));
+      if (code !== 0) return reject(new Error(`exited with ${code}; see bench/.logs/${name}.log`));
+      resolve(JSON.parse(readFileSync(out, "utf8")) as Figure[]);
+    });
+  });
+}
+
+function table(rows: Figure[]): string {
+  const lines = ["| case | figure | value | target | met |", "| --- | --- | ---: | --- | --- |"];
+  for (const row of rows) {
+    const value = `${Number.isFinite(row.value) ? row.value.toLocaleString("en-US", { maximumFractionDigits: 3 }) : "n/a"} ${row.unit === "ratio" ? "" : row.unit}`.trim();
+    const target = row.target ? `${row.target.op === "==" ? "=" : row.target.op.replace(">=", "≥").replace("<=", "≤")} ${row.target.value.toLocaleString("en-US")}` : "";
+    const met = row.met === undefined ? "" : row.met ? "yes" : "**no**";
+    lines.push(`| ${row.case} | ${row.name} | ${value} | ${target} | ${met} |`);
+  }
+  return lines.join("\n");
+}

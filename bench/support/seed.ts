@@ -1,0 +1,51 @@
+import { BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { inParallel } from "./stats.ts";
+
+export const benchAddress = (index: number) => `admin${index}@clinic${index % 97}.bench.example.org`;
+
+/** A registration item as `register()` stores it. */
+export function registrationItem(address: string, at = new Date()) {
+  return {
+    email: address.toLowerCase(),
+    address,
+    productId: crypto.randomUUID(),
+    version: "7.0.3",
+    distribution: "docker",
+    registeredAt: at.toISOString(),
+    status: "active",
+    sourceIp: "203.0.113.7",
+  };
+}
+
+/**
+ * Writes registrations `from` to `to - 1` straight into the table (25 a request) and sets the
+ * counter to `to`, as if each had been registered through the API.
+ */
+export async function seedRegistrations(
+  db: DynamoDBDocumentClient,
+  tables: { registrations: string; state: string },
+  from: number,
+  to: number,
+): Promise<void> {
+  const batches = Math.ceil((to - from) / 25);
+  await inParallel(batches, 8, async (batch) => {
+    const start = from + batch * 25;
+    let requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string] | undefined = Array.from(
+      { length: Math.min(25, to - start) },
+      (_, i) => ({ PutRequest: { Item: registrationItem(benchAddress(start + i)) } }),
+    );
+    while (requests?.length) {
+      const { UnprocessedItems }: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: { [tables.registrations]: requests } }));
+      requests = UnprocessedItems?.[tables.registrations];
+    }
+  });
+  await db.send(
+    new UpdateCommand({
+      TableName: tables.state,
+      Key: { pk: "counter", sk: "registrations" },
+      UpdateExpression: "SET #count = :count",
+      ExpressionAttributeNames: { "#count": "count" },
+      ExpressionAttributeValues: { ":count": to },
+    }),
+  );
+}

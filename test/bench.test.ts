@@ -1,0 +1,38 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+// Keeps `npm run bench` from rotting: the quick mode runs every case and produces every figure.
+// Figures are not asserted on; benchmarks print them, they are not timed tests.
+describe("npm run bench -- --quick", () => {
+  it("produces every figure of every case", { timeout: 300_000 }, async () => {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], { cwd: ROOT, stdio: "ignore" });
+      child.once("error", reject);
+      child.once("close", resolve);
+    });
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(`${ROOT}/bench/results.local.json`, "utf8")) as {
+      mode: string;
+      failedCases: string[];
+      machine: Record<string, unknown>;
+      figures: { case: string; name: string; value: number }[];
+    };
+    expect(results.mode).toBe("quick");
+    expect(results.failedCases).toEqual([]);
+    expect(Object.keys(results.machine)).toEqual(expect.arrayContaining(["cores", "memoryGiB", "node"]));
+    const perCase: Record<string, number> = {};
+    for (const figure of results.figures) perCase[figure.case] = (perCase[figure.case] ?? 0) + 1;
+    expect(perCase).toEqual({
+      registration: 10,
+      count: 3,
+      pacing: 7,
+      "fanout-memory": 4,
+      bundles: 19,
+    });
+    for (const figure of results.figures) expect(Number.isFinite(figure.value), figure.name).toBe(true);
+  });
+});
