@@ -1,5 +1,5 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 
 /**
  * The document client every handler shares. Region, credentials and endpoint come from the
@@ -13,4 +13,29 @@ export function createDocumentClient(): DynamoDBDocumentClient {
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
+
+/**
+ * Runs a transaction. One cancelled only because another transaction touched the same item at the
+ * same moment (`TransactionConflict`: every registration and every settled email touches one
+ * counter item) is run again after a short random pause, since the SDK does not retry
+ * cancellations. Resolves with the cancellation codes when a condition failed, so the caller can
+ * tell which; with `undefined` when the transaction committed.
+ */
+export async function transactWrite(db: DynamoDBDocumentClient, items: TransactItems, maxAttempts = 10): Promise<string[] | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: items }));
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
+      if (codes.includes("ConditionalCheckFailed")) return codes;
+      if (!codes.includes("TransactionConflict") || attempt === maxAttempts) throw error;
+      const ceiling = Math.min(200, 5 * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+    }
+  }
 }

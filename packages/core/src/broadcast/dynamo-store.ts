@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -8,6 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { transactWrite } from "../aws/dynamo.ts";
 import type { Broadcast, BroadcastContent, BroadcastStore, Claim, ResumeResult } from "./store.ts";
 
 // Layout in the State table:
@@ -125,35 +126,33 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       for (let attempt = 1; ; attempt++) {
         const existing = await existingDeliveries(broadcastId, emails);
         const fresh = emails.filter((email) => !existing.has(email));
-        try {
-          for (let start = 0; start < fresh.length; start += DELIVERIES_PER_TRANSACTION) {
-            const chunk = fresh.slice(start, start + DELIVERIES_PER_TRANSACTION);
-            await db.send(
-              new TransactWriteCommand({
-                TransactItems: [
-                  ...chunk.map((email) => ({
-                    Put: {
-                      TableName,
-                      Item: { ...deliveryKey(broadcastId, email), email, status: "pending", attempts: 0 },
-                      ConditionExpression: "attribute_not_exists(pk)",
-                    },
-                  })),
-                  {
-                    Update: {
-                      TableName,
-                      Key: metaKey(broadcastId),
-                      UpdateExpression: "ADD recipients :n, pending :n",
-                      ExpressionAttributeValues: { ":n": chunk.length },
-                    },
-                  },
-                ],
-              }),
-            );
-          }
-        } catch (error) {
-          // Another fan-out of the same page got there first: read again and add what is left.
-          if (error instanceof TransactionCanceledException && attempt < 5) continue;
-          throw error;
+        let raced = false;
+        for (let start = 0; start < fresh.length && !raced; start += DELIVERIES_PER_TRANSACTION) {
+          const chunk = fresh.slice(start, start + DELIVERIES_PER_TRANSACTION);
+          raced = Boolean(
+            await transactWrite(db, [
+              ...chunk.map((email) => ({
+                Put: {
+                  TableName,
+                  Item: { ...deliveryKey(broadcastId, email), email, status: "pending", attempts: 0 },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              })),
+              {
+                Update: {
+                  TableName,
+                  Key: metaKey(broadcastId),
+                  UpdateExpression: "ADD recipients :n, pending :n",
+                  ExpressionAttributeValues: { ":n": chunk.length },
+                },
+              },
+            ]),
+          );
+        }
+        // Another fan-out of the same page got there first: read again and add what is left.
+        if (raced) {
+          if (attempt === 5) throw new Error(`Fan-outs of broadcast ${broadcastId} keep racing for one page`);
+          continue;
         }
         return emails.filter((email) => !existing.has(email) || existing.get(email) === "pending" || existing.get(email) === "sending");
       }
@@ -217,43 +216,36 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       const { status, ...details } = outcome;
       const attributes = { ...details, finishedAt: now.toISOString() };
       const names = Object.keys(attributes);
-      try {
-        await db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName,
-                  Key: deliveryKey(broadcastId, email),
-                  UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
-                  ConditionExpression: "#status = :sending",
-                  ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
-                  ExpressionAttributeValues: {
-                    ":status": status,
-                    ":sending": "sending",
-                    ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName,
-                  Key: metaKey(broadcastId),
-                  UpdateExpression: `ADD ${COUNTER_FOR[status]} :one, pending :minusOne`,
-                  ExpressionAttributeValues: { ":one": 1, ":minusOne": -1 },
-                },
-              },
-              ...(outcome.status === "sent"
-                ? [{ Put: { TableName, Item: { pk: `sesmsg#${outcome.sesMessageId}`, sk: "mail", broadcastId, email } } }]
-                : []),
-            ],
-          }),
-        );
-      } catch (error) {
-        // The lease ran out and another worker finished this recipient: it is counted already.
-        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return;
-        throw error;
-      }
+      // Settling conflicts with every other sender's on the broadcast's counters and is retried
+      // then: a settle that gave up after SES took the message would let the lease expire and
+      // the recipient be mailed twice.
+      await transactWrite(db, [
+        {
+          Update: {
+            TableName,
+            Key: deliveryKey(broadcastId, email),
+            UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
+            ConditionExpression: "#status = :sending",
+            ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
+            ExpressionAttributeValues: {
+              ":status": status,
+              ":sending": "sending",
+              ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
+            },
+          },
+        },
+        {
+          Update: {
+            TableName,
+            Key: metaKey(broadcastId),
+            UpdateExpression: `ADD ${COUNTER_FOR[status]} :one, pending :minusOne`,
+            ExpressionAttributeValues: { ":one": 1, ":minusOne": -1 },
+          },
+        },
+        ...(outcome.status === "sent" ? [{ Put: { TableName, Item: { pk: `sesmsg#${outcome.sesMessageId}`, sk: "mail", broadcastId, email } } }] : []),
+      ]);
+      // A failed condition means the lease ran out and another worker settled this recipient:
+      // it is counted already.
     },
 
     async pause(broadcastId, { reason, now, ifSent }) {

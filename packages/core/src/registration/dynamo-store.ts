@@ -1,6 +1,6 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import type { ListChange, Registration, RegistrationStatus, RegistrationStore, ScanCursor } from "./store.ts";
 
@@ -15,11 +15,6 @@ import type { ListChange, Registration, RegistrationStatus, RegistrationStore, S
 // ADD starts it from 0, so set it once to the number of active registrations (README, API).
 const COUNTER_KEY = { pk: "counter", sk: "registrations" };
 const historyPk = (email: string) => `address#${email}`;
-// Every registration touches the one counter item, so concurrent transactions cancel each other
-// with TransactionConflict; they are retried here because the SDK does not retry cancellations.
-const MAX_ATTEMPTS = 10;
-
-type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
 type TransactItem = TransactItems[number];
 
 /**
@@ -63,18 +58,9 @@ export function createDynamoRegistrationStore({
 
   /** Runs the transaction; `false` when the condition of its first item failed. */
   async function transact(items: TransactItems): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await db.send(new TransactWriteCommand({ TransactItems: items }));
-        return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
-        if (codes[0] === "ConditionalCheckFailed") return false;
-        if (!codes.includes("TransactionConflict") || attempt === MAX_ATTEMPTS) throw error;
-        await jitteredPause(attempt);
-      }
-    }
+    const failed = await transactWrite(db, items);
+    if (failed && failed[0] !== "ConditionalCheckFailed") throw new Error(`Transaction cancelled: ${failed.join(", ")}`);
+    return !failed;
   }
 
   return {
@@ -228,9 +214,4 @@ function setExpression(values: Record<string, unknown>) {
     names: Object.fromEntries(keys.map((key) => [`#${key}`, key])),
     values: Object.fromEntries(keys.map((key) => [`:${key}`, values[key]])),
   };
-}
-
-function jitteredPause(attempt: number): Promise<void> {
-  const ceiling = Math.min(200, 5 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
