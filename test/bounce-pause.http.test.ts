@@ -1,35 +1,19 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import type { Broadcast } from "@oemr-reg/core/broadcast";
-import { appName, stack } from "@oemr-reg/core/resources";
-import { linkEnvironment, provisionStack } from "@oemr-reg/local/provision";
+import { stack } from "@oemr-reg/core/resources";
 import { startSesSimulator } from "@oemr-reg/local/ses-simulator";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
-import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
+import { emailsWithSubject, eventually, ownStack, runStackConsumers } from "./support/stack.ts";
 
 // This file's stack sends 3 emails a second, so that a broadcast lasts long enough for SES's
 // bounces (played by the local SES simulator) to pause it midway, and from a sender of its own,
 // so that the simulator reports only this file's mail from the shared SES emulator.
-const stage = `pause${crypto.randomUUID().slice(0, 6)}`;
-const sender = `noreply@${stage}.test.example.org`;
+const sender = `noreply@pause${crypto.randomUUID().slice(0, 6)}.test.example.org`;
 const PIN = "97531864";
-const provisioned = await provisionStack(stack, `${appName}-${stage}`, {
-  dynamodb: new DynamoDBClient({}),
-  sqs: new SQSClient({}),
-  sns: new SNSClient({}),
-});
-Object.assign(
-  process.env,
-  linkEnvironment({ name: appName, stage }, provisioned, {
-    secrets: { SecretPin: PIN, UnsubscribeKey: "pause-key" },
-    Mailer: { sender, configSet: stage },
-    Settings: { sendRate: 3, publicUrl: "https://reg.test.example.org", registrationLimitPerHour: 1_000 },
-  }),
-);
+const provisioned = await ownStack("pause", { pin: PIN, sender, settings: { sendRate: 3 } });
 
 const { app } = await import("@oemr-reg/functions/api");
 const base = await serveForFile(app);
@@ -39,7 +23,7 @@ const simulator = startSesSimulator({
   sesEndpoint: inject("endpoints").ses,
   sns: new SNSClient({}),
   topicArn: provisioned.topics.SesEvents!,
-  configurationSet: stage,
+  configurationSet: "test",
   sender,
   signal: simulating.signal,
 });

@@ -1,12 +1,9 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { appName, stack } from "@oemr-reg/core/resources";
-import { linkEnvironment, provisionStack } from "@oemr-reg/local/provision";
+import { stack } from "@oemr-reg/core/resources";
 import { describe, expect, inject, it } from "vitest";
 import { startSesFaultProxy } from "./support/ses-faults.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
-import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
+import { emailsWithSubject, eventually, ownStack, runStackConsumers } from "./support/stack.ts";
 
 // This file's stack gives up on a send message after three receives, so that a poisoned message
 // reaches the dead-letter queue within seconds, and its SES sits behind a proxy that injects faults.
@@ -15,17 +12,8 @@ const spec = {
   queues: { ...stack.queues, Send: { ...stack.queues.Send, dlq: { queue: "SendDlq", retry: 3 } } },
 };
 const sqs = new SQSClient({});
-const stage = `faults${crypto.randomUUID().slice(0, 6)}`;
-const provisioned = await provisionStack(spec, `${appName}-${stage}`, { dynamodb: new DynamoDBClient({}), sqs, sns: new SNSClient({}) });
 const PIN = "13572468";
-Object.assign(
-  process.env,
-  linkEnvironment({ name: appName, stage }, provisioned, {
-    secrets: { SecretPin: PIN, UnsubscribeKey: "faults-key" },
-    Mailer: { sender: "noreply@test.example.org", configSet: "test" },
-    Settings: { sendRate: 200, publicUrl: "https://reg.test.example.org", registrationLimitPerHour: 1_000_000 },
-  }),
-);
+const provisioned = await ownStack("faults", { spec, pin: PIN, settings: { sendRate: 200 } });
 
 // Every recipient's first attempt is throttled, as SES does above the account's rate; an address
 // with "rejected" in it is refused for good, as SES refuses a message it will never send.

@@ -1,29 +1,12 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { appName, stack } from "@oemr-reg/core/resources";
-import { linkEnvironment, provisionStack } from "@oemr-reg/local/provision";
 import { describe, expect, it } from "vitest";
 import { httpApiEvent, lambdaContext } from "./support/lambda.ts";
 import { uniqueEmail } from "./support/serve.ts";
+import { ownStack } from "./support/stack.ts";
 
 // This file's stack allows 3 registration attempts an hour per IP, as REGISTRATION_LIMIT_PER_HOUR
 // or the stage setting would; the general suites raise the limit out of the way.
 const LIMIT = 3;
-const stage = `limit${crypto.randomUUID().slice(0, 6)}`;
-const provisioned = await provisionStack(stack, `${appName}-${stage}`, {
-  dynamodb: new DynamoDBClient({}),
-  sqs: new SQSClient({}),
-  sns: new SNSClient({}),
-});
-Object.assign(
-  process.env,
-  linkEnvironment({ name: appName, stage }, provisioned, {
-    secrets: { SecretPin: "11223344", UnsubscribeKey: "limit-key" },
-    Mailer: { sender: "noreply@test.example.org", configSet: "test" },
-    Settings: { sendRate: 200, publicUrl: "https://reg.test.example.org", registrationLimitPerHour: LIMIT },
-  }),
-);
+await ownStack("limit", { settings: { registrationLimitPerHour: LIMIT } });
 const { handler } = await import("@oemr-reg/functions/api");
 
 function attempt(sourceIp: string, email: string) {

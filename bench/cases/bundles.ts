@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
-import { stack } from "@oemr-reg/core/resources";
 import { bundleHandler, invokeBundle } from "../support/bundle.ts";
 import { httpApiEvent, sesNotificationEvent, sqsEvent } from "../support/events.ts";
 import { figure, type Figure, progress, quick, reportFigures } from "../support/figures.ts";

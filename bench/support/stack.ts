@@ -1,16 +1,14 @@
 import type { AddressInfo } from "node:net";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { serve, type ServerType } from "@hono/node-server";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { appName, stack } from "@oemr-reg/core/resources";
+import { stack } from "@oemr-reg/core/resources";
 import { useEmulators } from "@oemr-reg/local/aws-env";
 import { startConsumers } from "@oemr-reg/local/consumers";
 import { type Emulators, startEmulators } from "@oemr-reg/local/emulators";
 import { loadHandlerModule } from "@oemr-reg/local/handlers";
 import { freePort } from "@oemr-reg/local/ports";
-import { linkEnvironment, type ProvisionedStack, provisionStack } from "@oemr-reg/local/provision";
+import { type ProvisionedStack, provisionAndLink } from "@oemr-reg/local/provision";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Hono } from "hono";
 
@@ -62,18 +60,12 @@ export async function startBenchStack({ sendRate = 14, consumers = false, api = 
   try {
     useEmulators(emulators.endpoints);
     if (wrapSes) process.env.AWS_ENDPOINT_URL_SES = await wrapSes(emulators.endpoints.ses);
-    const clients = { dynamodb: new DynamoDBClient({}), sqs: new SQSClient({}), sns: new SNSClient({}) };
-    const stage = `bench${crypto.randomUUID().slice(0, 8)}`;
-    const provisioned = await provisionStack(stack, `${appName}-${stage}`, clients);
-    Object.assign(
-      process.env,
-      linkEnvironment({ name: appName, stage }, provisioned, {
-        secrets: { SecretPin: BENCH_PIN, UnsubscribeKey: "bench-unsubscribe-key-0123456789abcdef" },
-        Mailer: { sender: "OpenEMR Announcements <noreply@bench.example.org>", configSet: "bench" },
-        Settings: { sendRate, publicUrl: "https://reg.bench.example.org", registrationLimitPerHour: 1_000_000_000 },
-      }),
-    );
-    if (consumers) ({ stopped } = await startConsumers(stack, provisioned, clients.sqs, polling.signal));
+    const provisioned = await provisionAndLink(stack, `bench${crypto.randomUUID().slice(0, 8)}`, {
+      secrets: { SecretPin: BENCH_PIN, UnsubscribeKey: "bench-unsubscribe-key-0123456789abcdef" },
+      Mailer: { sender: "OpenEMR Announcements <noreply@bench.example.org>", configSet: "bench" },
+      Settings: { sendRate, publicUrl: "https://reg.bench.example.org", registrationLimitPerHour: 1_000_000_000 },
+    });
+    if (consumers) ({ stopped } = await startConsumers(stack, provisioned, new SQSClient({}), polling.signal));
     let apiUrl = "";
     if (api) {
       const { module } = await loadHandlerModule(stack.api.handler);

@@ -1,10 +1,33 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { type StackSpec, stack } from "@oemr-reg/core/resources";
 import { startConsumers } from "@oemr-reg/local/consumers";
-import type { ProvisionedStack } from "@oemr-reg/local/provision";
+import { type LinkValues, type ProvisionedStack, provisionAndLink } from "@oemr-reg/local/provision";
 import { afterAll, inject } from "vitest";
 
 const KEY = Symbol.for("oemr-reg.test-stack");
+
+export type OwnStackOptions = {
+  spec?: StackSpec;
+  pin?: string;
+  sender?: string;
+  settings?: Partial<LinkValues["Settings"]>;
+};
+
+/**
+ * Provisions a stack for this test file alone in the shared emulators and links it into the
+ * process, before any handler module is imported. The defaults send fast and never rate-limit
+ * registrations; a file that tests those passes its own settings.
+ */
+export function ownStack(
+  label: string,
+  { spec = stack, pin = "24681357", sender = "OpenEMR Announcements <noreply@test.example.org>", settings = {} }: OwnStackOptions = {},
+): Promise<ProvisionedStack> {
+  return provisionAndLink(spec, `${label}${crypto.randomUUID().slice(0, 8)}`, {
+    secrets: { SecretPin: pin, UnsubscribeKey: crypto.randomUUID() },
+    Mailer: { sender, configSet: "test" },
+    Settings: { sendRate: 500, publicUrl: "https://reg.test.example.org", registrationLimitPerHour: 1_000_000, ...settings },
+  });
+}
 
 /** Called by the setup file with the stack it provisioned for the current test file. */
 export function rememberTestStack(provisioned: ProvisionedStack): void {

@@ -1,12 +1,7 @@
-import {
-  CreateTableCommand,
-  type DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from "@aws-sdk/client-dynamodb";
-import { CreateTopicCommand, type SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { FunctionSpec, StackSpec, TableSpec } from "@oemr-reg/core/resources";
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { appName, type FunctionSpec, type StackSpec, type TableSpec } from "@oemr-reg/core/resources";
 
 export type QueueRef = { url: string; arn: string };
 
@@ -63,6 +58,18 @@ export async function provisionStack(spec: StackSpec, prefix: string, clients: C
     }
   }
   return { tables, queues, topics, deliveries };
+}
+
+/**
+ * Provisions a stage of the stack in the emulators this process uses and links it into this
+ * process as `sst dev` would: the step before any handler module is imported, since handlers
+ * read `Resource` once.
+ */
+export async function provisionAndLink(spec: StackSpec, stage: string, links: LinkValues): Promise<ProvisionedStack> {
+  const clients = { dynamodb: new DynamoDBClient({}), sqs: new SQSClient({}), sns: new SNSClient({}) };
+  const provisioned = await provisionStack(spec, `${appName}-${stage}`, clients);
+  Object.assign(process.env, linkEnvironment({ name: appName, stage }, provisioned, links));
+  return provisioned;
 }
 
 /** The values of links that are not AWS resources: secrets and per-stage settings. */

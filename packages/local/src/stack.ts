@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { serve, type ServerType } from "@hono/node-server";
@@ -7,13 +6,13 @@ import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
 import { createDynamoBroadcastStore, fromAddress, resumeUnfinishedBroadcasts } from "@oemr-reg/core/broadcast";
 import { logger } from "@oemr-reg/core/log";
-import { appName, type StackSpec } from "@oemr-reg/core/resources";
+import type { StackSpec } from "@oemr-reg/core/resources";
 import type { Hono } from "hono";
 import { useEmulators } from "./aws-env.ts";
 import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { startConsumers } from "./consumers.ts";
 import { loadHandlerModule } from "./handlers.ts";
-import { type LinkValues, linkEnvironment, provisionStack } from "./provision.ts";
+import { type LinkValues, provisionAndLink } from "./provision.ts";
 import { startSesSimulator } from "./ses-simulator.ts";
 
 export type LocalStackOptions = {
@@ -53,11 +52,8 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir, links
 
   try {
     useEmulators(emulators.endpoints);
-    const clients = { dynamodb: new DynamoDBClient({}), sqs: new SQSClient({}), sns: new SNSClient({}) };
-    const provisioned = await provisionStack(spec, `${appName}-${stage}`, clients);
-    // Handlers read these through `Resource` on first use, so they must be set before any import.
-    Object.assign(process.env, linkEnvironment({ name: appName, stage }, provisioned, links));
-
+    const provisioned = await provisionAndLink(spec, stage, links);
+    const clients = { sqs: new SQSClient({}), sns: new SNSClient({}) };
     ({ stopped: consumers } = await startConsumers(spec, provisioned, clients.sqs, polling.signal));
     const topicArn = provisioned.topics.SesEvents;
     if (topicArn) {

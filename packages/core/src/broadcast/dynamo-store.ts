@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { transactWrite } from "../aws/dynamo.ts";
-import type { Broadcast, BroadcastContent, BroadcastStore, Claim, ResumeResult } from "./store.ts";
+import type { Broadcast, BroadcastStore, Claim, ResumeResult } from "./store.ts";
 
 // Layout in the State table:
 //   pk "broadcast",           sk <id>          the broadcast and its counters (one partition lists them all)
