@@ -1,4 +1,5 @@
 import { SendRawEmailCommand, type SESClient } from "@aws-sdk/client-ses";
+import { redactEmails } from "../registration/email.ts";
 
 /** Sends one finished MIME message and returns SES's message id. */
 export type Mailer = {
@@ -40,8 +41,10 @@ export function createSesMailer(ses: SESClient, { configurationSet }: { configur
         );
         return MessageId!;
       } catch (error) {
-        if (error instanceof Error && PERMANENT_ERRORS.has(error.name)) throw new PermanentSendError(error.message, { cause: error });
-        throw new RetryableSendError(error instanceof Error ? `${error.name}: ${error.message}` : String(error), { cause: error });
+        // SES quotes addresses in some messages; these end up in logs and delivery records.
+        const message = redactEmails(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        if (error instanceof Error && PERMANENT_ERRORS.has(error.name)) throw new PermanentSendError(message, { cause: error });
+        throw new RetryableSendError(message, { cause: error });
       }
     },
   };

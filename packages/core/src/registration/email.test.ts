@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EmailAddress, maskEmail, normalizeEmail } from "./email.ts";
+import { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "./email.ts";
 
 describe("EmailAddress", () => {
   it("accepts everyday addresses and returns them trimmed", () => {
@@ -23,5 +23,13 @@ describe("maskEmail", () => {
   it("keeps the first letter and the domain only", () => {
     expect(maskEmail("jane.doe@example.org")).toBe("j***@example.org");
     expect(maskEmail("@example.org")).toBe("***");
+  });
+});
+
+describe("redactEmails", () => {
+  it("masks every address a service quotes in a message", () => {
+    expect(redactEmails("Email address is not verified: jane.doe@example.org, <ops@clinic.example.org>.")).toBe(
+      "Email address is not verified: j***@example.org, <o***@clinic.example.org>.",
+    );
   });
 });

@@ -30,3 +30,8 @@ export function maskEmail(address: string): string {
   if (at < 1) return "***";
   return `${address[0]}***${address.slice(at)}`;
 }
+
+/** The text with every address in it masked, for error messages from services that quote them. */
+export function redactEmails(text: string): string {
+  return text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, maskEmail);
+}

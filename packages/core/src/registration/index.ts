@@ -2,7 +2,7 @@
  * The announcement list: who is on it, how they get there, and how they leave it.
  * @module
  */
-export { EmailAddress, maskEmail, normalizeEmail } from "./email.ts";
+export { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "./email.ts";
 export { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
 export {
   CONFIRMATION_VALID_DAYS,
