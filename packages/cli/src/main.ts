@@ -37,5 +37,3 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exitCode = error.exitCode;
 }
-// Nothing is left to wait for once the command has answered (a prompt's stdin, a timer).
-process.exit();
