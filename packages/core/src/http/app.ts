@@ -1,9 +1,25 @@
-import { Hono } from "hono";
+import { createHash } from "node:crypto";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { BlankEnv } from "hono/types";
+import { secureHeaders } from "hono/secure-headers";
 import { logger } from "../log.ts";
 import { broadcastRoutes, type BroadcastRoutesDeps } from "./broadcast-routes.ts";
+import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse } from "./errors.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
+import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
 import { registrationRoutes, type RegistrationRoutesDeps } from "./registration-routes.ts";
+
+export const OPENAPI_PATH = "/api/openapi.json";
+export const DOCS_PATH = "/api/docs";
+const DOCUMENT_INFO = {
+  openapi: "3.0.3",
+  info: {
+    title: "OpenEMR product registration",
+    version: "1.0.0",
+    description: "Registration of OpenEMR administrators' addresses, and the board's security and release announcements to them.",
+  },
+};
 
 export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Omit<RegistrationRoutesDeps, "now"> & {
@@ -27,7 +43,8 @@ export function createApp({
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
-  return new Hono()
+  const app = new OpenAPIHono<BlankEnv>();
+  app
     .use(async function accessLog(c, next) {
       const started = performance.now();
       await next();
@@ -37,10 +54,51 @@ export function createApp({
     .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKey, now }))
-    .route("/api/registration", registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }))
+    .route("/api/registration", registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }));
+  registerDocumentation(app);
+  app
     .notFound((c) => c.json({ error: "NotFoundException", message: `No route for ${c.req.method} ${c.req.path}` }, 404))
     .onError((error, c) => {
       const { status, body, headers } = errorResponse(error);
       return c.json(body, status, headers);
     });
+  return app;
+}
+
+/**
+ * `GET /api/openapi.json`, generated from the routes' own definitions, and `GET /api/docs`, the
+ * same document as a page. Both are described in the document too: it lists every route served.
+ */
+function registerDocumentation(app: OpenAPIHono<BlankEnv>): void {
+  registerSecretPinScheme(app);
+  let document: ReturnType<OpenAPIHono["getOpenAPIDocument"]> | undefined;
+  // Built on first use, once every route is registered, then kept: the routes never change.
+  const openApiDocument = () => (document ??= app.getOpenAPIDocument(DOCUMENT_INFO));
+
+  const documentRoute = createRoute({
+    method: "get",
+    path: OPENAPI_PATH,
+    summary: "This API's OpenAPI 3 document",
+    responses: { 200: { description: "The document", content: { [JSON_TYPE]: { schema: z.looseObject({ openapi: z.string() }) } } } },
+  });
+  app.openapi(documentRoute, (c) => c.json(openApiDocument(), 200));
+
+  const docsRoute = createRoute({
+    method: "get",
+    path: DOCS_PATH,
+    summary: "This API's reference as a page",
+    description: "Rendered on the server from the OpenAPI document; it loads nothing else.",
+    middleware: [
+      secureHeaders({
+        contentSecurityPolicy: {
+          defaultSrc: ["'none'"],
+          styleSrc: [`'sha256-${createHash("sha256").update(DOCS_STYLE).digest("base64")}'`],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        },
+      }),
+    ],
+    responses: { 200: { description: "The page", content: { "text/html": { schema: { type: "string" } } } } },
+  });
+  app.openapi(docsRoute, (c) => c.html(docsPage(openApiDocument(), OPENAPI_PATH), 200));
 }

@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { WorkQueue } from "../aws/sqs.ts";
 import {
   type BroadcastStore,
@@ -12,7 +13,9 @@ import { BroadcastMessage, renderBroadcast } from "../email/index.ts";
 import { logger } from "../log.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
+import { BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+import { FORM, formOrJsonBody, JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
 const MAX_BROADCAST_BYTES = 1024 * 1024;
@@ -45,36 +48,95 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     }
   }
 
-  return new Hono()
-    .post("/", limitBody(MAX_BROADCAST_BYTES), async (c) => {
+  const app = new OpenAPIHono();
+  const BroadcastIdParam = z.object({ broadcastId: z.string().meta({ param: { name: "broadcastId", in: "path" } }) });
+  const progress = { description: "The broadcast's progress", content: { [JSON_TYPE]: { schema: BroadcastProgress } } };
+  const pinErrors = {
+    401: jsonError("InvalidSecretPinException: wrong or missing PIN"),
+    429: jsonError("TooManyRequestsException: 5 wrong PINs from this IP lock it out for 15 minutes, even with the right PIN", retryAfter),
+  };
+
+  const startRoute = createRoute({
+    method: "post",
+    path: "/",
+    summary: "Broadcast an announcement to every active address",
+    description:
+      "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived from it. " +
+      "Answers once the broadcast is stored and its fan-out queued; sending happens after.",
+    middleware: [limitBody(MAX_BROADCAST_BYTES)],
+    request: { body: formOrJsonBody(app, "BroadcastRequest", BroadcastRequest) },
+    responses: {
+      200: { description: "Stored and queued", content: { [JSON_TYPE]: { schema: BroadcastStarted } } },
+      400: jsonError("InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized"),
+      413: jsonError(`PayloadTooLargeException: over ${MAX_BROADCAST_BYTES} bytes`),
+      415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
+      ...pinErrors,
+    },
+  });
+  app.openapi(startRoute, async (c) => {
+    const body = await readBody(c);
+    const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+    await authorize(c, fields.secretPin);
+    const parsed = BroadcastMessage.safeParse(fields);
+    if (!parsed.success) throw invalidInput("InvalidEmailMessageException", parsed.error);
+    // Rendering now rejects HTML that sanitizes to nothing before anyone is queued.
+    renderBroadcast(parsed.data);
+    const broadcastId = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data);
+    logger.info("broadcast queued", { broadcastId });
+    return c.json({ status: "sent" as const, broadcastId }, 200);
+  });
+
+  const progressRoute = createRoute({
+    method: "get",
+    path: "/{broadcastId}",
+    summary: "A broadcast's progress",
+    description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
+    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    request: { params: BroadcastIdParam },
+    responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...pinErrors },
+  });
+  app.openapi(progressRoute, async (c) => {
+    await authorize(c, c.req.header("x-secret-pin"));
+    const broadcast = await broadcasts.get(c.req.valid("param").broadcastId);
+    if (!broadcast) throw new ApiError(404, "BroadcastNotFoundException", "No broadcast has this id");
+    return c.json(broadcast, 200);
+  });
+
+  const pinBody = schemaRef(app, "PinBody", PinBody);
+  const resumeRoute = createRoute({
+    method: "post",
+    path: "/{broadcastId}/resume",
+    summary: "Resume a paused broadcast",
+    description:
+      "The PIN in `X-Secret-Pin`, or in the body as the POST that started the broadcast sends it. " +
+      "Fans the broadcast out again; every recipient still pending gets its email, each at most once.",
+    security: [{ [SECRET_PIN_SCHEME]: [] }, {}],
+    middleware: [limitBody(MAX_RESUME_BYTES)],
+    request: {
+      params: BroadcastIdParam,
+      body: { required: false, content: { [FORM]: { schema: pinBody }, [JSON_TYPE]: { schema: pinBody } } },
+    },
+    responses: {
+      200: { ...progress, description: "Resumed: the progress, now `sending`" },
+      404: jsonError("BroadcastNotFoundException"),
+      409: jsonError("BroadcastNotPausedException: it is queued, sending or done"),
+      413: jsonError(`PayloadTooLargeException: over ${MAX_RESUME_BYTES} bytes`),
+      415: jsonError("UnsupportedMediaTypeException: a body that is neither a form nor JSON"),
+      ...pinErrors,
+    },
+  });
+  app.openapi(resumeRoute, async (c) => {
+    // The PIN as the GET takes it, or in the body as the POST that started the broadcast sends it.
+    let candidate: unknown = c.req.header("x-secret-pin");
+    if (candidate === undefined && c.req.header("content-type")) {
       const body = await readBody(c);
-      const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-      await authorize(c, fields.secretPin);
-      const parsed = BroadcastMessage.safeParse(fields);
-      if (!parsed.success) throw invalidInput("InvalidEmailMessageException", parsed.error);
-      // Rendering now rejects HTML that sanitizes to nothing before anyone is queued.
-      renderBroadcast(parsed.data);
-      const broadcastId = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data);
-      logger.info("broadcast queued", { broadcastId });
-      return c.json({ status: "sent", broadcastId }, 200);
-    })
-    .get("/:broadcastId", async (c) => {
-      await authorize(c, c.req.header("x-secret-pin"));
-      const broadcast = await broadcasts.get(c.req.param("broadcastId"));
-      if (!broadcast) throw new ApiError(404, "BroadcastNotFoundException", "No broadcast has this id");
-      return c.json(broadcast);
-    })
-    .post("/:broadcastId/resume", limitBody(MAX_RESUME_BYTES), async (c) => {
-      // The PIN as the GET takes it, or in the body as the POST that started the broadcast sends it.
-      let candidate: unknown = c.req.header("x-secret-pin");
-      if (candidate === undefined && c.req.header("content-type")) {
-        const body = await readBody(c);
-        candidate = typeof body === "object" && body !== null ? (body as Record<string, unknown>).secretPin : undefined;
-      }
-      await authorize(c, candidate);
-      const broadcastId = c.req.param("broadcastId");
-      const broadcast = await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, broadcastId);
-      logger.info("broadcast resumed", { broadcastId });
-      return c.json(broadcast, 200);
-    });
+      candidate = typeof body === "object" && body !== null ? (body as Record<string, unknown>).secretPin : undefined;
+    }
+    await authorize(c, candidate);
+    const broadcastId = c.req.param("broadcastId")!;
+    const broadcast = await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, broadcastId);
+    logger.info("broadcast resumed", { broadcastId });
+    return c.json(broadcast, 200);
+  });
+  return app;
 }

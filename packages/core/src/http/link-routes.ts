@@ -1,11 +1,12 @@
-import { type Context, Hono } from "hono";
+import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { html } from "hono/html";
-import { z } from "zod";
 import { logger } from "../log.ts";
 import { confirm, maskEmail, type RegistrationStore, unsubscribe } from "../registration/index.ts";
 import { type TokenPurpose, verifyToken } from "../tokens/index.ts";
 import { limitBody } from "./body.ts";
 import { ApiError, errorResponse } from "./errors.ts";
+import { FORM, htmlResponse, MULTIPART, schemaRef } from "./openapi.ts";
 import { page, pageHeaders, postButton } from "./pages.ts";
 
 export type LinkRoutesDeps = {
@@ -39,9 +40,31 @@ async function readForm(c: Context, schema: z.ZodType): Promise<void> {
   if (!result.success) throw new ApiError(400, "InvalidRequestException", result.error.issues[0]?.message ?? "Invalid form");
 }
 
+const TokenParam = z.object({ token: z.string().meta({ param: { name: "token", in: "path" } }) });
+
+/** A link page's route: HTML answers only, a 400 page for a bad token or body. */
+function linkRoute(method: "get" | "post", summary: string, description: string, form?: { $ref: string }) {
+  return createRoute({
+    method,
+    path: "/{token}",
+    summary,
+    description,
+    middleware: method === "post" ? [limitBody(MAX_FORM_BYTES)] : [],
+    request: {
+      params: TokenParam,
+      ...(form && { body: { required: true, content: { [FORM]: { schema: form }, [MULTIPART]: { schema: form } } } }),
+    },
+    responses: {
+      200: htmlResponse("The page"),
+      400: htmlResponse("A page saying the link is not valid (tampered, expired, stale) or the body is wrong"),
+      ...(method === "post" && { 413: htmlResponse(`A body over ${MAX_FORM_BYTES} bytes`) }),
+    },
+  });
+}
+
 /** Pages for links in mail: every answer is HTML, errors included, with the strict page headers. */
 function linkPages() {
-  return new Hono().use(pageHeaders()).onError((error, c) => {
+  return $(new OpenAPIHono().use(pageHeaders())).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);
     return page(c, status, status >= 500 ? "Something went wrong" : "This did not work", html`<p>${body.message}</p>`, headers);
   });
@@ -52,56 +75,63 @@ function linkPages() {
  * one-click request) unsubscribes, because link scanners follow every GET in mail.
  */
 export function unsubscribeRoutes({ registrations, tokenKey, now }: LinkRoutesDeps) {
-  return linkPages()
-    .get("/:token", async (c) => {
-      const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
-      const registration = await registrations.get(email);
-      const address = registration?.address ?? email;
-      if (registration?.status !== "active") {
-        return page(c, 200, "Unsubscribe", html`<p><strong>${address}</strong> gets no OpenEMR announcements.</p>`);
-      }
-      return page(
-        c,
-        200,
-        "Unsubscribe",
-        html`<p>Stop sending OpenEMR security and release announcements to <strong>${address}</strong>?</p>${postButton("Unsubscribe", "List-Unsubscribe", "One-Click")}`,
-      );
-    })
-    .post("/:token", limitBody(MAX_FORM_BYTES), async (c) => {
-      const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
-      await readForm(c, OneClick);
-      const { result, registration } = await unsubscribe(registrations, email, now());
-      logger.info("unsubscribe", { email: maskEmail(email), result });
-      const address = registration?.address ?? email;
-      return page(c, 200, "Unsubscribed", html`<p><strong>${address}</strong> will get no more OpenEMR announcements.</p>`);
-    });
+  const app = linkPages();
+  const pageRoute = linkRoute("get", "Unsubscribe page", "Shows the address and an Unsubscribe button; never unsubscribes.");
+  app.openapi(pageRoute, async (c) => {
+    const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
+    const registration = await registrations.get(email);
+    const address = registration?.address ?? email;
+    if (registration?.status !== "active") {
+      return page(c, 200, "Unsubscribe", html`<p><strong>${address}</strong> gets no OpenEMR announcements.</p>`);
+    }
+    return page(
+      c,
+      200,
+      "Unsubscribe",
+      html`<p>Stop sending OpenEMR security and release announcements to <strong>${address}</strong>?</p>${postButton("Unsubscribe", "List-Unsubscribe", "One-Click")}`,
+    );
+  });
+  const oneClick = schemaRef(app, "OneClickUnsubscribe", OneClick);
+  const unsubscribeRoute = linkRoute("post", "Unsubscribe (RFC 8058 one-click)", "Unsubscribes at once; again changes nothing.", oneClick);
+  app.openapi(unsubscribeRoute, async (c) => {
+    const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
+    await readForm(c, OneClick);
+    const { result, registration } = await unsubscribe(registrations, email, now());
+    logger.info("unsubscribe", { email: maskEmail(email), result });
+    const address = registration?.address ?? email;
+    return page(c, 200, "Unsubscribed", html`<p><strong>${address}</strong> will get no more OpenEMR announcements.</p>`);
+  });
+  return app;
 }
 
 /** `GET` shows the address and a button; the `POST` confirms a re-registered address. */
 export function confirmRoutes({ registrations, tokenKey, now }: LinkRoutesDeps) {
-  return linkPages()
-    .get("/:token", async (c) => {
-      const email = await tokenEmail(c, tokenKey, "confirm", now());
-      const registration = await registrations.get(email);
-      if (registration?.status === "active") {
-        return page(c, 200, "Confirmed", html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`);
-      }
-      return page(
-        c,
-        200,
-        "Confirm your address",
-        html`<p>Send OpenEMR security and release announcements to <strong>${registration?.address ?? email}</strong> again?</p>${postButton("Confirm", "confirm", "yes")}`,
-      );
-    })
-    .post("/:token", limitBody(MAX_FORM_BYTES), async (c) => {
-      const email = await tokenEmail(c, tokenKey, "confirm", now());
-      await readForm(c, Confirmation);
-      const { result, registration } = await confirm(registrations, email, now());
-      logger.info("confirm", { email: maskEmail(email), result });
-      if (result === "unregistered") throw new ApiError(400, "NotRegisteredException", "This address is not registered.");
-      if (result === "stale") {
-        throw new ApiError(400, "StaleLinkException", "This link was sent before the address last changed. Register it again to get a new link.");
-      }
-      return page(c, 200, "Confirmed", html`<p><strong>${registration!.address}</strong> gets OpenEMR announcements again.</p>`);
-    });
+  const app = linkPages();
+  app.openapi(linkRoute("get", "Confirmation page", "Shows the address and a Confirm button"), async (c) => {
+    const email = await tokenEmail(c, tokenKey, "confirm", now());
+    const registration = await registrations.get(email);
+    if (registration?.status === "active") {
+      return page(c, 200, "Confirmed", html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`);
+    }
+    return page(
+      c,
+      200,
+      "Confirm your address",
+      html`<p>Send OpenEMR security and release announcements to <strong>${registration?.address ?? email}</strong> again?</p>${postButton("Confirm", "confirm", "yes")}`,
+    );
+  });
+  const confirmation = schemaRef(app, "Confirmation", Confirmation);
+  const confirmRoute = linkRoute("post", "Confirm a re-registered address", "Makes the address active again; again answers 200.", confirmation);
+  app.openapi(confirmRoute, async (c) => {
+    const email = await tokenEmail(c, tokenKey, "confirm", now());
+    await readForm(c, Confirmation);
+    const { result, registration } = await confirm(registrations, email, now());
+    logger.info("confirm", { email: maskEmail(email), result });
+    if (result === "unregistered") throw new ApiError(400, "NotRegisteredException", "This address is not registered.");
+    if (result === "stale") {
+      throw new ApiError(400, "StaleLinkException", "This link was sent before the address last changed. Register it again to get a new link.");
+    }
+    return page(c, 200, "Confirmed", html`<p><strong>${registration!.address}</strong> gets OpenEMR announcements again.</p>`);
+  });
+  return app;
 }

@@ -1,10 +1,13 @@
-import { type Context, Hono } from "hono";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { logger } from "../log.ts";
 import type { WindowCounter } from "../window-counter.ts";
 import { type ConfirmationSender, maskEmail, register, RegistrationRequest, type RegistrationStore } from "../registration/index.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
+import { Registered, RegistrationCounts } from "./api-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+import { formOrJsonBody, JSON_TYPE, jsonError, retryAfter } from "./openapi.ts";
 
 export type RegistrationRoutesDeps = {
   registrations: RegistrationStore;
@@ -33,17 +36,45 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
     });
   }
 
-  return new Hono()
-    .post("/", limitBody(MAX_REGISTRATION_BYTES), async (c) => {
-      await limitAttempts(c);
-      const request = parseRegistration(await readBody(c));
-      const { productId, pending } = await register(registrations, request, { sourceIp: clientIp(c), now: now(), confirmations });
-      const details = { email: maskEmail(request.email), version: request.version };
-      if (pending) logger.info("registered again, awaiting confirmation", { ...details, confirmationSent: pending.confirmationSent });
-      else logger.info("registered", details);
-      return c.json({ productId }, 201);
-    })
-    .get("/unique", async (c) => c.json(await registrations.counts()));
+  const app = new OpenAPIHono();
+  const registerRoute = createRoute({
+    method: "post",
+    path: "/",
+    summary: "Register an administrator's address",
+    description:
+      "OpenEMR posts a form; older clients post JSON. Every attempt within the size limit counts towards the per-IP hourly limit. " +
+      "Registering an address that opted out answers 201 but leaves it opted out, and emails its owner a confirmation link.",
+    middleware: [limitBody(MAX_REGISTRATION_BYTES)],
+    request: { body: formOrJsonBody(app, "RegistrationRequest", RegistrationRequest) },
+    responses: {
+      201: { description: "Registered", content: { [JSON_TYPE]: { schema: Registered } } },
+      400: jsonError("InvalidEmailException, InvalidRequestException or MalformedRequestException"),
+      409: jsonError("AlreadyRegisteredException: registered and active already"),
+      413: jsonError(`PayloadTooLargeException: over ${MAX_REGISTRATION_BYTES} bytes`),
+      415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
+      429: jsonError("TooManyRequestsException: too many attempts from this IP", retryAfter),
+      503: jsonError("ServiceUnavailableException: the table is briefly unreachable, or SES did not take a confirmation email", retryAfter),
+    },
+  });
+  app.openapi(registerRoute, async (c) => {
+    await limitAttempts(c);
+    const request = parseRegistration(await readBody(c));
+    const { productId, pending } = await register(registrations, request, { sourceIp: clientIp(c), now: now(), confirmations });
+    const details = { email: maskEmail(request.email), version: request.version };
+    if (pending) logger.info("registered again, awaiting confirmation", { ...details, confirmationSent: pending.confirmationSent });
+    else logger.info("registered", details);
+    return c.json({ productId }, 201);
+  });
+
+  const uniqueRoute = createRoute({
+    method: "get",
+    path: "/unique",
+    summary: "Count registrations",
+    description: "`count`: every address ever registered; `active`: how many a broadcast would mail now. One read.",
+    responses: { 200: { description: "The counts", content: { [JSON_TYPE]: { schema: RegistrationCounts } } } },
+  });
+  app.openapi(uniqueRoute, async (c) => c.json(await registrations.counts(), 200));
+  return app;
 }
 
 function parseRegistration(body: unknown): RegistrationRequest {

@@ -1,0 +1,86 @@
+import { BroadcastProgress, BroadcastStarted, ErrorBody, RegistrationCounts } from "@oemr-reg/core/http/api-schemas";
+import type { z } from "zod";
+import { CliError, EXIT } from "./exit-codes.ts";
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+/**
+ * The registration API as the board's CLI calls it. Answers are parsed with the schemas the
+ * OpenAPI document is made from; errors become a `CliError` with a plain sentence.
+ */
+export function createApiClient(baseUrl: string) {
+  async function call<T>(schema: z.ZodType<T>, path: string, init: RequestInit = {}): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? String(error);
+      throw new CliError(EXIT.unavailable, `Cannot reach the server at ${baseUrl} (${reason}). Is it running? Locally, start it with npm start; otherwise pass --url.`);
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw explain(response, body, baseUrl);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new CliError(EXIT.unavailable, `The server at ${baseUrl} answered ${path} with something unexpected: is --url the registration API?`);
+    return parsed.data;
+  }
+  const pinHeader = (pin: string) => ({ "X-Secret-Pin": pin });
+
+  return {
+    counts: () => call(RegistrationCounts, "/api/registration/unique"),
+    startBroadcast: (message: { title: string; contents: string; html?: string }, pin: string) =>
+      call(BroadcastStarted, "/api/registration/broadcast", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...message, secretPin: pin }),
+      }),
+    progress: (broadcastId: string, pin: string) =>
+      call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}`, { headers: pinHeader(pin) }),
+    resume: (broadcastId: string, pin: string) =>
+      call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}/resume`, { method: "POST", headers: pinHeader(pin) }),
+    /**
+     * Whether the server takes this PIN, asked before the board confirms rather than after: the
+     * progress of a broadcast that cannot exist is a 404 with the right PIN and a 401 with a wrong
+     * one. A wrong PIN counts towards the lock-out here exactly as it would when sending.
+     */
+    async checkPin(pin: string): Promise<void> {
+      try {
+        await call(BroadcastProgress, "/api/registration/broadcast/00000000-0000-0000-0000-000000000000", { headers: pinHeader(pin) });
+      } catch (error) {
+        if (!(error instanceof CliError && error.exitCode === EXIT.notFound)) throw error;
+      }
+    },
+  };
+}
+
+/** The server's error as one sentence for the board, and the exit status for its kind. */
+function explain(response: Response, body: unknown, baseUrl: string): CliError {
+  const parsed = ErrorBody.safeParse(body);
+  if (!parsed.success) {
+    return new CliError(EXIT.unavailable, `The server at ${baseUrl} answered ${response.status} ${response.statusText}: is --url the registration API?`);
+  }
+  const { error, message, issues } = parsed.data;
+  switch (error) {
+    case "InvalidSecretPinException":
+      return new CliError(EXIT.wrongPin, "Wrong PIN: the server did not accept it. After 5 wrong PINs it refuses this computer for 15 minutes.");
+    case "TooManyRequestsException": {
+      const seconds = Number(response.headers.get("retry-after"));
+      const minutes = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds / 60) : undefined;
+      const wait = minutes === undefined ? "a while" : `${minutes} minute${minutes === 1 ? "" : "s"}`;
+      return new CliError(EXIT.lockedOut, `Locked out after too many wrong PINs: try again in ${wait}.`);
+    }
+    case "InvalidEmailMessageException": {
+      const field = issues?.[0]?.path;
+      return new CliError(EXIT.invalidMessage, `The server refused the message: ${message}${field ? ` (${field})` : ""}.`);
+    }
+    case "PayloadTooLargeException":
+      return new CliError(EXIT.invalidMessage, "The message is too long for the server: keep the text and the HTML under 200 KiB each.");
+    case "BroadcastNotFoundException":
+      return new CliError(EXIT.notFound, "No broadcast has this id. Check it against what broadcast printed.");
+    case "BroadcastNotPausedException":
+      return new CliError(EXIT.usage, "This broadcast is not paused, so there is nothing to resume: follow it with oemr-reg status <id>.");
+    default:
+      if (response.status >= 500) return new CliError(EXIT.unavailable, `The server is unavailable (${message}). Try again in a minute.`);
+      return new CliError(EXIT.unavailable, `The server refused the request: ${message} (${error}).`);
+  }
+}

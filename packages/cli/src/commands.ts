@@ -1,0 +1,71 @@
+import type { ApiClient } from "./api.ts";
+import type { CliArgs } from "./args.ts";
+import { EXIT, type ExitCode } from "./exit-codes.ts";
+import { previewBroadcast } from "./preview.ts";
+import { follow, progressLine } from "./progress.ts";
+import { askSecret, confirm } from "./terminal.ts";
+
+export type CommandContext = {
+  client: ApiClient;
+  env: NodeJS.ProcessEnv;
+  /** Aborted by Ctrl-C while following a broadcast. */
+  interrupt: AbortSignal;
+  out?: NodeJS.WriteStream;
+  err?: NodeJS.WriteStream;
+};
+
+type Args<C extends CliArgs["command"]> = Extract<CliArgs, { command: C }>;
+
+export async function count({ json }: Args<"count">, { client, out = process.stdout }: CommandContext): Promise<ExitCode> {
+  const counts = await client.counts();
+  out.write(json ? `${JSON.stringify(counts)}\n` : `Registrations: ${counts.count}\nActive subscribers (a broadcast reaches them): ${counts.active}\n`);
+  return EXIT.ok;
+}
+
+/** Preview, count, PIN, confirmation, send, then follow: nothing is sent before the board says yes. */
+export async function broadcast(args: Args<"broadcast">, context: CommandContext): Promise<ExitCode> {
+  const { client, out = process.stdout, err = process.stderr } = context;
+  const preview = await previewBroadcast(args, args.url);
+  const { active } = await client.counts();
+  // With --json, stdout carries JSON only; the preview a person reads goes to stderr.
+  const show = args.json ? err : out;
+  show.write(
+    `Subject: ${preview.subject}\n\n${preview.text}\n` +
+      `HTML part written to ${preview.htmlFile}: open it in a browser to see it as recipients will.\n` +
+      `(The unsubscribe link above is a sample: each recipient gets their own.)\n\n` +
+      `It will be sent to ${active} active subscriber${active === 1 ? "" : "s"} at ${args.url}.\n`,
+  );
+  const pin = await pinFrom(context.env);
+  await client.checkPin(pin);
+  if (!args.yes && !(await confirm(`Send "${preview.subject}" to ${active} subscribers now? Type yes to send: `))) {
+    err.write("Not sent.\n");
+    return EXIT.declined;
+  }
+  const { broadcastId } = await client.startBroadcast(preview.message, pin);
+  if (args.json) out.write(`${JSON.stringify({ broadcastId, activeSubscribers: active, previewHtml: preview.htmlFile })}\n`);
+  else out.write(`Sending: broadcast ${broadcastId}. Ctrl-C stops watching, not the broadcast.\n`);
+  return follow(client, broadcastId, pin, { json: args.json, intervalMs: args.interval * 1000, signal: context.interrupt, out });
+}
+
+export async function status(args: Args<"status">, context: CommandContext): Promise<ExitCode> {
+  const { client, out = process.stdout } = context;
+  const pin = await pinFrom(context.env);
+  if (args.once) {
+    const progress = await client.progress(args.broadcastId, pin);
+    out.write(args.json ? `${JSON.stringify(progress)}\n` : `${progressLine(progress)}\n`);
+    return progress.status === "paused" ? EXIT.paused : EXIT.ok;
+  }
+  return follow(client, args.broadcastId, pin, { json: args.json, intervalMs: args.interval * 1000, signal: context.interrupt, out });
+}
+
+export async function resume(args: Args<"resume">, context: CommandContext): Promise<ExitCode> {
+  const { client, out = process.stdout, err = process.stderr } = context;
+  const pin = await pinFrom(context.env);
+  await client.resume(args.broadcastId, pin);
+  if (!args.json) err.write(`Resumed broadcast ${args.broadcastId}.\n`);
+  return follow(client, args.broadcastId, pin, { json: args.json, intervalMs: args.interval * 1000, signal: context.interrupt, out });
+}
+
+function pinFrom(env: NodeJS.ProcessEnv): Promise<string> {
+  return env.OEMR_REG_PIN ? Promise.resolve(env.OEMR_REG_PIN) : askSecret("PIN (not shown as you type): ");
+}

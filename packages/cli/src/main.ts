@@ -1,0 +1,39 @@
+/**
+ * `oemr-reg`: the board's command line. Run it as `npx oemr-reg <command>` or
+ * `npm run cli -- <command>`; `oemr-reg --help` lists the commands.
+ * @module
+ */
+import { createApiClient } from "./api.ts";
+import { parseCommandLine, USAGE } from "./args.ts";
+import { broadcast, count, resume, status } from "./commands.ts";
+import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
+
+async function run(argv: string[]): Promise<ExitCode> {
+  const args = parseCommandLine(argv, process.env);
+  if (args.command === "help") {
+    process.stdout.write(USAGE);
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  // Ctrl-C while following stops following; the broadcast itself goes on on the server.
+  const interrupt = new AbortController();
+  process.on("SIGINT", () => interrupt.abort());
+  const context = { client: createApiClient(args.url), env: process.env, interrupt: interrupt.signal };
+  switch (args.command) {
+    case "count":
+      return count(args, context);
+    case "broadcast":
+      return broadcast(args, context);
+    case "status":
+      return status(args, context);
+    case "resume":
+      return resume(args, context);
+  }
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof CliError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = error.exitCode;
+}

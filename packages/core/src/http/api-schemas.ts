@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { BroadcastMessage } from "../email/message.ts";
+
+/**
+ * What the API answers, as zod schemas: the OpenAPI document is generated from them, and the
+ * board's CLI parses the server's answers with them. This module imports only zod and the message
+ * schema, so a client can load it without the AWS SDK.
+ * @module
+ */
+
+/** Every JSON error: a stable code, a sentence for people, and the fields that were wrong. */
+export const ErrorBody = z
+  .object({
+    error: z.string().meta({ example: "InvalidSecretPinException" }),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "ErrorBody" });
+
+export const Registered = z.object({ productId: z.uuid() });
+
+export const RegistrationCounts = z.object({
+  count: z.number().int().meta({ description: "Every address ever registered" }),
+  active: z.number().int().meta({ description: "Addresses a broadcast would mail now" }),
+});
+
+/** A broadcast as the board sends it: the message, and the PIN that lets the board in. */
+export const BroadcastRequest = BroadcastMessage.extend({ secretPin: z.string() });
+
+export const BroadcastStarted = z.object({ status: z.literal("sent"), broadcastId: z.string() });
+
+/** The PIN in the body, for callers that cannot set `X-Secret-Pin`. */
+export const PinBody = z.object({ secretPin: z.string() });
+
+export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done"]);
+
+/** A broadcast's progress, as `GET /api/registration/broadcast/{id}` and a resume answer it. */
+export const BroadcastProgress = z.object({
+  broadcastId: z.string(),
+  title: z.string(),
+  status: BroadcastStatus,
+  totalSegments: z.number().int(),
+  recipients: z.number().int().meta({ description: "Recipients found so far; final once the fan-out is done" }),
+  sent: z.number().int(),
+  skipped: z.number().int().meta({ description: "Not active when their turn came" }),
+  failed: z.number().int().meta({ description: "Refused by SES for good" }),
+  hardBounces: z.number().int(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  pausedReason: z.string().optional(),
+  pausedAt: z.string().optional(),
+  resumedAt: z.string().optional(),
+  hardBouncesAtResume: z.number().int().optional(),
+  sentAtResume: z.number().int().optional(),
+}).meta({ id: "BroadcastProgress" });
+export type BroadcastProgress = z.infer<typeof BroadcastProgress>;
