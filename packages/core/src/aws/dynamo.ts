@@ -10,7 +10,15 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynam
 export function createDocumentClient(): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    requestHandler: {
+      connectionTimeout: 1_000,
+      requestTimeout: 3_000,
+      // The connection timeout runs while a request waits for a free socket, and the SDK's pool
+      // holds 50: a process serving many requests at once (the local runner, 255 connections)
+      // would report a healthy table as unreachable. Lambda serves one request per instance.
+      httpAgent: { maxSockets: 1_024 },
+      httpsAgent: { maxSockets: 1_024 },
+    },
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

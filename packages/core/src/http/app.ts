@@ -29,6 +29,14 @@ export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   };
 
 /**
+ * The path as logs may show it: the token of an unsubscribe or confirmation link is a credential
+ * and carries the address, so it is replaced by `:token`.
+ */
+function loggedPath(path: string): string {
+  return path.replace(/^(\/api\/registration\/(?:unsubscribe|confirm))\/.*$/s, "$1/:token");
+}
+
+/**
  * The whole HTTP API. The Lambda entry point wraps it with `handle()`, the local runner serves it
  * with `@hono/node-server`: the same app in both places.
  * @example
@@ -49,7 +57,7 @@ export function createApp({
       const started = performance.now();
       await next();
       const ms = Math.round(performance.now() - started);
-      logger.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
+      logger.info("request", { method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms });
     })
     .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))

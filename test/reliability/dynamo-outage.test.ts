@@ -1,0 +1,98 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { normalizeEmail } from "@oemr-reg/core/registration";
+import { Resource } from "sst";
+import { describe, expect, inject, it } from "vitest";
+import { postForm, serveForFile, uniqueEmail } from "../support/serve.ts";
+import { recordFigure, recordSecrets } from "./support/figures.ts";
+import { type CutMode, startTcpProxy } from "./support/tcp-proxy.ts";
+
+// The test's own client reads the table directly; the API reaches it only through the proxy.
+const direct = createDocumentClient();
+const proxy = await startTcpProxy(inject("endpoints").dynamodb);
+process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.url;
+const { app } = await import("@oemr-reg/functions/api");
+const base = await serveForFile(app);
+
+/** The API function's timeout: no answer may take longer. */
+const FUNCTION_TIMEOUT_MS = 10_000;
+const OUTAGE_MS = 5_000;
+const CALLERS = 8;
+
+type Answer = { email: string; status: number; ms: number; body: string; retryAfter: string | null; type: string | null; at: number };
+
+async function storedAddresses(): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await direct.send(new ScanCommand({ TableName: Resource.Registrations.name, ProjectionExpression: "email", ExclusiveStartKey }));
+    for (const item of page.Items ?? []) keys.add(item.email as string);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return keys;
+}
+
+describe.each<CutMode>(["refuse", "stall"])("DynamoDB unreachable for 5 seconds (%s)", (mode) => {
+  it("answers 503 with JSON and Retry-After, never past the function's timeout, recovers, and loses no acknowledged registration", async () => {
+    const answers: Answer[] = [];
+    let running = true;
+    const caller = async () => {
+      while (running) {
+        const email = uniqueEmail("outage");
+        const started = performance.now();
+        const response = await postForm(`${base}/api/registration`, { email });
+        answers.push({
+          email,
+          status: response.status,
+          ms: performance.now() - started,
+          body: await response.text(),
+          retryAfter: response.headers.get("retry-after"),
+          type: response.headers.get("content-type"),
+          at: Date.now(),
+        });
+      }
+    };
+    const callers = Array.from({ length: CALLERS }, caller);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const cutAt = Date.now();
+    await proxy.cut(mode, OUTAGE_MS);
+    const restoredAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    running = false;
+    await Promise.all(callers);
+    recordSecrets(...answers.map((answer) => answer.email));
+
+    const unavailable = answers.filter((answer) => answer.status === 503);
+    const other = answers.filter((answer) => answer.status !== 201 && answer.status !== 503);
+    const acknowledged = answers.filter((answer) => answer.status === 201);
+    const stored = await storedAddresses();
+    const missing = acknowledged.filter((answer) => !stored.has(normalizeEmail(answer.email)));
+    const slowest = Math.max(...answers.map((answer) => answer.ms));
+    // Recovered by itself: everything asked well after the cut ended succeeded.
+    const late = answers.filter((answer) => answer.at - answer.ms > restoredAt + 3_000);
+    const counts = (await (await fetch(`${base}/api/registration/unique`)).json()) as { count: number };
+    recordFigure({
+      check: `DynamoDB unreachable 5 s (${mode})`,
+      tried: `${answers.length} registrations by ${CALLERS} callers around a ${OUTAGE_MS / 1000} s cut`,
+      count: answers.length,
+      lost: missing.length,
+      notes: `201×${acknowledged.length} 503×${unavailable.length} other×${other.length}; slowest ${Math.round(slowest)} ms; recovered ${late.length > 0 && late.every((a) => a.status === 201) ? "yes" : "no"}`,
+    });
+
+    // A refused connection fails fast, so requests during the cut get 503s; a stalled one holds
+    // them until the network comes back, within the timeout, and most then succeed.
+    if (mode === "refuse") expect(unavailable.length).toBeGreaterThan(0);
+    for (const answer of unavailable) {
+      expect(answer.type).toMatch(/^application\/json/);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: "ServiceUnavailableException" });
+      expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+    }
+    expect(other.map((answer) => `${answer.status} ${answer.body}`)).toEqual([]);
+    expect(slowest).toBeLessThan(FUNCTION_TIMEOUT_MS);
+    expect(late.length).toBeGreaterThan(10);
+    expect(late.every((answer) => answer.status === 201)).toBe(true);
+    expect(missing).toEqual([]);
+    expect(counts.count).toBe(stored.size);
+    expect(cutAt).toBeLessThan(restoredAt);
+  }, 60_000);
+});

@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { connect } from "node:net";
+import { afterAll } from "vitest";
+import { recordLogs } from "./figures.ts";
+
+export type Runner = { child: ChildProcess; stdout: string[]; stderr: () => string; exited: Promise<number | null> };
+const running = new Set<Runner>();
+let launched = 0;
+
+afterAll(async () => {
+  for (const runner of running) {
+    runner.child.kill("SIGTERM");
+    await runner.exited;
+  }
+});
+
+/** `npm start` as a child process (as test/local-runner.test.ts runs it), its logs kept for the scan. */
+export function launch(env: Record<string, string>): Runner {
+  const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", REGISTRATION_LIMIT_PER_HOUR: "1000000", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const name = `runner-${process.pid}-${++launched}`;
+  const stdout: string[] = [];
+  let stderr = "";
+  let partial = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    recordLogs(name, chunk.toString());
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop()!;
+    stdout.push(...lines);
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    recordLogs(name, chunk.toString());
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const runner = { child, stdout, stderr: () => stderr, exited };
+  running.add(runner);
+  void exited.then(() => running.delete(runner));
+  return runner;
+}
+
+export async function ready(runner: Runner, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!runner.stdout.some((line) => line.startsWith("MAIL: "))) {
+    if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`runner not ready: ${runner.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** A `PORT` whose three successors are free too, below the ephemeral range (see test/local-runner.test.ts). */
+export async function freePortBlock(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const taken = await Promise.all([0, 1, 2, 3].map((offset) => isListening(port + offset)));
+    if (!taken.includes(true)) return port;
+  }
+}
