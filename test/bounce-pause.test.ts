@@ -12,10 +12,10 @@ import { app } from "@oemr-reg/functions/api";
 import { handler as sesEventsHandler } from "@oemr-reg/functions/ses-events";
 import { handler as sendHandler } from "@oemr-reg/functions/send";
 import { simulatedEvents } from "@oemr-reg/local/simulator-events";
-import type { SNSEvent, SQSEvent } from "aws-lambda";
+import type { SNSEvent } from "aws-lambda";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { lambdaContext } from "./support/lambda.ts";
+import { lambdaContext, sqsEvent } from "./support/lambda.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
 
@@ -156,21 +156,7 @@ describe("a paused broadcast", () => {
     expect((await postForm(`${base}/api/registration`, { email: waiting })).status).toBe(201);
     await broadcasts.addRecipients(broadcastId, [waiting]);
 
-    const event: SQSEvent = {
-      Records: [
-        {
-          messageId: crypto.randomUUID(),
-          receiptHandle: "paused",
-          body: JSON.stringify({ broadcastId, email: waiting }),
-          attributes: { ApproximateReceiveCount: "1", SentTimestamp: "0", SenderId: "x", ApproximateFirstReceiveTimestamp: "0" },
-          messageAttributes: {},
-          md5OfBody: "",
-          eventSource: "aws:sqs",
-          eventSourceARN: testStack().queues.Send!.arn,
-          awsRegion: "us-east-1",
-        },
-      ],
-    };
+    const event = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email: waiting }]);
     const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 };
     expect(await sendHandler(event, context)).toEqual({ batchItemFailures: [] });
     expect(await deliveryStatus(broadcastId, waiting)).toBe("pending");

@@ -6,10 +6,9 @@ import { type Broadcast, type FanoutTask, resumeBroadcast } from "@oemr-reg/core
 import { verifyToken } from "@oemr-reg/core/tokens";
 import { app, handler as apiHandler } from "@oemr-reg/functions/api";
 import { handler as sendHandler } from "@oemr-reg/functions/send";
-import type { SQSEvent } from "aws-lambda";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext } from "./support/lambda.ts";
+import { httpApiEvent, lambdaContext, sqsEvent } from "./support/lambda.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers, testStack } from "./support/stack.ts";
 
@@ -105,21 +104,7 @@ describe("POST /api/registration/broadcast", () => {
 
     await resumeBroadcast(createSqsQueue<FanoutTask>(new SQSClient({}), Resource.Fanout.url), broadcastId, first.totalSegments);
     const [email] = (await emailsWithSubject(title)).map((sent) => sent.destination.to[0]!.toLowerCase());
-    const redelivered: SQSEvent = {
-      Records: [
-        {
-          messageId: crypto.randomUUID(),
-          receiptHandle: "redelivered",
-          body: JSON.stringify({ broadcastId, email }),
-          attributes: { ApproximateReceiveCount: "2", SentTimestamp: "0", SenderId: "x", ApproximateFirstReceiveTimestamp: "0" },
-          messageAttributes: {},
-          md5OfBody: "",
-          eventSource: "aws:sqs",
-          eventSourceARN: testStack().queues.Send!.arn,
-          awsRegion: "us-east-1",
-        },
-      ],
-    };
+    const redelivered = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email }], 2);
     expect(await sendHandler(redelivered, { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 })).toEqual({ batchItemFailures: [] });
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 

@@ -1,5 +1,5 @@
 import type { handler as apiHandler } from "@oemr-reg/functions/api";
-import type { Context } from "aws-lambda";
+import type { Context, SQSEvent } from "aws-lambda";
 
 type HttpApiEvent = Parameters<typeof apiHandler>[0];
 
@@ -40,3 +40,20 @@ export function httpApiEvent({ method, path, sourceIp = "203.0.113.7", headers =
 }
 
 export const lambdaContext = { functionName: "Api", getRemainingTimeInMillis: () => 10_000 } as Context;
+
+/** The event Lambda's SQS event source hands a consumer for these message bodies. */
+export function sqsEvent(queueArn: string, bodies: unknown[], receiveCount = 1): SQSEvent {
+  return {
+    Records: bodies.map((body) => ({
+      messageId: crypto.randomUUID(),
+      receiptHandle: crypto.randomUUID(),
+      body: JSON.stringify(body),
+      attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: "0", SenderId: "x", ApproximateFirstReceiveTimestamp: "0" },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: queueArn,
+      awsRegion: "us-east-1",
+    })),
+  };
+}
