@@ -1,10 +1,9 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { normalizeEmail } from "@oemr-reg/core/registration";
-import { Resource } from "sst";
 import { describe, expect, inject, it } from "vitest";
 import { postForm, serveForFile, uniqueEmail } from "../support/serve.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
+import { storedAddresses } from "./support/registrations.ts";
 import { type CutMode, startTcpProxy } from "./support/tcp-proxy.ts";
 
 // The test's own client reads the table directly; the API reaches it only through the proxy.
@@ -20,17 +19,6 @@ const OUTAGE_MS = 5_000;
 const CALLERS = 8;
 
 type Answer = { email: string; status: number; ms: number; body: string; retryAfter: string | null; type: string | null; at: number };
-
-async function storedAddresses(): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await direct.send(new ScanCommand({ TableName: Resource.Registrations.name, ProjectionExpression: "email", ExclusiveStartKey }));
-    for (const item of page.Items ?? []) keys.add(item.email as string);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return keys;
-}
 
 describe.each<CutMode>(["refuse", "stall"])("DynamoDB unreachable for 5 seconds (%s)", (mode) => {
   it("answers 503 with JSON and Retry-After, never past the function's timeout, recovers, and loses no acknowledged registration", async () => {
@@ -65,7 +53,7 @@ describe.each<CutMode>(["refuse", "stall"])("DynamoDB unreachable for 5 seconds 
     const unavailable = answers.filter((answer) => answer.status === 503);
     const other = answers.filter((answer) => answer.status !== 201 && answer.status !== 503);
     const acknowledged = answers.filter((answer) => answer.status === 201);
-    const stored = await storedAddresses();
+    const stored = await storedAddresses(direct);
     const missing = acknowledged.filter((answer) => !stored.has(normalizeEmail(answer.email)));
     const slowest = Math.max(...answers.map((answer) => answer.ms));
     // Recovered by itself: everything asked well after the cut ended succeeded.

@@ -1,12 +1,11 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { normalizeEmail } from "@oemr-reg/core/registration";
 import { app } from "@oemr-reg/functions/api";
 import autocannon from "autocannon";
-import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { postForm, serveForFile, uniqueEmail } from "../support/serve.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
+import { storedAddresses } from "./support/registrations.ts";
 
 const CONNECTIONS = 255;
 const SECONDS = 30;
@@ -17,18 +16,6 @@ const db = createDocumentClient();
 
 type Kind = "new" | "duplicate" | "count";
 type Sent = { kind: Kind; email?: string };
-
-/** Every address in the Registrations table, by its key. */
-async function storedAddresses(): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new ScanCommand({ TableName: Resource.Registrations.name, ProjectionExpression: "email", ExclusiveStartKey }));
-    for (const item of page.Items ?? []) keys.add(item.email as string);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return keys;
-}
 
 describe("the API under 255 concurrent connections for 30 seconds", () => {
   it("answers no 5xx, stores every 201, counts exactly the 201s and answers 409 to every duplicate", async () => {
@@ -87,7 +74,7 @@ describe("the API under 255 concurrent connections for 30 seconds", () => {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       [last, now] = [now, await readCount()];
     }
-    const stored = await storedAddresses();
+    const stored = await storedAddresses(db);
     const missing = acknowledged.filter((email) => !stored.has(normalizeEmail(email)));
     const counts = { count: await readCount() };
     const unacknowledged = counts.count - SEEDED - acknowledged.length;
