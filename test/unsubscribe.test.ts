@@ -285,6 +285,8 @@ describe("registering an address that opted out", () => {
     const history = await store.history(email.toLowerCase());
     expect(history.filter((change) => change.type === "Reregistered").map((change) => change.confirmationSent)).toEqual([true, false]);
     expect(history[2]).toMatchObject({ previousProductId: firstId, productId: secondId });
+    // The registration itself is the first change: with the product id it gave then, not the latest.
+    expect(history[0]).toMatchObject({ type: "Registered", productId: firstId, sourceIp: history[2]!.previousSourceIp });
 
     // Active again: a registration is refused as before, and broadcasts reach it.
     expect((await postForm(`${base}/api/registration`, { email })).status).toBe(409);

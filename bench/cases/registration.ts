@@ -32,7 +32,7 @@ try {
           Update: {
             TableName: stateTable,
             Key: { pk: "counter", sk: "registrations" },
-            UpdateExpression: "ADD #count :one",
+            UpdateExpression: "ADD #count :one, active :one",
             ExpressionAttributeNames: { "#count": "count" },
             ExpressionAttributeValues: { ":one": 1 },
           },

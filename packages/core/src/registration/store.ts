@@ -35,9 +35,10 @@ export type ListChange = {
   /** The status before and after; a re-registration leaves it as it was. */
   from: RegistrationStatus | undefined;
   to: RegistrationStatus;
-  /** Registrations: the caller's IP and the product id it was given (and the one it replaced). */
+  /** Registrations: the caller's IP and the product id it was given (and the ones it replaced). */
   sourceIp?: string;
   productId?: string;
+  previousSourceIp?: string;
   previousProductId?: string;
   /** Re-registrations: whether this one sent a confirmation email. */
   confirmationSent?: boolean;
