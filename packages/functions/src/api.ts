@@ -4,6 +4,7 @@ import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
 import { createDynamoBroadcastStore, createPinGuard, createSesMailer, fromAddress } from "@oemr-reg/core/broadcast";
 import { createApp } from "@oemr-reg/core/http";
+import { api } from "@oemr-reg/core/resources";
 import { createConfirmationSender, createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { createWindowCounter } from "@oemr-reg/core/window-counter";
 import { handle } from "hono/aws-lambda";
@@ -25,6 +26,8 @@ export const app = createApp({
     tokenKey,
   }),
   tokenKey,
+  // Time to answer and log before the function's own timeout cuts the request off.
+  deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),
   fanoutQueue: createSqsQueue(new SQSClient({}), Resource.Fanout.url),
   pinGuard: createPinGuard({ db, stateTable }),

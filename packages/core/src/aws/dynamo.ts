@@ -4,8 +4,10 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynam
 /**
  * The document client every handler shares. Region, credentials and endpoint come from the
  * environment (`AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local), so no code path knows
- * where it runs. Timeouts are short because an API request must answer before API Gateway's 30 s:
- * a slow table is reported as unavailable rather than left hanging.
+ * where it runs. The connection timeout is short, so an unreachable table is reported at once. A
+ * slow answer is only warned about (no `throwOnRequestTimeout`): cutting busy calls off to retry
+ * them would add load to a table that is already behind. The API's deadline (`createApp`'s
+ * `deadlineMs`) bounds how long a caller waits instead.
  */
 export function createDocumentClient(): DynamoDBDocumentClient {
   const client = new DynamoDBClient({

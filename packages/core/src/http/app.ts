@@ -2,10 +2,11 @@ import { createHash } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { BlankEnv } from "hono/types";
 import { secureHeaders } from "hono/secure-headers";
+import { timeout } from "hono/timeout";
 import { logger } from "../log.ts";
 import { broadcastRoutes, type BroadcastRoutesDeps } from "./broadcast-routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
-import { errorResponse } from "./errors.ts";
+import { errorResponse, outOfTime } from "./errors.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
 import { registrationRoutes, type RegistrationRoutesDeps } from "./registration-routes.ts";
@@ -25,6 +26,11 @@ export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Omit<RegistrationRoutesDeps, "now"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
+    /**
+     * How long a request may take before it is answered 503: shorter than the function's
+     * timeout, so that a stalled table gets this API's JSON answer rather than the gateway's.
+     */
+    deadlineMs: number;
     now?: () => Date;
   };
 
@@ -48,6 +54,7 @@ export function createApp({
   registrationLimitPerHour,
   confirmations,
   tokenKey,
+  deadlineMs,
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
@@ -59,6 +66,9 @@ export function createApp({
       const ms = Math.round(performance.now() - started);
       logger.info("request", { method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms });
     })
+    // The work goes on past the answer: a registration may still be stored, and the caller's
+    // retry then gets 409. Either way it is counted once.
+    .use(timeout(deadlineMs, outOfTime))
     .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKey, now }))

@@ -40,7 +40,15 @@ const STATUS_CODES: Partial<Record<number, string>> = {
   429: "TooManyRequestsException",
   413: "PayloadTooLargeException",
   415: "UnsupportedMediaTypeException",
+  503: "ServiceUnavailableException",
 };
+
+// A busy or unreachable table is usually back within seconds.
+const RETRY_SOON = { "Retry-After": "5" };
+const UNAVAILABLE = "The service is briefly unavailable; try again shortly";
+
+/** What a request that ran out of time throws: answered like an unreachable table. */
+export const outOfTime = () => new HTTPException(503, { message: UNAVAILABLE });
 
 // Errors after which the same request can succeed: throttling, a busy or unreachable table.
 const TRANSIENT_AWS_ERRORS = new Set([
@@ -74,14 +82,14 @@ export function errorResponse(error: unknown): { status: ContentfulStatusCode; b
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     const code = STATUS_CODES[status] ?? "HttpException";
-    return { status, body: { error: code, message: error.message || code }, headers: {} };
+    return { status, body: { error: code, message: error.message || code }, headers: status === 503 ? RETRY_SOON : {} };
   }
   if (isTransient(error)) {
     logger.warn("dependency unavailable", { error: describe(error) });
     return {
       status: 503,
-      body: { error: "ServiceUnavailableException", message: "The service is briefly unavailable; try again shortly" },
-      headers: { "Retry-After": "5" },
+      body: { error: "ServiceUnavailableException", message: UNAVAILABLE },
+      headers: RETRY_SOON,
     };
   }
   logger.error("unhandled error", { error: describe(error) });
