@@ -1,16 +1,14 @@
-import type { AddressInfo } from "node:net";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { serve, type ServerType } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { stack } from "@oemr-reg/core/resources";
 import { useEmulators } from "@oemr-reg/local/aws-env";
 import { startConsumers } from "@oemr-reg/local/consumers";
 import { type Emulators, startEmulators } from "@oemr-reg/local/emulators";
-import { loadHandlerModule } from "@oemr-reg/local/handlers";
 import { freePort } from "@oemr-reg/local/ports";
 import { type ProvisionedStack, provisionAndLink } from "@oemr-reg/local/provision";
+import { serveApi } from "@oemr-reg/local/serve-api";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Hono } from "hono";
 
 export const BENCH_PIN = "86420975";
 
@@ -68,9 +66,9 @@ export async function startBenchStack({ sendRate = 14, consumers = false, api = 
     if (consumers) ({ stopped } = await startConsumers(stack, provisioned, new SQSClient({}), polling.signal));
     let apiUrl = "";
     if (api) {
-      const { module } = await loadHandlerModule(stack.api.handler);
-      server = await listen(module.app as Hono);
-      apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const served = await serveApi(stack, 0);
+      server = served.server;
+      apiUrl = `http://127.0.0.1:${served.port}`;
     }
     return { endpoints: emulators.endpoints, provisioned, apiUrl, db: createDocumentClient(), stop };
   } catch (error) {
@@ -88,11 +86,4 @@ async function sharedOrOwnEmulators(): Promise<Pick<Emulators, "endpoints" | "st
 
 export async function freeEmulatorPorts() {
   return { dynamodb: await freePort(), sqs: await freePort(), ses: await freePort() };
-}
-
-function listen(app: Hono): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(server));
-    server.once("error", reject);
-  });
 }

@@ -1,18 +1,16 @@
-import type { AddressInfo } from "node:net";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { serve, type ServerType } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
 import { createDynamoBroadcastStore, fromAddress, resumeUnfinishedBroadcasts } from "@oemr-reg/core/broadcast";
 import { logger } from "@oemr-reg/core/log";
 import type { StackSpec } from "@oemr-reg/core/resources";
-import type { Hono } from "hono";
 import { useEmulators } from "./aws-env.ts";
 import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { startConsumers } from "./consumers.ts";
-import { loadHandlerModule } from "./handlers.ts";
 import { type LinkValues, provisionAndLink } from "./provision.ts";
+import { serveApi } from "./serve-api.ts";
 import { startSesSimulator } from "./ses-simulator.ts";
 
 export type LocalStackOptions = {
@@ -73,20 +71,11 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir, links
     );
     if (resumed.length > 0) logger.info("resuming unfinished broadcasts", { broadcastIds: resumed });
 
-    const { module } = await loadHandlerModule(spec.api.handler);
-    const app = module.app as Hono;
-    server = await listen(app, port);
-    const { port: apiPort } = server.address() as AddressInfo;
-    return { apiUrl: `http://localhost:${apiPort}`, mailUrl: `http://localhost:${ports.ses}`, stop };
+    const served = await serveApi(spec, port);
+    server = served.server;
+    return { apiUrl: `http://localhost:${served.port}`, mailUrl: `http://localhost:${ports.ses}`, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-function listen(app: Hono, port: number): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(server));
-    server.once("error", reject);
-  });
 }

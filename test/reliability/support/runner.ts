@@ -14,9 +14,12 @@ afterAll(async () => {
   }
 });
 
-/** `npm start` as a child process (as test/local-runner.test.ts runs it), its logs kept for the scan. */
-export function launch(env: Record<string, string>): Runner {
-  const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
+/**
+ * `npm start` as a child process (as test/local-runner.test.ts runs it), or another script, its
+ * logs kept for the scan.
+ */
+export function launch(env: Record<string, string>, script = "packages/local/src/main.ts"): Runner {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", REGISTRATION_LIMIT_PER_HOUR: "1000000", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -41,9 +44,12 @@ export function launch(env: Record<string, string>): Runner {
   return runner;
 }
 
-export async function ready(runner: Runner, timeoutMs = 60_000): Promise<void> {
+/** Waits for the line `npm start` prints last (or another script's `marker`), and returns it. */
+export async function ready(runner: Runner, { marker = "MAIL: ", timeoutMs = 60_000 } = {}): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  while (!runner.stdout.some((line) => line.startsWith("MAIL: "))) {
+  for (;;) {
+    const line = runner.stdout.find((printed) => printed.startsWith(marker));
+    if (line) return line;
     if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.stderr()}`);
     if (Date.now() > deadline) throw new Error(`runner not ready: ${runner.stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
