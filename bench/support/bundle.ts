@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodejsBundling } from "@oemr-reg/core/resources";
-import { build, type BuildOptions } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -20,10 +20,11 @@ export type Bundle = {
  * with the options infra gives every function (`nodejsBundling`): bundle for the node platform,
  * module/main fields, names kept, linked source map, the banner that gives ESM `require`,
  * `__filename` and `__dirname`, target es2023 (SST's for nodejs22.x: it maps no `node22`), and,
- * as `nodejsBundling` says, minified and split into an entry `bundle.mjs` and its chunks.
+ * as `nodejsBundling` says, minified, split into an entry `bundle.mjs` and its chunks, and with
+ * its esbuild plugins.
  */
 export async function bundleHandler(entry: string, outDir: string): Promise<Bundle> {
-  const { minify, splitting } = nodejsBundling;
+  const { minify, splitting, plugins } = nodejsBundling;
   const output: BuildOptions = splitting
     ? { splitting, outdir: outDir, entryNames: "bundle", outExtension: { ".js": ".mjs" } }
     : { outfile: join(outDir, "bundle.mjs") };
@@ -41,6 +42,7 @@ export async function bundleHandler(entry: string, outDir: string): Promise<Bund
     minifySyntax: minify,
     minifyIdentifiers: minify,
     sourcemap: "linked",
+    plugins: ((await import(pathUrl(resolve(ROOT, plugins)))) as { default: Plugin[] }).default,
     logLevel: "error",
     banner: {
       js: [
