@@ -31,7 +31,7 @@ describe("npm run bench -- --quick", () => {
       count: 3,
       pacing: 7,
       "fanout-memory": 4,
-      bundles: 19,
+      bundles: 24,
     });
     for (const figure of results.figures) expect(Number.isFinite(figure.value), figure.name).toBe(true);
   });

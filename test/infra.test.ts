@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { api as apiSpec, appName, type FunctionSpec, links, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
+import { api as apiSpec, appName, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Created, installStandIns, type Recording } from "./support/sst-stand-ins.ts";
 
@@ -126,13 +126,14 @@ describe("one source of names", () => {
 });
 
 describe("functions", () => {
-  it("run Node 22 on arm64 with the spec's timeout", async () => {
+  it("run Node 22 on arm64 with the spec's timeout, bundled as the benchmarks bundle them", async () => {
     const { functions } = await deploy("dev");
     for (const { name, args } of functions()) {
       expect(args, name).toMatchObject({
         runtime: "nodejs22.x",
         architecture: "arm64",
         timeout: `${functionSpecs[name]!.timeoutSeconds} seconds`,
+        nodejs: nodejsBundling,
       });
     }
   });

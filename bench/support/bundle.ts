@@ -1,32 +1,48 @@
 import { spawn } from "node:child_process";
-import { statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { nodejsBundling } from "@oemr-reg/core/resources";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
+export type Bundle = {
+  /** The entry, `bundle.mjs`, which Lambda imports. */
+  file: string;
+  /** Every chunk of the bundle (the entry included) and its size in bytes; source maps excluded. */
+  chunks: Record<string, number>;
+};
+
 /**
- * Bundles one handler as SST does for a `nodejs22.x` function in ESM (pkg/runtime/node/build.go):
- * bundle for the node platform, module/main fields, names kept, linked source map, the banner that
- * gives ESM `require`, `__filename` and `__dirname`, minified for a deploy; target node22 as the
- * issue asks (SST's own default for nodejs22.x is es2023). Returns the bundle's path and size.
+ * Bundles one handler as SST 4.17 does for a `nodejs22.x` function in ESM (pkg/runtime/node/build.go)
+ * with the options infra gives every function (`nodejsBundling`): bundle for the node platform,
+ * module/main fields, names kept, linked source map, the banner that gives ESM `require`,
+ * `__filename` and `__dirname`, target es2023 (SST's for nodejs22.x: it maps no `node22`), and,
+ * as `nodejsBundling` says, minified, split into an entry `bundle.mjs` and its chunks, and with
+ * its esbuild plugins.
  */
-export async function bundleHandler(entry: string, outDir: string): Promise<{ file: string; bytes: number }> {
-  const file = join(outDir, "bundle.mjs");
+export async function bundleHandler(entry: string, outDir: string): Promise<Bundle> {
+  const { minify, splitting, plugins } = nodejsBundling;
+  const output: BuildOptions = splitting
+    ? { splitting, outdir: outDir, entryNames: "bundle", outExtension: { ".js": ".mjs" } }
+    : { outfile: join(outDir, "bundle.mjs") };
   await build({
     entryPoints: [resolve(ROOT, entry)],
-    outfile: file,
+    ...output,
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node22",
+    target: "es2023",
     mainFields: ["module", "main"],
     external: ["sharp", "pg-native"],
     keepNames: true,
-    minify: true,
+    minifyWhitespace: minify,
+    minifySyntax: minify,
+    minifyIdentifiers: minify,
     sourcemap: "linked",
+    plugins: ((await import(pathUrl(resolve(ROOT, plugins)))) as { default: Plugin[] }).default,
     logLevel: "error",
     banner: {
       js: [
@@ -38,7 +54,12 @@ export async function bundleHandler(entry: string, outDir: string): Promise<{ fi
       ].join("\n"),
     },
   });
-  return { file, bytes: statSync(file).size };
+  const chunks = Object.fromEntries(
+    readdirSync(outDir)
+      .filter((name) => name.endsWith(".mjs"))
+      .map((name) => [join(outDir, name), statSync(join(outDir, name)).size]),
+  );
+  return { file: join(outDir, "bundle.mjs"), chunks };
 }
 
 export type InvocationReport = {
@@ -47,24 +68,28 @@ export type InvocationReport = {
   totalMs: number;
   maxRssBytes: number;
   responses: unknown[];
+  /** With `recordLoads`: every file the process imported, the bundle's chunks among them. */
+  loadedFiles?: string[];
 };
 
 /**
  * Runs a bundle in a fresh Node process (no tsx, nothing preloaded but the `.localhost` resolver)
- * with these events, one invocation after another, and returns the child's report.
+ * with these events, one invocation after another, and returns the child's report. `recordLoads`
+ * also lists the files it imported, through module hooks that slow it: not for a timed run.
  */
 export function invokeBundle(
   file: string,
   events: unknown[],
-  { env, timeoutSeconds = 60, logFile }: { env: NodeJS.ProcessEnv; timeoutSeconds?: number; logFile?: string },
+  { env, timeoutSeconds = 60, logFile, recordLoads = false }: { env: NodeJS.ProcessEnv; timeoutSeconds?: number; logFile?: string; recordLoads?: boolean },
 ): Promise<InvocationReport> {
   const eventsFile = `${file}.events-${crypto.randomUUID()}.json`;
   writeFileSync(eventsFile, JSON.stringify(events));
-  const child = spawn(
-    process.execPath,
-    ["--import", pathUrl(join(HERE, "localhost-dns.mjs")), join(HERE, "invoke-bundle.mjs"), file, eventsFile, String(timeoutSeconds)],
-    { env: childEnv(env), stdio: ["ignore", "pipe", "pipe", "pipe"] },
-  );
+  const loadsFile = `${file}.loads-${crypto.randomUUID()}.txt`;
+  const preload = ["localhost-dns.mjs", ...(recordLoads ? ["record-loads.mjs"] : [])].flatMap((name) => ["--import", pathUrl(join(HERE, name))]);
+  const child = spawn(process.execPath, [...preload, join(HERE, "invoke-bundle.mjs"), file, eventsFile, String(timeoutSeconds)], {
+    env: { ...childEnv(env), ...(recordLoads && { RECORD_LOADS_TO: loadsFile }) },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
   let log = "";
   child.stdout!.on("data", (chunk) => (log += chunk));
   child.stderr!.on("data", (chunk) => (log += chunk));
@@ -75,7 +100,9 @@ export function invokeBundle(
     child.once("close", (code) => {
       if (logFile) writeFileSync(logFile, log, { flag: "a" });
       if (code !== 0 || !reported) return reject(new Error(`${file} exited ${code}:\n${log.slice(-4000)}`));
-      resolvePromise(JSON.parse(reported) as InvocationReport);
+      const report = JSON.parse(reported) as InvocationReport;
+      if (recordLoads) report.loadedFiles = readFileSync(loadsFile, "utf8").split("\n").filter(Boolean);
+      resolvePromise(report);
     });
   });
 }

@@ -32,6 +32,15 @@ export type FunctionSpec = {
   link?: readonly string[];
 };
 
+/**
+ * How SST bundles every function (`sst.aws.Function`'s `nodejs`), and so how the benchmarks bundle
+ * them. SST 4.17 minifies only when `minify` is set (its Go side reads a missing flag as false,
+ * whatever the docs say). `splitting` turns each `import()` into chunks of its own, loaded on first
+ * use: the API imports the SES, SQS and HTML code only for the rare requests that need it.
+ * `plugins` is a file of esbuild plugins, from the project root.
+ */
+export const nodejsBundling = { minify: true, splitting: true, plugins: "packages/functions/bundle-plugins.mjs" } as const;
+
 export type QueueSpec = {
   visibilityTimeoutSeconds: number;
   /** Where a message goes after `retry` failed receives: another queue of this list. */

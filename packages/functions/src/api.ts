@@ -1,11 +1,11 @@
-import { SESClient } from "@aws-sdk/client-ses";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
-import { createDynamoBroadcastStore, createPinGuard, createSesMailer, fromAddress } from "@oemr-reg/core/broadcast";
+import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
+import { createPinGuard } from "@oemr-reg/core/broadcast/pin";
+import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
 import { createApp } from "@oemr-reg/core/http";
+import { onFirstSend } from "@oemr-reg/core/lazy";
 import { api } from "@oemr-reg/core/resources";
-import { createConfirmationSender, createDynamoRegistrationStore } from "@oemr-reg/core/registration";
+import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { createWindowCounter } from "@oemr-reg/core/window-counter";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
@@ -19,17 +19,24 @@ export const app = createApp({
   registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
   registrationAttempts: createWindowCounter({ db, stateTable, name: "regattempt", windowSeconds: 60 * 60 }),
   registrationLimitPerHour: Resource.Settings.registrationLimitPerHour,
-  confirmations: createConfirmationSender({
-    mailer: createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet }),
-    from: fromAddress(Resource.Mailer.sender),
-    publicUrl: Resource.Settings.publicUrl,
-    tokenKey,
+  // SES and nodemailer, and SQS below, load on first use: few requests need them (onFirstSend).
+  confirmations: onFirstSend(async () => {
+    const [{ SESClient }, { createSesMailer, fromAddress }, { createConfirmationSender }] = await Promise.all([
+      import("@aws-sdk/client-ses"),
+      import("@oemr-reg/core/broadcast/mailer"),
+      import("@oemr-reg/core/registration/confirmation"),
+    ]);
+    const mailer = createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet });
+    return createConfirmationSender({ mailer, from: fromAddress(Resource.Mailer.sender), publicUrl: Resource.Settings.publicUrl, tokenKey });
   }),
   tokenKey,
   // Time to answer and log before the function's own timeout cuts the request off.
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),
-  fanoutQueue: createSqsQueue(new SQSClient({}), Resource.Fanout.url),
+  fanoutQueue: onFirstSend(async () => {
+    const [{ SQSClient }, { createSqsQueue }] = await Promise.all([import("@aws-sdk/client-sqs"), import("@oemr-reg/core/aws/sqs")]);
+    return createSqsQueue<FanoutTask>(new SQSClient({}), Resource.Fanout.url);
+  }),
   pinGuard: createPinGuard({ db, stateTable }),
   secretPin: Resource.SecretPin.value,
 });

@@ -1,15 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { WorkQueue } from "../aws/sqs.ts";
-import {
-  type BroadcastStore,
-  type FanoutTask,
-  type PinGuard,
-  pinMatches,
-  resumePausedBroadcast,
-  startBroadcast,
-} from "../broadcast/index.ts";
-import { BroadcastMessage, renderBroadcast } from "../email/index.ts";
+import { type PinGuard, pinMatches } from "../broadcast/pin.ts";
+import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
+import type { BroadcastStore } from "../broadcast/store.ts";
+import type { FanoutTask } from "../broadcast/tasks.ts";
+import { BroadcastMessage } from "../email/message.ts";
 import { logger } from "../log.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
@@ -79,7 +75,9 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     await authorize(c, fields.secretPin);
     const parsed = BroadcastMessage.safeParse(fields);
     if (!parsed.success) throw invalidInput("InvalidEmailMessageException", parsed.error);
-    // Rendering now rejects HTML that sanitizes to nothing before anyone is queued.
+    // Rendering now rejects HTML that sanitizes to nothing before anyone is queued. The HTML and
+    // Markdown libraries load only here: a cold start for any other request skips them.
+    const { renderBroadcast } = await import("../email/render.ts");
     renderBroadcast(parsed.data);
     const broadcastId = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data);
     logger.info("broadcast queued", { broadcastId });
