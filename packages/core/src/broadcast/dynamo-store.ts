@@ -1,14 +1,12 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { transactWrite } from "../aws/dynamo.ts";
+import { batchGet, transactWrite } from "../aws/dynamo.ts";
 import type { Broadcast, BroadcastStore, Claim, ResumeResult } from "./store.ts";
 
 // Layout in the State table:
@@ -29,20 +27,9 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
   const TableName = stateTable;
 
   async function existingDeliveries(broadcastId: string, emails: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    for (let start = 0; start < emails.length; start += 100) {
-      let keys: Record<string, unknown>[] | undefined = emails.slice(start, start + 100).map((email) => deliveryKey(broadcastId, email));
-      while (keys?.length) {
-        const response: BatchGetCommandOutput = await db.send(
-          new BatchGetCommand({
-            RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: "sk, #status", ExpressionAttributeNames: { "#status": "status" } } },
-          }),
-        );
-        for (const item of response.Responses?.[TableName] ?? []) found.set((item.sk as string).slice(3), item.status as string);
-        keys = response.UnprocessedKeys?.[TableName]?.Keys;
-      }
-    }
-    return found;
+    const keys = emails.map((email) => deliveryKey(broadcastId, email));
+    const items = await batchGet(db, TableName, keys, { expression: "sk, #status", names: { "#status": "status" } });
+    return new Map(items.map((item) => [(item.sk as string).slice(3), item.status as string]));
   }
 
   return {
