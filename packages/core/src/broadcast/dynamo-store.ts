@@ -6,8 +6,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { batchGet, transactWrite } from "../aws/dynamo.ts";
-import type { Broadcast, BroadcastStore, Claim, ResumeResult } from "./store.ts";
+import { batchGet, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import type { Broadcast, BroadcastStore, Claim, DeliveryOutcome, ResumeResult, Settlement } from "./store.ts";
 
 // Layout in the State table:
 //   pk "broadcast",           sk <id>          the broadcast and its counters (one partition lists them all)
@@ -19,9 +19,10 @@ const metaKey = (broadcastId: string) => ({ pk: LIST_KEY, sk: broadcastId });
 const contentKey = (broadcastId: string) => ({ pk: `broadcast#${broadcastId}`, sk: "content" });
 const deliveryKey = (broadcastId: string, email: string) => ({ pk: `broadcast#${broadcastId}`, sk: `to#${email}` });
 const FINISHED = new Set(["sent", "skipped", "failed"]);
-const COUNTER_FOR = { sent: "sent", skipped: "skipped", failed: "failed" } as const;
 // A transaction holds at most 100 items: 99 new deliveries and the counter update.
 const DELIVERIES_PER_TRANSACTION = 99;
+// Settling one takes up to three (its record, a sent one's SES message id, its broadcast's counters).
+const SETTLEMENTS_PER_TRANSACTION = 33;
 
 export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): BroadcastStore {
   const TableName = stateTable;
@@ -30,6 +31,52 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
     const keys = emails.map((email) => deliveryKey(broadcastId, email));
     const items = await batchGet(db, TableName, keys, { expression: "sk, #status", names: { "#status": "status" } });
     return new Map(items.map((item) => [(item.sk as string).slice(3), item.status as string]));
+  }
+
+  /**
+   * One transaction settling these deliveries: each record, with the SES message id's pointer for
+   * a sent one, and each broadcast's counters moved once by the totals. `deliveryAt[i]` is the
+   * index of settlement i's record update, whose cancellation reason tells if its condition failed.
+   */
+  function settleTransaction(settlements: Settlement[], now: Date): { items: TransactItems; deliveryAt: number[] } {
+    const items: TransactItems = [];
+    const deliveryAt: number[] = [];
+    const counts = new Map<string, Record<DeliveryOutcome["status"], number>>();
+    for (const { broadcastId, email, outcome } of settlements) {
+      const { status, ...details } = outcome;
+      const attributes = { ...details, finishedAt: now.toISOString() };
+      const names = Object.keys(attributes);
+      deliveryAt.push(items.length);
+      items.push({
+        Update: {
+          TableName,
+          Key: deliveryKey(broadcastId, email),
+          UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
+          ConditionExpression: "#status = :sending",
+          ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
+          ExpressionAttributeValues: {
+            ":status": status,
+            ":sending": "sending",
+            ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
+          },
+        },
+      });
+      if (outcome.status === "sent") items.push({ Put: { TableName, Item: { pk: `sesmsg#${outcome.sesMessageId}`, sk: "mail", broadcastId, email } } });
+      const count = counts.get(broadcastId) ?? { sent: 0, skipped: 0, failed: 0 };
+      count[status]++;
+      counts.set(broadcastId, count);
+    }
+    for (const [broadcastId, { sent, skipped, failed }] of counts) {
+      items.push({
+        Update: {
+          TableName,
+          Key: metaKey(broadcastId),
+          UpdateExpression: "ADD sent :sent, skipped :skipped, failed :failed, pending :pending",
+          ExpressionAttributeValues: { ":sent": sent, ":skipped": skipped, ":failed": failed, ":pending": -(sent + skipped + failed) },
+        },
+      });
+    }
+    return { items, deliveryAt };
   }
 
   return {
@@ -199,40 +246,23 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       }
     },
 
-    async completeDelivery(broadcastId, email, outcome, now) {
-      const { status, ...details } = outcome;
-      const attributes = { ...details, finishedAt: now.toISOString() };
-      const names = Object.keys(attributes);
-      // Settling conflicts with every other sender's on the broadcast's counters and is retried
-      // then: a settle that gave up after SES took the message would let the lease expire and
-      // the recipient be mailed twice.
-      await transactWrite(db, [
-        {
-          Update: {
-            TableName,
-            Key: deliveryKey(broadcastId, email),
-            UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
-            ConditionExpression: "#status = :sending",
-            ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
-            ExpressionAttributeValues: {
-              ":status": status,
-              ":sending": "sending",
-              ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
-            },
-          },
-        },
-        {
-          Update: {
-            TableName,
-            Key: metaKey(broadcastId),
-            UpdateExpression: `ADD ${COUNTER_FOR[status]} :one, pending :minusOne`,
-            ExpressionAttributeValues: { ":one": 1, ":minusOne": -1 },
-          },
-        },
-        ...(outcome.status === "sent" ? [{ Put: { TableName, Item: { pk: `sesmsg#${outcome.sesMessageId}`, sk: "mail", broadcastId, email } } }] : []),
-      ]);
-      // A failed condition means the lease ran out and another worker settled this recipient:
-      // it is counted already.
+    async completeDeliveries(settlements, now) {
+      for (let start = 0; start < settlements.length; start += SETTLEMENTS_PER_TRANSACTION) {
+        let chunk = settlements.slice(start, start + SETTLEMENTS_PER_TRANSACTION);
+        // Settling conflicts with every other sender's on the broadcast's counters and is retried
+        // then: a settle that gave up after SES took the message would let the lease expire and
+        // the recipient be mailed twice.
+        while (chunk.length > 0) {
+          const { items, deliveryAt } = settleTransaction(chunk, now);
+          const codes = await transactWrite(db, items);
+          if (!codes) break;
+          // A failed condition means that recipient's lease ran out and another worker settled it:
+          // it is counted already. The others are settled without it, and counted once.
+          const rest = chunk.filter((_, index) => codes[deliveryAt[index]!] !== "ConditionalCheckFailed");
+          if (rest.length === chunk.length) throw new Error(`Settling cancelled: ${codes.join(", ")}`);
+          chunk = rest;
+        }
+      }
     },
 
     async pause(broadcastId, { reason, now, ifSent }) {

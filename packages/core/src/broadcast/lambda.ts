@@ -16,27 +16,33 @@ export function createFanoutHandler(deps: FanoutDeps) {
 }
 
 export type SendHandlerDeps = {
-  deliver: ReturnType<typeof createSender>;
+  sender: ReturnType<typeof createSender>;
   pacer: SendPacer;
   broadcasts: BroadcastStore;
   retryLater: (receiptHandle: string, receiveCount: number) => Promise<void>;
 };
 
 /**
- * The send queue's consumer. A batch reserves its send times from the shared pacer in one write;
- * a record that fails is put back with backoff and reported in `batchItemFailures`, so the rest
- * of its batch is not retried.
+ * The send queue's consumer. A batch reserves its send times from the shared pacer in one write,
+ * and its records are sent in parallel, sharing their DynamoDB reads and writes (see
+ * `createSender`); a record that fails is put back with backoff and reported in
+ * `batchItemFailures`, so the rest of its batch is not retried.
  */
-export function createSendHandler({ deliver, pacer, broadcasts, retryLater }: SendHandlerDeps) {
+export function createSendHandler({ sender, pacer, broadcasts, retryLater }: SendHandlerDeps) {
   return async function sendHandler(event: SQSEvent, context: Context) {
     const deadline = Date.now() + context.getRemainingTimeInMillis();
-    const sendTime = ticketBook(pacer, event.Records.length);
+    const tasks = new Map(event.Records.map((record) => [record.messageId, SendTask.safeParse(parseJson(record.body))]));
+    const deliver = sender(
+      [...tasks.values()].flatMap((parsed) => (parsed.success ? [parsed.data] : [])),
+      { sendTime: ticketBook(pacer, event.Records.length), deadline },
+    );
     const touched = new Set<string>();
     const recordHandler = async (record: SQSRecord) => {
       try {
-        const task = SendTask.parse(JSON.parse(record.body));
-        touched.add(task.broadcastId);
-        await deliver(task, { sendTime, deadline });
+        const parsed = tasks.get(record.messageId)!;
+        if (!parsed.success) throw parsed.error;
+        touched.add(parsed.data.broadcastId);
+        await deliver(parsed.data);
       } catch (error) {
         await retryLater(record.receiptHandle, Number(record.attributes.ApproximateReceiveCount));
         throw error;
@@ -52,6 +58,15 @@ export function createSendHandler({ deliver, pacer, broadcasts, retryLater }: Se
 // Lambda never overlaps invocations in one instance, but the local runner does.
 function newProcessor() {
   return new BatchProcessor(EventType.SQS);
+}
+
+/** A malformed body parses as nothing, which the task's schema then refuses for its record alone. */
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Send times for one batch, reserved together on first use and handed out in order. */

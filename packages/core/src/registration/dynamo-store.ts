@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { batchGet, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import type { ListChange, Registration, RegistrationStatus, RegistrationStore, ScanCursor } from "./store.ts";
 
@@ -105,6 +105,12 @@ export function createDynamoRegistrationStore({
     async get(email) {
       const { Item } = await db.send(new GetCommand({ TableName: registrationsTable, Key: { email }, ConsistentRead: true }));
       return Item as Registration | undefined;
+    },
+
+    async getMany(emails) {
+      const keys = [...new Set(emails)].map((email) => ({ email }));
+      const items = (await batchGet(db, registrationsTable, keys)) as Registration[];
+      return new Map(items.map((registration) => [registration.email, registration]));
     },
 
     async changeStatus({ email, from, to, at, set = {}, entry }) {
