@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { batchGet, type TransactItems, transactWrite } from "../aws/dynamo.ts";
-import type { Broadcast, BroadcastStore, Claim, DeliveryOutcome, ResumeResult, Settlement } from "./store.ts";
+import type { Broadcast, BroadcastStore, Claim, DeliveryOutcome, DeliveryRef, ResumeResult, Settlement } from "./store.ts";
 
 // Layout in the State table:
 //   pk "broadcast",           sk <id>          the broadcast and its counters (one partition lists them all)
@@ -21,6 +21,7 @@ const deliveryKey = (broadcastId: string, email: string) => ({ pk: `broadcast#${
 const FINISHED = new Set(["sent", "skipped", "failed"]);
 // A transaction holds at most 100 items: 99 new deliveries and the counter update.
 const DELIVERIES_PER_TRANSACTION = 99;
+const CLAIMS_PER_TRANSACTION = 100;
 // Settling one takes up to three (its record, a sent one's SES message id, its broadcast's counters).
 const SETTLEMENTS_PER_TRANSACTION = 33;
 
@@ -31,6 +32,31 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
     const keys = emails.map((email) => deliveryKey(broadcastId, email));
     const items = await batchGet(db, TableName, keys, { expression: "sk, #status", names: { "#status": "status" } });
     return new Map(items.map((item) => [(item.sk as string).slice(3), item.status as string]));
+  }
+
+  /** The lease of one pending delivery, or of one whose lease ran out: a crashed sender's. */
+  function claimUpdate({ broadcastId, email }: DeliveryRef, leaseUntil: Date, now: Date, returnOnFailure?: "ALL_OLD") {
+    return {
+      TableName,
+      Key: deliveryKey(broadcastId, email),
+      UpdateExpression: "SET #status = :sending, leaseUntil = :until ADD attempts :one",
+      ConditionExpression: "#status = :pending OR (#status = :sending AND leaseUntil < :now)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":sending": "sending", ":pending": "pending", ":until": leaseUntil.getTime(), ":now": now.getTime(), ":one": 1 },
+      ReturnValuesOnConditionCheckFailure: returnOnFailure,
+    };
+  }
+
+  async function claimOne(delivery: DeliveryRef, leaseUntil: Date, now: Date): Promise<Claim> {
+    try {
+      await db.send(new UpdateCommand(claimUpdate(delivery, leaseUntil, now, "ALL_OLD")));
+      return "claimed";
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const status = error.Item?.status?.S;
+      if (!status) return "unknown";
+      return FINISHED.has(status) ? "finished" : "busy";
+    }
   }
 
   /**
@@ -218,32 +244,31 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       );
     },
 
-    async claimDelivery(broadcastId, email, leaseUntil, now): Promise<Claim> {
-      try {
-        await db.send(
-          new UpdateCommand({
-            TableName,
-            Key: deliveryKey(broadcastId, email),
-            UpdateExpression: "SET #status = :sending, leaseUntil = :until ADD attempts :one",
-            ConditionExpression: "#status = :pending OR (#status = :sending AND leaseUntil < :now)",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":sending": "sending",
-              ":pending": "pending",
-              ":until": leaseUntil.getTime(),
-              ":now": now.getTime(),
-              ":one": 1,
-            },
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-        );
-        return "claimed";
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const status = error.Item?.status?.S;
-        if (!status) return "unknown";
-        return FINISHED.has(status) ? "finished" : "busy";
+    claimDelivery: (broadcastId, email, leaseUntil, now) => claimOne({ broadcastId, email }, leaseUntil, now),
+
+    async claimDeliveries(deliveries, leaseUntil, now) {
+      const claims: Claim[] = [];
+      // A recipient twice in one call is held by its first claim; a transaction may not name it twice.
+      const seen = new Set<string>();
+      let open: number[] = [];
+      deliveries.forEach(({ broadcastId, email }, index) => {
+        const key = `${broadcastId}#${email}`;
+        if (seen.has(key)) claims[index] = "busy";
+        else open.push(index);
+        seen.add(key);
+      });
+      while (open.length > 0) {
+        const chunk = open.slice(0, CLAIMS_PER_TRANSACTION);
+        const codes = await transactWrite(db, chunk.map((index) => ({ Update: claimUpdate(deliveries[index]!, leaseUntil, now) })));
+        if (!codes) for (const index of chunk) claims[index] = "claimed";
+        // Cancelled: each refused delivery is claimed alone, which says whether it is finished,
+        // leased or unknown, and the others are claimed together again.
+        const refused = chunk.filter((_, position) => codes?.[position] === "ConditionalCheckFailed");
+        if (codes && refused.length === 0) throw new Error(`Claiming cancelled: ${codes.join(", ")}`);
+        for (const index of refused) claims[index] = await claimOne(deliveries[index]!, leaseUntil, now);
+        open = open.filter((index) => claims[index] === undefined);
       }
+      return claims;
     },
 
     async completeDeliveries(settlements, now) {

@@ -31,18 +31,19 @@ export type SendHandlerDeps = {
 export function createSendHandler({ sender, pacer, broadcasts, retryLater }: SendHandlerDeps) {
   return async function sendHandler(event: SQSEvent, context: Context) {
     const deadline = Date.now() + context.getRemainingTimeInMillis();
-    const tasks = new Map(event.Records.map((record) => [record.messageId, SendTask.safeParse(parseJson(record.body))]));
-    const deliver = sender(
-      [...tasks.values()].flatMap((parsed) => (parsed.success ? [parsed.data] : [])),
-      { sendTime: ticketBook(pacer, event.Records.length), deadline },
-    );
-    const touched = new Set<string>();
+    const parsed = new Map(event.Records.map((record) => [record.messageId, SendTask.safeParse(parseJson(record.body))]));
+    const valid = event.Records.flatMap((record) => {
+      const task = parsed.get(record.messageId)!;
+      return task.success ? [{ messageId: record.messageId, task: task.data }] : [];
+    });
+    const sending = sender(valid.map(({ task }) => task), { sendTime: ticketBook(pacer, event.Records.length), deadline });
+    const outcomes = new Map(valid.map(({ messageId }, index) => [messageId, sending[index]!]));
+    const touched = new Set(valid.map(({ task }) => task.broadcastId));
     const recordHandler = async (record: SQSRecord) => {
       try {
-        const parsed = tasks.get(record.messageId)!;
-        if (!parsed.success) throw parsed.error;
-        touched.add(parsed.data.broadcastId);
-        await deliver(parsed.data);
+        const task = parsed.get(record.messageId)!;
+        if (!task.success) throw task.error;
+        await outcomes.get(record.messageId);
       } catch (error) {
         await retryLater(record.receiptHandle, Number(record.attributes.ApproximateReceiveCount));
         throw error;

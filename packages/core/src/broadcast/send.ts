@@ -4,7 +4,7 @@ import { logger } from "../log.ts";
 import { signToken } from "../tokens/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
 import { groupCommit } from "./group-commit.ts";
-import type { BroadcastStore, DeliveryOutcome, Settlement } from "./store.ts";
+import type { BroadcastStore, Claim, DeliveryOutcome, Settlement } from "./store.ts";
 import type { SendTask } from "./tasks.ts";
 
 export type SenderDeps = {
@@ -48,19 +48,21 @@ export class UnknownDeliveryError extends Error {
  * fan-out finds it settled and sends nothing. Only a crash between SES accepting the message and
  * the record being settled can lead to a second copy, once the lease has run out.
  *
- * The per-email DynamoDB work is shared: a batch's registrations are read in one request, and
- * settles that complete close together are written in one transaction (`groupCommit`), which
- * moves the broadcast's counters once. That transaction is the window above: an email waits at
- * most for the settle in flight and then its own, two transactions' time.
+ * The per-email DynamoDB work is shared: a batch's records are claimed in one transaction while
+ * its registrations are read in one request, and settles that complete close together are
+ * written in one transaction (`groupCommit`), which moves the broadcast's counters once. That
+ * transaction is the window above: an email waits at most for the settle in flight and then its
+ * own, two transactions' time.
  *
  * A paused broadcast's messages are dropped without sending, and their recipients' records left
  * (or put back) `pending`: nothing is lost, because resuming fans the broadcast out again and that
  * queues every recipient still pending. Keeping the messages instead would cycle them through the
  * queue with backoff for as long as the board takes, and into the DLQ after ten receives.
- * @returns a function that prepares one batch of tasks and returns the delivery of each.
+ * @returns a function that sends one batch and returns each task's outcome, in their order; an
+ * outcome rejects (RetryableSendError, DeliveryBusyError, ...) to have its message retried later.
  * @example
- * const deliver = sender(tasks, { sendTime, deadline });
- * await Promise.all(tasks.map((task) => deliver(task))); // each throws RetryableSendError or DeliveryBusyError to be retried later
+ * const outcomes = sendBatch(tasks, { sendTime, deadline });
+ * const results = await Promise.allSettled(outcomes);
  */
 export function createSender(deps: SenderDeps) {
   const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey } = deps;
@@ -97,14 +99,30 @@ export function createSender(deps: SenderDeps) {
     maxItems: SETTLES_PER_WRITE,
   });
 
-  return function senderForBatch(tasks: SendTask[], { sendTime, deadline }: DeliveryWindow) {
+  /**
+   * Each task's claim, made together, or `paused`. `undefined` when claiming together failed: each
+   * then claims alone, so a record that cannot be claimed fails alone.
+   */
+  async function claimTogether(tasks: SendTask[], leaseUntil: Date): Promise<(Claim | "paused" | undefined)[]> {
+    const paused = new Set<string>();
+    for (const broadcastId of new Set(tasks.map((task) => task.broadcastId))) if (await isPaused(broadcastId)) paused.add(broadcastId);
+    const live = tasks.filter((task) => !paused.has(task.broadcastId));
+    const claims = await broadcasts.claimDeliveries(live, leaseUntil, new Date()).catch(() => []);
+    let next = 0;
+    return tasks.map((task) => (paused.has(task.broadcastId) ? "paused" : claims[next++]));
+  }
+
+  return function sendBatch(tasks: SendTask[], { sendTime, deadline }: DeliveryWindow): Promise<void>[] {
+    const leaseUntil = new Date(deadline + LEASE_MARGIN_MS);
+    const claims = claimTogether(tasks, leaseUntil);
     // Read while the records are claimed, and used only by those claimed.
     const registrationsRead = registrations.getMany(tasks.map((task) => task.email));
     registrationsRead.catch(() => {}); // a batch whose claims all fail never awaits it
 
-    return async function deliver({ broadcastId, email }: SendTask): Promise<void> {
-      if (await isPaused(broadcastId)) return;
-      const claim = await broadcasts.claimDelivery(broadcastId, email, new Date(deadline + LEASE_MARGIN_MS), new Date());
+    return tasks.map(async ({ broadcastId, email }, index) => {
+      const together = (await claims)[index];
+      if (together === "paused") return;
+      const claim = together ?? (await broadcasts.claimDelivery(broadcastId, email, leaseUntil, new Date()));
       if (claim === "finished") return;
       if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
       if (claim === "unknown") throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);
@@ -140,6 +158,6 @@ export function createSender(deps: SenderDeps) {
       }
       // Sent: from here on the lease is never released, only settled or left to expire.
       await settle({ status: "sent", sesMessageId });
-    };
+    });
   };
 }

@@ -32,8 +32,11 @@ export type DeliveryOutcome =
   | { status: "skipped"; reason: string }
   | { status: "failed"; reason: string };
 
+/** One recipient's delivery record. */
+export type DeliveryRef = { broadcastId: string; email: string };
+
 /** One recipient's delivery, with what became of it. */
-export type Settlement = { broadcastId: string; email: string; outcome: DeliveryOutcome };
+export type Settlement = DeliveryRef & { outcome: DeliveryOutcome };
 
 /** What a claim on one recipient's delivery found. */
 export type Claim =
@@ -63,6 +66,11 @@ export type BroadcastStore = {
   /** Marks the broadcast done if every segment is fanned out and every recipient handled. */
   finishIfComplete(broadcastId: string, now: Date): Promise<boolean>;
   claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
+  /**
+   * Claims several deliveries, in one transaction when none is refused, and returns each one's
+   * claim in their order. A recipient named twice is claimed once, and `busy` the second time.
+   */
+  claimDeliveries(deliveries: DeliveryRef[], leaseUntil: Date, now: Date): Promise<Claim[]>;
   /**
    * Settles claimed deliveries and moves their broadcasts' counters, in as few transactions as
    * DynamoDB allows. A recipient whose lease ran out and was settled by another worker meanwhile
