@@ -14,20 +14,29 @@ export type DynamoSendPacerOptions = {
   ratePerSecond: number;
   /**
    * Fraction of the rate actually scheduled. A send that starts a little late must not bring a
-   * one-second window above the quota, so sends are spaced slightly wider than 1/rate.
+   * one-second window above the quota, so sends are spaced slightly wider than 1/rate: a window
+   * then holds the slots of 1 s + MAX_SEND_LATENESS_MS, 0.95 × 1.025 of the rate, with room left
+   * for the request's own way to SES.
    */
   headroom?: number;
 };
 
-// A schedule that fell further behind than this restarts from now instead of bursting to catch up.
-const MAX_LATENESS_MS = 50;
+/**
+ * How late after its slot a send may still start. A sender that is later (a busy event loop, a
+ * slow status read) takes a new slot rather than crowd the next one-second window.
+ */
+export const MAX_SEND_LATENESS_MS = 25;
+
+// A schedule that fell further behind than this restarts from now instead of bursting to catch
+// up; well under MAX_SEND_LATENESS_MS, so the slots it hands out are still usable.
+const MAX_LATENESS_MS = 10;
 
 /**
  * One schedule item in DynamoDB: `origin` (ms) and `issued` (tokens handed out since). Reserving is an atomic ADD
  * on `issued`, so concurrent senders never contend for the same slot and a whole batch costs one
  * write; token i may be sent at origin + i × interval.
  */
-export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.98 }: DynamoSendPacerOptions): SendPacer {
+export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.95 }: DynamoSendPacerOptions): SendPacer {
   const intervalMs = 1000 / (ratePerSecond * headroom);
   const Key = { pk: "pace#ses", sk: "schedule" };
   return {
