@@ -70,15 +70,11 @@ function parseJson(body: string): unknown {
   }
 }
 
-/**
- * Send times for one batch, reserved together on first use and handed out in order; a record that
- * missed its slot asks again with `missed` and gets one of its own.
- */
-function ticketBook(pacer: SendPacer, size: number): (missed?: boolean) => Promise<Date> {
+/** Send times for one batch, reserved together on first use and handed out in order. */
+function ticketBook(pacer: SendPacer, size: number): () => Promise<Date> {
   let reserved: Promise<Date[]> | undefined;
   let next = 0;
-  return async (missed = false) => {
-    if (missed) return (await pacer.reserve(1, new Date()))[0]!;
+  return async () => {
     reserved ??= pacer.reserve(size, new Date());
     const times = await reserved;
     return times[next++]!;

@@ -14,22 +14,15 @@ export type DynamoSendPacerOptions = {
   ratePerSecond: number;
   /**
    * Fraction of the rate actually scheduled. A send that starts a little late must not bring a
-   * one-second window above the quota, so sends are spaced slightly wider than 1/rate: a window
-   * then holds the slots of 1 s + MAX_SEND_LATENESS_MS, 0.95 × 1.025 of the rate, with room left
-   * for the request's own way to SES.
+   * one-second window above the quota, so sends are spaced wider than 1/rate: at 0.95, a window
+   * stays within the rate while the sends in it are delayed unevenly by up to about 50 ms in all
+   * (a schedule up to MAX_LATENESS_MS behind, a busy event loop, the request's way to SES).
    */
   headroom?: number;
 };
 
-/**
- * How late after its slot a send may still start. A sender that is later (a busy event loop, a
- * slow status read) takes a new slot rather than crowd the next one-second window.
- */
-export const MAX_SEND_LATENESS_MS = 25;
-
-// A schedule that fell further behind than this restarts from now instead of bursting to catch
-// up; well under MAX_SEND_LATENESS_MS, so the slots it hands out are still usable.
-const MAX_LATENESS_MS = 10;
+// A schedule that fell further behind than this restarts from now instead of bursting to catch up.
+const MAX_LATENESS_MS = 20;
 
 /**
  * One schedule item in DynamoDB: `origin` (ms) and `issued` (tokens handed out since). Reserving is an atomic ADD

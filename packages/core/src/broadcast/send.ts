@@ -4,7 +4,6 @@ import { logger } from "../log.ts";
 import { signToken } from "../tokens/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
 import { groupCommit } from "./group-commit.ts";
-import { MAX_SEND_LATENESS_MS } from "./pacing.ts";
 import type { BroadcastStore, Claim, DeliveryOutcome, Settlement } from "./store.ts";
 import type { SendTask } from "./tasks.ts";
 
@@ -20,8 +19,8 @@ export type SenderDeps = {
 };
 
 export type DeliveryWindow = {
-  /** The moment a send may start, reserved from the shared pacer when needed; again, with `missed`, for a missed slot. */
-  sendTime: (missed?: boolean) => Promise<Date>;
+  /** The moment this send may start, reserved from the shared pacer; asked only when needed. */
+  sendTime: () => Promise<Date>;
   /** When this invocation ends: a lease lasts past it, and no send may start too close to it. */
   deadline: number;
 };
@@ -34,22 +33,6 @@ const SEND_MARGIN_MS = 5_000;
 const STATUS_TTL_MS = 1_000;
 /** Settles written together at most: what one DynamoDB transaction of 100 items holds. */
 const SETTLES_PER_WRITE = 33;
-
-/**
- * Waits for a send slot, and once for another when the wait ended too late for it. Only once: a
- * slot reserved while DynamoDB is slow (a cold emulator, throttling) arrives late itself, and
- * asking again would only repeat that. Resolves `false` if the broadcast paused meanwhile.
- * @throws RetryableSendError when no slot is left before the invocation's end.
- */
-async function waitForSlot(sendTime: DeliveryWindow["sendTime"], deadline: number, paused: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    const at = (await sendTime(attempt > 1)).getTime();
-    if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
-    await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
-    if (await paused()) return false;
-    if (attempt === 2 || Date.now() - at <= MAX_SEND_LATENESS_MS) return true;
-  }
-}
 
 export class DeliveryBusyError extends Error {
   override name = "DeliveryBusyError";
@@ -156,8 +139,11 @@ export function createSender(deps: SenderDeps) {
         const link = unsubscribeUrl(publicUrl, token);
         const message = personalize(content, { unsubscribeUrl: link });
         const raw = await composeRawEmail({ from, to: registration.address, ...message, unsubscribeUrl: link, broadcastId });
+        const at = (await sendTime()).getTime();
+        if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
+        await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
         // The wait for a send slot can be long: a pause that came meanwhile still stops this email.
-        if (!(await waitForSlot(sendTime, deadline, () => isPaused(broadcastId)))) {
+        if (await isPaused(broadcastId)) {
           await broadcasts.releaseDelivery(broadcastId, email);
           return;
         }
