@@ -42,7 +42,7 @@ async function sendingBroadcast(count: number, title = "OpenEMR 7.0.3"): Promise
     await Promise.all(
       sent.slice(start, start + 10).map(async ({ email, sesMessageId }) => {
         expect(await broadcasts.claimDelivery(broadcastId, email, new Date(Date.now() + 60_000), now)).toBe("claimed");
-        await broadcasts.completeDelivery(broadcastId, email, { status: "sent", sesMessageId }, now);
+        await broadcasts.completeDeliveries([{ broadcastId, email, outcome: { status: "sent", sesMessageId } }], now);
       }),
     );
   }

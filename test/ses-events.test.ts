@@ -292,7 +292,7 @@ describe("the SES events handler", () => {
     await broadcasts.create({ broadcastId, content: { title: "OpenEMR 7.0.3", contents: "Patch now." }, totalSegments: 1, now });
     await broadcasts.addRecipients(broadcastId, [recipient]);
     expect(await broadcasts.claimDelivery(broadcastId, recipient, new Date(now.getTime() + 60_000), now)).toBe("claimed");
-    await broadcasts.completeDelivery(broadcastId, recipient, { status: "sent", sesMessageId }, now);
+    await broadcasts.completeDeliveries([{ broadcastId, email: recipient, outcome: { status: "sent", sesMessageId } }], now);
 
     const at = tick();
     const delivered = notification("event-delivery", { email, messageId: sesMessageId, at });

@@ -19,7 +19,7 @@ const broadcasts = createDynamoBroadcastStore({ db, stateTable });
 
 export const handler = createSendHandler({
   broadcasts,
-  deliver: createSender({
+  sender: createSender({
     broadcasts,
     registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
     // Throttling is retried through the queue with backoff, where the pacer sees it, not in the SDK.

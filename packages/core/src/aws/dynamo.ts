@@ -1,5 +1,5 @@
 import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 
 /**
  * The document client every handler shares. Region, credentials and endpoint come from the
@@ -48,4 +48,35 @@ export async function transactWrite(db: DynamoDBDocumentClient, items: TransactI
       await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
     }
   }
+}
+
+type Item = Record<string, unknown>;
+
+/**
+ * Reads these keys of one table consistently, 100 a request (BatchGetItem's limit), asking again for
+ * any DynamoDB left unprocessed. A key without an item is absent from the result; keys must be
+ * distinct, since DynamoDB rejects a request that names one twice.
+ */
+export async function batchGet(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  keys: Item[],
+  projection?: { expression: string; names?: Record<string, string> },
+): Promise<Item[]> {
+  const found: Item[] = [];
+  for (let start = 0; start < keys.length; start += 100) {
+    let pending: Item[] | undefined = keys.slice(start, start + 100);
+    while (pending?.length) {
+      const response: BatchGetCommandOutput = await db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: projection?.expression, ExpressionAttributeNames: projection?.names },
+          },
+        }),
+      );
+      found.push(...(response.Responses?.[tableName] ?? []));
+      pending = response.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return found;
 }

@@ -1,15 +1,13 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { transactWrite } from "../aws/dynamo.ts";
-import type { Broadcast, BroadcastStore, Claim, ResumeResult } from "./store.ts";
+import { batchGet, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import type { Broadcast, BroadcastStore, Claim, DeliveryOutcome, DeliveryRef, ResumeResult, Settlement } from "./store.ts";
 
 // Layout in the State table:
 //   pk "broadcast",           sk <id>          the broadcast and its counters (one partition lists them all)
@@ -21,28 +19,90 @@ const metaKey = (broadcastId: string) => ({ pk: LIST_KEY, sk: broadcastId });
 const contentKey = (broadcastId: string) => ({ pk: `broadcast#${broadcastId}`, sk: "content" });
 const deliveryKey = (broadcastId: string, email: string) => ({ pk: `broadcast#${broadcastId}`, sk: `to#${email}` });
 const FINISHED = new Set(["sent", "skipped", "failed"]);
-const COUNTER_FOR = { sent: "sent", skipped: "skipped", failed: "failed" } as const;
 // A transaction holds at most 100 items: 99 new deliveries and the counter update.
 const DELIVERIES_PER_TRANSACTION = 99;
+const CLAIMS_PER_TRANSACTION = 100;
+// Settling one takes up to three (its record, a sent one's SES message id, its broadcast's counters).
+const SETTLEMENTS_PER_TRANSACTION = 33;
 
 export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): BroadcastStore {
   const TableName = stateTable;
 
   async function existingDeliveries(broadcastId: string, emails: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    for (let start = 0; start < emails.length; start += 100) {
-      let keys: Record<string, unknown>[] | undefined = emails.slice(start, start + 100).map((email) => deliveryKey(broadcastId, email));
-      while (keys?.length) {
-        const response: BatchGetCommandOutput = await db.send(
-          new BatchGetCommand({
-            RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: "sk, #status", ExpressionAttributeNames: { "#status": "status" } } },
-          }),
-        );
-        for (const item of response.Responses?.[TableName] ?? []) found.set((item.sk as string).slice(3), item.status as string);
-        keys = response.UnprocessedKeys?.[TableName]?.Keys;
-      }
+    const keys = emails.map((email) => deliveryKey(broadcastId, email));
+    const items = await batchGet(db, TableName, keys, { expression: "sk, #status", names: { "#status": "status" } });
+    return new Map(items.map((item) => [(item.sk as string).slice(3), item.status as string]));
+  }
+
+  /** The lease of one pending delivery, or of one whose lease ran out: a crashed sender's. */
+  function claimUpdate({ broadcastId, email }: DeliveryRef, leaseUntil: Date, now: Date, returnOnFailure?: "ALL_OLD") {
+    return {
+      TableName,
+      Key: deliveryKey(broadcastId, email),
+      UpdateExpression: "SET #status = :sending, leaseUntil = :until ADD attempts :one",
+      ConditionExpression: "#status = :pending OR (#status = :sending AND leaseUntil < :now)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":sending": "sending", ":pending": "pending", ":until": leaseUntil.getTime(), ":now": now.getTime(), ":one": 1 },
+      ReturnValuesOnConditionCheckFailure: returnOnFailure,
+    };
+  }
+
+  async function claimOne(delivery: DeliveryRef, leaseUntil: Date, now: Date): Promise<Claim> {
+    try {
+      await db.send(new UpdateCommand(claimUpdate(delivery, leaseUntil, now, "ALL_OLD")));
+      return "claimed";
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const status = error.Item?.status?.S;
+      if (!status) return "unknown";
+      return FINISHED.has(status) ? "finished" : "busy";
     }
-    return found;
+  }
+
+  /**
+   * One transaction settling these deliveries: each record, with the SES message id's pointer for
+   * a sent one, and each broadcast's counters moved once by the totals. `deliveryAt[i]` is the
+   * index of settlement i's record update, whose cancellation reason tells if its condition failed.
+   */
+  function settleTransaction(settlements: Settlement[], now: Date): { items: TransactItems; deliveryAt: number[] } {
+    const items: TransactItems = [];
+    const deliveryAt: number[] = [];
+    const counts = new Map<string, Record<DeliveryOutcome["status"], number>>();
+    for (const { broadcastId, email, outcome } of settlements) {
+      const { status, ...details } = outcome;
+      const attributes = { ...details, finishedAt: now.toISOString() };
+      const names = Object.keys(attributes);
+      deliveryAt.push(items.length);
+      items.push({
+        Update: {
+          TableName,
+          Key: deliveryKey(broadcastId, email),
+          UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
+          ConditionExpression: "#status = :sending",
+          ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
+          ExpressionAttributeValues: {
+            ":status": status,
+            ":sending": "sending",
+            ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
+          },
+        },
+      });
+      if (outcome.status === "sent") items.push({ Put: { TableName, Item: { pk: `sesmsg#${outcome.sesMessageId}`, sk: "mail", broadcastId, email } } });
+      const count = counts.get(broadcastId) ?? { sent: 0, skipped: 0, failed: 0 };
+      count[status]++;
+      counts.set(broadcastId, count);
+    }
+    for (const [broadcastId, { sent, skipped, failed }] of counts) {
+      items.push({
+        Update: {
+          TableName,
+          Key: metaKey(broadcastId),
+          UpdateExpression: "ADD sent :sent, skipped :skipped, failed :failed, pending :pending",
+          ExpressionAttributeValues: { ":sent": sent, ":skipped": skipped, ":failed": failed, ":pending": -(sent + skipped + failed) },
+        },
+      });
+    }
+    return { items, deliveryAt };
   }
 
   return {
@@ -184,68 +244,50 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       );
     },
 
-    async claimDelivery(broadcastId, email, leaseUntil, now): Promise<Claim> {
-      try {
-        await db.send(
-          new UpdateCommand({
-            TableName,
-            Key: deliveryKey(broadcastId, email),
-            UpdateExpression: "SET #status = :sending, leaseUntil = :until ADD attempts :one",
-            ConditionExpression: "#status = :pending OR (#status = :sending AND leaseUntil < :now)",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":sending": "sending",
-              ":pending": "pending",
-              ":until": leaseUntil.getTime(),
-              ":now": now.getTime(),
-              ":one": 1,
-            },
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-        );
-        return "claimed";
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const status = error.Item?.status?.S;
-        if (!status) return "unknown";
-        return FINISHED.has(status) ? "finished" : "busy";
+    claimDelivery: (broadcastId, email, leaseUntil, now) => claimOne({ broadcastId, email }, leaseUntil, now),
+
+    async claimDeliveries(deliveries, leaseUntil, now) {
+      const claims: Claim[] = [];
+      // A recipient twice in one call is held by its first claim; a transaction may not name it twice.
+      const seen = new Set<string>();
+      let open: number[] = [];
+      deliveries.forEach(({ broadcastId, email }, index) => {
+        const key = `${broadcastId}#${email}`;
+        if (seen.has(key)) claims[index] = "busy";
+        else open.push(index);
+        seen.add(key);
+      });
+      while (open.length > 0) {
+        const chunk = open.slice(0, CLAIMS_PER_TRANSACTION);
+        const codes = await transactWrite(db, chunk.map((index) => ({ Update: claimUpdate(deliveries[index]!, leaseUntil, now) })));
+        if (!codes) for (const index of chunk) claims[index] = "claimed";
+        // Cancelled: each refused delivery is claimed alone, which says whether it is finished,
+        // leased or unknown, and the others are claimed together again.
+        const refused = chunk.filter((_, position) => codes?.[position] === "ConditionalCheckFailed");
+        if (codes && refused.length === 0) throw new Error(`Claiming cancelled: ${codes.join(", ")}`);
+        for (const index of refused) claims[index] = await claimOne(deliveries[index]!, leaseUntil, now);
+        open = open.filter((index) => claims[index] === undefined);
       }
+      return claims;
     },
 
-    async completeDelivery(broadcastId, email, outcome, now) {
-      const { status, ...details } = outcome;
-      const attributes = { ...details, finishedAt: now.toISOString() };
-      const names = Object.keys(attributes);
-      // Settling conflicts with every other sender's on the broadcast's counters and is retried
-      // then: a settle that gave up after SES took the message would let the lease expire and
-      // the recipient be mailed twice.
-      await transactWrite(db, [
-        {
-          Update: {
-            TableName,
-            Key: deliveryKey(broadcastId, email),
-            UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
-            ConditionExpression: "#status = :sending",
-            ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
-            ExpressionAttributeValues: {
-              ":status": status,
-              ":sending": "sending",
-              ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
-            },
-          },
-        },
-        {
-          Update: {
-            TableName,
-            Key: metaKey(broadcastId),
-            UpdateExpression: `ADD ${COUNTER_FOR[status]} :one, pending :minusOne`,
-            ExpressionAttributeValues: { ":one": 1, ":minusOne": -1 },
-          },
-        },
-        ...(outcome.status === "sent" ? [{ Put: { TableName, Item: { pk: `sesmsg#${outcome.sesMessageId}`, sk: "mail", broadcastId, email } } }] : []),
-      ]);
-      // A failed condition means the lease ran out and another worker settled this recipient:
-      // it is counted already.
+    async completeDeliveries(settlements, now) {
+      for (let start = 0; start < settlements.length; start += SETTLEMENTS_PER_TRANSACTION) {
+        let chunk = settlements.slice(start, start + SETTLEMENTS_PER_TRANSACTION);
+        // Settling conflicts with every other sender's on the broadcast's counters and is retried
+        // then: a settle that gave up after SES took the message would let the lease expire and
+        // the recipient be mailed twice.
+        while (chunk.length > 0) {
+          const { items, deliveryAt } = settleTransaction(chunk, now);
+          const codes = await transactWrite(db, items);
+          if (!codes) break;
+          // A failed condition means that recipient's lease ran out and another worker settled it:
+          // it is counted already. The others are settled without it, and counted once.
+          const rest = chunk.filter((_, index) => codes[deliveryAt[index]!] !== "ConditionalCheckFailed");
+          if (rest.length === chunk.length) throw new Error(`Settling cancelled: ${codes.join(", ")}`);
+          chunk = rest;
+        }
+      }
     },
 
     async pause(broadcastId, { reason, now, ifSent }) {

@@ -12,5 +12,5 @@ export { createDynamoSendPacer, type SendPacer } from "./pacing.ts";
 export { createPinGuard, pinMatches, type PinGuard } from "./pin.ts";
 export { createSender, DeliveryBusyError, UnknownDeliveryError, type SenderDeps } from "./send.ts";
 export { FANOUT_SEGMENTS, resumeBroadcast, resumePausedBroadcast, resumeUnfinishedBroadcasts, startBroadcast } from "./start.ts";
-export type { Broadcast, BroadcastContent, BroadcastStatus, BroadcastStore, DeliveryOutcome } from "./store.ts";
+export type { Broadcast, BroadcastContent, BroadcastStatus, BroadcastStore, DeliveryOutcome, Settlement } from "./store.ts";
 export { FanoutTask, SendTask } from "./tasks.ts";

@@ -16,27 +16,34 @@ export function createFanoutHandler(deps: FanoutDeps) {
 }
 
 export type SendHandlerDeps = {
-  deliver: ReturnType<typeof createSender>;
+  sender: ReturnType<typeof createSender>;
   pacer: SendPacer;
   broadcasts: BroadcastStore;
   retryLater: (receiptHandle: string, receiveCount: number) => Promise<void>;
 };
 
 /**
- * The send queue's consumer. A batch reserves its send times from the shared pacer in one write;
- * a record that fails is put back with backoff and reported in `batchItemFailures`, so the rest
- * of its batch is not retried.
+ * The send queue's consumer. A batch reserves its send times from the shared pacer in one write,
+ * and its records are sent in parallel, sharing their DynamoDB reads and writes (see
+ * `createSender`); a record that fails is put back with backoff and reported in
+ * `batchItemFailures`, so the rest of its batch is not retried.
  */
-export function createSendHandler({ deliver, pacer, broadcasts, retryLater }: SendHandlerDeps) {
+export function createSendHandler({ sender, pacer, broadcasts, retryLater }: SendHandlerDeps) {
   return async function sendHandler(event: SQSEvent, context: Context) {
     const deadline = Date.now() + context.getRemainingTimeInMillis();
-    const sendTime = ticketBook(pacer, event.Records.length);
-    const touched = new Set<string>();
+    const parsed = new Map(event.Records.map((record) => [record.messageId, SendTask.safeParse(parseJson(record.body))]));
+    const valid = event.Records.flatMap((record) => {
+      const task = parsed.get(record.messageId)!;
+      return task.success ? [{ messageId: record.messageId, task: task.data }] : [];
+    });
+    const sending = sender(valid.map(({ task }) => task), { sendTime: ticketBook(pacer, event.Records.length), deadline });
+    const outcomes = new Map(valid.map(({ messageId }, index) => [messageId, sending[index]!]));
+    const touched = new Set(valid.map(({ task }) => task.broadcastId));
     const recordHandler = async (record: SQSRecord) => {
       try {
-        const task = SendTask.parse(JSON.parse(record.body));
-        touched.add(task.broadcastId);
-        await deliver(task, { sendTime, deadline });
+        const task = parsed.get(record.messageId)!;
+        if (!task.success) throw task.error;
+        await outcomes.get(record.messageId);
       } catch (error) {
         await retryLater(record.receiptHandle, Number(record.attributes.ApproximateReceiveCount));
         throw error;
@@ -52,6 +59,15 @@ export function createSendHandler({ deliver, pacer, broadcasts, retryLater }: Se
 // Lambda never overlaps invocations in one instance, but the local runner does.
 function newProcessor() {
   return new BatchProcessor(EventType.SQS);
+}
+
+/** A malformed body parses as nothing, which the task's schema then refuses for its record alone. */
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Send times for one batch, reserved together on first use and handed out in order. */

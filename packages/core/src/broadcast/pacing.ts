@@ -14,20 +14,22 @@ export type DynamoSendPacerOptions = {
   ratePerSecond: number;
   /**
    * Fraction of the rate actually scheduled. A send that starts a little late must not bring a
-   * one-second window above the quota, so sends are spaced slightly wider than 1/rate.
+   * one-second window above the quota, so sends are spaced wider than 1/rate: at 0.95, a window
+   * stays within the rate while the sends in it are delayed unevenly by up to about 50 ms in all
+   * (a schedule up to MAX_LATENESS_MS behind, a busy event loop, the request's way to SES).
    */
   headroom?: number;
 };
 
 // A schedule that fell further behind than this restarts from now instead of bursting to catch up.
-const MAX_LATENESS_MS = 50;
+const MAX_LATENESS_MS = 20;
 
 /**
  * One schedule item in DynamoDB: `origin` (ms) and `issued` (tokens handed out since). Reserving is an atomic ADD
  * on `issued`, so concurrent senders never contend for the same slot and a whole batch costs one
  * write; token i may be sent at origin + i × interval.
  */
-export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.98 }: DynamoSendPacerOptions): SendPacer {
+export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.95 }: DynamoSendPacerOptions): SendPacer {
   const intervalMs = 1000 / (ratePerSecond * headroom);
   const Key = { pk: "pace#ses", sk: "schedule" };
   return {

@@ -3,7 +3,8 @@ import { maskEmail, type RegistrationStore } from "../registration/index.ts";
 import { logger } from "../log.ts";
 import { signToken } from "../tokens/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
-import type { BroadcastStore, DeliveryOutcome } from "./store.ts";
+import { groupCommit } from "./group-commit.ts";
+import type { BroadcastStore, Claim, DeliveryOutcome, Settlement } from "./store.ts";
 import type { SendTask } from "./tasks.ts";
 
 export type SenderDeps = {
@@ -30,6 +31,8 @@ const LEASE_MARGIN_MS = 10_000;
 const SEND_MARGIN_MS = 5_000;
 /** How long a broadcast's status is trusted: a pause stops its senders within about this long. */
 const STATUS_TTL_MS = 1_000;
+/** Settles written together at most: what one DynamoDB transaction of 100 items holds. */
+const SETTLES_PER_WRITE = 33;
 
 export class DeliveryBusyError extends Error {
   override name = "DeliveryBusyError";
@@ -40,16 +43,26 @@ export class UnknownDeliveryError extends Error {
 }
 
 /**
- * Sends one broadcast email to one recipient, at most once: the recipient's delivery record is
+ * Sends broadcast emails, each to one recipient at most once: the recipient's delivery record is
  * leased before sending and settled after, so a redelivered message, a retried batch or a re-run
  * fan-out finds it settled and sends nothing. Only a crash between SES accepting the message and
  * the record being settled can lead to a second copy, once the lease has run out.
+ *
+ * The per-email DynamoDB work is shared: a batch's records are claimed in one transaction while
+ * its registrations are read in one request, and settles that complete close together are
+ * written in one transaction (`groupCommit`), which moves the broadcast's counters once. That
+ * transaction is the window above: an email waits at most for the settle in flight and then its
+ * own, two transactions' time.
  *
  * A paused broadcast's messages are dropped without sending, and their recipients' records left
  * (or put back) `pending`: nothing is lost, because resuming fans the broadcast out again and that
  * queues every recipient still pending. Keeping the messages instead would cycle them through the
  * queue with backoff for as long as the board takes, and into the DLQ after ten receives.
- * @throws RetryableSendError, DeliveryBusyError to have the message retried later.
+ * @returns a function that sends one batch and returns each task's outcome, in their order; an
+ * outcome rejects (RetryableSendError, DeliveryBusyError, ...) to have its message retried later.
+ * @example
+ * const outcomes = sendBatch(tasks, { sendTime, deadline });
+ * const results = await Promise.allSettled(outcomes);
  */
 export function createSender(deps: SenderDeps) {
   const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey } = deps;
@@ -82,43 +95,69 @@ export function createSender(deps: SenderDeps) {
     return paused;
   }
 
-  return async function deliver({ broadcastId, email }: SendTask, { sendTime, deadline }: DeliveryWindow): Promise<void> {
-    if (await isPaused(broadcastId)) return;
-    const claim = await broadcasts.claimDelivery(broadcastId, email, new Date(deadline + LEASE_MARGIN_MS), new Date());
-    if (claim === "finished") return;
-    if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
-    if (claim === "unknown") throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);
+  const commitSettle = groupCommit((settlements: Settlement[]) => broadcasts.completeDeliveries(settlements, new Date()), {
+    maxItems: SETTLES_PER_WRITE,
+  });
 
-    const settle = (outcome: DeliveryOutcome) => broadcasts.completeDelivery(broadcastId, email, outcome, new Date());
-    let sesMessageId: string;
-    try {
-      const registration = await registrations.get(email);
-      if (registration?.status !== "active") {
-        return await settle({ status: "skipped", reason: registration ? registration.status : "not registered" });
-      }
-      const content = await renderedFor(broadcastId);
-      const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email });
-      const link = unsubscribeUrl(publicUrl, token);
-      const message = personalize(content, { unsubscribeUrl: link });
-      const raw = await composeRawEmail({ from, to: registration.address, ...message, unsubscribeUrl: link, broadcastId });
-      const at = (await sendTime()).getTime();
-      if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
-      await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
-      // The wait for a send slot can be long: a pause that came meanwhile still stops this email.
-      if (await isPaused(broadcastId)) {
+  /**
+   * Each task's claim, made together, or `paused`. `undefined` when claiming together failed: each
+   * then claims alone, so a record that cannot be claimed fails alone.
+   */
+  async function claimTogether(tasks: SendTask[], leaseUntil: Date): Promise<(Claim | "paused" | undefined)[]> {
+    const paused = new Set<string>();
+    for (const broadcastId of new Set(tasks.map((task) => task.broadcastId))) if (await isPaused(broadcastId)) paused.add(broadcastId);
+    const live = tasks.filter((task) => !paused.has(task.broadcastId));
+    const claims = await broadcasts.claimDeliveries(live, leaseUntil, new Date()).catch(() => []);
+    let next = 0;
+    return tasks.map((task) => (paused.has(task.broadcastId) ? "paused" : claims[next++]));
+  }
+
+  return function sendBatch(tasks: SendTask[], { sendTime, deadline }: DeliveryWindow): Promise<void>[] {
+    const leaseUntil = new Date(deadline + LEASE_MARGIN_MS);
+    const claims = claimTogether(tasks, leaseUntil);
+    // Read while the records are claimed, and used only by those claimed.
+    const registrationsRead = registrations.getMany(tasks.map((task) => task.email));
+    registrationsRead.catch(() => {}); // a batch whose claims all fail never awaits it
+
+    return tasks.map(async ({ broadcastId, email }, index) => {
+      const together = (await claims)[index];
+      if (together === "paused") return;
+      const claim = together ?? (await broadcasts.claimDelivery(broadcastId, email, leaseUntil, new Date()));
+      if (claim === "finished") return;
+      if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
+      if (claim === "unknown") throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);
+
+      const settle = (outcome: DeliveryOutcome) => commitSettle({ broadcastId, email, outcome });
+      let sesMessageId: string;
+      try {
+        const registration = (await registrationsRead).get(email);
+        if (registration?.status !== "active") {
+          return await settle({ status: "skipped", reason: registration ? registration.status : "not registered" });
+        }
+        const content = await renderedFor(broadcastId);
+        const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email });
+        const link = unsubscribeUrl(publicUrl, token);
+        const message = personalize(content, { unsubscribeUrl: link });
+        const raw = await composeRawEmail({ from, to: registration.address, ...message, unsubscribeUrl: link, broadcastId });
+        const at = (await sendTime()).getTime();
+        if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
+        await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
+        // The wait for a send slot can be long: a pause that came meanwhile still stops this email.
+        if (await isPaused(broadcastId)) {
+          await broadcasts.releaseDelivery(broadcastId, email);
+          return;
+        }
+        sesMessageId = await mailer.sendRaw(raw, { broadcastId });
+      } catch (error) {
+        if (error instanceof PermanentSendError) {
+          logger.warn("send refused", { broadcastId, email: maskEmail(email), reason: error.message });
+          return settle({ status: "failed", reason: error.message });
+        }
         await broadcasts.releaseDelivery(broadcastId, email);
-        return;
+        throw error;
       }
-      sesMessageId = await mailer.sendRaw(raw, { broadcastId });
-    } catch (error) {
-      if (error instanceof PermanentSendError) {
-        logger.warn("send refused", { broadcastId, email: maskEmail(email), reason: error.message });
-        return settle({ status: "failed", reason: error.message });
-      }
-      await broadcasts.releaseDelivery(broadcastId, email);
-      throw error;
-    }
-    // Sent: from here on the lease is never released, only settled or left to expire.
-    await settle({ status: "sent", sesMessageId });
+      // Sent: from here on the lease is never released, only settled or left to expire.
+      await settle({ status: "sent", sesMessageId });
+    });
   };
 }

@@ -32,6 +32,12 @@ export type DeliveryOutcome =
   | { status: "skipped"; reason: string }
   | { status: "failed"; reason: string };
 
+/** One recipient's delivery record. */
+export type DeliveryRef = { broadcastId: string; email: string };
+
+/** One recipient's delivery, with what became of it. */
+export type Settlement = DeliveryRef & { outcome: DeliveryOutcome };
+
 /** What a claim on one recipient's delivery found. */
 export type Claim =
   /** The caller holds the lease and must send, then complete or release. */
@@ -60,7 +66,17 @@ export type BroadcastStore = {
   /** Marks the broadcast done if every segment is fanned out and every recipient handled. */
   finishIfComplete(broadcastId: string, now: Date): Promise<boolean>;
   claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
-  completeDelivery(broadcastId: string, email: string, outcome: DeliveryOutcome, now: Date): Promise<void>;
+  /**
+   * Claims several deliveries, in one transaction when none is refused, and returns each one's
+   * claim in their order. A recipient named twice is claimed once, and `busy` the second time.
+   */
+  claimDeliveries(deliveries: DeliveryRef[], leaseUntil: Date, now: Date): Promise<Claim[]>;
+  /**
+   * Settles claimed deliveries and moves their broadcasts' counters, in as few transactions as
+   * DynamoDB allows. A recipient whose lease ran out and was settled by another worker meanwhile
+   * is left as that worker settled it, and not counted again.
+   */
+  completeDeliveries(settlements: Settlement[], now: Date): Promise<void>;
   releaseDelivery(broadcastId: string, email: string): Promise<void>;
   /**
    * Pauses a `sending` broadcast with a reason. With `ifSent`, only while `sent` is still that

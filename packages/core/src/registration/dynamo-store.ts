@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { batchGet, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import type { ListChange, Registration, RegistrationStatus, RegistrationStore, ScanCursor } from "./store.ts";
 
@@ -103,6 +103,12 @@ export function createDynamoRegistrationStore({
     },
 
     get,
+
+    async getMany(emails) {
+      const keys = [...new Set(emails)].map((email) => ({ email }));
+      const items = (await batchGet(db, registrationsTable, keys)) as Registration[];
+      return new Map(items.map((registration) => [registration.email, registration]));
+    },
 
     async changeStatus({ email, from, to, at, set = {}, entry }) {
       const values: Record<string, unknown> = { ...set, status: to, statusChangedAt: at };

@@ -74,6 +74,8 @@ export type RegistrationStore = {
   counts(): Promise<{ count: number; active: number }>;
   /** Read consistently. */
   get(email: string): Promise<Registration | undefined>;
+  /** Several at once, read consistently and keyed by normalized address; unknown ones are absent. */
+  getMany(emails: string[]): Promise<Map<string, Registration>>;
   /**
    * Changes the status, the `active` count and the history together; `false`, changing nothing,
    * when the registration is no longer in `from`.
