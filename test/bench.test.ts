@@ -30,7 +30,7 @@ describe("npm run bench -- --quick", () => {
       registration: 10,
       count: 3,
       pacing: 7,
-      "fanout-memory": 4,
+      "fanout-memory": 6,
       bundles: 24,
     });
     for (const figure of results.figures) expect(Number.isFinite(figure.value), figure.name).toBe(true);
