@@ -15,7 +15,8 @@ import type { ListChange, Registration, RegistrationStatus, RegistrationStore, S
 // is one GetItem. A stack that held registrations before `active` existed has no such attribute:
 // ADD starts it from 0, so set it once to the number of active registrations (README, API).
 const COUNTER_KEY = { pk: "counter", sk: "registrations" };
-const historyPk = (email: string) => `address#${email}`;
+/** The State table's partition that holds one address's history: list changes and SES events. */
+export const historyPk = (email: string) => `address#${email}`;
 type TransactItem = TransactItems[number];
 
 /**
@@ -172,21 +173,7 @@ export function createDynamoRegistrationStore({
     },
 
     async history(email) {
-      const changes: ListChange[] = [];
-      let cursor: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName: stateTable,
-            KeyConditionExpression: "pk = :pk AND begins_with(sk, :change)",
-            ExpressionAttributeValues: { ":pk": historyPk(email), ":change": "change#" },
-            ExclusiveStartKey: cursor,
-            ConsistentRead: true,
-          }),
-        );
-        for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) changes.push(entry as ListChange);
-        cursor = page.LastEvaluatedKey;
-      } while (cursor);
+      const changes = await readHistory<ListChange>(db, stateTable, email, "change#");
       const registration = await get(email);
       return registration ? [registeredEntry(registration, changes), ...changes] : changes;
     },
@@ -208,6 +195,26 @@ export function createDynamoRegistrationStore({
       };
     },
   };
+}
+
+/** The items of one address's history whose sort key starts with `prefix`, oldest first, keys left out. */
+export async function readHistory<T>(db: DynamoDBDocumentClient, stateTable: string, email: string, prefix: string): Promise<T[]> {
+  const entries: T[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: stateTable,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": historyPk(email), ":prefix": prefix },
+        ExclusiveStartKey: cursor,
+        ConsistentRead: true,
+      }),
+    );
+    for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) entries.push(entry as T);
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return entries;
 }
 
 /**

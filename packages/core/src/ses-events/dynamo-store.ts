@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { activeCounterUpdate } from "../registration/dynamo-store.ts";
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { activeCounterUpdate, historyPk, readHistory } from "../registration/dynamo-store.ts";
 import type { DeliveryState, HistoryEntry, SesEventStore } from "./store.ts";
 
 // Layout:
@@ -10,7 +10,6 @@ import type { DeliveryState, HistoryEntry, SesEventStore } from "./store.ts";
 //   State pk "sesmsg#<messageId>", sk "mail"    written by the broadcast sender: read here
 //   State pk "broadcast#<id>", sk "to#<email>"  the delivery record: `deliveredAt`, `hardBouncedAt` set here
 //   State pk "broadcast", sk <id>               the broadcast: `hardBounces` counted here, once per recipient
-const historyPk = (email: string) => `address#${email}`;
 const historySk = ({ occurredAt, sesMessageId, type }: HistoryEntry) => `event#${occurredAt}#${sesMessageId}#${type}`;
 
 export type DynamoSesEventStoreOptions = {
@@ -81,24 +80,7 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
       return result === "counted already" ? plain() : result;
     },
 
-    async history(email) {
-      const entries: HistoryEntry[] = [];
-      let cursor: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName: stateTable,
-            KeyConditionExpression: "pk = :pk AND begins_with(sk, :event)",
-            ExpressionAttributeValues: { ":pk": historyPk(email), ":event": "event#" },
-            ExclusiveStartKey: cursor,
-            ConsistentRead: true,
-          }),
-        );
-        for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) entries.push(entry as HistoryEntry);
-        cursor = page.LastEvaluatedKey;
-      } while (cursor);
-      return entries;
-    },
+    history: (email) => readHistory<HistoryEntry>(db, stateTable, email, "event#"),
   };
 }
 
