@@ -5,6 +5,7 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
   export interface ProvidedContext {
     endpoints: Emulators["endpoints"];
+    dynamodbLocal: string;
   }
 }
 
@@ -12,5 +13,6 @@ export default async function startTestEmulators(project: TestProject) {
   const ports = { dynamodb: await freePort(), sqs: await freePort(), ses: await freePort() };
   const emulators = await startEmulators({ ports });
   project.provide("endpoints", emulators.endpoints);
+  project.provide("dynamodbLocal", emulators.dynamodbLocal);
   return () => emulators.stop();
 }

