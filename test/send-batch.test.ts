@@ -8,6 +8,7 @@ import {
   createSendHandler,
   createSesMailer,
   type Mailer,
+  readProgress,
 } from "@oemr-reg/core/broadcast";
 import { createDynamoRegistrationStore, type RegistrationStatus } from "@oemr-reg/core/registration";
 import { Resource } from "sst";
@@ -59,8 +60,9 @@ async function broadcastTo(statuses: (RegistrationStatus | "unregistered")[]): P
 }
 
 async function counters(broadcastId: string) {
-  const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: { pk: "broadcast", sk: broadcastId }, ConsistentRead: true }));
-  return { status: Item!.status, sent: Item!.sent, skipped: Item!.skipped, failed: Item!.failed, pending: Item!.pending };
+  const { status } = (await broadcasts.get(broadcastId))!;
+  const { sent, skipped, failed, pending } = await readProgress(db, stateTable, broadcastId);
+  return { status, sent, skipped, failed, pending };
 }
 
 async function delivery(broadcastId: string, email: string) {

@@ -1,4 +1,5 @@
 import { BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { counterShardKey, counterShardOf } from "@oemr-reg/core/registration";
 import { inParallel } from "./stats.ts";
 
 export const benchAddress = (index: number) => `admin${index}@clinic${index % 97}.bench.example.org`;
@@ -18,8 +19,8 @@ export function registrationItem(address: string, at = new Date()) {
 }
 
 /**
- * Writes registrations `from` to `to - 1` straight into the table (25 a request) and sets the
- * counter to `to`, as if each had been registered through the API.
+ * Writes registrations `from` to `to - 1` straight into the table (25 a request) and adds them to
+ * the counters, as if each had been registered through the API.
  */
 export async function seedRegistrations(
   db: DynamoDBDocumentClient,
@@ -39,13 +40,21 @@ export async function seedRegistrations(
       requests = UnprocessedItems?.[tables.registrations];
     }
   });
-  await db.send(
-    new UpdateCommand({
-      TableName: tables.state,
-      Key: { pk: "counter", sk: "registrations" },
-      UpdateExpression: "SET #count = :count",
-      ExpressionAttributeNames: { "#count": "count" },
-      ExpressionAttributeValues: { ":count": to },
-    }),
-  );
+  // One counter update per shard, by the number of seeded addresses that move it.
+  const added = new Map<number, number>();
+  for (let index = from; index < to; index++) {
+    const shard = counterShardOf(benchAddress(index).toLowerCase());
+    added.set(shard, (added.get(shard) ?? 0) + 1);
+  }
+  for (const [shard, count] of added) {
+    await db.send(
+      new UpdateCommand({
+        TableName: tables.state,
+        Key: counterShardKey(shard),
+        UpdateExpression: "ADD #count :count, active :count",
+        ExpressionAttributeNames: { "#count": "count" },
+        ExpressionAttributeValues: { ":count": count },
+      }),
+    );
+  }
 }

@@ -112,7 +112,7 @@ describe("DynamoDB's transaction conflict rules in front of DynamoDB Local", () 
   });
 
   it("serializes single writes to one item: none is refused", async () => {
-    await Promise.all(Array.from({ length: 10 }, () => db.send(new UpdateCommand({ TableName, ...add("single5").Update }))));
+    await Promise.all(Array.from({ length: 10 }, () => db.send(new UpdateCommand(add("single5").Update))));
     expect(await counter("single5")).toBe(10);
   });
 

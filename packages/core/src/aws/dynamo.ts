@@ -1,4 +1,4 @@
-import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, TransactionCanceledException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 
 /**
@@ -28,26 +28,58 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 export type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
 
 /**
- * Runs a transaction. One cancelled only because another transaction touched the same item at the
- * same moment (`TransactionConflict`: every registration and every settled email touches one
- * counter item) is run again after a short random pause, since the SDK does not retry
- * cancellations. Resolves with the cancellation codes when a condition failed, so the caller can
- * tell which; with `undefined` when the transaction committed.
+ * Runs a transaction. One cancelled only because another transaction held one of its items at the
+ * same moment (`TransactionConflict`) is run again after a random pause that grows with each
+ * attempt, since the SDK does not retry cancellations; `items` may be a function, to build the
+ * transaction anew for each attempt (a counter shard picked again, say). Resolves with the
+ * cancellation codes when a condition failed, so the caller can tell which; with `undefined` when
+ * the transaction committed.
  */
-export async function transactWrite(db: DynamoDBDocumentClient, items: TransactItems, maxAttempts = 10): Promise<string[] | undefined> {
+export async function transactWrite(
+  db: DynamoDBDocumentClient,
+  items: TransactItems | (() => TransactItems),
+  maxAttempts = 10,
+): Promise<string[] | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await db.send(new TransactWriteCommand({ TransactItems: items }));
+      await db.send(new TransactWriteCommand({ TransactItems: typeof items === "function" ? items() : items }));
       return undefined;
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
+      const codes = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None") : [];
       if (codes.includes("ConditionalCheckFailed")) return codes;
-      if (!codes.includes("TransactionConflict") || attempt === maxAttempts) throw error;
-      const ceiling = Math.min(200, 5 * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+      if (!isConflict(error) || attempt === maxAttempts) throw error;
+      await backOff(attempt);
     }
   }
+}
+
+/**
+ * Runs a single-item write, again after a random pause while a transaction holds its item
+ * (`TransactionConflictException`, which the SDK does not retry).
+ */
+export async function retryingConflicts<T>(write: () => Promise<T>, maxAttempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isConflict(error) || attempt === maxAttempts) throw error;
+      await backOff(attempt);
+    }
+  }
+}
+
+/** Whether DynamoDB refused only because a transaction in flight held an item: worth trying again. */
+export function isConflict(error: unknown): boolean {
+  if (error instanceof TransactionConflictException) return true;
+  if (!(error instanceof TransactionCanceledException)) return false;
+  const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
+  return codes.includes("TransactionConflict") && codes.every((code) => code === "TransactionConflict" || code === "None");
+}
+
+/** Full jitter over an exponential ceiling: 10 ms, 20 ms, ... up to 200 ms; about 0.65 s over ten attempts. */
+function backOff(attempt: number): Promise<void> {
+  const ceiling = Math.min(200, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
 type Item = Record<string, unknown>;

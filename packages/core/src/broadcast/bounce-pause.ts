@@ -8,9 +8,6 @@ import type { Broadcast, BroadcastStore } from "./store.ts";
  */
 export const BOUNCE_PAUSE = { minBounces: 10, maxRate: 0.1 } as const;
 
-// `sent` moves while bounces arrive; a pause computed from a stale count is computed again.
-const MAX_ATTEMPTS = 3;
-
 /**
  * Why a broadcast should pause now, or `undefined`. After a resume only the bounces and sends
  * since then count, so the board's decision to go on is not overruled by the bounces it saw.
@@ -30,15 +27,12 @@ export function bouncePauseReason(broadcast: Broadcast): string | undefined {
  * the SES account's bounce rate does harm. Safe to call again: returns whether this call paused it.
  */
 export async function pauseIfBouncing(broadcasts: BroadcastStore, broadcastId: string, now: Date): Promise<boolean> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const broadcast = await broadcasts.get(broadcastId);
-    if (broadcast?.status !== "sending") return false;
-    const reason = bouncePauseReason(broadcast);
-    if (!reason) return false;
-    if (await broadcasts.pause(broadcastId, { reason, now, ifSent: broadcast.sent })) {
-      logger.warn("broadcast paused", { broadcastId, reason });
-      return true;
-    }
-  }
-  return false;
+  // Its counts are read together, from one consistent read of its counters; `sent` and the bounces
+  // only grow, so a pause decided on them is decided on the rate at that moment.
+  const broadcast = await broadcasts.get(broadcastId);
+  if (broadcast?.status !== "sending") return false;
+  const reason = bouncePauseReason(broadcast);
+  if (!reason || !(await broadcasts.pause(broadcastId, { reason, now }))) return false;
+  logger.warn("broadcast paused", { broadcastId, reason });
+  return true;
 }

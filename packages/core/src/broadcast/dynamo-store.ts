@@ -6,11 +6,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { batchGet, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { batchGet, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { type Progress, progressUpdate, readProgress } from "./progress.ts";
 import type { Broadcast, BroadcastStore, Claim, DeliveryOutcome, DeliveryRef, ResumeResult, Settlement } from "./store.ts";
 
 // Layout in the State table:
-//   pk "broadcast",           sk <id>          the broadcast and its counters (one partition lists them all)
+//   pk "broadcast",           sk <id>          the broadcast: status, segments done (one partition lists them all);
+//                                              only single-item writes touch it, never a transaction
+//   pk "broadcast#<id>#progress", sk ...       its counters, sharded (progress.ts)
 //   pk "broadcast#<id>",      sk "content"     title, Markdown, HTML (apart: up to 400 KiB together)
 //   pk "broadcast#<id>",      sk "to#<email>"  one recipient's delivery: pending, sending (leased), sent, skipped, failed
 //   pk "sesmsg#<messageId>",  sk "mail"        which broadcast and recipient an SES message id belongs to
@@ -19,14 +22,22 @@ const metaKey = (broadcastId: string) => ({ pk: LIST_KEY, sk: broadcastId });
 const contentKey = (broadcastId: string) => ({ pk: `broadcast#${broadcastId}`, sk: "content" });
 const deliveryKey = (broadcastId: string, email: string) => ({ pk: `broadcast#${broadcastId}`, sk: `to#${email}` });
 const FINISHED = new Set(["sent", "skipped", "failed"]);
-// A transaction holds at most 100 items: 99 new deliveries and the counter update.
+// A transaction holds at most 100 items: 99 new deliveries and a counter shard's update.
 const DELIVERIES_PER_TRANSACTION = 99;
 const CLAIMS_PER_TRANSACTION = 100;
-// Settling one takes up to three (its record, a sent one's SES message id, its broadcast's counters).
+// Settling one takes up to three (its record, a sent one's SES message id, a counter shard of its broadcast).
 const SETTLEMENTS_PER_TRANSACTION = 33;
 
 export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): BroadcastStore {
   const TableName = stateTable;
+
+  async function get(broadcastId: string): Promise<Broadcast | undefined> {
+    const [{ Item }, progress] = await Promise.all([
+      db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true })),
+      readProgress(db, TableName, broadcastId),
+    ]);
+    return Item && toBroadcast(Item, withLegacyCounts(Item, progress));
+  }
 
   async function existingDeliveries(broadcastId: string, emails: string[]): Promise<Map<string, string>> {
     const keys = emails.map((email) => deliveryKey(broadcastId, email));
@@ -49,7 +60,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
 
   async function claimOne(delivery: DeliveryRef, leaseUntil: Date, now: Date): Promise<Claim> {
     try {
-      await db.send(new UpdateCommand(claimUpdate(delivery, leaseUntil, now, "ALL_OLD")));
+      await retryingConflicts(() => db.send(new UpdateCommand(claimUpdate(delivery, leaseUntil, now, "ALL_OLD"))));
       return "claimed";
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -61,7 +72,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
 
   /**
    * One transaction settling these deliveries: each record, with the SES message id's pointer for
-   * a sent one, and each broadcast's counters moved once by the totals. `deliveryAt[i]` is the
+   * a sent one, and a counter shard of each broadcast moved once by the totals. `deliveryAt[i]` is the
    * index of settlement i's record update, whose cancellation reason tells if its condition failed.
    */
   function settleTransaction(settlements: Settlement[], now: Date): { items: TransactItems; deliveryAt: number[] } {
@@ -93,14 +104,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       counts.set(broadcastId, count);
     }
     for (const [broadcastId, { sent, skipped, failed }] of counts) {
-      items.push({
-        Update: {
-          TableName,
-          Key: metaKey(broadcastId),
-          UpdateExpression: "ADD sent :sent, skipped :skipped, failed :failed, pending :pending",
-          ExpressionAttributeValues: { ":sent": sent, ":skipped": skipped, ":failed": failed, ":pending": -(sent + skipped + failed) },
-        },
-      });
+      items.push(progressUpdate(TableName, broadcastId, { sent, skipped, failed, pending: -(sent + skipped + failed) }));
     }
     return { items, deliveryAt };
   }
@@ -119,12 +123,6 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
                   title: content.title,
                   status: "queued",
                   totalSegments,
-                  recipients: 0,
-                  pending: 0,
-                  sent: 0,
-                  skipped: 0,
-                  failed: 0,
-                  hardBounces: 0,
                   createdAt: now.toISOString(),
                 },
                 ConditionExpression: "attribute_not_exists(pk)",
@@ -136,10 +134,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       );
     },
 
-    async get(broadcastId) {
-      const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
-      return Item && toBroadcast(Item);
-    },
+    get,
 
     async content(broadcastId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: contentKey(broadcastId) }));
@@ -161,7 +156,9 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
             ConsistentRead: true,
           }),
         );
-        broadcasts.push(...(page.Items ?? []).map(toBroadcast));
+        for (const item of page.Items ?? []) {
+          broadcasts.push(toBroadcast(item, withLegacyCounts(item, await readProgress(db, TableName, item.broadcastId as string))));
+        }
         cursor = page.LastEvaluatedKey;
       } while (cursor);
       return broadcasts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -190,7 +187,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
         for (let start = 0; start < fresh.length && !raced; start += DELIVERIES_PER_TRANSACTION) {
           const chunk = fresh.slice(start, start + DELIVERIES_PER_TRANSACTION);
           raced = Boolean(
-            await transactWrite(db, [
+            await transactWrite(db, () => [
               ...chunk.map((email) => ({
                 Put: {
                   TableName,
@@ -198,14 +195,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               })),
-              {
-                Update: {
-                  TableName,
-                  Key: metaKey(broadcastId),
-                  UpdateExpression: "ADD recipients :n, pending :n",
-                  ExpressionAttributeValues: { ":n": chunk.length },
-                },
-              },
+              progressUpdate(TableName, broadcastId, { recipients: chunk.length, pending: chunk.length }),
             ]),
           );
         }
@@ -230,15 +220,19 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
     },
 
     async finishIfComplete(broadcastId, now) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
+      if (Item?.status !== "sending" || (Item.segmentsDone as Set<number> | undefined)?.size !== Item.totalSegments) return false;
+      // Every segment is fanned out, so no recipient is added any more and `pending` only falls.
+      if (withLegacyCounts(Item, await readProgress(db, TableName, broadcastId)).pending !== 0) return false;
       return ignoringConditionFailure(
         db.send(
           new UpdateCommand({
             TableName,
             Key: metaKey(broadcastId),
             UpdateExpression: "SET #status = :done, finishedAt = :now",
-            ConditionExpression: "#status = :sending AND pending = :zero AND size(segmentsDone) = totalSegments",
+            ConditionExpression: "#status = :sending AND size(segmentsDone) = totalSegments",
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":done": "done", ":sending": "sending", ":zero": 0, ":now": now.toISOString() },
+            ExpressionAttributeValues: { ":done": "done", ":sending": "sending", ":now": now.toISOString() },
           }),
         ),
       );
@@ -278,8 +272,9 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
         // then: a settle that gave up after SES took the message would let the lease expire and
         // the recipient be mailed twice.
         while (chunk.length > 0) {
-          const { items, deliveryAt } = settleTransaction(chunk, now);
-          const codes = await transactWrite(db, items);
+          const settling = chunk;
+          const { deliveryAt } = settleTransaction(settling, now);
+          const codes = await transactWrite(db, () => settleTransaction(settling, now).items);
           if (!codes) break;
           // A failed condition means that recipient's lease ran out and another worker settled it:
           // it is counted already. The others are settled without it, and counted once.
@@ -290,52 +285,56 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       }
     },
 
-    async pause(broadcastId, { reason, now, ifSent }) {
+    async pause(broadcastId, { reason, now }) {
       return ignoringConditionFailure(
         db.send(
           new UpdateCommand({
             TableName,
             Key: metaKey(broadcastId),
             UpdateExpression: "SET #status = :paused, pausedReason = :reason, pausedAt = :now",
-            ConditionExpression: `#status = :sending${ifSent === undefined ? "" : " AND sent = :sent"}`,
+            ConditionExpression: "#status = :sending",
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":paused": "paused",
-              ":sending": "sending",
-              ":reason": reason,
-              ":now": now.toISOString(),
-              ...(ifSent === undefined ? {} : { ":sent": ifSent }),
-            },
+            ExpressionAttributeValues: { ":paused": "paused", ":sending": "sending", ":reason": reason, ":now": now.toISOString() },
           }),
         ),
       );
     },
 
     async resume(broadcastId, now): Promise<ResumeResult> {
+      // Paused, its senders send nothing: the counts read here are the baseline of the resumed run.
+      const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
+      if (!Item) return { result: "not-found" };
+      const progress = withLegacyCounts(Item, await readProgress(db, TableName, broadcastId));
       try {
         const { Attributes } = await db.send(
           new UpdateCommand({
             TableName,
             Key: metaKey(broadcastId),
-            UpdateExpression:
-              "SET #status = :sending, resumedAt = :now, hardBouncesAtResume = if_not_exists(hardBounces, :zero), sentAtResume = sent",
+            UpdateExpression: "SET #status = :sending, resumedAt = :now, hardBouncesAtResume = :hardBounces, sentAtResume = :sent",
             ConditionExpression: "#status = :paused",
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":sending": "sending", ":paused": "paused", ":now": now.toISOString(), ":zero": 0 },
+            ExpressionAttributeValues: {
+              ":sending": "sending",
+              ":paused": "paused",
+              ":now": now.toISOString(),
+              ":hardBounces": progress.hardBounces,
+              ":sent": progress.sent,
+            },
             ReturnValues: "ALL_NEW",
           }),
         );
-        return { result: "resumed", broadcast: toBroadcast(Attributes!) };
+        return { result: "resumed", broadcast: toBroadcast(Attributes!, progress) };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
-        return Item ? { result: "not-paused", broadcast: toBroadcast(Item) } : { result: "not-found" };
+        const broadcast = await get(broadcastId);
+        return broadcast ? { result: "not-paused", broadcast } : { result: "not-found" };
       }
     },
 
     async releaseDelivery(broadcastId, email) {
       await ignoringConditionFailure(
-        db.send(
+        retryingConflicts(() =>
+          db.send(
           new UpdateCommand({
             TableName,
             Key: deliveryKey(broadcastId, email),
@@ -344,23 +343,30 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: { ":pending": "pending", ":sending": "sending" },
           }),
+          ),
         ),
       );
     },
   };
 }
 
-function toBroadcast(item: Record<string, unknown>): Broadcast {
+/** A broadcast made before its counters were sharded kept them on its own item: they still count. */
+function withLegacyCounts(item: Record<string, unknown>, progress: Progress): Progress {
+  const legacy = (name: keyof Progress) => (typeof item[name] === "number" ? item[name] : 0);
+  return Object.fromEntries(Object.entries(progress).map(([name, value]) => [name, value + legacy(name as keyof Progress)])) as Progress;
+}
+
+function toBroadcast(item: Record<string, unknown>, { recipients, sent, skipped, failed, hardBounces }: Progress): Broadcast {
   return {
     broadcastId: item.broadcastId as string,
     title: item.title as string,
     status: item.status as Broadcast["status"],
     totalSegments: item.totalSegments as number,
-    recipients: item.recipients as number,
-    sent: item.sent as number,
-    skipped: item.skipped as number,
-    failed: item.failed as number,
-    hardBounces: (item.hardBounces as number | undefined) ?? 0,
+    recipients,
+    sent,
+    skipped,
+    failed,
+    hardBounces,
     createdAt: item.createdAt as string,
     startedAt: item.startedAt as string | undefined,
     finishedAt: item.finishedAt as string | undefined,

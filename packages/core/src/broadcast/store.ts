@@ -78,11 +78,8 @@ export type BroadcastStore = {
    */
   completeDeliveries(settlements: Settlement[], now: Date): Promise<void>;
   releaseDelivery(broadcastId: string, email: string): Promise<void>;
-  /**
-   * Pauses a `sending` broadcast with a reason. With `ifSent`, only while `sent` is still that
-   * (the reason was computed from it). Returns whether it paused it.
-   */
-  pause(broadcastId: string, pause: { reason: string; now: Date; ifSent?: number }): Promise<boolean>;
+  /** Pauses a `sending` broadcast with a reason. Returns whether it paused it. */
+  pause(broadcastId: string, pause: { reason: string; now: Date }): Promise<boolean>;
   /** Sets a `paused` broadcast `sending` again, remembering its counts as the new baseline. */
   resume(broadcastId: string, now: Date): Promise<ResumeResult>;
 };

@@ -56,6 +56,8 @@ const TRANSIENT_AWS_ERRORS = new Set([
   "RequestLimitExceeded",
   "ThrottlingException",
   "TransactionCanceledException",
+  // A transaction held the item longer than the retries waited (`transactWrite`, `retryingConflicts`).
+  "TransactionConflictException",
   "InternalServerError",
   "ServiceUnavailable",
   "TimeoutError",

@@ -1,44 +1,23 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { batchGet, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { activeCounterUpdate, counterUpdate, readCounts } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
-import type { ListChange, Registration, RegistrationStatus, RegistrationStore, ScanCursor } from "./store.ts";
+import type { ListChange, Registration, RegistrationStore, ScanCursor } from "./store.ts";
 
 // Layout:
 //   Registrations, key <email>                        the registration
-//   State pk "counter", sk "registrations"            `count` (ever registered) and `active` (mailed)
+//   State pk "regcount#<shard>", sk "counter"         `count` and `active`, sharded (counters.ts)
 //   State pk "address#<email>", sk "change#<at>#<type>#<random>"   one list change after the
 //                                                     registration (the SES events handler keeps
 //                                                     `event#...` beside them)
 //
-// `active` moves in the same transaction as every status change, so it stays exact and reading it
-// is one GetItem. A stack that held registrations before `active` existed has no such attribute:
-// ADD starts it from 0, so set it once to the number of active registrations (README, API).
-const COUNTER_KEY = { pk: "counter", sk: "registrations" };
+// `active` moves in the same transaction as every status change, so it stays exact. A stack that
+// held registrations before `active` existed has no such attribute: ADD starts it from 0, so set it
+// once to the number of active registrations (README, API).
 /** The State table's partition that holds one address's history: list changes and SES events. */
 export const historyPk = (email: string) => `address#${email}`;
 type TransactItem = TransactItems[number];
-
-/**
- * The change of the `active` count that moving a registration from one status to another makes,
- * for a transaction that changes the status; `undefined` when the count stays.
- */
-export function activeCounterUpdate(
-  stateTable: string,
-  from: RegistrationStatus | undefined,
-  to: RegistrationStatus,
-): TransactItem | undefined {
-  const delta = (to === "active" ? 1 : 0) - (from === "active" ? 1 : 0);
-  if (delta === 0) return undefined;
-  return {
-    Update: {
-      TableName: stateTable,
-      Key: COUNTER_KEY,
-      UpdateExpression: "ADD active :delta",
-      ExpressionAttributeValues: { ":delta": delta },
-    },
-  };
-}
 
 export type DynamoRegistrationStoreOptions = {
   db: DynamoDBDocumentClient;
@@ -77,31 +56,17 @@ export function createDynamoRegistrationStore({
       // registrations a second this way, and each costs two write units fewer on AWS.
       const added = await transact([
         { Put: { TableName: registrationsTable, Item: registration, ConditionExpression: "attribute_not_exists(email)" } },
-        {
-          Update: {
-            TableName: stateTable,
-            Key: COUNTER_KEY,
-            UpdateExpression: "ADD #count :one, active :one",
-            ExpressionAttributeNames: { "#count": "count" },
-            ExpressionAttributeValues: { ":one": 1 },
-          },
-        },
-      ]);
+        counterUpdate(stateTable, registration.email, { count: 1, active: 1 }),
+      ]).catch(async (error: unknown) => {
+        // Transactions on this address kept meeting (many registrations of it at once): if one of
+        // them registered it, this one is a duplicate, as the condition would have said.
+        if (isConflict(error) && (await get(registration.email))) return false;
+        throw error;
+      });
       if (!added) throw new AlreadyRegisteredError();
     },
 
-    async counts() {
-      const { Item } = await db.send(
-        new GetCommand({
-          TableName: stateTable,
-          Key: COUNTER_KEY,
-          ProjectionExpression: "#count, active",
-          ExpressionAttributeNames: { "#count": "count" },
-        }),
-      );
-      const number = (value: unknown) => (typeof value === "number" ? value : 0);
-      return { count: number(Item?.count), active: number(Item?.active) };
-    },
+    counts: () => readCounts(db, stateTable),
 
     get,
 
@@ -114,7 +79,7 @@ export function createDynamoRegistrationStore({
     async changeStatus({ email, from, to, at, set = {}, entry }) {
       const values: Record<string, unknown> = { ...set, status: to, statusChangedAt: at };
       const update = setExpression(values);
-      const counter = activeCounterUpdate(stateTable, from, to);
+      const counter = activeCounterUpdate(stateTable, email, from, to);
       return transact([
         {
           Update: {
@@ -157,14 +122,16 @@ export function createDynamoRegistrationStore({
 
     async releaseConfirmation(email, sentAt) {
       try {
-        await db.send(
-          new UpdateCommand({
-            TableName: registrationsTable,
-            Key: { email },
-            UpdateExpression: "REMOVE confirmationSentAt",
-            ConditionExpression: "confirmationSentAt = :sentAt",
-            ExpressionAttributeValues: { ":sentAt": sentAt },
-          }),
+        await retryingConflicts(() =>
+          db.send(
+            new UpdateCommand({
+              TableName: registrationsTable,
+              Key: { email },
+              UpdateExpression: "REMOVE confirmationSentAt",
+              ConditionExpression: "confirmationSentAt = :sentAt",
+              ExpressionAttributeValues: { ":sentAt": sentAt },
+            }),
+          ),
         );
       } catch (error) {
         // Another registration has claimed a newer confirmation since: it is not ours to release.

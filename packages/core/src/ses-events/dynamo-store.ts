@@ -1,6 +1,8 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { activeCounterUpdate, historyPk, readHistory } from "../registration/dynamo-store.ts";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { progressUpdate } from "../broadcast/progress.ts";
+import { activeCounterUpdate } from "../registration/counters.ts";
+import { historyPk, readHistory } from "../registration/dynamo-store.ts";
 import type { DeliveryState, HistoryEntry, SesEventStore } from "./store.ts";
 
 // Layout:
@@ -9,7 +11,7 @@ import type { DeliveryState, HistoryEntry, SesEventStore } from "./store.ts";
 //   State pk "address#<email>", sk "event#<occurredAt>#<sesMessageId>#<type>"   one history entry
 //   State pk "sesmsg#<messageId>", sk "mail"    written by the broadcast sender: read here
 //   State pk "broadcast#<id>", sk "to#<email>"  the delivery record: `deliveredAt`, `hardBouncedAt` set here
-//   State pk "broadcast", sk <id>               the broadcast: `hardBounces` counted here, once per recipient
+//   State pk "broadcast#<id>#progress"          the broadcast's counters: `hardBounces` counted here, once per recipient
 const historySk = ({ occurredAt, sesMessageId, type }: HistoryEntry) => `event#${occurredAt}#${sesMessageId}#${type}`;
 
 export type DynamoSesEventStoreOptions = {
@@ -58,7 +60,7 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
       if (change) {
         transactItems.push({ Update: registrationUpdate(registrationsTable, entry, change.from, change.to) });
         // A bounce or complaint of an active address takes it out of the `active` count.
-        const counter = activeCounterUpdate(stateTable, change.from.status, change.to.status);
+        const counter = activeCounterUpdate(stateTable, entry.email, change.from.status, change.to.status);
         if (counter) transactItems.push(counter);
       }
       if (delivered) {
@@ -73,9 +75,9 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
         });
       }
       // Without the hard bounce marker, a write is never "counted already".
-      const plain = () => write(db, transactItems) as Promise<"recorded" | "duplicate" | "conflict">;
+      const plain = () => write(db, () => transactItems) as Promise<"recorded" | "duplicate" | "conflict">;
       if (!hardBounceOf) return plain();
-      const result = await write(db, [...transactItems, ...hardBounceItems(stateTable, hardBounceOf.broadcastId, entry)]);
+      const result = await write(db, () => [...transactItems, ...hardBounceItems(stateTable, hardBounceOf.broadcastId, entry)]);
       // Another notification about this recipient's email counted it already: record this one only.
       return result === "counted already" ? plain() : result;
     },
@@ -85,29 +87,23 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
 }
 
 /**
- * One transaction: `duplicate` when its first item (the history entry) exists, `counted already`
- * when only a hard bounce marker (second to last) refused, `conflict` when something else changed.
+ * One transaction (retried while only a transaction in flight stood in its way): `duplicate` when
+ * its first item (the history entry) exists, `counted already` when only a hard bounce marker
+ * (second to last) refused, `conflict` when something else changed.
  */
-async function write(db: DynamoDBDocumentClient, items: TransactItems): Promise<"recorded" | "duplicate" | "conflict" | "counted already"> {
-  try {
-    await db.send(new TransactWriteCommand({ TransactItems: items }));
-    return "recorded";
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
-    if (codes[0] === "ConditionalCheckFailed") return "duplicate";
-    const marker = items.length - 2;
-    if (items[marker]?.Update?.UpdateExpression === HARD_BOUNCE_MARK && codes[marker] === "ConditionalCheckFailed" && codes.every((code, index) => index === marker || code === "None")) {
-      return "counted already";
-    }
-    if (codes.some((code) => code === "ConditionalCheckFailed" || code === "TransactionConflict")) return "conflict";
-    throw error;
+async function write(db: DynamoDBDocumentClient, items: () => TransactItems): Promise<"recorded" | "duplicate" | "conflict" | "counted already"> {
+  const built = items();
+  const codes = await transactWrite(db, items);
+  if (!codes) return "recorded";
+  if (codes[0] === "ConditionalCheckFailed") return "duplicate";
+  const marker = built.length - 2;
+  if (built[marker]?.Update?.UpdateExpression === HARD_BOUNCE_MARK && codes[marker] === "ConditionalCheckFailed" && codes.every((code, index) => index === marker || code === "None")) {
+    return "counted already";
   }
+  return "conflict";
 }
 
 const HARD_BOUNCE_MARK = "SET hardBouncedAt = :at";
-
-type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
 
 /**
  * A broadcast's hard bounce, counted once per recipient: the delivery record is marked (only if it
@@ -124,14 +120,7 @@ function hardBounceItems(TableName: string, broadcastId: string, entry: HistoryE
         ExpressionAttributeValues: { ":at": entry.occurredAt },
       },
     },
-    {
-      Update: {
-        TableName,
-        Key: { pk: "broadcast", sk: broadcastId },
-        UpdateExpression: "ADD hardBounces :one",
-        ExpressionAttributeValues: { ":one": 1 },
-      },
-    },
+    progressUpdate(TableName, broadcastId, { hardBounces: 1 }),
   ];
 }
 

@@ -1,0 +1,64 @@
+import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { TransactItems } from "../aws/dynamo.ts";
+
+/**
+ * A broadcast's counters, moved in the same transaction as the delivery records they count (the
+ * fan-out adding recipients, a sender settling emails, the SES events handler marking a hard
+ * bounce) and spread over shards: fan-out, senders and events run at once, and DynamoDB cancels a
+ * transaction that meets another on one of its items (`TransactionConflict`). Each transaction
+ * moves a shard picked at random, a new one each attempt; reading sums them with one Query.
+ *
+ * Layout in the State table: pk "broadcast#<id>#progress", sk "shard#<n>", n < PROGRESS_SHARDS.
+ */
+export const PROGRESS_SHARDS = 64;
+
+export type Progress = {
+  /** Recipients the fan-out recorded. */
+  recipients: number;
+  /** Recorded recipients not settled yet. */
+  pending: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  /** Permanent bounces SES reported for this broadcast's emails, each counted once. */
+  hardBounces: number;
+};
+
+const progressPk = (broadcastId: string) => `broadcast#${broadcastId}#progress`;
+const NAMES: (keyof Progress)[] = ["recipients", "pending", "sent", "skipped", "failed", "hardBounces"];
+
+/** A transaction item moving a random shard of the broadcast's counters by these amounts. */
+export function progressUpdate(stateTable: string, broadcastId: string, delta: Partial<Progress>): TransactItems[number] {
+  const moved = NAMES.filter((name) => delta[name]);
+  return {
+    Update: {
+      TableName: stateTable,
+      Key: { pk: progressPk(broadcastId), sk: `shard#${Math.floor(Math.random() * PROGRESS_SHARDS)}` },
+      UpdateExpression: `ADD ${moved.map((name) => `${name} :${name}`).join(", ")}`,
+      ExpressionAttributeValues: Object.fromEntries(moved.map((name) => [`:${name}`, delta[name]])),
+    },
+  };
+}
+
+/**
+ * The broadcast's counters, every shard summed, read consistently. Once every segment is fanned
+ * out, `pending` only falls; so a sum of 0 means it was 0 when the last shard was read.
+ */
+export async function readProgress(db: DynamoDBDocumentClient, stateTable: string, broadcastId: string): Promise<Progress> {
+  const sum: Progress = { recipients: 0, pending: 0, sent: 0, skipped: 0, failed: 0, hardBounces: 0 };
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: stateTable,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": progressPk(broadcastId) },
+        ConsistentRead: true,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    for (const item of page.Items ?? []) for (const name of NAMES) sum[name] += typeof item[name] === "number" ? item[name] : 0;
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return sum;
+}
