@@ -3,6 +3,10 @@
  * each case in a fresh process (handlers read `Resource` and SDK clients their endpoints once per
  * process), prints every figure as a table and writes them to `bench/results.json`
  * (`bench/results.local.json` for a quick or partial run).
+ *
+ * Every case runs with DynamoDB's transaction conflict rules applied (`DYNAMODB_CONFLICTS=off`
+ * turns them off for a whole run), and reports how many requests they refused. The registration
+ * case also runs without them, first, for the ratio.
  * @module
  */
 import { spawn } from "node:child_process";
@@ -10,8 +14,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startConflictProxy } from "@oemr-reg/local/dynamodb-conflicts";
 import { startEmulators } from "@oemr-reg/local/emulators";
-import type { Figure } from "./support/figures.ts";
+import { type Figure, figure } from "./support/figures.ts";
 import { freeEmulatorPorts } from "./support/stack.ts";
 
 const CASES = ["registration", "count", "pacing", "fanout-memory", "bundles"] as const;
@@ -40,12 +45,14 @@ mkdirSync(logs, { recursive: true });
 console.error(`Benchmarks${quick ? " (quick: a tenth of the size)" : ""}: ${selected.join(", ")}; handler logs in bench/.logs/`);
 
 const emulators = await startEmulators({ ports: await freeEmulatorPorts() });
+const rulesOff = await startConflictProxy({ upstream: emulators.dynamodbLocal, port: 0, rules: false });
+const rules = emulators.dynamodbConflicts.rules ? "on" : "off";
 let current: ReturnType<typeof spawn> | undefined;
 // Ctrl-C: stop the running case and the emulators (DynamoDB Local's JVM would outlive us).
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     current?.kill("SIGTERM");
-    void emulators.stop().finally(() => process.exit(130));
+    void Promise.all([rulesOff.stop(), emulators.stop()]).finally(() => process.exit(130));
   });
 }
 const figures: Figure[] = [];
@@ -55,7 +62,9 @@ try {
     const caseStarted = Date.now();
     console.error(`${name}:`);
     try {
-      figures.push(...(await runCase(name)));
+      const before = refused();
+      figures.push(...(await (name === "registration" ? withAndWithoutRules(name) : runCase(name))));
+      figures.push(figure(name, `DynamoDB requests refused for a conflict (rules ${rules})`, refused() - before, "count"));
       console.error(`  done in ${Math.round((Date.now() - caseStarted) / 1000)} s`);
     } catch (error) {
       failures.push(name);
@@ -63,6 +72,7 @@ try {
     }
   }
 } finally {
+  await rulesOff.stop();
   await emulators.stop();
   rmSync(work, { recursive: true, force: true });
 }
@@ -79,6 +89,7 @@ const results = {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
   },
+  dynamodbConflictRules: rules,
   failedCases: failures,
   figures,
 };
@@ -94,15 +105,35 @@ if (failures.length > 0) {
   process.exitCode = 1;
 }
 
+function refused(): number {
+  const { transactWrites, singleWrites, transactGets } = emulators.dynamodbConflicts.counts();
+  return transactWrites + singleWrites + transactGets;
+}
+
+/**
+ * The case first without the conflict rules, behind a proxy of its own to the same DynamoDB Local
+ * (its figures named `<case> (rules off)`), then with them, and the ratio of their throughputs.
+ */
+async function withAndWithoutRules(name: string): Promise<Figure[]> {
+  const off = (await runCase(name, { ...emulators.endpoints, dynamodb: rulesOff.endpoint })).map((row) => ({ ...row, case: `${name} (rules off)` }));
+  const rate = (rows: Figure[]) => rows.find((row) => row.name.startsWith("API registrations/s"))!.value;
+  const on = await runCase(name);
+  return [
+    ...off,
+    ...on,
+    figure(name, "API registrations/s, rules on / rules off", Math.round((rate(on) / rate(off)) * 1000) / 1000, "ratio", { op: ">=", value: 0.9 }),
+  ];
+}
+
 /** Runs one case in its own process against this run's emulators and reads back its figures. */
-function runCase(name: string): Promise<Figure[]> {
+function runCase(name: string, endpoints = emulators.endpoints): Promise<Figure[]> {
   const out = join(work, `${name}.json`);
   const log = join(logs, `${name}.log`);
   const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "cases", `${name}.ts`), ...(quick ? ["--quick"] : [])], {
     env: {
       ...process.env,
       BENCH_OUT: out,
-      BENCH_ENDPOINTS: JSON.stringify(emulators.endpoints),
+      BENCH_ENDPOINTS: JSON.stringify(endpoints),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
     stdio: ["ignore", "pipe", "inherit"],

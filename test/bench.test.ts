@@ -27,11 +27,12 @@ describe("npm run bench -- --quick", () => {
     const perCase: Record<string, number> = {};
     for (const figure of results.figures) perCase[figure.case] = (perCase[figure.case] ?? 0) + 1;
     expect(perCase).toEqual({
-      registration: 10,
-      count: 3,
-      pacing: 7,
-      "fanout-memory": 6,
-      bundles: 24,
+      registration: 13,
+      "registration (rules off)": 11,
+      count: 4,
+      pacing: 8,
+      "fanout-memory": 7,
+      bundles: 25,
     });
     for (const figure of results.figures) expect(Number.isFinite(figure.value), figure.name).toBe(true);
   });

@@ -14,5 +14,7 @@ export default async function startTestEmulators(project: TestProject) {
   const emulators = await startEmulators({ ports });
   project.provide("endpoints", emulators.endpoints);
   project.provide("dynamodbLocal", emulators.dynamodbLocal);
+  // For the reliability summary, whose global setup runs in this same process.
+  (globalThis as Record<symbol, unknown>)[Symbol.for("oemr-reg.emulators")] = emulators;
   return () => emulators.stop();
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Emulators } from "@oemr-reg/local/emulators";
 import type { TestProject } from "vitest/node";
 import type { Figure } from "./figures.ts";
 
@@ -30,9 +31,20 @@ export default function reliabilityRun(project: TestProject) {
       lost: leaks.found.length,
       notes: leaks.found.slice(0, 3).join("; ") || undefined,
     });
+    // Started by test/setup/emulators.ts in this process: whether DynamoDB's conflict rules applied.
+    const { rules, counts } = ((globalThis as Record<symbol, unknown>)[Symbol.for("oemr-reg.emulators")] as Emulators).dynamodbConflicts;
+    const dynamodbConflictRules = rules ? "on" : "off";
+    const refused = counts();
+    figures.push({
+      check: `DynamoDB conflict rules: ${dynamodbConflictRules}`,
+      tried: "every request of this run through the conflict proxy (packages/local/src/dynamodb-conflicts.ts)",
+      count: refused.transactWrites + refused.singleWrites + refused.transactGets,
+      lost: 0,
+      notes: `refused for a conflict: ${refused.transactWrites} transactions, ${refused.singleWrites} single writes, ${refused.transactGets} transactional reads`,
+    });
     const seconds = Math.round((Date.now() - started) / 1000);
     printTable(figures, seconds);
-    writeFileSync(RESULTS, `${JSON.stringify({ at: new Date().toISOString(), seconds, figures }, null, 2)}\n`);
+    writeFileSync(RESULTS, `${JSON.stringify({ at: new Date().toISOString(), seconds, dynamodbConflictRules, figures }, null, 2)}\n`);
     if (leaks.found.length > 0) {
       // A throw here would stop the emulators from being stopped; the exit code carries the failure.
       console.error(`FAILED: the logs leaked ${leaks.found.length} secrets, e.g. ${leaks.found[0]} (logs in ${dir})`);
