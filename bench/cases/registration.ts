@@ -104,13 +104,12 @@ try {
   progress(`API: new addresses for ${seconds} s at ${IN_FLIGHT} connections`);
   const served = await api("api", { duration: seconds });
   if (served.failed > 0) progress(`API: ${served.failed} requests failed`);
-  // Requests autocannon left in flight at the end may still be stored: wait until the count settles.
+  // Requests autocannon left in flight at the end may still be stored: wait until the count holds still.
   let counted = await registrations.counts();
-  for (let settled = 0; settled < 3; settled++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const again = await registrations.counts();
-    if (again.count !== counted.count) settled = -1;
-    counted = again;
+  for (let before = -1; counted.count !== before; ) {
+    before = counted.count;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    counted = await registrations.counts();
   }
   const stored = await storedRegistrations();
 

@@ -1,5 +1,12 @@
 import { DynamoDBClient, TransactionCanceledException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
 
 /**
  * The document client every handler shares. Region, credentials and endpoint come from the
@@ -83,6 +90,18 @@ function backOff(attempt: number): Promise<void> {
 }
 
 type Item = Record<string, unknown>;
+
+/** Every item a query matches, page after page, read consistently. */
+export async function queryAll(db: DynamoDBDocumentClient, input: Omit<QueryCommandInput, "ExclusiveStartKey" | "ConsistentRead">): Promise<Item[]> {
+  const items: Item[] = [];
+  let cursor: Item | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: cursor, ConsistentRead: true }));
+    items.push(...(page.Items ?? []));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return items;
+}
 
 /**
  * Reads these keys of one table consistently, 100 a request (BatchGetItem's limit), asking again for

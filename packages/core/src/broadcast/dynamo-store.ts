@@ -2,13 +2,12 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { batchGet, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { batchGet, queryAll, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { type Progress, progressUpdate, readProgress } from "./progress.ts";
-import type { Broadcast, BroadcastStore, Claim, DeliveryOutcome, DeliveryRef, ResumeResult, Settlement } from "./store.ts";
+import type { Broadcast, BroadcastStatus, BroadcastStore, Claim, DeliveryOutcome, DeliveryRef, ResumeResult, Settlement } from "./store.ts";
 
 // Layout in the State table:
 //   pk "broadcast",           sk <id>          the broadcast: status, segments done (one partition lists them all);
@@ -31,12 +30,19 @@ const SETTLEMENTS_PER_TRANSACTION = 33;
 export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): BroadcastStore {
   const TableName = stateTable;
 
+  const readMeta = async (broadcastId: string) =>
+    (await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }))).Item;
+
+  /** The broadcast's counters: its shards summed, and what it kept on its own item before they were sharded. */
+  async function countsOf(meta: Record<string, unknown>): Promise<Progress> {
+    const progress = await readProgress(db, TableName, meta.broadcastId as string);
+    const legacy = (name: keyof Progress) => (typeof meta[name] === "number" ? meta[name] : 0);
+    return Object.fromEntries(Object.entries(progress).map(([name, value]) => [name, value + legacy(name as keyof Progress)])) as Progress;
+  }
+
   async function get(broadcastId: string): Promise<Broadcast | undefined> {
-    const [{ Item }, progress] = await Promise.all([
-      db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true })),
-      readProgress(db, TableName, broadcastId),
-    ]);
-    return Item && toBroadcast(Item, withLegacyCounts(Item, progress));
+    const meta = await readMeta(broadcastId);
+    return meta && toBroadcast(meta, await countsOf(meta));
   }
 
   async function existingDeliveries(broadcastId: string, emails: string[]): Promise<Map<string, string>> {
@@ -72,10 +78,11 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
 
   /**
    * One transaction settling these deliveries: each record, with the SES message id's pointer for
-   * a sent one, and a counter shard of each broadcast moved once by the totals. `deliveryAt[i]` is the
-   * index of settlement i's record update, whose cancellation reason tells if its condition failed.
+   * a sent one, and a counter shard of each broadcast moved once by the totals; `items()` picks the
+   * shards anew each time it is called. `deliveryAt[i]` is the index of settlement i's record
+   * update, whose cancellation reason tells if its condition failed.
    */
-  function settleTransaction(settlements: Settlement[], now: Date): { items: TransactItems; deliveryAt: number[] } {
+  function settleTransaction(settlements: Settlement[], now: Date): { items: () => TransactItems; deliveryAt: number[] } {
     const items: TransactItems = [];
     const deliveryAt: number[] = [];
     const counts = new Map<string, Record<DeliveryOutcome["status"], number>>();
@@ -103,10 +110,11 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       count[status]++;
       counts.set(broadcastId, count);
     }
-    for (const [broadcastId, { sent, skipped, failed }] of counts) {
-      items.push(progressUpdate(TableName, broadcastId, { sent, skipped, failed, pending: -(sent + skipped + failed) }));
-    }
-    return { items, deliveryAt };
+    const progress = () =>
+      [...counts].map(([broadcastId, { sent, skipped, failed }]) =>
+        progressUpdate(TableName, broadcastId, { sent, skipped, failed, pending: -(sent + skipped + failed) }),
+      );
+    return { items: () => [...items, ...progress()], deliveryAt };
   }
 
   return {
@@ -141,26 +149,19 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       return Item && { title: Item.title, contents: Item.contents, html: Item.html };
     },
 
+    async status(broadcastId) {
+      return (await readMeta(broadcastId))?.status as BroadcastStatus | undefined;
+    },
+
     async unfinished() {
-      const broadcasts: Broadcast[] = [];
-      let cursor: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: "pk = :list",
-            FilterExpression: "#status <> :done",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":list": LIST_KEY, ":done": "done" },
-            ExclusiveStartKey: cursor,
-            ConsistentRead: true,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          broadcasts.push(toBroadcast(item, withLegacyCounts(item, await readProgress(db, TableName, item.broadcastId as string))));
-        }
-        cursor = page.LastEvaluatedKey;
-      } while (cursor);
+      const metas = await queryAll(db, {
+        TableName,
+        KeyConditionExpression: "pk = :list",
+        FilterExpression: "#status <> :done",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":list": LIST_KEY, ":done": "done" },
+      });
+      const broadcasts = await Promise.all(metas.map(async (meta) => toBroadcast(meta, await countsOf(meta))));
       return broadcasts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
 
@@ -220,10 +221,10 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
     },
 
     async finishIfComplete(broadcastId, now) {
-      const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
-      if (Item?.status !== "sending" || (Item.segmentsDone as Set<number> | undefined)?.size !== Item.totalSegments) return false;
+      const meta = await readMeta(broadcastId);
+      if (meta?.status !== "sending" || (meta.segmentsDone as Set<number> | undefined)?.size !== meta.totalSegments) return false;
       // Every segment is fanned out, so no recipient is added any more and `pending` only falls.
-      if (withLegacyCounts(Item, await readProgress(db, TableName, broadcastId)).pending !== 0) return false;
+      if ((await countsOf(meta)).pending !== 0) return false;
       return ignoringConditionFailure(
         db.send(
           new UpdateCommand({
@@ -272,9 +273,8 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
         // then: a settle that gave up after SES took the message would let the lease expire and
         // the recipient be mailed twice.
         while (chunk.length > 0) {
-          const settling = chunk;
-          const { deliveryAt } = settleTransaction(settling, now);
-          const codes = await transactWrite(db, () => settleTransaction(settling, now).items);
+          const { items, deliveryAt } = settleTransaction(chunk, now);
+          const codes = await transactWrite(db, items);
           if (!codes) break;
           // A failed condition means that recipient's lease ran out and another worker settled it:
           // it is counted already. The others are settled without it, and counted once.
@@ -302,9 +302,9 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
 
     async resume(broadcastId, now): Promise<ResumeResult> {
       // Paused, its senders send nothing: the counts read here are the baseline of the resumed run.
-      const { Item } = await db.send(new GetCommand({ TableName, Key: metaKey(broadcastId), ConsistentRead: true }));
-      if (!Item) return { result: "not-found" };
-      const progress = withLegacyCounts(Item, await readProgress(db, TableName, broadcastId));
+      const meta = await readMeta(broadcastId);
+      if (!meta) return { result: "not-found" };
+      const progress = await countsOf(meta);
       try {
         const { Attributes } = await db.send(
           new UpdateCommand({
@@ -335,25 +335,19 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       await ignoringConditionFailure(
         retryingConflicts(() =>
           db.send(
-          new UpdateCommand({
-            TableName,
-            Key: deliveryKey(broadcastId, email),
-            UpdateExpression: "SET #status = :pending REMOVE leaseUntil",
-            ConditionExpression: "#status = :sending",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":pending": "pending", ":sending": "sending" },
-          }),
+            new UpdateCommand({
+              TableName,
+              Key: deliveryKey(broadcastId, email),
+              UpdateExpression: "SET #status = :pending REMOVE leaseUntil",
+              ConditionExpression: "#status = :sending",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: { ":pending": "pending", ":sending": "sending" },
+            }),
           ),
         ),
       );
     },
   };
-}
-
-/** A broadcast made before its counters were sharded kept them on its own item: they still count. */
-function withLegacyCounts(item: Record<string, unknown>, progress: Progress): Progress {
-  const legacy = (name: keyof Progress) => (typeof item[name] === "number" ? item[name] : 0);
-  return Object.fromEntries(Object.entries(progress).map(([name, value]) => [name, value + legacy(name as keyof Progress)])) as Progress;
 }
 
 function toBroadcast(item: Record<string, unknown>, { recipients, sent, skipped, failed, hardBounces }: Progress): Broadcast {

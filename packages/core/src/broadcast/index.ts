@@ -10,7 +10,7 @@ export { createFanoutHandler, createSendHandler, type SendHandlerDeps } from "./
 export { createSesMailer, fromAddress, type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
 export { createDynamoSendPacer, type SendPacer } from "./pacing.ts";
 export { createPinGuard, pinMatches, type PinGuard } from "./pin.ts";
-export { PROGRESS_SHARDS, type Progress, readProgress } from "./progress.ts";
+export { readProgress } from "./progress.ts";
 export { createSender, DeliveryBusyError, UnknownDeliveryError, type SenderDeps } from "./send.ts";
 export { FANOUT_SEGMENTS, resumeBroadcast, resumePausedBroadcast, resumeUnfinishedBroadcasts, startBroadcast } from "./start.ts";
 export type { Broadcast, BroadcastContent, BroadcastStatus, BroadcastStore, DeliveryOutcome, Settlement } from "./store.ts";

@@ -1,5 +1,5 @@
-import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { TransactItems } from "../aws/dynamo.ts";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { queryAll, type TransactItems } from "../aws/dynamo.ts";
 
 /**
  * A broadcast's counters, moved in the same transaction as the delivery records they count (the
@@ -45,20 +45,8 @@ export function progressUpdate(stateTable: string, broadcastId: string, delta: P
  * out, `pending` only falls; so a sum of 0 means it was 0 when the last shard was read.
  */
 export async function readProgress(db: DynamoDBDocumentClient, stateTable: string, broadcastId: string): Promise<Progress> {
+  const shards = await queryAll(db, { TableName: stateTable, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": progressPk(broadcastId) } });
   const sum: Progress = { recipients: 0, pending: 0, sent: 0, skipped: 0, failed: 0, hardBounces: 0 };
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: stateTable,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": progressPk(broadcastId) },
-        ConsistentRead: true,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) for (const name of NAMES) sum[name] += typeof item[name] === "number" ? item[name] : 0;
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
+  for (const shard of shards) for (const name of NAMES) sum[name] += typeof shard[name] === "number" ? shard[name] : 0;
   return sum;
 }

@@ -89,7 +89,7 @@ export function createSender(deps: SenderDeps) {
     const readAt = sendingSince.get(broadcastId);
     if (readAt !== undefined && Date.now() - readAt < STATUS_TTL_MS) return false;
     const now = Date.now();
-    const paused = (await broadcasts.get(broadcastId))?.status === "paused";
+    const paused = (await broadcasts.status(broadcastId)) === "paused";
     if (paused) sendingSince.delete(broadcastId);
     else sendingSince.set(broadcastId, now);
     return paused;

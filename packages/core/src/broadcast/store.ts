@@ -53,6 +53,8 @@ export type Claim =
 export type BroadcastStore = {
   create(broadcast: { broadcastId: string; content: BroadcastContent; totalSegments: number; now: Date }): Promise<void>;
   get(broadcastId: string): Promise<Broadcast | undefined>;
+  /** Its status alone: one read, for the senders that check it before each email. */
+  status(broadcastId: string): Promise<BroadcastStatus | undefined>;
   content(broadcastId: string): Promise<BroadcastContent | undefined>;
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;

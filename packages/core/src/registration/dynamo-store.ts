@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { batchGet, isConflict, queryAll, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { activeCounterUpdate, counterUpdate, readCounts } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import type { ListChange, Registration, RegistrationStore, ScanCursor } from "./store.ts";
@@ -166,22 +166,12 @@ export function createDynamoRegistrationStore({
 
 /** The items of one address's history whose sort key starts with `prefix`, oldest first, keys left out. */
 export async function readHistory<T>(db: DynamoDBDocumentClient, stateTable: string, email: string, prefix: string): Promise<T[]> {
-  const entries: T[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: stateTable,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": historyPk(email), ":prefix": prefix },
-        ExclusiveStartKey: cursor,
-        ConsistentRead: true,
-      }),
-    );
-    for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) entries.push(entry as T);
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return entries;
+  const items = await queryAll(db, {
+    TableName: stateTable,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": historyPk(email), ":prefix": prefix },
+  });
+  return items.map(({ pk: _pk, sk: _sk, ...entry }) => entry as T);
 }
 
 /**

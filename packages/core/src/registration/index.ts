@@ -22,5 +22,5 @@ export type {
   ScanPageRequest,
   StatusChange,
 } from "./store.ts";
-export { activeCounterUpdate, COUNTER_SHARDS, counterShardKey, counterShardOf, counterUpdate, readCounts } from "./counters.ts";
+export { counterShardKey, counterShardOf, counterUpdate } from "./counters.ts";
 export { createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";
