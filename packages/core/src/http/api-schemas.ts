@@ -19,6 +19,9 @@ export const ErrorBody = z
 
 export const Registered = z.object({ productId: z.uuid() });
 
+/** `GET /` and `GET /api/health`, as the 2016 server answered `GET /`. */
+export const Up = z.object({ status: z.literal("up") });
+
 export const RegistrationCounts = z.object({
   count: z.number().int().meta({ description: "Every address ever registered" }),
   active: z.number().int().meta({ description: "Addresses a broadcast would mail now" }),

@@ -7,6 +7,7 @@ import { logger } from "../log.ts";
 import { broadcastRoutes, type BroadcastRoutesDeps } from "./broadcast-routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
+import { healthRoutes } from "./health-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
 import { registrationRoutes, type RegistrationRoutesDeps } from "./registration-routes.ts";
@@ -72,7 +73,8 @@ export function createApp({
     .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKey, now }))
-    .route("/api/registration", registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }));
+    .route("/api/registration", registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }))
+    .route("/", healthRoutes({ registrations }));
   registerDocumentation(app);
   app
     .notFound((c) => c.json({ error: "NotFoundException", message: `No route for ${c.req.method} ${c.req.path}` }, 404))

@@ -46,13 +46,16 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
     summary: "Register an administrator's address",
     description:
       "OpenEMR posts a form; older clients post JSON. Every attempt within the size limit counts towards the per-IP hourly limit. " +
-      "Registering an address that opted out answers 201 but leaves it opted out, and emails its owner a confirmation link.",
+      "Registering an address that opted out answers 201 but leaves it opted out, and emails its owner a confirmation link. " +
+      "Registering an active address again with a `version` is an installation reporting an upgrade (OpenEMR 7 and 8 ask after every " +
+      "one and read anything but 201 as a server error): 201 with the registration's existing product id, the version recorded as its " +
+      "latest, `count` and `active` unchanged. Without a version (OpenEMR 5, the 2016 API's clients) it stays 409, as it always was.",
     middleware: [limitBody(MAX_REGISTRATION_BYTES)],
     request: { body: formOrJsonBody(app, "RegistrationRequest", RegistrationRequest) },
     responses: {
       201: { description: "Registered", content: { [JSON_TYPE]: { schema: Registered } } },
       400: jsonError("InvalidEmailException, InvalidRequestException or MalformedRequestException"),
-      409: jsonError("AlreadyRegisteredException: registered and active already"),
+      409: jsonError("AlreadyRegisteredException: registered and active already, and the request carries no version"),
       413: jsonError(`PayloadTooLargeException: over ${MAX_REGISTRATION_BYTES} bytes`),
       415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
       429: jsonError("TooManyRequestsException: too many attempts from this IP", retryAfter),
@@ -62,9 +65,10 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
   app.openapi(registerRoute, async (c) => {
     await limitAttempts(c);
     const request = parseRegistration(await readBody(c));
-    const { productId, pending } = await register(registrations, request, { sourceIp: clientIp(c), now: now(), confirmations });
+    const { productId, pending, reported } = await register(registrations, request, { sourceIp: clientIp(c), now: now(), confirmations });
     const details = { email: maskEmail(request.email), version: request.version };
     if (pending) logger.info("registered again, awaiting confirmation", { ...details, confirmationSent: pending.confirmationSent });
+    else if (reported) logger.info("version reported", { ...details, previousVersion: reported.previousVersion });
     else logger.info("registered", details);
     return c.json({ productId }, 201);
   });

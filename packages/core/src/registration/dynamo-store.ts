@@ -42,6 +42,29 @@ export function createDynamoRegistrationStore({
     return Item as Registration | undefined;
   }
 
+  /** Sets attributes of a registration under a condition, with the history entry that says why. */
+  function updateWithHistory(
+    email: string,
+    set: Record<string, unknown>,
+    entry: ListChange,
+    condition: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+  ): Promise<boolean> {
+    const update = setExpression(set);
+    return transact([
+      {
+        Update: {
+          TableName: registrationsTable,
+          Key: { email },
+          UpdateExpression: update.expression,
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: { ...update.names, ...condition.names },
+          ExpressionAttributeValues: { ...update.values, ...condition.values },
+        },
+      },
+      historyPut(entry),
+    ]);
+  }
+
   /** Runs the transaction; `false` when the condition of its first item failed. */
   async function transact(items: TransactItems): Promise<boolean> {
     const failed = await transactWrite(db, items);
@@ -98,26 +121,17 @@ export function createDynamoRegistrationStore({
       ]);
     },
 
-    async reregister({ email, expected, set, entry }) {
-      const update = setExpression(set);
+    reregister({ email, expected, set, entry }) {
       const sentCondition = expected.confirmationSentAt ? "#confirmationSentAt = :sentBefore" : "attribute_not_exists(#confirmationSentAt)";
-      return transact([
-        {
-          Update: {
-            TableName: registrationsTable,
-            Key: { email },
-            UpdateExpression: update.expression,
-            ConditionExpression: `#status = :status AND ${sentCondition}`,
-            ExpressionAttributeNames: { ...update.names, "#status": "status", "#confirmationSentAt": "confirmationSentAt" },
-            ExpressionAttributeValues: {
-              ...update.values,
-              ":status": expected.status,
-              ...(expected.confirmationSentAt ? { ":sentBefore": expected.confirmationSentAt } : {}),
-            },
-          },
-        },
-        historyPut(entry),
-      ]);
+      return updateWithHistory(email, set, entry, {
+        expression: `#status = :status AND ${sentCondition}`,
+        names: { "#status": "status", "#confirmationSentAt": "confirmationSentAt" },
+        values: { ":status": expected.status, ...(expected.confirmationSentAt ? { ":sentBefore": expected.confirmationSentAt } : {}) },
+      });
+    },
+
+    report({ email, set, entry }) {
+      return updateWithHistory(email, set, entry, { expression: "#status = :active", names: { "#status": "status" }, values: { ":active": "active" } });
     },
 
     async releaseConfirmation(email, sentAt) {

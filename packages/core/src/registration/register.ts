@@ -22,6 +22,12 @@ export type RegisterContext = {
   confirmations: ConfirmationSender;
 };
 
+export type RegisterOutcome = {
+  productId: string;
+  pending?: { confirmationSent: boolean };
+  reported?: { version: string; previousVersion: string | undefined };
+};
+
 /** At most one confirmation email per address in this time, however often it is registered. */
 export const CONFIRMATION_INTERVAL_MS = 24 * 60 * 60 * 1000;
 // Concurrent registrations of one opted-out address retry on a fresh read.
@@ -32,15 +38,22 @@ const MAX_ATTEMPTS = 5;
  * (`unsubscribed`, `bounced`, `complained`) gets the new product id too, but stays out of
  * broadcasts until its owner follows the link of a confirmation email, sent at most once a day,
  * so that a stranger cannot undo an opt-out.
- * @returns `pending` for such a re-registration, with whether this call sent the email.
- * @throws AlreadyRegisteredError when the address, in any letter case, is on the list and active.
+ *
+ * An active address registered again with a `version` is an installation reporting an upgrade
+ * (OpenEMR asks after every one, and reads anything but 201 as a server error): it keeps its
+ * product id, which is answered, and the version is recorded as its latest. Without a version
+ * (OpenEMR 5, the seed's clients) it is a duplicate, as it always was.
+ * @returns `pending` for a re-registration of an opted-out address, with whether this call sent
+ * the email; `reported` for an upgrade report.
+ * @throws AlreadyRegisteredError when the address, in any letter case, is on the list and active,
+ * and the request carries no version.
  * @throws ConfirmationNotSentError when SES did not take the confirmation email.
  */
 export async function register(
   store: RegistrationStore,
   request: RegistrationRequest,
   { sourceIp, now, confirmations }: RegisterContext,
-): Promise<{ productId: string; pending?: { confirmationSent: boolean } }> {
+): Promise<RegisterOutcome> {
   const registration: Registration = {
     email: normalizeEmail(request.email),
     address: request.email,
@@ -60,11 +73,21 @@ export async function register(
   return reregister(store, registration, confirmations, now);
 }
 
-async function reregister(store: RegistrationStore, registration: Registration, confirmations: ConfirmationSender, now: Date) {
+async function reregister(store: RegistrationStore, registration: Registration, confirmations: ConfirmationSender, now: Date): Promise<RegisterOutcome> {
   const { email, productId, version, distribution, sourceIp, registeredAt: at } = registration;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const existing = await store.get(email);
-    if (!existing || existing.status === "active") throw new AlreadyRegisteredError();
+    if (!existing || (existing.status === "active" && !version)) throw new AlreadyRegisteredError();
+    if (existing.status === "active") {
+      const previousVersion = existing.latestVersion ?? existing.version;
+      const reported = await store.report({
+        email,
+        set: { latestVersion: version!, latestDistribution: distribution, latestReportedAt: at, latestSourceIp: sourceIp },
+        entry: { email, type: "Reported", at, from: "active", to: "active", sourceIp, productId: existing.productId, version, previousVersion },
+      });
+      if (reported) return { productId: existing.productId, reported: { version: version!, previousVersion } };
+      continue;
+    }
     const confirmationSentAt = needsConfirmation(existing, now) ? at : undefined;
     const recorded = await store.reregister({
       email,
@@ -94,7 +117,7 @@ async function reregister(store: RegistrationStore, registration: Registration, 
     }
     return { productId, pending: { confirmationSent: confirmationSentAt !== undefined } };
   }
-  throw new Error(`Registration of an opted-out address kept conflicting after ${MAX_ATTEMPTS} attempts`);
+  throw new Error(`Registration of a registered address kept conflicting after ${MAX_ATTEMPTS} attempts`);
 }
 
 /**

@@ -25,12 +25,20 @@ export type Registration = {
   /** When the latest confirmation email went out: at most one a day. */
   confirmationSentAt?: string;
   confirmedAt?: string;
+  /**
+   * What the installation reported when it registered again while active (OpenEMR asks after
+   * every upgrade); `version`, `distribution` and `sourceIp` keep what it first registered with.
+   */
+  latestVersion?: string;
+  latestDistribution?: string;
+  latestReportedAt?: string;
+  latestSourceIp?: string;
 };
 
 /** One change to the list, kept in the history of its address beside its SES events. */
 export type ListChange = {
   email: string;
-  type: "Registered" | "Reregistered" | "Unsubscribed" | "Confirmed";
+  type: "Registered" | "Reregistered" | "Reported" | "Unsubscribed" | "Confirmed";
   at: string;
   /** The status before and after; a re-registration leaves it as it was. */
   from: RegistrationStatus | undefined;
@@ -42,6 +50,9 @@ export type ListChange = {
   previousProductId?: string;
   /** Re-registrations: whether this one sent a confirmation email. */
   confirmationSent?: boolean;
+  /** Reports: the version reported, and the latest one before it. */
+  version?: string;
+  previousVersion?: string;
 };
 
 export type StatusChange = {
@@ -60,6 +71,12 @@ export type Reregistration = {
   /** Applied only if the registration is still as read: this status, this confirmation time. */
   expected: Pick<Registration, "status" | "confirmationSentAt">;
   set: Pick<Registration, "productId" | "version" | "distribution" | "sourceIp"> & { reregisteredAt: string; confirmationSentAt?: string };
+  entry: ListChange;
+};
+
+export type VersionReport = {
+  email: string;
+  set: Required<Pick<Registration, "latestVersion" | "latestReportedAt">> & Pick<Registration, "latestDistribution" | "latestSourceIp">;
   entry: ListChange;
 };
 
@@ -83,6 +100,8 @@ export type RegistrationStore = {
   changeStatus(change: StatusChange): Promise<boolean>;
   /** Records a registration of an opted-out address; `false`, changing nothing, when it is no longer as expected. */
   reregister(reregistration: Reregistration): Promise<boolean>;
+  /** Records an active registration's reported version; `false`, changing nothing, when it is no longer active. */
+  report(report: VersionReport): Promise<boolean>;
   /** Forgets a confirmation email that could not be sent, so that the next registration sends one. */
   releaseConfirmation(email: string, sentAt: string): Promise<void>;
   /** The list changes of an address, oldest first (its SES events are in ses-events' history). */
