@@ -1,17 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { WorkQueue } from "../aws/sqs.ts";
-import { type PinGuard, pinMatches } from "../broadcast/pin.ts";
+import type { PinGuard } from "../broadcast/pin.ts";
 import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
 import type { BroadcastStore } from "../broadcast/store.ts";
 import type { FanoutTask } from "../broadcast/tasks.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { logger } from "../log.ts";
 import { limitBody, readBody } from "./body.ts";
-import { clientIp } from "./client-ip.ts";
+import { createPinCheck, PIN_ERRORS } from "./pin-check.ts";
 import { BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { FORM, formOrJsonBody, JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
+import { FORM, formOrJsonBody, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
 const MAX_BROADCAST_BYTES = 1024 * 1024;
@@ -27,30 +26,11 @@ export type BroadcastRoutesDeps = {
 };
 
 export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, now }: BroadcastRoutesDeps) {
-  /** Lets the board in, or counts a wrong PIN against the caller's address. */
-  async function authorize(c: Context, candidate: unknown): Promise<void> {
-    const ip = clientIp(c) ?? "unknown";
-    const at = now();
-    const lockedUntil = await pinGuard.lockedUntil(ip, at);
-    if (lockedUntil) {
-      const retryAfter = Math.ceil((lockedUntil.getTime() - at.getTime()) / 1000);
-      throw new ApiError(429, "TooManyRequestsException", `Too many wrong PINs: try again in ${Math.ceil(retryAfter / 60)} minutes`, {
-        headers: { "Retry-After": String(retryAfter) },
-      });
-    }
-    if (typeof candidate !== "string" || !pinMatches(secretPin, candidate)) {
-      await pinGuard.recordFailure(ip, at);
-      throw new ApiError(401, "InvalidSecretPinException", "The secret PIN is missing or wrong");
-    }
-  }
+  const authorize = createPinCheck({ pinGuard, secretPin, now });
 
   const app = new OpenAPIHono();
   const BroadcastIdParam = z.object({ broadcastId: z.string().meta({ param: { name: "broadcastId", in: "path" } }) });
   const progress = { description: "The broadcast's progress", content: { [JSON_TYPE]: { schema: BroadcastProgress } } };
-  const pinErrors = {
-    401: jsonError("InvalidSecretPinException: wrong or missing PIN"),
-    429: jsonError("TooManyRequestsException: 5 wrong PINs from this IP lock it out for 15 minutes, even with the right PIN", retryAfter),
-  };
 
   const startRoute = createRoute({
     method: "post",
@@ -66,7 +46,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
       400: jsonError("InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized"),
       413: jsonError(`PayloadTooLargeException: over ${MAX_BROADCAST_BYTES} bytes`),
       415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
-      ...pinErrors,
+      ...PIN_ERRORS,
     },
   });
   app.openapi(startRoute, async (c) => {
@@ -91,7 +71,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
     request: { params: BroadcastIdParam },
-    responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...pinErrors },
+    responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...PIN_ERRORS },
   });
   app.openapi(progressRoute, async (c) => {
     await authorize(c, c.req.header("x-secret-pin"));
@@ -120,7 +100,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
       409: jsonError("BroadcastNotPausedException: it is queued, sending or done"),
       413: jsonError(`PayloadTooLargeException: over ${MAX_RESUME_BYTES} bytes`),
       415: jsonError("UnsupportedMediaTypeException: a body that is neither a form nor JSON"),
-      ...pinErrors,
+      ...PIN_ERRORS,
     },
   });
   app.openapi(resumeRoute, async (c) => {
