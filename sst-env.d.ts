@@ -31,6 +31,9 @@ declare module "sst" {
       "registrationLimitPerHour": number
       "sendRate": number
       "type": "sst.sst.Linkable"
+      "usageLimitPerDay": number
+      "usageLimitPerHour": number
+      "usageRetentionDays": number
     }
     "State": {
       "name": string

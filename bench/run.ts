@@ -19,7 +19,7 @@ import { startEmulators } from "@oemr-reg/local/emulators";
 import { type Figure, figure } from "./support/figures.ts";
 import { freeEmulatorPorts } from "./support/stack.ts";
 
-const CASES = ["registration", "count", "pacing", "fanout-memory", "bundles"] as const;
+const CASES = ["registration", "count", "usage-summary", "pacing", "fanout-memory", "bundles"] as const;
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
 const args = process.argv.slice(2);

@@ -1,4 +1,16 @@
-import { apiDomain, apiDomainCert, apiThrottleBurst, apiThrottleRate, dnsZone, publicUrl, registrationLimitPerHour, sesSendRate } from "./config";
+import {
+  apiDomain,
+  apiDomainCert,
+  apiThrottleBurst,
+  apiThrottleRate,
+  dnsZone,
+  publicUrl,
+  registrationLimitPerHour,
+  sesSendRate,
+  usageLimitPerDay,
+  usageLimitPerHour,
+  usageRetentionDays,
+} from "./config";
 
 /** The public HTTP API; its one `$default` route is added where the function is (functions.ts). */
 export const api = new sst.aws.ApiGatewayV2("Api", {
@@ -15,5 +27,5 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
 
 /** Per-stage values the functions read as `Resource.Settings`. */
 export const settings = new sst.Linkable("Settings", {
-  properties: { sendRate: sesSendRate, publicUrl: publicUrl ?? api.url, registrationLimitPerHour },
+  properties: { sendRate: sesSendRate, publicUrl: publicUrl ?? api.url, registrationLimitPerHour, usageLimitPerHour, usageLimitPerDay, usageRetentionDays },
 });

@@ -10,6 +10,11 @@ export const sesSender = required("SES_SENDER");
 /** Emails per second the account may send; the senders share it (SES's sandbox allows 1). */
 export const sesSendRate = positiveNumber("SES_SEND_RATE", 14);
 export const registrationLimitPerHour = positiveNumber("REGISTRATION_LIMIT_PER_HOUR", 20);
+/** Usage reports accepted per caller IP an hour, and per site a day (OpenEMR sends one every 33 days). */
+export const usageLimitPerHour = positiveNumber("USAGE_LIMIT_PER_HOUR", 60);
+export const usageLimitPerDay = positiveNumber("USAGE_LIMIT_PER_DAY", 10);
+/** How long a usage report is kept. */
+export const usageRetentionDays = positiveNumber("USAGE_RETENTION_DAYS", 400);
 /** Where unsubscribe links point; the API's own URL when unset. */
 export const publicUrl = optional("PUBLIC_URL");
 /** Steady requests per second and burst for the whole API, enforced by API Gateway. */

@@ -30,6 +30,7 @@ describe("npm run bench -- --quick", () => {
       registration: 13,
       "registration (rules off)": 11,
       count: 4,
+      "usage-summary": 3,
       pacing: 8,
       "fanout-memory": 7,
       bundles: 25,

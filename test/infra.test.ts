@@ -249,6 +249,9 @@ describe("configuration", () => {
       sendRate: 14,
       publicUrl: "url(Api)",
       registrationLimitPerHour: 20,
+      usageLimitPerHour: 60,
+      usageLimitPerDay: 10,
+      usageRetentionDays: 400,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toBeUndefined();
@@ -260,6 +263,9 @@ describe("configuration", () => {
       SES_SEND_RATE: "50",
       PUBLIC_URL: "https://register.open-emr.org",
       REGISTRATION_LIMIT_PER_HOUR: "5",
+      USAGE_LIMIT_PER_HOUR: "7",
+      USAGE_LIMIT_PER_DAY: "2",
+      USAGE_RETENTION_DAYS: "30",
       API_THROTTLE_RATE: "3",
       API_THROTTLE_BURST: "6",
       API_DOMAIN: "register.open-emr.org",
@@ -269,6 +275,9 @@ describe("configuration", () => {
       sendRate: 50,
       publicUrl: "https://register.open-emr.org",
       registrationLimitPerHour: 5,
+      usageLimitPerHour: 7,
+      usageLimitPerDay: 2,
+      usageRetentionDays: 30,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toEqual({ name: "register.open-emr.org", dns: false, cert: "arn:aws:acm:us-east-1:111122223333:certificate/x" });

@@ -4,6 +4,7 @@ import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
+import { httpBuildQuery } from "./support/openemr.ts";
 import { serveForFile, uniqueEmail } from "./support/serve.ts";
 
 // Requests exactly as OpenEMR 7 and 8 send them (src/Services/ProductRegistrationService.php):
@@ -15,13 +16,6 @@ const registrations = createDynamoRegistrationStore({
   registrationsTable: Resource.Registrations.name,
   stateTable: Resource.State.name,
 });
-
-/** PHP's http_build_query: RFC 1738 encoding, so spaces become `+` and `@`, `(`, `)` are escaped. */
-function httpBuildQuery(fields: Record<string, string>): string {
-  return Object.entries(fields)
-    .map(([name, value]) => `${name}=${encodeURIComponent(value).replace(/%20/g, "+").replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`)
-    .join("&");
-}
 
 function openEmrRegisters(fields: Record<string, string>): Promise<Response> {
   return fetch(`${base}/api/registration`, {

@@ -1,6 +1,6 @@
 /**
  * Case 2: the p50 latency of `GET /api/registration/unique` with 100 registrations and with
- * 100,000, seeded straight into the table. The count is one counter item, so it should not grow.
+ * 100,000, seeded straight into the table. The count is one BatchGetItem of its shards, so it should not grow.
  * @module
  */
 import { figure, progress, reportFigures, scale } from "../support/figures.ts";

@@ -61,7 +61,14 @@ export async function startBenchStack({ sendRate = 14, consumers = false, api = 
     const provisioned = await provisionAndLink(stack, `bench${crypto.randomUUID().slice(0, 8)}`, {
       secrets: { SecretPin: BENCH_PIN, UnsubscribeKey: "bench-unsubscribe-key-0123456789abcdef" },
       Mailer: { sender: "OpenEMR Announcements <noreply@bench.example.org>", configSet: "bench" },
-      Settings: { sendRate, publicUrl: "https://reg.bench.example.org", registrationLimitPerHour: 1_000_000_000 },
+      Settings: {
+        sendRate,
+        publicUrl: "https://reg.bench.example.org",
+        registrationLimitPerHour: 1_000_000_000,
+        usageLimitPerHour: 1_000_000_000,
+        usageLimitPerDay: 1_000_000_000,
+        usageRetentionDays: 400,
+      },
     });
     if (consumers) ({ stopped } = await startConsumers(stack, provisioned, new SQSClient({}), polling.signal));
     let apiUrl = "";

@@ -25,7 +25,15 @@ export function ownStack(
   return provisionAndLink(spec, `${label}${crypto.randomUUID().slice(0, 8)}`, {
     secrets: { SecretPin: pin, UnsubscribeKey: crypto.randomUUID() },
     Mailer: { sender, configSet: "test" },
-    Settings: { sendRate: 500, publicUrl: "https://reg.test.example.org", registrationLimitPerHour: 1_000_000, ...settings },
+    Settings: {
+      sendRate: 500,
+      publicUrl: "https://reg.test.example.org",
+      registrationLimitPerHour: 1_000_000,
+      usageLimitPerHour: 1_000_000,
+      usageLimitPerDay: 1_000_000,
+      usageRetentionDays: 400,
+      ...settings,
+    },
   });
 }
 

@@ -134,7 +134,7 @@ export const secrets = {
  */
 export const links = {
   Mailer: ["sender", "configSet"],
-  Settings: ["sendRate", "publicUrl", "registrationLimitPerHour"],
+  Settings: ["sendRate", "publicUrl", "registrationLimitPerHour", "usageLimitPerHour", "usageLimitPerDay", "usageRetentionDays"],
 } as const satisfies Record<string, readonly string[]>;
 
 export const api = {

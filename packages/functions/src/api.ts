@@ -6,6 +6,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { onFirstSend } from "@oemr-reg/core/lazy";
 import { api } from "@oemr-reg/core/resources";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
+import { createDynamoUsageStore } from "@oemr-reg/core/usage/dynamo-store";
 import { createWindowCounter } from "@oemr-reg/core/window-counter";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
@@ -38,6 +39,16 @@ export const app = createApp({
     return createSqsQueue<FanoutTask>(new SQSClient({}), Resource.Fanout.url);
   }),
   pinGuard: createPinGuard({ db, stateTable }),
+  usage: createDynamoUsageStore({ db, stateTable }),
+  usageAttempts: {
+    perIp: createWindowCounter({ db, stateTable, name: "usageip", windowSeconds: 60 * 60 }),
+    perSite: createWindowCounter({ db, stateTable, name: "usagesite", windowSeconds: 24 * 60 * 60 }),
+  },
+  usageLimits: {
+    perIpPerHour: Resource.Settings.usageLimitPerHour,
+    perSitePerDay: Resource.Settings.usageLimitPerDay,
+    retentionDays: Resource.Settings.usageRetentionDays,
+  },
   secretPin: Resource.SecretPin.value,
 });
 

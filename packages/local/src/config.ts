@@ -18,6 +18,9 @@ export const LocalConfig = z
     SES_SEND_RATE: z.coerce.number().int().min(1).max(10_000).default(14),
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     REGISTRATION_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
+    USAGE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(60),
+    USAGE_LIMIT_PER_DAY: z.coerce.number().int().min(1).default(10),
+    USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -28,6 +31,9 @@ export const LocalConfig = z
       sendRate: env.SES_SEND_RATE,
       publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
       registrationLimitPerHour: env.REGISTRATION_LIMIT_PER_HOUR,
+      usageLimitPerHour: env.USAGE_LIMIT_PER_HOUR,
+      usageLimitPerDay: env.USAGE_LIMIT_PER_DAY,
+      usageRetentionDays: env.USAGE_RETENTION_DAYS,
     },
     ports: {
       ses: env.MAIL_PORT ?? env.PORT + 1,

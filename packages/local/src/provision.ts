@@ -76,7 +76,14 @@ export async function provisionAndLink(spec: StackSpec, stage: string, links: Li
 export type LinkValues = {
   secrets: Record<string, string>;
   Mailer: { sender: string; configSet: string };
-  Settings: { sendRate: number; publicUrl: string; registrationLimitPerHour: number };
+  Settings: {
+    sendRate: number;
+    publicUrl: string;
+    registrationLimitPerHour: number;
+    usageLimitPerHour: number;
+    usageLimitPerDay: number;
+    usageRetentionDays: number;
+  };
 };
 
 /** `SST_RESOURCE_<Name>` variables with the values SST links to a function, as `sst dev` sets them. */

@@ -19,6 +19,24 @@ export const ErrorBody = z
 
 export const Registered = z.object({ productId: z.uuid() });
 
+/** What OpenEMR needs to clear its usage records: a 201 whose body decodes to non-empty JSON. */
+export const UsageAccepted = z.object({ status: z.literal("success") });
+
+const Tallies = z.array(z.object({ name: z.string(), sites: z.number().int() }));
+
+/** `GET /api/usage/summary`. */
+export const UsageSummaryBody = z.object({
+  since: z.string(),
+  sites: z.number().int(),
+  byVersion: Tallies,
+  byCountry: Tallies,
+  byDistribution: Tallies,
+  byPhp: Tallies,
+  modules: Tallies,
+  encounterForms: Tallies,
+  api: z.array(z.object({ name: z.string(), calls: z.number(), sites: z.number().int() })),
+});
+
 /** `GET /` and `GET /api/health`, as the 2016 server answered `GET /`. */
 export const Up = z.object({ status: z.literal("up") });
 

@@ -8,6 +8,7 @@ import { broadcastRoutes, type BroadcastRoutesDeps } from "./broadcast-routes.ts
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { usageRoutes, type UsageRoutesDeps } from "./usage-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
 import { registrationRoutes, type RegistrationRoutesDeps } from "./registration-routes.ts";
@@ -24,7 +25,8 @@ const DOCUMENT_INFO = {
 };
 
 export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
-  Omit<RegistrationRoutesDeps, "now"> & {
+  Omit<RegistrationRoutesDeps, "now"> &
+  Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /**
@@ -54,6 +56,9 @@ export function createApp({
   registrationAttempts,
   registrationLimitPerHour,
   confirmations,
+  usage,
+  usageAttempts,
+  usageLimits,
   tokenKey,
   deadlineMs,
   now = () => new Date(),
@@ -74,6 +79,7 @@ export function createApp({
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKey, now }))
     .route("/api/registration", registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }))
+    .route("/api/usage", usageRoutes({ usage, usageAttempts, usageLimits, pinGuard: broadcasting.pinGuard, secretPin: broadcasting.secretPin, now }))
     .route("/", healthRoutes({ registrations }));
   registerDocumentation(app);
   app
