@@ -98,6 +98,23 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     expect(JSON.parse(run.stdout)).toEqual({ count: RECIPIENTS, active: RECIPIENTS });
   });
 
+  it("usage prints what installations reported, as tables, and as JSON with --json", async () => {
+    const report = {
+      usageRecords: [{ event_type: "API", event_url: "GET /apis/default/api/patient/7", count: "3" }],
+      localeData: { reporting_date: "20261201", version: "7.0.3 (4)", environment: "Linux, 6.8.0, 8.3.9", location: JSON.stringify({ country: "NZ" }) },
+    };
+    const sent = await fetch(`${api}/api/usage?SiteID=${crypto.randomUUID()}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report) });
+    expect(sent.status).toBe(201);
+    const table = await cli(["usage"], { OEMR_REG_PIN: PIN });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/Sites reporting since \d{4}-\d\d-\d\d: 1\n/);
+    expect(table.stdout).toMatch(/By OpenEMR version \(sites\)\n\s+1  7\.0\.3 \(4\)\n/);
+    expect(table.stdout).toMatch(/By country \(sites\)\n\s+1  NZ\n/);
+    expect(table.stdout).toMatch(/API calls by kind \(calls\)\n\s+3  GET \/apis\/default\/api\/patient\/:id\n/);
+    const json = await cli(["usage", "--json"], { OEMR_REG_PIN: PIN });
+    expect(JSON.parse(json.stdout)).toMatchObject({ sites: 1, byPhp: [{ name: "8.3.9", sites: 1 }] });
+  });
+
   it("broadcast previews the email, asks for the PIN without echoing it and for confirmation, sends, and follows it to done", async () => {
     const previewHtml = join(work, "preview.html");
     const title = `Security patch ${crypto.randomUUID().slice(0, 6)}`;

@@ -1,4 +1,4 @@
-import { BroadcastProgress, BroadcastStarted, ErrorBody, RegistrationCounts } from "@oemr-reg/core/http/api-schemas";
+import { BroadcastProgress, BroadcastStarted, ErrorBody, RegistrationCounts, UsageSummaryBody } from "@oemr-reg/core/http/api-schemas";
 import type { z } from "zod";
 import { CliError, EXIT } from "./exit-codes.ts";
 
@@ -28,6 +28,7 @@ export function createApiClient(baseUrl: string) {
 
   return {
     counts: () => call(RegistrationCounts, "/api/registration/unique"),
+    usageSummary: (pin: string) => call(UsageSummaryBody, "/api/usage/summary", { headers: pinHeader(pin) }),
     startBroadcast: (message: { title: string; contents: string; html?: string }, pin: string) =>
       call(BroadcastStarted, "/api/registration/broadcast", {
         method: "POST",

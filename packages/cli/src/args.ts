@@ -31,6 +31,7 @@ const Follow = {
 export const CliArgs = z.discriminatedUnion("command", [
   z.strictObject({ command: z.literal("help") }),
   z.strictObject({ command: z.literal("count"), ...Common }),
+  z.strictObject({ command: z.literal("usage"), ...Common }),
   z.strictObject({
     command: z.literal("broadcast"),
     ...Common,
@@ -85,6 +86,7 @@ const kebab = (key: string) => key.replace(/[A-Z]/g, (letter) => `-${letter.toLo
 export const USAGE = `oemr-reg: the board's tools for OpenEMR announcements
 
   oemr-reg count                                  registrations and active subscribers
+  oemr-reg usage                                  what installations report of their use (last 90 days)
   oemr-reg broadcast --title "..." --file notice.md [--html notice.html] [--yes]
                                                   preview, confirm, send, then follow it
   oemr-reg status <broadcastId> [--once]          follow a broadcast until it is done

@@ -22,6 +22,32 @@ export async function count({ json }: Args<"count">, { client, out = process.std
   return EXIT.ok;
 }
 
+/** The usage summary as tables: one per breakdown, the busiest rows first. */
+export async function usage({ json }: Args<"usage">, context: CommandContext): Promise<ExitCode> {
+  const { client, out = process.stdout } = context;
+  const summary = await client.usageSummary(await pinFrom(context.env));
+  if (json) {
+    out.write(`${JSON.stringify(summary)}\n`);
+    return EXIT.ok;
+  }
+  const table = (title: string, rows: [string, string][]) =>
+    `${title}\n${rows.length === 0 ? "  (none)\n" : rows.map(([name, value]) => `  ${value.padStart(8)}  ${name}\n`).join("")}`;
+  const sites = (tallies: { name: string; sites: number }[]) => tallies.map(({ name, sites }): [string, string] => [name, String(sites)]);
+  out.write(
+    `Sites reporting since ${summary.since.slice(0, 10)}: ${summary.sites}\n\n` +
+      [
+        table("By OpenEMR version (sites)", sites(summary.byVersion)),
+        table("By country (sites)", sites(summary.byCountry)),
+        table("By distribution (sites)", sites(summary.byDistribution)),
+        table("By PHP version (sites)", sites(summary.byPhp)),
+        table("Most enabled modules (sites)", sites(summary.modules)),
+        table("Most enabled encounter forms (sites)", sites(summary.encounterForms)),
+        table("API calls by kind (calls)", summary.api.map(({ name, calls }): [string, string] => [name, String(calls)])),
+      ].join("\n"),
+  );
+  return EXIT.ok;
+}
+
 /** Preview, count, PIN, confirmation, send, then follow: nothing is sent before the board says yes. */
 export async function broadcast(args: Args<"broadcast">, context: CommandContext): Promise<ExitCode> {
   const { client, out = process.stdout, err = process.stderr } = context;

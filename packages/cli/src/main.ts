@@ -5,7 +5,7 @@
  */
 import { createApiClient } from "./api.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
-import { broadcast, count, resume, status } from "./commands.ts";
+import { broadcast, count, resume, status, usage } from "./commands.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
 
 async function run(argv: string[]): Promise<ExitCode> {
@@ -21,6 +21,8 @@ async function run(argv: string[]): Promise<ExitCode> {
   switch (args.command) {
     case "count":
       return count(args, context);
+    case "usage":
+      return usage(args, context);
     case "broadcast":
       return broadcast(args, context);
     case "status":
