@@ -29,7 +29,7 @@ describe("npm run bench -- --quick", () => {
     expect(perCase).toEqual({
       registration: 13,
       "registration (rules off)": 11,
-      count: 4,
+      count: 6,
       "usage-summary": 3,
       pacing: 8,
       "fanout-memory": 7,

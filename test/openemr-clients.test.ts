@@ -75,6 +75,34 @@ describe("OpenEMR 7 and 8 registering again after an upgrade", () => {
   });
 });
 
+describe("GET /api/registration/versions", () => {
+  it("wants the PIN, then counts active registrations by latest reported version and by distribution", async () => {
+    expect((await fetch(`${base}/api/registration/versions`)).status).toBe(401);
+    const tag = crypto.randomUUID().slice(0, 6);
+    const [old, upgraded, gone] = [uniqueEmail(), uniqueEmail(), uniqueEmail()];
+    expect((await openEmrRegisters({ email: old, version: `6.${tag}`, distribution: `farm-${tag}` })).status).toBe(201);
+    expect((await openEmrRegisters({ email: upgraded, version: `6.${tag}`, distribution: `farm-${tag}` })).status).toBe(201);
+    expect((await openEmrRegisters({ email: upgraded, version: `7.${tag}` })).status).toBe(201);
+    expect((await openEmrRegisters({ email: gone, version: `6.${tag}` })).status).toBe(201);
+    await registrations.changeStatus({
+      email: gone.toLowerCase(),
+      from: "active",
+      to: "unsubscribed",
+      at: new Date().toISOString(),
+      entry: { email: gone.toLowerCase(), type: "Unsubscribed", at: new Date().toISOString(), from: "active", to: "unsubscribed" },
+    });
+
+    const response = await fetch(`${base}/api/registration/versions`, { headers: { "X-Secret-Pin": Resource.SecretPin.value } });
+    expect(response.status).toBe(200);
+    const versions = (await response.json()) as { active: number; byVersion: Record<string, number>; byDistribution: Record<string, number> };
+    expect(versions.byVersion[`6.${tag}`]).toBe(1);
+    expect(versions.byVersion[`7.${tag}`]).toBe(1);
+    expect(versions.byDistribution[`farm-${tag}`]).toBe(2);
+    expect(versions.active).toBe((await counts()).active);
+    expect(Object.values(versions.byVersion).reduce((sum, n) => sum + n, 0)).toBe(versions.active);
+  });
+});
+
 describe("health", () => {
   it("answers GET / with 200 {status: up}, as the 2016 server did", async () => {
     const response = await fetch(`${base}/`);

@@ -1,11 +1,12 @@
 /**
  * Case 2: the p50 latency of `GET /api/registration/unique` with 100 registrations and with
  * 100,000, seeded straight into the table. The count is one BatchGetItem of its shards, so it should not grow.
+ * Also how long `GET /api/registration/versions`, which reads the whole list, takes at each size.
  * @module
  */
 import { figure, progress, reportFigures, scale } from "../support/figures.ts";
 import { seedRegistrations } from "../support/seed.ts";
-import { startBenchStack } from "../support/stack.ts";
+import { BENCH_PIN, startBenchStack } from "../support/stack.ts";
 import { inParallel, percentile, round } from "../support/stats.ts";
 
 const CASE = "count";
@@ -32,20 +33,37 @@ try {
     return samples;
   }
 
+  /** Median time of a few `GET /versions` in a row; each reads every registration. */
+  async function versionsLatency(expected: number): Promise<number> {
+    const samples: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const response = await fetch(`${bench.apiUrl}/api/registration/versions`, { headers: { "X-Secret-Pin": BENCH_PIN } });
+      const { active } = (await response.json()) as { active: number };
+      samples.push(performance.now() - t0);
+      if (active !== expected) throw new Error(`${active} active, expected ${expected}`);
+    }
+    return percentile(samples, 0.5);
+  }
+
   progress(`seeding ${SMALL} registrations`);
   await seedRegistrations(bench.db, tables, 0, SMALL);
   await latencies(SMALL); // warm-up: JIT, keep-alive connections, the JVM's read path
   const small = percentile(await latencies(SMALL), 0.5);
+  const smallVersions = await versionsLatency(SMALL);
 
   progress(`seeding up to ${LARGE} registrations`);
   await seedRegistrations(bench.db, tables, SMALL, LARGE);
   await latencies(LARGE);
   const large = percentile(await latencies(LARGE), 0.5);
+  const largeVersions = await versionsLatency(LARGE);
 
   reportFigures([
     figure(CASE, `GET /unique p50 at ${SMALL} registrations`, round(small, 2), "ms"),
     figure(CASE, `GET /unique p50 at ${LARGE.toLocaleString("en-US")} registrations`, round(large, 2), "ms"),
     figure(CASE, `p50 ratio ${LARGE.toLocaleString("en-US")} / ${SMALL}`, round(large / small, 3), "ratio", { op: "<=", value: 1.2 }),
+    figure(CASE, `GET /versions at ${SMALL} registrations (median of 3)`, round(smallVersions, 1), "ms"),
+    figure(CASE, `GET /versions at ${LARGE.toLocaleString("en-US")} registrations (median of 3)`, round(largeVersions, 1), "ms"),
   ]);
 } finally {
   await bench.stop();

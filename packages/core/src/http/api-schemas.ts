@@ -19,6 +19,13 @@ export const ErrorBody = z
 
 export const Registered = z.object({ productId: z.uuid() });
 
+/** `GET /api/registration/versions`: active registrations by latest reported version and by distribution. */
+export const ActiveVersionsBody = z.object({
+  active: z.number().int(),
+  byVersion: z.record(z.string(), z.number().int()),
+  byDistribution: z.record(z.string(), z.number().int()),
+});
+
 /** What OpenEMR needs to clear its usage records: a 201 whose body decodes to non-empty JSON. */
 export const UsageAccepted = z.object({ status: z.literal("success") });
 

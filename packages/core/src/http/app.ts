@@ -25,7 +25,7 @@ const DOCUMENT_INFO = {
 };
 
 export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
-  Omit<RegistrationRoutesDeps, "now"> &
+  Omit<RegistrationRoutesDeps, "now" | "pinGuard" | "secretPin"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
@@ -78,7 +78,10 @@ export function createApp({
     .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKey, now }))
-    .route("/api/registration", registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, now }))
+    .route(
+      "/api/registration",
+      registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, pinGuard: broadcasting.pinGuard, secretPin: broadcasting.secretPin, now }),
+    )
     .route("/api/usage", usageRoutes({ usage, usageAttempts, usageLimits, pinGuard: broadcasting.pinGuard, secretPin: broadcasting.secretPin, now }))
     .route("/", healthRoutes({ registrations }));
   registerDocumentation(app);

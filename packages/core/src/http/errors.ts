@@ -29,6 +29,7 @@ const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string
   InvalidEmailMessageError: { status: 400, code: "InvalidEmailMessageException" },
   // SES did not take a re-registration's confirmation email: registering again sends it.
   ConfirmationNotSentError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "30" } },
+  RegistrationBusyError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "5" } },
   BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
   BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
 };

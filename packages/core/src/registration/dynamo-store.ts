@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } f
 import { batchGet, isConflict, queryAll, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { activeCounterUpdate, counterUpdate, readCounts } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
-import type { ListChange, Registration, RegistrationStore, ScanCursor } from "./store.ts";
+import type { ActiveVersions, ListChange, Registration, RegistrationStore, ScanCursor } from "./store.ts";
 
 // Layout:
 //   Registrations, key <email>                        the registration
@@ -15,6 +15,8 @@ import type { ListChange, Registration, RegistrationStore, ScanCursor } from "./
 // `active` moves in the same transaction as every status change, so it stays exact. A stack that
 // held registrations before `active` existed has no such attribute: ADD starts it from 0, so set it
 // once to the number of active registrations (README, API).
+// Parallel scan segments for `activeVersions`: DynamoDB reads each in its own partition's time.
+const VERSION_SCAN_SEGMENTS = 8;
 /** The State table's partition that holds one address's history: list changes and SES events. */
 export const historyPk = (email: string) => `address#${email}`;
 type TransactItem = TransactItems[number];
@@ -42,7 +44,10 @@ export function createDynamoRegistrationStore({
     return Item as Registration | undefined;
   }
 
-  /** Sets attributes of a registration under a condition, with the history entry that says why. */
+  /**
+   * Sets attributes of a registration under a condition, with the history entry that says why;
+   * `false` when the condition failed, or the registration stayed held by other transactions.
+   */
   function updateWithHistory(
     email: string,
     set: Record<string, unknown>,
@@ -62,7 +67,12 @@ export function createDynamoRegistrationStore({
         },
       },
       historyPut(entry),
-    ]);
+    ]).catch((error: unknown) => {
+      // Other writes to this registration kept holding it: as for a failed condition, the caller
+      // reads it again and decides anew.
+      if (isConflict(error)) return false;
+      throw error;
+    });
   }
 
   /** Runs the transaction; `false` when the condition of its first item failed. */
@@ -157,6 +167,40 @@ export function createDynamoRegistrationStore({
       const changes = await readHistory<ListChange>(db, stateTable, email, "change#");
       const registration = await get(email);
       return registration ? [registeredEntry(registration, changes), ...changes] : changes;
+    },
+
+    async activeVersions() {
+      const tally: ActiveVersions = { active: 0, byVersion: {}, byDistribution: {} };
+      const add = (counts: Record<string, number>, name: unknown) => {
+        const key = typeof name === "string" && name ? name : "unknown";
+        counts[key] = (counts[key] ?? 0) + 1;
+      };
+      await Promise.all(
+        Array.from({ length: VERSION_SCAN_SEGMENTS }, async (_, segment) => {
+          let cursor: Record<string, unknown> | undefined;
+          do {
+            const page = await db.send(
+              new ScanCommand({
+                TableName: registrationsTable,
+                Segment: segment,
+                TotalSegments: VERSION_SCAN_SEGMENTS,
+                ExclusiveStartKey: cursor,
+                ProjectionExpression: "version, latestVersion, distribution, latestDistribution",
+                FilterExpression: "#status = :active",
+                ExpressionAttributeNames: { "#status": "status" },
+                ExpressionAttributeValues: { ":active": "active" },
+              }),
+            );
+            for (const item of page.Items ?? []) {
+              tally.active++;
+              add(tally.byVersion, item.latestVersion ?? item.version);
+              add(tally.byDistribution, item.latestDistribution ?? item.distribution);
+            }
+            cursor = page.LastEvaluatedKey;
+          } while (cursor);
+        }),
+      );
+      return tally;
     },
 
     async scanPage({ segment, totalSegments, cursor, limit }) {

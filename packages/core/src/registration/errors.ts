@@ -12,3 +12,11 @@ export class ConfirmationNotSentError extends Error {
     super("The confirmation email could not be sent; register again shortly", options);
   }
 }
+
+/** Other writes to the same address kept winning: the caller may try again in a moment. */
+export class RegistrationBusyError extends Error {
+  override name = "RegistrationBusyError";
+  constructor(attempts: number) {
+    super(`Registration of a registered address kept conflicting after ${attempts} attempts`);
+  }
+}

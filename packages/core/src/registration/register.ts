@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ConfirmationSender } from "./confirmation.ts";
 import { EmailAddress, normalizeEmail } from "./email.ts";
-import { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
+import { AlreadyRegisteredError, ConfirmationNotSentError, RegistrationBusyError } from "./errors.ts";
 import type { Registration, RegistrationStore } from "./store.ts";
 
 const Label = z.string().trim().max(64, "At most 64 characters").optional();
@@ -117,7 +117,7 @@ async function reregister(store: RegistrationStore, registration: Registration, 
     }
     return { productId, pending: { confirmationSent: confirmationSentAt !== undefined } };
   }
-  throw new Error(`Registration of a registered address kept conflicting after ${MAX_ATTEMPTS} attempts`);
+  throw new RegistrationBusyError(MAX_ATTEMPTS);
 }
 
 /**

@@ -111,7 +111,15 @@ export type RegistrationStore = {
    * by several workers and in pieces that each fit a Lambda invocation.
    */
   scanPage(page: ScanPageRequest): Promise<{ emails: string[]; cursor: ScanCursor | undefined }>;
+  /**
+   * Active registrations by their latest reported version and by distribution (`unknown` where
+   * none was sent). Reads the whole list (a parallel scan of a few attributes): the board asks
+   * for it by hand, and `npm run bench` measures it at 100,000 registrations.
+   */
+  activeVersions(): Promise<ActiveVersions>;
 };
+
+export type ActiveVersions = { active: number; byVersion: Record<string, number>; byDistribution: Record<string, number> };
 
 /** Where a scan segment stopped: DynamoDB's `LastEvaluatedKey`, opaque to callers. */
 export type ScanCursor = Record<string, string>;
