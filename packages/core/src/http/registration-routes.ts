@@ -11,6 +11,7 @@ import { clientIp } from "./client-ip.ts";
 import type { PinGuard } from "../broadcast/pin.ts";
 import { ActiveVersionsBody, Registered, RegistrationCounts } from "./api-schemas.ts";
 import { createPinCheck, PIN_ERRORS } from "./pin-check.ts";
+import { enforceLimit } from "./rate-limit.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { formOrJsonBody, JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME } from "./openapi.ts";
 
@@ -35,15 +36,10 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
    * Every attempt within the size limit counts, valid or not, new address or not: otherwise a
    * script could fill the list with strangers' addresses, or tell registered ones by the 409.
    */
-  async function limitAttempts(c: Context): Promise<void> {
-    const at = now();
-    const { hits, endsAt } = await registrationAttempts.hit(clientIp(c) ?? "unknown", at);
-    if (hits <= registrationLimitPerHour) return;
-    const retryAfter = Math.max(1, Math.ceil((endsAt.getTime() - at.getTime()) / 1000));
-    throw new ApiError(429, "TooManyRequestsException", `Too many registrations from this address: try again in ${Math.ceil(retryAfter / 60)} minutes`, {
-      headers: { "Retry-After": String(retryAfter) },
-    });
+  function limitAttempts(c: Context): Promise<void> {
+    return enforceLimit(registrationAttempts, clientIp(c) ?? "unknown", registrationLimitPerHour, now(), (minutes) => `Too many registrations from this address: try again in ${minutes} minutes`);
   }
+
 
   const app = new OpenAPIHono();
   const registerRoute = createRoute({

@@ -11,6 +11,7 @@ import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
 import { createPinCheck, PIN_ERRORS } from "./pin-check.ts";
+import { enforceLimit } from "./rate-limit.ts";
 
 export const MAX_USAGE_BYTES = 1024 * 1024;
 /** The summary counts sites whose latest report came within this many days. */
@@ -32,13 +33,7 @@ const SiteId = z.string().trim().min(1, "SiteID is required").max(64).regex(/^[A
 export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secretPin, now }: UsageRoutesDeps) {
   const authorize = createPinCheck({ pinGuard, secretPin, now });
 
-  async function limit(counter: WindowCounter, key: string, max: number, what: string): Promise<void> {
-    const at = now();
-    const { hits, endsAt } = await counter.hit(key, at);
-    if (hits <= max) return;
-    const seconds = Math.max(1, Math.ceil((endsAt.getTime() - at.getTime()) / 1000));
-    throw new ApiError(429, "TooManyRequestsException", `Too many usage reports ${what}: try again later`, { headers: { "Retry-After": String(seconds) } });
-  }
+
 
   const app = new OpenAPIHono();
   const reportRoute = createRoute({
@@ -66,10 +61,10 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
   app.openapi(reportRoute, async (c) => {
     const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
     if (mediaType !== JSON_TYPE) throw new ApiError(415, "UnsupportedMediaTypeException", `Send the report as ${JSON_TYPE}`);
-    await limit(usageAttempts.perIp, clientIp(c) ?? "unknown", usageLimits.perIpPerHour, "from this address");
+    await enforceLimit(usageAttempts.perIp, clientIp(c) ?? "unknown", usageLimits.perIpPerHour, now(), (minutes) => `Too many usage reports from this address: try again in ${minutes} minutes`);
     const siteId = SiteId.safeParse(c.req.query("SiteID") ?? "");
     if (!siteId.success) throw invalidInput("InvalidSiteIdException", siteId.error);
-    await limit(usageAttempts.perSite, siteId.data, usageLimits.perSitePerDay, "for this site");
+    await enforceLimit(usageAttempts.perSite, siteId.data, usageLimits.perSitePerDay, now(), (minutes) => `Too many usage reports for this site: try again in ${minutes} minutes`);
     const parsed = UsageReport.safeParse(await readBody(c));
     if (!parsed.success) throw invalidInput("InvalidUsageReportException", parsed.error);
     const at = now();
