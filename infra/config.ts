@@ -17,9 +17,17 @@ export const usageLimitPerDay = positiveNumber("USAGE_LIMIT_PER_DAY", 10);
 export const usageRetentionDays = positiveNumber("USAGE_RETENTION_DAYS", 400);
 /** Where unsubscribe links point; the API's own URL when unset. */
 export const publicUrl = optional("PUBLIC_URL");
-/** Steady requests per second and burst for the whole API, enforced by API Gateway. */
-export const apiThrottleRate = positiveNumber("API_THROTTLE_RATE", 10);
-export const apiThrottleBurst = positiveNumber("API_THROTTLE_BURST", 20);
+/**
+ * Steady requests per second and burst of the stage's throttle, which `POST /api/registration`
+ * takes; the other routes have their own (resources.ts). Sized for the seed's load test: 255
+ * connections reached 4,000 requests a second.
+ */
+export const apiThrottleRate = positiveNumber("API_THROTTLE_RATE", 4000);
+export const apiThrottleBurst = positiveNumber("API_THROTTLE_BURST", 2000);
+/** Copies of the API function that may run at once: the cap on what a flood can cost (README, Deploy). */
+export const apiReservedConcurrency = positiveNumber("API_RESERVED_CONCURRENCY", 100);
+/** How long API Gateway's access log is kept. */
+export const accessLogRetention = oneOf("ACCESS_LOG_RETENTION", ["1 week", "2 weeks", "1 month", "3 months", "1 year"], "1 month");
 /** A custom domain for the API, e.g. `register.open-emr.org`. */
 export const apiDomain = optional("API_DOMAIN");
 /** An ACM certificate for API_DOMAIN in the stack's region, needed when DNS is not in Route 53. */
@@ -37,6 +45,12 @@ function required(name: string): string {
   const value = optional(name);
   if (!value) throw new Error(`Set ${name} in .env.${$app.stage} (see the README's Deploy section)`);
   return value;
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(name) ?? fallback;
+  if (!allowed.includes(raw as T)) throw new Error(`${name} must be one of ${allowed.join(", ")}, not "${raw}"`);
+  return raw as T;
 }
 
 function positiveNumber(name: string, fallback: number): number {

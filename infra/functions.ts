@@ -1,12 +1,13 @@
 import { type FunctionSpec, api as apiSpec, nodejsBundling, queues as queueSpecs, topics as topicSpecs } from "../packages/core/src/resources";
-import { api } from "./api";
+import { routeApi } from "./api";
+import { apiReservedConcurrency } from "./config";
 import { topics } from "./email";
-import { linksFor } from "./links";
+import { linksFor, permissionsFor } from "./links";
 import { queues, subscriberFailures } from "./queues";
 
 /**
  * What every function shares: Lambda's Node 22 on Graviton, bundled as the benchmarks measure it,
- * linked to exactly what its spec lists.
+ * linked to exactly what its spec lists and allowed exactly the actions it names.
  */
 function functionArgs(spec: FunctionSpec) {
   return {
@@ -15,13 +16,17 @@ function functionArgs(spec: FunctionSpec) {
     architecture: "arm64",
     timeout: `${spec.timeoutSeconds} seconds`,
     link: linksFor(spec.link),
+    permissions: permissionsFor(spec),
     nodejs: nodejsBundling,
   } as const;
 }
 
-export const apiHandler = new sst.aws.Function("ApiHandler", functionArgs(apiSpec));
-// One route for the whole Hono app, which does its own routing and 404s.
-api.route("$default", apiHandler.arn);
+export const apiHandler = new sst.aws.Function("ApiHandler", {
+  ...functionArgs(apiSpec),
+  // What a flood can cost is at most this many copies running (README, Deploy).
+  concurrency: { reserved: apiReservedConcurrency },
+});
+routeApi(apiHandler.arn);
 
 for (const [name, spec] of Object.entries(queueSpecs)) {
   if (!("consumer" in spec)) continue;
@@ -41,7 +46,7 @@ for (const [topicName, { subscribers }] of Object.entries(topicSpecs)) {
       ...functionArgs(spec),
       retries: spec.retries,
       // Lambda sends the destination message with the function's own role.
-      permissions: [{ actions: ["sqs:SendMessage"], resources: [failures.arn] }],
+      permissions: [...permissionsFor(spec), { actions: ["sqs:SendMessage"], resources: [failures.arn] }],
       transform: { eventInvokeConfig: { destinationConfig: { onFailure: { destination: failures.arn } } } },
     });
   }

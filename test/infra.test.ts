@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { api as apiSpec, appName, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
+import { createApp } from "@oemr-reg/core/http";
+import { api as apiSpec, apiRoutes, appName, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Created, installStandIns, type Recording } from "./support/sst-stand-ins.ts";
 
@@ -15,7 +16,8 @@ type SstConfig = {
 /** Every variable infra/config.ts reads, so the machine's own environment cannot leak in. */
 const configVariables = [
   "SES_SENDER", "SES_SEND_RATE", "REGISTRATION_LIMIT_PER_HOUR", "PUBLIC_URL", "API_THROTTLE_RATE",
-  "API_THROTTLE_BURST", "API_DOMAIN", "API_DOMAIN_CERT", "DNS_ZONE", "ALARM_EMAIL",
+  "API_THROTTLE_BURST", "API_RESERVED_CONCURRENCY", "ACCESS_LOG_RETENTION", "API_DOMAIN", "API_DOMAIN_CERT",
+  "DNS_ZONE", "ALARM_EMAIL", "USAGE_LIMIT_PER_HOUR", "USAGE_LIMIT_PER_DAY", "USAGE_RETENTION_DAYS",
 ];
 
 afterEach(() => {
@@ -95,7 +97,7 @@ describe("one source of names", () => {
       expect(linksOf(args), name).toEqual(functionSpecs[name]!.link);
     }
     expect(functionSpecs).toMatchObject({
-      ApiHandler: { link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "Settings"] },
+      ApiHandler: { link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "UnsubscribeKeyPrevious", "Settings"] },
       Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State"] },
@@ -138,10 +140,103 @@ describe("functions", () => {
     }
   });
 
-  it("serve the whole Hono app from one function behind the API's $default route", async () => {
+  it("serve the whole Hono app from one function, each of its routes an API Gateway route of its own", async () => {
     const { routes, one } = await deploy("dev");
-    expect(routes).toEqual([{ api: "Api", route: "$default", handler: "arn(ApiHandler)" }]);
+    expect(routes).toEqual(Object.keys(apiRoutes).map((route) => ({ api: "Api", route, handler: "arn(ApiHandler)" })));
     one("sst.aws.ApiGatewayV2", "Api");
+    const served = createApp({} as Parameters<typeof createApp>[0])
+      .routes.filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    expect(Object.keys(apiRoutes).filter((route) => route !== "$default").sort()).toEqual([...new Set(served)].sort());
+  });
+});
+
+/** Runs the API's stage transform on the arguments SST gives it, and returns what it made of them. */
+function stageOf(api: { transform: { stage: (args: object, opts: object) => void } }) {
+  const args: Record<string, any> = { accessLogSettings: { destinationArn: "arn(ApiAccessLog)", format: "SST's format" } };
+  const opts: { dependsOn?: Promise<unknown[]> } = {};
+  api.transform.stage(args, opts);
+  return { args, opts };
+}
+
+/** The ARNs each linked name's actions must be granted on. */
+function arnsOf(name: string): string[] {
+  if (name === "Mailer") return ["identityArn(Mailer)", "configSetArn(Mailer)"];
+  if (name in tables || name in queues) return [`arn(${name})`];
+  throw new Error(`no ARN for ${name}`);
+}
+
+describe.each(["dev", "production"])("the deployed edge, in %s", (stage) => {
+  const env = stage === "production" ? productionEnv : {};
+
+  it("allows no cross-origin calls: CORS is off, where SST's default allows every origin", async () => {
+    const { one } = await deploy(stage, env);
+    expect(one("sst.aws.ApiGatewayV2", "Api").args.cors).toBe(false);
+  });
+
+  it("logs each request's route key, never its path or user agent, for 30 days", async () => {
+    const { one } = await deploy(stage, env);
+    const api = one("sst.aws.ApiGatewayV2", "Api").args;
+    expect(api.accessLog).toEqual({ retention: "1 month" });
+    const { accessLogSettings } = stageOf(api).args;
+    expect(accessLogSettings.destinationArn).toBe("arn(ApiAccessLog)");
+    expect(JSON.parse(accessLogSettings.format)).toEqual({
+      requestId: "$context.requestId",
+      requestTime: "$context.requestTime",
+      routeKey: "$context.routeKey",
+      status: "$context.status",
+      responseLatency: "$context.responseLatency",
+      integrationError: "$context.integrationErrorMessage",
+      sourceIp: "$context.identity.sourceIp",
+    });
+    expect(accessLogSettings.format).not.toMatch(/\$context\.path|userAgent|\$context\.identity\.user/);
+  });
+
+  it("throttles each route on its own, registrations at the stage's rate sized for the seed's load", async () => {
+    const { one, routes } = await deploy(stage, env);
+    const { args, opts } = stageOf(one("sst.aws.ApiGatewayV2", "Api").args);
+    // The seed's load test: 255 connections, 4,000 requests a second.
+    expect(args.defaultRouteSettings.throttlingRateLimit).toBeGreaterThanOrEqual(4000);
+    const limited = Object.fromEntries(args.routeSettings.map((r: { routeKey: string }) => [r.routeKey, r]));
+    expect(limited["POST /api/registration"]).toBeUndefined();
+    for (const [route, limit] of Object.entries(apiRoutes)) {
+      if (!limit) continue;
+      expect(limited[route], route).toEqual({ routeKey: route, throttlingRateLimit: limit.rate, throttlingBurstLimit: limit.burst });
+    }
+    // One-click unsubscribes and the catch-all each have a bucket of their own.
+    expect(limited["POST /api/registration/unsubscribe/{token}"]).toBeDefined();
+    expect(limited.$default.throttlingRateLimit).toBeLessThan(args.defaultRouteSettings.throttlingRateLimit);
+    // Route settings name routes that must exist: the stage waits for every one of them.
+    expect(await opts.dependsOn).toEqual(routes.map(({ route }) => ({ route })));
+  });
+
+  it("caps the API function's concurrency, and so what a flood costs", async () => {
+    const { one } = await deploy(stage, env);
+    expect(one("sst.aws.Function", "ApiHandler").args.concurrency).toEqual({ reserved: 100 });
+  });
+
+  it("grants each function exactly the actions its spec names, on its own resources, never a wildcard", async () => {
+    const { functions } = await deploy(stage, env);
+    for (const { name, args } of functions()) {
+      const spec = functionSpecs[name]!;
+      const granted = args.permissions.filter((p: { resources: string[] }) => !p.resources.some((r) => r.includes("Failures")));
+      expect(granted, name).toEqual(Object.entries(spec.permissions ?? {}).map(([linked, actions]) => ({ actions, resources: arnsOf(linked) })));
+      for (const { actions, resources } of args.permissions) {
+        for (const action of actions) expect(action, name).not.toContain("*");
+        for (const resource of resources) expect(resource, name).not.toContain("*");
+      }
+      // Every table, queue and mailer a function links, it is granted something on, and nothing it does not link.
+      const linked = (spec.link ?? []).filter((l) => l === "Mailer" || l in tables || l in queues);
+      expect(Object.keys(spec.permissions ?? {}).sort(), name).toEqual([...linked].sort());
+    }
+  });
+
+  it("links tables, queues and the mailer by name only, without SST's dynamodb:*, sqs:* and ses:*", async () => {
+    const { wrappedLinks } = await deploy(stage, env);
+    const component = { name: "name(T)", url: "url(Q)", sender: "sender(M)", configSet: "configSet(M)" };
+    expect(wrappedLinks.get("sst.aws.Dynamo")!(component)).toEqual({ properties: { name: "name(T)" } });
+    expect(wrappedLinks.get("sst.aws.Queue")!(component)).toEqual({ properties: { url: "url(Q)" } });
+    expect(wrappedLinks.get("sst.aws.Email")!(component)).toEqual({ properties: { sender: "sender(M)", configSet: "configSet(M)" } });
   });
 });
 
@@ -211,7 +306,7 @@ describe("SES", () => {
     expect(subscriber.transform.eventInvokeConfig.destinationConfig).toEqual({
       onFailure: { destination: "arn(SesEventsHandlerFailures)" },
     });
-    expect(subscriber.permissions).toEqual([{ actions: ["sqs:SendMessage"], resources: ["arn(SesEventsHandlerFailures)"] }]);
+    expect(subscriber.permissions).toContainEqual({ actions: ["sqs:SendMessage"], resources: ["arn(SesEventsHandlerFailures)"] });
   });
 });
 
@@ -255,7 +350,8 @@ describe("configuration", () => {
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toBeUndefined();
-    expect(api.transform.stage.defaultRouteSettings).toEqual({ throttlingRateLimit: 10, throttlingBurstLimit: 20 });
+    expect(stageOf(api).args.defaultRouteSettings).toEqual({ throttlingRateLimit: 4000, throttlingBurstLimit: 2000 });
+    expect(api.accessLog).toEqual({ retention: "1 month" });
   });
 
   it("takes every value from the stage's environment", async () => {
@@ -268,6 +364,8 @@ describe("configuration", () => {
       USAGE_RETENTION_DAYS: "30",
       API_THROTTLE_RATE: "3",
       API_THROTTLE_BURST: "6",
+      API_RESERVED_CONCURRENCY: "12",
+      ACCESS_LOG_RETENTION: "2 weeks",
       API_DOMAIN: "register.open-emr.org",
       API_DOMAIN_CERT: "arn:aws:acm:us-east-1:111122223333:certificate/x",
     });
@@ -281,12 +379,15 @@ describe("configuration", () => {
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toEqual({ name: "register.open-emr.org", dns: false, cert: "arn:aws:acm:us-east-1:111122223333:certificate/x" });
-    expect(api.transform.stage.defaultRouteSettings).toEqual({ throttlingRateLimit: 3, throttlingBurstLimit: 6 });
+    expect(stageOf(api).args.defaultRouteSettings).toEqual({ throttlingRateLimit: 3, throttlingBurstLimit: 6 });
+    expect(api.accessLog).toEqual({ retention: "2 weeks" });
+    expect(one("sst.aws.Function", "ApiHandler").args.concurrency).toEqual({ reserved: 12 });
   });
 
   it("refuses to deploy without a sender, a sane number, or production's alarm email", async () => {
     await expect(deploy("dev", { SES_SENDER: "" })).rejects.toThrow(/SES_SENDER/);
     await expect(deploy("dev", { SES_SEND_RATE: "fast" })).rejects.toThrow(/SES_SEND_RATE/);
+    await expect(deploy("dev", { ACCESS_LOG_RETENTION: "forever" })).rejects.toThrow(/ACCESS_LOG_RETENTION/);
     await expect(deploy("production")).rejects.toThrow(/ALARM_EMAIL/);
   });
 });

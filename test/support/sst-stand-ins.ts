@@ -14,6 +14,8 @@ export type Route = { api: string; route: string; handler: Args };
 
 export type Recording = {
   created: Created[];
+  /** What `sst.Linkable.wrap` made each wrapped component type link, by type. */
+  wrappedLinks: Map<string, (component: unknown) => unknown>;
   subscriptions: Subscription[];
   routes: Route[];
   /** The component a stand-in object is, e.g. to read a function's `link` list back as names. */
@@ -25,9 +27,11 @@ export function installStandIns(stage: string): Recording {
   const subscriptions: Subscription[] = [];
   const routes: Route[] = [];
   const names = new WeakMap<object, string>();
+  const wrappedLinks = new Map<string, (component: unknown) => unknown>();
 
   function component(kind: string) {
     return class {
+      static readonly kind = kind;
       constructor(
         readonly componentName: string,
         args: Args = {},
@@ -62,6 +66,7 @@ export function installStandIns(stage: string): Recording {
     readonly nodes = { api: { id: output("apiId", this.componentName) } };
     route(route: string, handler: Args) {
       routes.push({ api: this.componentName, route, handler });
+      return { route };
     }
   }
   const withOutputs = (kind: string, outputs: string[]) =>
@@ -72,18 +77,33 @@ export function installStandIns(stage: string): Recording {
       }
     };
 
+  class Email extends withOutputs("sst.aws.Email", ["sender", "configSet"]) {
+    readonly nodes = {
+      identity: { arn: output("identityArn", this.componentName) },
+      configurationSet: { arn: output("configSetArn", this.componentName) },
+    };
+  }
+  class Linkable extends withOutputs("sst.Linkable", []) {
+    static wrap(cls: { kind: string }, link: (component: unknown) => unknown) {
+      wrappedLinks.set(cls.kind, link);
+    }
+  }
+
   const globals = {
     $app: { name: "stand-in", stage },
+    // Plain values stand in for outputs, so `apply` is a call.
+    $util: { output: (value: unknown) => ({ apply: (f: (v: unknown) => unknown) => f(value) }) },
     $config: (config: unknown) => config,
     $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => String.raw({ raw: strings }, ...values),
     $jsonStringify: (value: unknown) => JSON.stringify(value),
     sst: {
       Secret: withOutputs("sst.Secret", ["value"]),
-      Linkable: withOutputs("sst.Linkable", []),
+      Linkable,
       aws: {
         Dynamo: withOutputs("sst.aws.Dynamo", ["name", "arn"]),
         Function: withOutputs("sst.aws.Function", ["arn", "name"]),
-        Email: withOutputs("sst.aws.Email", ["sender", "configSet"]),
+        Email,
+        Cron: component("sst.aws.Cron"),
         Queue,
         SnsTopic,
         ApiGatewayV2,
@@ -97,5 +117,5 @@ export function installStandIns(stage: string): Recording {
     },
   };
   Object.assign(globalThis, globals);
-  return { created, subscriptions, routes, nameOf: (value) => (typeof value === "object" && value ? names.get(value) : undefined) };
+  return { created, wrappedLinks, subscriptions, routes, nameOf: (value) => (typeof value === "object" && value ? names.get(value) : undefined) };
 }

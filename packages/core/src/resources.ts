@@ -30,7 +30,18 @@ export type FunctionSpec = {
   timeoutSeconds: number;
   /** The names, in this list, of what the deployed function may reach: infra links exactly these. */
   link?: readonly string[];
+  /**
+   * The AWS actions the function calls on each linked table, queue or mailer, and no others: a
+   * link gives only names, and infra grants exactly these on that resource (least privilege).
+   */
+  permissions?: Readonly<Record<string, readonly AwsAction[]>>;
 };
+
+/** The actions the code calls; a transaction needs the action of each of its items. */
+export type AwsAction =
+  | `dynamodb:${"GetItem" | "PutItem" | "UpdateItem" | "Query" | "Scan" | "BatchGetItem"}`
+  | `sqs:${"SendMessage" | "ChangeMessageVisibility"}`
+  | "ses:SendRawEmail";
 
 /**
  * How SST bundles every function (`sst.aws.Function`'s `nodejs`), and so how the benchmarks bundle
@@ -56,8 +67,11 @@ export type TopicSpec = {
 export type SecretSpec = {
   /** The variable `npm start` reads it from. */
   env: string;
-  /** What `npm start` makes when the variable is unset: a PIN to type, or a signing key. */
-  generate: "digits" | "key";
+  /**
+   * What `npm start` makes when the variable is unset: a PIN to type, a signing key, or nothing
+   * (an optional secret: empty unless set, and deployed with an empty placeholder).
+   */
+  generate: "digits" | "key" | "none";
 };
 
 export type StackSpec = {
@@ -83,6 +97,12 @@ export const queues = {
       maxConcurrency: 2,
       // Fanout to enqueue the broadcast's next page itself.
       link: ["Registrations", "State", "Send", "Fanout"],
+      permissions: {
+        Registrations: ["dynamodb:Scan"],
+        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"],
+        Send: ["sqs:SendMessage"],
+        Fanout: ["sqs:SendMessage"],
+      },
     },
   },
   SendDlq: { visibilityTimeoutSeconds: 30 },
@@ -101,6 +121,12 @@ export const queues = {
       maxConcurrency: 4,
       // Send, to put a throttled message back with backoff.
       link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"],
+      permissions: {
+        Registrations: ["dynamodb:GetItem"],
+        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+        Send: ["sqs:ChangeMessageVisibility"],
+        Mailer: ["ses:SendRawEmail"],
+      },
     },
   },
 } as const satisfies Record<string, QueueSpec>;
@@ -114,6 +140,10 @@ export const topics = {
         timeoutSeconds: 30,
         retries: 2,
         link: ["Registrations", "State"],
+        permissions: {
+          Registrations: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"],
+        },
       },
     },
   },
@@ -126,6 +156,8 @@ export const topics = {
 export const secrets = {
   SecretPin: { env: "SECRET_PIN", generate: "digits" },
   UnsubscribeKey: { env: "UNSUBSCRIBE_KEY", generate: "key" },
+  /** The key before the last rotation: links signed with it keep working while it is set. */
+  UnsubscribeKeyPrevious: { env: "UNSUBSCRIBE_KEY_PREVIOUS", generate: "none" },
 } as const satisfies Record<string, SecretSpec>;
 
 /**
@@ -140,9 +172,47 @@ export const links = {
 export const api = {
   handler: "packages/functions/src/api.handler",
   timeoutSeconds: 10,
-  // Settings and UnsubscribeKey: the API also serves unsubscribe and confirmation pages and
+  // Settings and both unsubscribe keys: the API also serves unsubscribe and confirmation pages and
   // rate-limits registrations; Mailer: it sends the confirmation email of a re-registration.
-  link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "Settings"],
+  link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "UnsubscribeKeyPrevious", "Settings"],
+  permissions: {
+    Registrations: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
+    State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+    Fanout: ["sqs:SendMessage"],
+    Mailer: ["ses:SendRawEmail"],
+  },
 } as const satisfies FunctionSpec;
+
+/** Requests a second and burst API Gateway lets through to one route before it answers 429. */
+export type RouteThrottle = { rate: number; burst: number };
+
+/**
+ * Every route of the HTTP API, in API Gateway's syntax, with its own throttle, so that a flood on
+ * one route cannot starve another (one bucket for the whole API would). `POST /api/registration`
+ * has none here: it takes the stage's throttle, sized for the seed's load test (infra/config.ts).
+ * Anything else reaches `$default`, where the app answers 404.
+ */
+export const apiRoutes = {
+  "POST /api/registration": undefined,
+  "GET /api/registration/unique": { rate: 50, burst: 100 },
+  // A scan of every registration, behind the PIN.
+  "GET /api/registration/versions": { rate: 1, burst: 5 },
+  "POST /api/registration/broadcast": { rate: 1, burst: 5 },
+  "GET /api/registration/broadcast/{broadcastId}": { rate: 10, burst: 20 },
+  "POST /api/registration/broadcast/{broadcastId}/resume": { rate: 1, burst: 5 },
+  // One-click unsubscribes arrive as mail providers process a broadcast.
+  "GET /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
+  "POST /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
+  "GET /api/registration/confirm/{token}": { rate: 50, burst: 100 },
+  "POST /api/registration/confirm/{token}": { rate: 50, burst: 100 },
+  // Each OpenEMR site reports every 33 days.
+  "POST /api/usage": { rate: 200, burst: 400 },
+  "GET /api/usage/summary": { rate: 1, burst: 5 },
+  "GET /": { rate: 20, burst: 40 },
+  "GET /api/health": { rate: 20, burst: 40 },
+  "GET /api/openapi.json": { rate: 10, burst: 20 },
+  "GET /api/docs": { rate: 10, burst: 20 },
+  $default: { rate: 10, burst: 20 },
+} as const satisfies Record<string, RouteThrottle | undefined>;
 
 export const stack = { api, tables, queues, topics, secrets, links } as const satisfies StackSpec;
