@@ -43,6 +43,10 @@ declare module "sst" {
       "type": "sst.sst.Secret"
       "value": string
     }
+    "UnsubscribeKeyPrevious": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
   }
 }
 

@@ -3,4 +3,5 @@ import { each } from "./each";
 
 // Set per stage with `npx sst secret set <Name> <value> --stage <stage>`. SST keeps the values
 // encrypted in its state and gives them to linked functions inside the bundle, never in env.
-export const secrets = each(specs, (name) => new sst.Secret(name));
+// An optional secret gets an empty placeholder, so a deploy does not ask for it.
+export const secrets = each(specs, (name, spec) => new sst.Secret(name, spec.generate === "none" ? "" : undefined));

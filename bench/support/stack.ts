@@ -59,7 +59,7 @@ export async function startBenchStack({ sendRate = 14, consumers = false, api = 
     useEmulators(emulators.endpoints);
     if (wrapSes) process.env.AWS_ENDPOINT_URL_SES = await wrapSes(emulators.endpoints.ses);
     const provisioned = await provisionAndLink(stack, `bench${crypto.randomUUID().slice(0, 8)}`, {
-      secrets: { SecretPin: BENCH_PIN, UnsubscribeKey: "bench-unsubscribe-key-0123456789abcdef" },
+      secrets: { SecretPin: BENCH_PIN, UnsubscribeKey: "bench-unsubscribe-key-0123456789abcdef", UnsubscribeKeyPrevious: "" },
       Mailer: { sender: "OpenEMR Announcements <noreply@bench.example.org>", configSet: "bench" },
       Settings: {
         sendRate,

@@ -23,7 +23,7 @@ export function ownStack(
   { spec = stack, pin = "24681357", sender = "OpenEMR Announcements <noreply@test.example.org>", settings = {} }: OwnStackOptions = {},
 ): Promise<ProvisionedStack> {
   return provisionAndLink(spec, `${label}${crypto.randomUUID().slice(0, 8)}`, {
-    secrets: { SecretPin: pin, UnsubscribeKey: crypto.randomUUID() },
+    secrets: { SecretPin: pin, UnsubscribeKey: crypto.randomUUID(), UnsubscribeKeyPrevious: "" },
     Mailer: { sender, configSet: "test" },
     Settings: {
       sendRate: 500,

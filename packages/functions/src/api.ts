@@ -31,6 +31,8 @@ export const app = createApp({
     return createConfirmationSender({ mailer, from: fromAddress(Resource.Mailer.sender), publicUrl: Resource.Settings.publicUrl, tokenKey });
   }),
   tokenKey,
+  // Empty unless a rotation is under way: links signed with it keep working.
+  previousTokenKey: Resource.UnsubscribeKeyPrevious.value,
   // Time to answer and log before the function's own timeout cuts the request off.
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),

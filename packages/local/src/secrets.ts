@@ -5,8 +5,9 @@ import type { SecretSpec } from "@oemr-reg/core/resources";
 
 /**
  * Each secret from its environment variable, or else the value generated for this data folder on
- * an earlier start, or else a new one, kept there so a restart keeps unsubscribe links valid.
- * `generated` names the secrets made just now, which the caller shows once.
+ * an earlier start, or else a new one, kept there so a restart keeps unsubscribe links valid. An
+ * optional secret (`generate: "none"`) is empty unless its variable is set. `generated` names
+ * the secrets made just now, which the caller shows once.
  */
 export function localSecrets(
   specs: Record<string, SecretSpec>,
@@ -24,8 +25,8 @@ export function localSecrets(
   const generated: string[] = [];
   for (const [name, spec] of Object.entries(specs)) {
     const value = env[spec.env] || kept[name];
-    if (value) {
-      values[name] = value;
+    if (value || spec.generate === "none") {
+      values[name] = value ?? "";
       continue;
     }
     values[name] = kept[name] = generate(spec.generate);
@@ -38,6 +39,6 @@ export function localSecrets(
   return { values, generated };
 }
 
-function generate(kind: SecretSpec["generate"]): string {
+function generate(kind: Exclude<SecretSpec["generate"], "none">): string {
   return kind === "digits" ? String(randomInt(10_000_000, 100_000_000)) : randomBytes(32).toString("base64url");
 }

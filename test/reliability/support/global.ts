@@ -9,7 +9,8 @@ const RESULTS = new URL("../results.json", import.meta.url);
 // The service's own From addresses are not anyone's personal address.
 const OWN_ADDRESSES = /^noreply@/i;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-const TOKEN = /[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+// A link token of either format: `v2.<key id>.<sealed>`, or `<payload>.<MAC>` from before v2.
+const TOKEN = /(?:v2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{40,}|[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/g;
 
 /**
  * Gives the run a folder where tests record figures, secrets and logs; at the end prints the

@@ -29,6 +29,8 @@ export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
+    /** The key they were signed with before the last rotation, still accepted; empty when none. */
+    previousTokenKey: string;
     /**
      * How long a request may take before it is answered 503: shorter than the function's
      * timeout, so that a stalled table gets this API's JSON answer rather than the gateway's.
@@ -60,11 +62,13 @@ export function createApp({
   usageAttempts,
   usageLimits,
   tokenKey,
+  previousTokenKey,
   deadlineMs,
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
   const app = new OpenAPIHono<BlankEnv>();
+  const tokenKeys = [tokenKey, previousTokenKey];
   app
     .use(async function accessLog(c, next) {
       const started = performance.now();
@@ -76,8 +80,8 @@ export function createApp({
     // retry then gets 409. Either way it is counted once.
     .use(timeout(deadlineMs, outOfTime))
     .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
-    .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKey, now }))
-    .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKey, now }))
+    .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, now }))
+    .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, now }))
     .route(
       "/api/registration",
       registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, pinGuard: broadcasting.pinGuard, secretPin: broadcasting.secretPin, now }),

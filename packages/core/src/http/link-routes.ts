@@ -13,8 +13,8 @@ import { page, pageHeaders, postButton } from "./pages.ts";
 
 export type LinkRoutesDeps = {
   registrations: RegistrationStore;
-  /** The key unsubscribe and confirm tokens are signed with. */
-  tokenKey: string;
+  /** The keys unsubscribe and confirm tokens are checked with: the current one, then the previous one. */
+  tokenKeys: readonly string[];
   now: () => Date;
 };
 
@@ -24,8 +24,8 @@ const Confirmation = z.object({ confirm: z.literal("yes", "The body must be conf
 const MAX_FORM_BYTES = 4 * 1024;
 
 /** The token's address, or a 400 page: tampered, expired, for another purpose, or not a token. */
-async function tokenEmail(c: Context, key: string, purpose: TokenPurpose, now: Date): Promise<string> {
-  const claims = await verifyToken(key, c.req.param("token") ?? "", purpose, now);
+async function tokenEmail(c: Context, keys: readonly string[], purpose: TokenPurpose, now: Date): Promise<string> {
+  const claims = await verifyToken(keys, c.req.param("token") ?? "", purpose, now);
   if (!claims) throw new ApiError(400, "InvalidTokenException", "This link is not valid. It may be incomplete or have expired.");
   return claims.email;
 }
@@ -76,11 +76,11 @@ function linkPages() {
  * `GET` shows the address and a button; only the `POST` (the button, or a mailbox provider's
  * one-click request) unsubscribes, because link scanners follow every GET in mail.
  */
-export function unsubscribeRoutes({ registrations, tokenKey, now }: LinkRoutesDeps) {
+export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps) {
   const app = linkPages();
   const pageRoute = linkRoute("get", "Unsubscribe page", "Shows the address and an Unsubscribe button; never unsubscribes.");
   app.openapi(pageRoute, async (c) => {
-    const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
+    const email = await tokenEmail(c, tokenKeys, "unsubscribe", now());
     const registration = await registrations.get(email);
     const address = registration?.address ?? email;
     if (registration?.status !== "active") {
@@ -96,7 +96,7 @@ export function unsubscribeRoutes({ registrations, tokenKey, now }: LinkRoutesDe
   const oneClick = schemaRef(app, "OneClickUnsubscribe", OneClick);
   const unsubscribeRoute = linkRoute("post", "Unsubscribe (RFC 8058 one-click)", "Unsubscribes at once; again changes nothing.", oneClick);
   app.openapi(unsubscribeRoute, async (c) => {
-    const email = await tokenEmail(c, tokenKey, "unsubscribe", now());
+    const email = await tokenEmail(c, tokenKeys, "unsubscribe", now());
     await readForm(c, OneClick);
     const { result, registration } = await unsubscribe(registrations, email, now());
     logger.info("unsubscribe", { email: maskEmail(email), result });
@@ -107,10 +107,10 @@ export function unsubscribeRoutes({ registrations, tokenKey, now }: LinkRoutesDe
 }
 
 /** `GET` shows the address and a button; the `POST` confirms a re-registered address. */
-export function confirmRoutes({ registrations, tokenKey, now }: LinkRoutesDeps) {
+export function confirmRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps) {
   const app = linkPages();
   app.openapi(linkRoute("get", "Confirmation page", "Shows the address and a Confirm button"), async (c) => {
-    const email = await tokenEmail(c, tokenKey, "confirm", now());
+    const email = await tokenEmail(c, tokenKeys, "confirm", now());
     const registration = await registrations.get(email);
     if (registration?.status === "active") {
       return page(c, 200, "Confirmed", html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`);
@@ -125,7 +125,7 @@ export function confirmRoutes({ registrations, tokenKey, now }: LinkRoutesDeps) 
   const confirmation = schemaRef(app, "Confirmation", Confirmation);
   const confirmRoute = linkRoute("post", "Confirm a re-registered address", "Makes the address active again; again answers 200.", confirmation);
   app.openapi(confirmRoute, async (c) => {
-    const email = await tokenEmail(c, tokenKey, "confirm", now());
+    const email = await tokenEmail(c, tokenKeys, "confirm", now());
     await readForm(c, Confirmation);
     const { result, registration } = await confirm(registrations, email, now());
     logger.info("confirm", { email: maskEmail(email), result });

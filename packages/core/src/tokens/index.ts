@@ -1,6 +1,7 @@
 /**
- * Signed tokens for links in mail (unsubscribe, address confirmation): they carry an address,
- * cannot be forged without the key, and are valid for one purpose only.
+ * Tokens for links in mail (unsubscribe, address confirmation): they carry an address sealed so
+ * that only the key's holder can read it, cannot be forged without the key, are valid for one
+ * purpose only, and name their key so that links keep working after a rotation.
  * @module
  */
 export { signToken, verifyToken, type TokenClaims, type TokenPurpose } from "./sign.ts";

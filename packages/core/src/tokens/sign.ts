@@ -2,7 +2,7 @@ import type { webcrypto } from "node:crypto";
 import { z } from "zod";
 import { normalizeEmail } from "../registration/email.ts";
 
-/** What a token is for. It is bound into the MAC, so a token for one purpose is void for any other. */
+/** What a token is for. It is bound into the token, so a token for one purpose is void for any other. */
 export type TokenPurpose = "unsubscribe" | "confirm";
 
 export type TokenClaims = {
@@ -15,15 +15,31 @@ export type TokenClaims = {
 // A normalized address is at most 254 characters, so a real token is a few hundred; anything
 // longer is rejected before any decoding or crypto work is spent on it.
 const MAX_TOKEN_LENGTH = 1024;
-const TOKEN_SHAPE = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/; // 43 characters: a 32-byte SHA-256 MAC
+const VERSION = "v2";
+const TOKEN_SHAPE = /^v2\.([A-Za-z0-9_-]{8})\.([A-Za-z0-9_-]+)$/; // 8 characters: a 6-byte key id
+// Tokens signed before v2, still in old mail: `base64url(payload).base64url(HMAC-SHA-256)`.
+const LEGACY_SHAPE = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/; // 43 characters: a 32-byte MAC
+const KEY_ID_BYTES = 6;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+// Plaintexts are padded to a multiple of this, so a token's length tells little of its address's.
+const PAD_BYTES = 32;
 
 const Payload = z.object({ e: z.string().min(1), x: z.number().int().optional() });
+type Payload = z.infer<typeof Payload>;
+
+/** The AES-GCM key derived from a secret, and the id tokens name it by. */
+type SealingKey = { id: string; key: webcrypto.CryptoKey };
 
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+const decoder = new TextDecoder();
+const sealingKeys = new Map<string, Promise<SealingKey>>();
+const hmacKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
 
 /**
- * Signs a URL-safe token carrying a normalized address: `base64url(payload).base64url(HMAC-SHA-256)`.
+ * Seals a normalized address into a URL-safe token that reveals nothing of it:
+ * `v2.<key id>.base64url(iv || AES-256-GCM ciphertext and tag)`, the purpose bound as additional
+ * data. The key id lets {@link verifyToken} pick the key after a rotation.
  * @example
  * const token = await signToken(secret, { purpose: "confirm", email, expiresAt: nowSeconds + 7 * 86_400 });
  */
@@ -31,61 +47,120 @@ export async function signToken(key: string, { purpose, email, expiresAt }: Toke
   if (expiresAt !== undefined && !Number.isSafeInteger(expiresAt)) {
     throw new RangeError("expiresAt must be a whole number of epoch seconds");
   }
-  const payload = Buffer.from(JSON.stringify({ e: normalizeEmail(email), x: expiresAt })).toString("base64url");
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(key), signedBytes(purpose, payload));
-  return `${payload}.${Buffer.from(mac).toString("base64url")}`;
+  const { id, key: aesKey } = await sealingKey(key);
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const plaintext = padded(JSON.stringify({ e: normalizeEmail(email), x: expiresAt }));
+  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: boundData(purpose) }, aesKey, plaintext);
+  const token = `${VERSION}.${id}.${Buffer.concat([iv, new Uint8Array(sealed)]).toString("base64url")}`;
+  // Such a token could never be verified: fail here rather than mail a dead link.
+  if (token.length > MAX_TOKEN_LENGTH) throw new RangeError("The address is too long for a token");
+  return token;
 }
 
 /**
- * The claims of a token signed with `key` for `purpose`, or `undefined` when it is expired, was
- * signed for another purpose or with another key, was altered, or is not a token at all. Never
- * throws for any `token`, since it comes straight from a URL.
+ * The claims of a token for `purpose`, or `undefined` when it is expired, was made for another
+ * purpose or with none of `keys`, was altered, or is not a token at all. `keys` holds the current
+ * key, then any earlier ones whose links must keep working; empty ones (an unset previous key) are
+ * skipped. Never throws for any `token`, since it comes straight from a URL.
  */
 export async function verifyToken(
-  key: string,
+  keys: string | readonly string[],
   token: string,
   purpose: TokenPurpose,
   now: Date = new Date(),
 ): Promise<{ email: string; expiresAt?: number } | undefined> {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  const [, payload, signature] = TOKEN_SHAPE.exec(token) ?? [];
-  if (!payload || !signature) return undefined;
-  const mac = Buffer.from(signature, "base64url");
-  // Base64 leaves spare bits in the last character; without this check a token whose last
-  // character differs in those bits only would still verify.
-  if (mac.toString("base64url") !== signature) return undefined;
-  // subtle.verify compares in constant time, so the MAC cannot be guessed byte by byte.
-  const valid = await crypto.subtle.verify("HMAC", await hmacKey(key), mac, signedBytes(purpose, payload));
-  if (!valid) return undefined;
-  const claims = parsePayload(payload);
+  const secrets = [keys].flat().filter((key) => key !== "");
+  const claims = token.startsWith(`${VERSION}.`) ? await unsealed(secrets, token, purpose) : await legacyClaims(secrets, token, purpose);
   if (!claims) return undefined;
   if (claims.x !== undefined && now.getTime() / 1000 >= claims.x) return undefined;
   return claims.x === undefined ? { email: claims.e } : { email: claims.e, expiresAt: claims.x };
 }
 
-function signedBytes(purpose: TokenPurpose, payload: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`${purpose}.${payload}`);
+async function unsealed(secrets: string[], token: string, purpose: TokenPurpose): Promise<Payload | undefined> {
+  const [, id, body] = TOKEN_SHAPE.exec(token) ?? [];
+  const bytes = body === undefined ? undefined : canonicalBytes(body);
+  if (!bytes || bytes.length <= IV_BYTES + TAG_BYTES) return undefined;
+  const sealing = (await Promise.all(secrets.map(sealingKey))).find((candidate) => candidate.id === id);
+  if (!sealing) return undefined;
+  try {
+    const algorithm = { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: boundData(purpose) };
+    return parsePayload(new Uint8Array(await crypto.subtle.decrypt(algorithm, sealing.key, bytes.subarray(IV_BYTES))));
+  } catch {
+    // The tag does not match: altered, or sealed for another purpose.
+    return undefined;
+  }
 }
 
-function parsePayload(payload: string): z.infer<typeof Payload> | undefined {
+async function legacyClaims(secrets: string[], token: string, purpose: TokenPurpose): Promise<Payload | undefined> {
+  const [, payload, signature] = LEGACY_SHAPE.exec(token) ?? [];
+  const mac = signature === undefined ? undefined : canonicalBytes(signature);
+  if (!payload || !mac) return undefined;
+  const signed = encoder.encode(`${purpose}.${payload}`);
+  for (const secret of secrets) {
+    // subtle.verify compares in constant time, so the MAC cannot be guessed byte by byte.
+    if (await crypto.subtle.verify("HMAC", await hmacKey(secret), mac, signed)) return parsePayload(Buffer.from(payload, "base64url"));
+  }
+  return undefined;
+}
+
+/**
+ * The bytes of base64url `text`, or `undefined` when it is not their one spelling: base64 leaves
+ * spare bits in the last character, and a token differing in those bits only must not verify.
+ */
+function canonicalBytes(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, "base64url");
+  return bytes.toString("base64url") === text ? bytes : undefined;
+}
+
+function boundData(purpose: TokenPurpose): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${VERSION}.${purpose}`);
+}
+
+// JSON.parse ignores the trailing spaces.
+function padded(json: string): Uint8Array<ArrayBuffer> {
+  const text = encoder.encode(json);
+  const bytes = new Uint8Array(Math.ceil(text.length / PAD_BYTES) * PAD_BYTES).fill(0x20);
+  bytes.set(text);
+  return bytes;
+}
+
+function parsePayload(bytes: Uint8Array): Payload | undefined {
   try {
-    return Payload.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))).data;
+    return Payload.safeParse(JSON.parse(decoder.decode(bytes))).data;
   } catch {
     return undefined;
   }
 }
 
-// Importing a key costs more than an HMAC over a short payload, and a broadcast signs a token per
-// recipient with the same key: import each key once.
-function hmacKey(key: string): Promise<webcrypto.CryptoKey> {
-  let imported = keys.get(key);
-  if (!imported) {
-    if (!key) throw new Error("The token signing key is empty");
-    imported = crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(key, imported);
+// Deriving or importing a key costs more than sealing a short payload, and a broadcast signs a
+// token per recipient with the same key: do it once per key.
+function once<T>(cache: Map<string, Promise<T>>, secret: string, derive: (secret: string) => Promise<T>): Promise<T> {
+  let derived = cache.get(secret);
+  if (!derived) {
+    if (!secret) throw new Error("The token signing key is empty");
+    derived = derive(secret);
+    cache.set(secret, derived);
   }
-  return imported;
+  return derived;
+}
+
+function sealingKey(secret: string): Promise<SealingKey> {
+  return once(sealingKeys, secret, async () => {
+    const master = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey", "deriveBits"]);
+    const hkdf = (label: string) => ({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(label) });
+    const key = await crypto.subtle.deriveKey(hkdf("oemr-reg token v2 AES-256-GCM"), master, { name: "AES-GCM", length: 256 }, false, [
+      "encrypt",
+      "decrypt",
+    ]);
+    // One-way and under a label of its own: the id names the key and tells nothing of it.
+    const id = Buffer.from(await crypto.subtle.deriveBits(hkdf("oemr-reg token v2 key id"), master, KEY_ID_BYTES * 8)).toString("base64url");
+    return { id, key };
+  });
+}
+
+function hmacKey(secret: string): Promise<webcrypto.CryptoKey> {
+  return once(hmacKeys, secret, () =>
+    crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]),
+  );
 }
