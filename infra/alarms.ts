@@ -1,5 +1,7 @@
+import { metrics } from "../packages/core/src/resources";
 import { api } from "./api";
 import { alarmEmail } from "./config";
+import { apiHandler } from "./functions";
 import { deadLetterQueues } from "./queues";
 
 export const alarms = new sst.aws.SnsTopic("Alarms");
@@ -60,3 +62,18 @@ for (const [metric, threshold] of Object.entries(sesRates)) {
     ...notify,
   });
 }
+
+// Wrong PINs from everywhere together locked every PIN route for an hour: someone is guessing.
+new aws.cloudwatch.MetricAlarm("PinLockout", {
+  alarmDescription: `${$app.stage}: 50 wrong PINs within an hour locked every PIN route (README, Deploy)`,
+  namespace: metrics.namespace,
+  metricName: metrics.pinLockouts,
+  dimensions: { service: metrics.namespace, function: apiHandler.name },
+  statistic: "Sum",
+  period: 300,
+  evaluationPeriods: 1,
+  threshold: 0,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+  ...notify,
+});

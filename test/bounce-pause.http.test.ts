@@ -12,7 +12,7 @@ import { emailsWithSubject, eventually, ownStack, runStackConsumers } from "./su
 // bounces (played by the local SES simulator) to pause it midway, and from a sender of its own,
 // so that the simulator reports only this file's mail from the shared SES emulator.
 const sender = `noreply@pause${crypto.randomUUID().slice(0, 6)}.test.example.org`;
-const PIN = "97531864";
+const PIN = "board-pin-97531864";
 const provisioned = await ownStack("pause", { pin: PIN, sender, settings: { sendRate: 3 } });
 
 const { app } = await import("@oemr-reg/functions/api");

@@ -12,7 +12,7 @@ const spec = {
   queues: { ...stack.queues, Send: { ...stack.queues.Send, dlq: { queue: "SendDlq", retry: 3 } } },
 };
 const sqs = new SQSClient({});
-const PIN = "13572468";
+const PIN = "board-pin-13572468";
 const provisioned = await ownStack("faults", { spec, pin: PIN, settings: { sendRate: 200 } });
 
 // Every recipient's first attempt is throttled, as SES does above the account's rate; an address

@@ -10,7 +10,7 @@ import { postForm, uniqueEmail } from "./support/serve.ts";
 // The board's CLI as the board runs it: against `npm start`, prompts in a pseudo-terminal
 // (Python's pty module, so no native build), figures with --json.
 
-const PIN = "11223344";
+const PIN = "board-pin-11223344";
 const RECIPIENTS = 30;
 const work = mkdtempSync(join(tmpdir(), "oemr-reg-cli-"));
 let stack: ChildProcess;

@@ -18,6 +18,7 @@ const configVariables = [
   "SES_SENDER", "SES_SEND_RATE", "REGISTRATION_LIMIT_PER_HOUR", "PUBLIC_URL", "API_THROTTLE_RATE",
   "API_THROTTLE_BURST", "API_RESERVED_CONCURRENCY", "ACCESS_LOG_RETENTION", "API_DOMAIN", "API_DOMAIN_CERT",
   "DNS_ZONE", "ALARM_EMAIL", "USAGE_LIMIT_PER_HOUR", "USAGE_LIMIT_PER_DAY", "USAGE_RETENTION_DAYS",
+  ...Object.keys(secrets).map((name) => `SST_SECRET_${name}`),
 ];
 
 afterEach(() => {
@@ -144,7 +145,7 @@ describe("functions", () => {
     const { routes, one } = await deploy("dev");
     expect(routes).toEqual(Object.keys(apiRoutes).map((route) => ({ api: "Api", route, handler: "arn(ApiHandler)" })));
     one("sst.aws.ApiGatewayV2", "Api");
-    const served = createApp({} as Parameters<typeof createApp>[0])
+    const served = createApp({ secretPin: "" } as Parameters<typeof createApp>[0])
       .routes.filter((r) => r.method !== "ALL")
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
     expect(Object.keys(apiRoutes).filter((route) => route !== "$default").sort()).toEqual([...new Set(served)].sort());
@@ -388,12 +389,19 @@ describe("configuration", () => {
     await expect(deploy("dev", { SES_SENDER: "" })).rejects.toThrow(/SES_SENDER/);
     await expect(deploy("dev", { SES_SEND_RATE: "fast" })).rejects.toThrow(/SES_SEND_RATE/);
     await expect(deploy("dev", { ACCESS_LOG_RETENTION: "forever" })).rejects.toThrow(/ACCESS_LOG_RETENTION/);
+  });
+
+  it.each(["dev", "production"])("refuses to deploy %s with a PIN shorter than 16 characters", async (stage) => {
+    const env = { ...productionEnv, SST_SECRET_UnsubscribeKey: "k".repeat(43) };
+    await expect(deploy(stage, { ...env, SST_SECRET_SecretPin: "24681357" })).rejects.toThrow(/SecretPin has 8 characters; it needs at least 16/);
+    await expect(deploy(stage, { ...env, SST_SECRET_SecretPin: "x".repeat(15) })).rejects.toThrow(/SecretPin/);
+    await expect(deploy(stage, { ...env, SST_SECRET_SecretPin: "x".repeat(16) })).resolves.toBeDefined();
     await expect(deploy("production")).rejects.toThrow(/ALARM_EMAIL/);
   });
 });
 
 describe("alarms", () => {
-  it("watch every DLQ, the API's 5xx rate and SES's bounce and complaint rates, and tell the alarm topic", async () => {
+  it("watch every DLQ, the API's 5xx rate, SES's bounce and complaint rates and PIN lockouts, and tell the alarm topic", async () => {
     const { all } = await deploy("production", productionEnv);
     const alarms = all("aws.cloudwatch.MetricAlarm");
     const byName = Object.fromEntries(alarms.map((a) => [a.name, a.args]));
@@ -408,7 +416,15 @@ describe("alarms", () => {
     expect(byName.Api5xxRate).toMatchObject({ namespace: "AWS/ApiGateway", metricName: "5xx", dimensions: { ApiId: "apiId(Api)" } });
     expect(byName.SesBounceRate).toMatchObject({ metricName: "Reputation.BounceRate", threshold: 0.04 });
     expect(byName.SesComplaintRate).toMatchObject({ metricName: "Reputation.ComplaintRate", threshold: 0.0008 });
-    expect(alarms).toHaveLength(deadLetterNames.length + subscriberNames.length + 3);
+    expect(byName.PinLockout).toMatchObject({
+      namespace: "oemr-reg",
+      metricName: "PinLockouts",
+      dimensions: { service: "oemr-reg", function: "name(ApiHandler)" },
+      statistic: "Sum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    expect(alarms).toHaveLength(deadLetterNames.length + subscriberNames.length + 4);
     for (const { name, args } of alarms) expect(args.alarmActions, name).toEqual(["arn(Alarms)"]);
   });
 

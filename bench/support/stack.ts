@@ -10,7 +10,7 @@ import { type ProvisionedStack, provisionAndLink } from "@oemr-reg/local/provisi
 import { serveApi } from "@oemr-reg/local/serve-api";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
-export const BENCH_PIN = "86420975";
+export const BENCH_PIN = "bench-pin-86420975";
 
 export type BenchStackOptions = {
   /** `Settings.sendRate`: emails per second all senders share. */

@@ -7,7 +7,7 @@ import { httpApiEvent, lambdaContext } from "../support/lambda.ts";
 import { uniqueEmail } from "../support/serve.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
 
-const PIN = "24681357"; // ownStack's default, which test/setup/stack.ts uses
+const PIN = "board-pin-24681357"; // ownStack's default, which test/setup/stack.ts uses
 const tokenKey = Resource.UnsubscribeKey.value;
 recordSecrets(PIN, tokenKey);
 // What no response may show: a stack frame, a file, an internal name, a table.

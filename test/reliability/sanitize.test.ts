@@ -6,7 +6,7 @@ import { postForm, postJson, serveForFile, uniqueEmail } from "../support/serve.
 import { emailsWithSubject, eventually, runStackConsumers } from "../support/stack.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
 
-const PIN = "24681357"; // ownStack's default, which test/setup/stack.ts uses
+const PIN = "board-pin-24681357"; // ownStack's default, which test/setup/stack.ts uses
 const base = await serveForFile(app);
 await runStackConsumers();
 

@@ -15,7 +15,7 @@ import { recordFigure, recordSecrets } from "./support/figures.ts";
 // A send message goes to the DLQ after 3 receives (2 s, then 4 s of backoff), so an outage of
 // SES fills the DLQ within seconds.
 const spec = { ...stack, queues: { ...stack.queues, Send: { ...stack.queues.Send, dlq: { queue: "SendDlq", retry: 3 } } } };
-const PIN = "97531864";
+const PIN = "board-pin-97531864";
 recordSecrets(PIN);
 const provisioned = await ownStack("sesout", { spec, pin: PIN, settings: { sendRate: 200 } });
 const stage = /oemr-reg-(.+)-SendDlq$/.exec(provisioned.queues.SendDlq!.url)![1]!;

@@ -12,7 +12,7 @@ import { freePortBlock, launch, ready } from "./support/runner.ts";
 
 const RECIPIENTS = 2_000;
 const KILL_AFTER = 600;
-const PIN = "31415926";
+const PIN = "board-pin-31415926";
 recordSecrets(PIN);
 
 type Seen = { messageId: string; to: string; at: number };

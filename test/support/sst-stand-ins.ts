@@ -83,6 +83,14 @@ export function installStandIns(stage: string): Recording {
       configurationSet: { arn: output("configSetArn", this.componentName) },
     };
   }
+  // SST reads a secret's value from SST_SECRET_<name>, else its placeholder.
+  class Secret extends component("sst.Secret") {
+    readonly value: string;
+    constructor(name: string, placeholder?: string) {
+      super(name, { placeholder });
+      this.value = process.env[`SST_SECRET_${name}`] ?? placeholder ?? output("value", name);
+    }
+  }
   class Linkable extends withOutputs("sst.Linkable", []) {
     static wrap(cls: { kind: string }, link: (component: unknown) => unknown) {
       wrappedLinks.set(cls.kind, link);
@@ -97,7 +105,7 @@ export function installStandIns(stage: string): Recording {
     $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => String.raw({ raw: strings }, ...values),
     $jsonStringify: (value: unknown) => JSON.stringify(value),
     sst: {
-      Secret: withOutputs("sst.Secret", ["value"]),
+      Secret,
       Linkable,
       aws: {
         Dynamo: withOutputs("sst.aws.Dynamo", ["name", "arn"]),

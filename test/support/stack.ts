@@ -20,7 +20,7 @@ export type OwnStackOptions = {
  */
 export function ownStack(
   label: string,
-  { spec = stack, pin = "24681357", sender = "OpenEMR Announcements <noreply@test.example.org>", settings = {} }: OwnStackOptions = {},
+  { spec = stack, pin = "board-pin-24681357", sender = "OpenEMR Announcements <noreply@test.example.org>", settings = {} }: OwnStackOptions = {},
 ): Promise<ProvisionedStack> {
   return provisionAndLink(spec, `${label}${crypto.randomUUID().slice(0, 8)}`, {
     secrets: { SecretPin: pin, UnsubscribeKey: crypto.randomUUID(), UnsubscribeKeyPrevious: "" },

@@ -71,7 +71,9 @@ export type SecretSpec = {
    * What `npm start` makes when the variable is unset: a PIN to type, a signing key, or nothing
    * (an optional secret: empty unless set, and deployed with an empty placeholder).
    */
-  generate: "digits" | "key" | "none";
+  generate: "pin" | "key" | "none";
+  /** Refused shorter, by `npm start`, by `sst deploy` and by the functions that read it. */
+  minLength?: number;
 };
 
 export type StackSpec = {
@@ -99,7 +101,7 @@ export const queues = {
       link: ["Registrations", "State", "Send", "Fanout"],
       permissions: {
         Registrations: ["dynamodb:Scan"],
-        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"],
+        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
         Send: ["sqs:SendMessage"],
         Fanout: ["sqs:SendMessage"],
       },
@@ -122,8 +124,8 @@ export const queues = {
       // Send, to put a throttled message back with backoff.
       link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"],
       permissions: {
-        Registrations: ["dynamodb:GetItem"],
-        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+        Registrations: ["dynamodb:BatchGetItem"],
+        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
         Send: ["sqs:ChangeMessageVisibility"],
         Mailer: ["ses:SendRawEmail"],
       },
@@ -142,7 +144,7 @@ export const topics = {
         link: ["Registrations", "State"],
         permissions: {
           Registrations: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-          State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"],
+          State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
         },
       },
     },
@@ -154,7 +156,8 @@ export const topics = {
  * generates a value once and keeps it under DATA_DIR.
  */
 export const secrets = {
-  SecretPin: { env: "SECRET_PIN", generate: "digits" },
+  // Long enough that the lockouts leave a guesser no chance (README, Deploy).
+  SecretPin: { env: "SECRET_PIN", generate: "pin", minLength: 16 },
   UnsubscribeKey: { env: "UNSUBSCRIBE_KEY", generate: "key" },
   /** The key before the last rotation: links signed with it keep working while it is set. */
   UnsubscribeKeyPrevious: { env: "UNSUBSCRIBE_KEY_PREVIOUS", generate: "none" },
@@ -214,5 +217,20 @@ export const apiRoutes = {
   "GET /api/docs": { rate: 10, burst: 20 },
   $default: { rate: 10, burst: 20 },
 } as const satisfies Record<string, RouteThrottle | undefined>;
+
+/**
+ * The CloudWatch metrics the functions count (metrics.ts), in this namespace, with the `service`
+ * and `function` dimensions; infra alarms on them.
+ */
+export const metrics = {
+  namespace: "oemr-reg",
+  /** Wrong PINs from all IPs together locked every PIN route. */
+  pinLockouts: "PinLockouts",
+} as const;
+
+/** Why a secret's value is refused, or `undefined` when it is long enough. */
+export function secretTooShort(name: string, { minLength = 0 }: SecretSpec, value: string): string | undefined {
+  return value.length >= minLength ? undefined : `${name} has ${value.length} characters; it needs at least ${minLength}`;
+}
 
 export const stack = { api, tables, queues, topics, secrets, links } as const satisfies StackSpec;

@@ -3,7 +3,7 @@
  * @module
  */
 import { logger } from "@oemr-reg/core/log";
-import { stack } from "@oemr-reg/core/resources";
+import { secretTooShort, stack } from "@oemr-reg/core/resources";
 import { z } from "zod";
 import { LocalConfig } from "./config.ts";
 import { localSecrets } from "./secrets.ts";
@@ -38,8 +38,14 @@ const secrets = localSecrets(stack.secrets, config.dataDir, process.env);
 // DATA_DIR/secrets.json. Nothing secret is logged.
 for (const name of secrets.generated) {
   const { env, generate } = stack.secrets[name as keyof typeof stack.secrets];
-  const shown = generate === "digits" ? `: ${secrets.values[name]}` : ` in ${config.dataDir}/secrets.json`;
+  const shown = generate === "pin" ? `: ${secrets.values[name]}` : ` in ${config.dataDir}/secrets.json`;
   console.error(`${name} generated for this data folder${shown} (set ${env} to choose your own)`);
+}
+for (const [name, spec] of Object.entries(stack.secrets)) {
+  const tooShort = secretTooShort(name, spec, secrets.values[name] ?? "");
+  if (!tooShort) continue;
+  console.error(`${tooShort}: set ${spec.env} to a longer one, or delete ${name} from ${config.dataDir}/secrets.json to have one made`);
+  process.exit(1);
 }
 
 try {

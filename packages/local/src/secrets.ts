@@ -39,6 +39,12 @@ export function localSecrets(
   return { values, generated };
 }
 
+// 32 letters and digits that cannot be mistaken for one another when read aloud or typed.
+const PIN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+
 function generate(kind: Exclude<SecretSpec["generate"], "none">): string {
-  return kind === "digits" ? String(randomInt(10_000_000, 100_000_000)) : randomBytes(32).toString("base64url");
+  if (kind === "key") return randomBytes(32).toString("base64url");
+  // Four groups of five: 100 random bits, 23 characters to type.
+  const group = () => Array.from({ length: 5 }, () => PIN_ALPHABET[randomInt(PIN_ALPHABET.length)]).join("");
+  return Array.from({ length: 4 }, group).join("-");
 }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { type PinGuard, pinMatches } from "../broadcast/pin.ts";
+import { secrets, secretTooShort } from "../resources.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError } from "./errors.ts";
 import { jsonError, retryAfter } from "./openapi.ts";
@@ -9,27 +10,50 @@ export type PinCheckDeps = { pinGuard: PinGuard; secretPin: string; now: () => D
 /** The answers every PIN route may give besides its own, for its OpenAPI description. */
 export const PIN_ERRORS = {
   401: jsonError("InvalidSecretPinException: wrong or missing PIN"),
-  429: jsonError("TooManyRequestsException: 5 wrong PINs from this IP lock it out for 15 minutes, even with the right PIN", retryAfter),
+  403: jsonError("CrossSiteRequestException: `Origin` or `Sec-Fetch-Site` says another site sent it"),
+  429: jsonError(
+    "TooManyRequestsException: 5 wrong PINs from this IP lock it out for 15 minutes, and 50 from all IPs in an hour lock " +
+      "every PIN route for an hour, even with the right PIN",
+    retryAfter,
+  ),
+  503: jsonError(`PinNotConfiguredException: the board's PIN is shorter than ${secrets.SecretPin.minLength} characters, so none is accepted`),
 };
 
 /**
- * The board's PIN check, shared by every PIN route: lets the board in, or counts a wrong PIN
- * against the caller's address and throws the 401 (or, once locked out, the 429).
+ * Whether a browser says another site made this request: `Sec-Fetch-Site` (sent by today's
+ * browsers) unless it is `same-origin` or `none` (typed or bookmarked), or an `Origin` that is not
+ * this API's. Clients that are not browsers (the CLI, curl, OpenEMR) send neither.
+ */
+function crossSite(c: Context): boolean {
+  const fetchSite = c.req.header("sec-fetch-site");
+  if (fetchSite !== undefined && fetchSite !== "same-origin" && fetchSite !== "none") return true;
+  const origin = c.req.header("origin");
+  return origin !== undefined && origin !== new URL(c.req.url).origin;
+}
+
+/**
+ * The board's PIN check, shared by every PIN route: refuses a request another site's page made a
+ * browser send, reserves a comparison before comparing (so concurrent guesses get no more than
+ * the limits), then lets the board in or throws the 401, or the 429 once the allowance is spent.
  */
 export function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
+  const misconfigured = secretTooShort("SecretPin", secrets.SecretPin, secretPin);
   return async function authorize(c: Context, candidate: unknown): Promise<void> {
-    const ip = clientIp(c) ?? "unknown";
+    if (crossSite(c)) throw new ApiError(403, "CrossSiteRequestException", "A PIN route takes no requests that another site sent");
+    if (misconfigured) throw new ApiError(503, "PinNotConfiguredException", `${misconfigured}: set a longer one`);
     const at = now();
-    const lockedUntil = await pinGuard.lockedUntil(ip, at);
-    if (lockedUntil) {
-      const retryAfter = Math.ceil((lockedUntil.getTime() - at.getTime()) / 1000);
-      throw new ApiError(429, "TooManyRequestsException", `Too many wrong PINs: try again in ${Math.ceil(retryAfter / 60)} minutes`, {
+    const attempt = await pinGuard.reserve(clientIp(c) ?? "unknown", at);
+    if (!attempt.granted) {
+      const retryAfter = Math.max(1, Math.ceil((attempt.until.getTime() - at.getTime()) / 1000));
+      const whose = attempt.scope === "ip" ? "from this address" : "from everywhere: every PIN route is locked";
+      throw new ApiError(429, "TooManyRequestsException", `Too many wrong PINs ${whose}; try again in ${Math.ceil(retryAfter / 60)} minutes`, {
         headers: { "Retry-After": String(retryAfter) },
       });
     }
     if (typeof candidate !== "string" || !pinMatches(secretPin, candidate)) {
-      await pinGuard.recordFailure(ip, at);
+      await pinGuard.failed(attempt, at);
       throw new ApiError(401, "InvalidSecretPinException", "The secret PIN is missing or wrong");
     }
+    await pinGuard.succeeded(attempt);
   };
 }
