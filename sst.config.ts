@@ -20,6 +20,7 @@ export default $config({
     const { mailer, topics } = await import("./infra/email");
     const { queues, subscriberFailures } = await import("./infra/queues");
     await import("./infra/functions");
+    await import("./infra/crons");
     const { alarms } = await import("./infra/alarms");
     // What the README's Deploy section uses: the API, the SES identity, and what to restore or redrive.
     return {

@@ -9,7 +9,7 @@ import { queues, subscriberFailures } from "./queues";
  * What every function shares: Lambda's Node 22 on Graviton, bundled as the benchmarks measure it,
  * linked to exactly what its spec lists and allowed exactly the actions it names.
  */
-function functionArgs(spec: FunctionSpec) {
+export function functionArgs(spec: FunctionSpec) {
   return {
     handler: spec.handler,
     runtime: "nodejs22.x",

@@ -22,6 +22,7 @@ const spec = {
   topics: { Events: { subscribers: { EventsHandler: { handler: "unused.handler", timeoutSeconds: 1, retries: 1 } } } },
   secrets: {},
   links: {},
+  crons: {},
 } satisfies StackSpec;
 
 let stops: AbortController[] = [];

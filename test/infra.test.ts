@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createApp } from "@oemr-reg/core/http";
-import { api as apiSpec, apiRoutes, appName, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
+import { api as apiSpec, apiRoutes, appName, crons, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Created, installStandIns, type Recording } from "./support/sst-stand-ins.ts";
 
@@ -49,6 +49,7 @@ function queries({ created, subscriptions, nameOf }: Recording) {
   /** Every Lambda function, by the resources.ts name of what it serves, with its arguments. */
   const functions = () => [
     ...all("sst.aws.Function").map((c) => ({ name: c.name, args: c.args })),
+    ...all("sst.aws.Cron").map((c) => ({ name: c.name, args: c.args.job })),
     ...subscriptions.map((s) => ({ name: s.name ?? s.source, args: s.subscriber })),
   ];
   const linksOf = (args: { link?: unknown[] }) => (args.link ?? []).map((component) => nameOf(component));
@@ -60,6 +61,7 @@ const functionSpecs: Record<string, FunctionSpec> = {
   ApiHandler: apiSpec,
   ...Object.fromEntries(Object.entries(queues).flatMap(([name, q]) => ("consumer" in q ? [[name, q.consumer]] : []))),
   ...Object.fromEntries(Object.values(topics).flatMap((t) => Object.entries(t.subscribers))),
+  ...Object.fromEntries(Object.entries(crons).map(([name, cron]) => [name, cron.function])),
 };
 
 const deadLetterNames = Object.values(queues).flatMap((q) => ("dlq" in q ? [q.dlq.queue] : []));
@@ -253,6 +255,12 @@ describe("queues", () => {
     for (const name of [...deadLetterNames, ...subscriberNames.map((s) => `${s}Failures`)]) {
       expect(one("sst.aws.Queue", name).args.transform.queue.messageRetentionSeconds, name).toBe(14 * 24 * 3600);
     }
+  });
+
+  it("are fanned out again by the Requeue function every 5 minutes when a broadcast's fan-out was lost", async () => {
+    const { one } = await deploy("dev");
+    expect(one("sst.aws.Cron", "Requeue").args.schedule).toBe("rate(5 minutes)");
+    expect(crons.Requeue.function).toMatchObject({ link: ["State", "Fanout"], permissions: { Fanout: ["sqs:SendMessage"] } });
   });
 
   it("hide a message longer than its consumer may run", () => {

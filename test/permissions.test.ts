@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { type Broadcast, readProgress } from "@oemr-reg/core/broadcast";
+import { type Broadcast, FANOUT_SEGMENTS, readProgress } from "@oemr-reg/core/broadcast";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
 import { type FunctionSpec, stack } from "@oemr-reg/core/resources";
@@ -210,12 +210,14 @@ const functions: Record<string, FunctionSpec> = {
   Api: stack.api,
   ...Object.fromEntries(Object.entries(stack.queues).flatMap(([name, queue]) => ("consumer" in queue ? [[name, queue.consumer]] : []))),
   ...Object.fromEntries(Object.values(stack.topics).flatMap((topic) => Object.entries(topic.subscribers))),
+  ...Object.fromEntries(Object.entries(stack.crons).map(([name, cron]) => [name, cron.function])),
 };
 const { module: apiModule } = await loadHandlerModule(stack.api.handler);
 const base = await serveForFile(apiModule.app as Hono);
 const fanout = await loadHandler<SqsHandler>(stack.queues.Fanout.consumer.handler);
 const send = await loadHandler<SqsHandler>(stack.queues.Send.consumer.handler);
 const sesEvents = await loadHandler<SnsHandler>(stack.topics.SesEvents.subscribers.SesEventsHandler.handler);
+const requeue = await loadHandler<() => Promise<void>>(stack.crons.Requeue.function.handler);
 
 const PIN = Resource.SecretPin.value;
 const withPin = { headers: { "X-Secret-Pin": PIN } };
@@ -402,6 +404,16 @@ describe("each function's AWS calls", () => {
     expect(await progress(broadcastId)).toMatchObject({ status: "done", recipients: 17, sent: 17, hardBounces: 11 });
     expect(await emailsWithSubject(title)).toHaveLength(17);
   }, 60_000);
+
+  it("the Requeue function, on a broadcast whose fan-out was lost 6 minutes ago", async () => {
+    const broadcastId = crypto.randomUUID();
+    const sixMinutesAgo = new Date(Date.now() - 6 * 60_000);
+    await broadcasts.create({ broadcastId, content: { title: "Lost", contents: "Lost." }, totalSegments: FANOUT_SEGMENTS, now: sixMinutesAgo });
+    await runAs("Requeue", () => requeue());
+    const requeued = await receive(provisioned.queues.Fanout!.url, 10);
+    expect(requeued.map((message) => JSON.parse(message.Body!).broadcastId)).toContain(broadcastId);
+    await remove(provisioned.queues.Fanout!.url, requeued);
+  });
 
   it("made no call outside a function's run", () => {
     expect(calls.filter(({ fn }) => fn === OUTSIDE)).toEqual([]);

@@ -9,32 +9,56 @@ export type ApiClient = ReturnType<typeof createApiClient>;
  * OpenAPI document is made from; errors become a `CliError` with a plain sentence.
  */
 export function createApiClient(baseUrl: string) {
-  async function call<T>(schema: z.ZodType<T>, path: string, init: RequestInit = {}): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? String(error);
-      throw new CliError(EXIT.unavailable, `Cannot reach the server at ${baseUrl} (${reason}). Is it running? Locally, start it with npm start; otherwise pass --url.`);
+  /**
+   * One request, made up to `attempts` times while the server cannot be reached or answers 5xx:
+   * only for requests that are safe to repeat (a GET, or a POST with an Idempotency-Key).
+   */
+  async function call<T>(schema: z.ZodType<T>, path: string, init: RequestInit = {}, attempts = 1): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt === attempts;
+      let response: Response;
+      try {
+        response = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+      } catch (error) {
+        if (!last) {
+          await pause(attempt);
+          continue;
+        }
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        const reason = cause?.code ?? cause?.message ?? String(error);
+        throw new CliError(EXIT.unavailable, `Cannot reach the server at ${baseUrl} (${reason}). Is it running? Locally, start it with npm start; otherwise pass --url.`);
+      }
+      const body: unknown = await response.json().catch(() => undefined);
+      if (response.status >= 500 && !last) {
+        await pause(attempt);
+        continue;
+      }
+      if (!response.ok) throw explain(response, body, baseUrl);
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) throw new CliError(EXIT.unavailable, `The server at ${baseUrl} answered ${path} with something unexpected: is --url the registration API?`);
+      return parsed.data;
     }
-    const body: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) throw explain(response, body, baseUrl);
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new CliError(EXIT.unavailable, `The server at ${baseUrl} answered ${path} with something unexpected: is --url the registration API?`);
-    return parsed.data;
   }
   const pinHeader = (pin: string) => ({ "X-Secret-Pin": pin });
 
   return {
     counts: () => call(RegistrationCounts, "/api/registration/unique"),
     usageSummary: (pin: string) => call(UsageSummaryBody, "/api/usage/summary", { headers: pinHeader(pin) }),
-    startBroadcast: (message: { title: string; contents: string; html?: string }, pin: string) =>
-      call(BroadcastStarted, "/api/registration/broadcast", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...message, secretPin: pin }),
-      }),
+    /**
+     * Sends the broadcast with a key of its own, and again with the same key if the answer is lost
+     * or the server fails: the server starts it once, and answers every try with its id.
+     */
+    startBroadcast: (message: { title: string; contents: string; html?: string }, pin: string, idempotencyKey: string = crypto.randomUUID()) =>
+      call(
+        BroadcastStarted,
+        "/api/registration/broadcast",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
+          body: JSON.stringify({ ...message, secretPin: pin }),
+        },
+        BROADCAST_ATTEMPTS,
+      ),
     progress: (broadcastId: string, pin: string) =>
       call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}`, { headers: pinHeader(pin) }),
     resume: (broadcastId: string, pin: string) =>
@@ -52,6 +76,13 @@ export function createApiClient(baseUrl: string) {
       }
     },
   };
+}
+
+/** Tries at starting a broadcast: the first, and two more a few seconds apart. */
+const BROADCAST_ATTEMPTS = 3;
+
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
 }
 
 /** The server's error as one sentence for the board, and the exit status for its kind. */
@@ -78,6 +109,8 @@ function explain(response: Response, body: unknown, baseUrl: string): CliError {
       return new CliError(EXIT.invalidMessage, "The message is too long for the server: keep the text and the HTML under 200 KiB each.");
     case "BroadcastNotFoundException":
       return new CliError(EXIT.notFound, "No broadcast has this id. Check it against what broadcast printed.");
+    case "IdempotencyKeyReusedException":
+      return new CliError(EXIT.usage, "The server has already started another broadcast under this request's key: nothing was sent.");
     case "BroadcastNotPausedException":
       return new CliError(EXIT.usage, "This broadcast is not paused, so there is nothing to resume: follow it with oemr-reg status <id>.");
     default:

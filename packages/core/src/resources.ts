@@ -76,6 +76,12 @@ export type SecretSpec = {
   minLength?: number;
 };
 
+/** A function EventBridge runs on a schedule (`sst.aws.Cron`); the local runner runs it as often. */
+export type CronSpec = {
+  schedule: `rate(${number} ${"minute" | "minutes" | "hour" | "hours"})`;
+  function: FunctionSpec;
+};
+
 export type StackSpec = {
   /** The function that serves the HTTP API; its module also exports the Hono `app` it wraps. */
   api: FunctionSpec;
@@ -84,6 +90,7 @@ export type StackSpec = {
   topics: Record<string, TopicSpec>;
   secrets: Record<string, SecretSpec>;
   links: Record<string, readonly string[]>;
+  crons: Record<string, CronSpec>;
 };
 
 export const queues = {
@@ -150,6 +157,19 @@ export const topics = {
     },
   },
 } as const satisfies Record<string, TopicSpec>;
+
+export const crons = {
+  /** Queues again the fan-out of a broadcast still `queued` after 5 minutes: its message was lost. */
+  Requeue: {
+    schedule: "rate(5 minutes)",
+    function: {
+      handler: "packages/functions/src/requeue.handler",
+      timeoutSeconds: 60,
+      link: ["State", "Fanout"],
+      permissions: { State: ["dynamodb:Query"], Fanout: ["sqs:SendMessage"] },
+    },
+  },
+} as const satisfies Record<string, CronSpec>;
 
 /**
  * Secrets, set with `sst secret set <Name>` when deployed. The local runner reads `env`, or
@@ -233,4 +253,4 @@ export function secretTooShort(name: string, { minLength = 0 }: SecretSpec, valu
   return value.length >= minLength ? undefined : `${name} has ${value.length} characters; it needs at least ${minLength}`;
 }
 
-export const stack = { api, tables, queues, topics, secrets, links } as const satisfies StackSpec;
+export const stack = { api, tables, queues, topics, secrets, links, crons } as const satisfies StackSpec;

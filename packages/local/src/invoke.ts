@@ -1,12 +1,13 @@
 import type { Message } from "@aws-sdk/client-sqs";
 import { logger } from "@oemr-reg/core/log";
-import type { Context, SNSEvent, SNSEventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, ScheduledEvent, SNSEvent, SNSEventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { Invoke } from "./event-source.ts";
 import { createLambdaContext } from "./lambda-context.ts";
 
 export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 export type SqsHandler = Handler<SQSEvent, SQSBatchResponse | void>;
 export type SnsHandler = Handler<SNSEvent, unknown>;
+export type ScheduledHandler = Handler<ScheduledEvent, unknown>;
 
 type FunctionOptions<H> = { handler: H; functionName: string; timeoutSeconds: number };
 
@@ -128,6 +129,28 @@ function toSnsRecord(message: Message, subscriptionArn: string): SNSEventRecord 
       UnsubscribeUrl: envelope.UnsubscribeURL ?? "",
       MessageAttributes: envelope.MessageAttributes ?? {},
     },
+  };
+}
+
+/** Invokes a scheduled function once with the event EventBridge sends; a failure is logged, as Lambda would. */
+export function invokeScheduledHandler({ handler, functionName, timeoutSeconds }: FunctionOptions<ScheduledHandler>): () => Promise<void> {
+  return async () => {
+    const event: ScheduledEvent = {
+      version: "0",
+      id: crypto.randomUUID(),
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: "000000000000",
+      time: new Date().toISOString(),
+      region: "us-east-1",
+      resources: [`arn:aws:events:us-east-1:000000000000:rule/${functionName}`],
+      detail: {},
+    };
+    try {
+      await withTimeout(handler(event, createLambdaContext(functionName, timeoutSeconds)), timeoutSeconds);
+    } catch (error) {
+      logger.error("invocation failed", { functionName, error: String(error) });
+    }
   };
 }
 

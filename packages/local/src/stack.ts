@@ -9,6 +9,7 @@ import type { StackSpec } from "@oemr-reg/core/resources";
 import { useEmulators } from "./aws-env.ts";
 import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { startConsumers } from "./consumers.ts";
+import { startCrons } from "./crons.ts";
 import { type LinkValues, provisionAndLink } from "./provision.ts";
 import { serveApi } from "./serve-api.ts";
 import { startSesSimulator } from "./ses-simulator.ts";
@@ -53,6 +54,7 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir, links
     const provisioned = await provisionAndLink(spec, stage, links);
     const clients = { sqs: new SQSClient({}), sns: new SNSClient({}) };
     ({ stopped: consumers } = await startConsumers(spec, provisioned, clients.sqs, polling.signal));
+    await startCrons(spec, polling.signal);
     const topicArn = provisioned.topics.SesEvents;
     if (topicArn) {
       ({ stopped: simulator } = startSesSimulator({

@@ -1,10 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGet, queryAll, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { type Progress, progressUpdate, readProgress } from "./progress.ts";
 import type { Broadcast, BroadcastStatus, BroadcastStore, Claim, DeliveryOutcome, DeliveryRef, ResumeResult, Settlement } from "./store.ts";
@@ -19,6 +14,9 @@ import type { Broadcast, BroadcastStatus, BroadcastStore, Claim, DeliveryOutcome
 const LIST_KEY = "broadcast";
 const metaKey = (broadcastId: string) => ({ pk: LIST_KEY, sk: broadcastId });
 const contentKey = (broadcastId: string) => ({ pk: `broadcast#${broadcastId}`, sk: "content" });
+const idempotencyKey = (key: string) => ({ pk: `idem#${key}`, sk: "broadcast" });
+/** How long an Idempotency-Key names its broadcast. */
+const IDEMPOTENCY_SECONDS = 24 * 60 * 60;
 const deliveryKey = (broadcastId: string, email: string) => ({ pk: `broadcast#${broadcastId}`, sk: `to#${email}` });
 const FINISHED = new Set(["sent", "skipped", "failed"]);
 // A transaction holds at most 100 items: 99 new deliveries and a counter shard's update.
@@ -118,28 +116,34 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
   }
 
   return {
-    async create({ broadcastId, content, totalSegments, now }) {
-      await db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...metaKey(broadcastId),
-                  broadcastId,
-                  title: content.title,
-                  status: "queued",
-                  totalSegments,
-                  createdAt: now.toISOString(),
-                },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
-            { Put: { TableName, Item: { ...contentKey(broadcastId), ...content } } },
-          ],
-        }),
-      );
+    async create({ broadcastId, content, totalSegments, now, idempotency }) {
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      const claimKey = idempotency && {
+        Put: {
+          TableName,
+          Item: { ...idempotencyKey(idempotency.key), broadcastId, fingerprint: idempotency.fingerprint, expiresAt: nowSeconds + IDEMPOTENCY_SECONDS },
+          // TTL deletes lazily: a key past its 24 hours is free again.
+          ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
+          ExpressionAttributeValues: { ":now": nowSeconds },
+        },
+      };
+      const refused = await transactWrite(db, [
+        {
+          Put: {
+            TableName,
+            Item: { ...metaKey(broadcastId), broadcastId, title: content.title, status: "queued", totalSegments, createdAt: now.toISOString() },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        { Put: { TableName, Item: { ...contentKey(broadcastId), ...content } } },
+        ...(claimKey ? [claimKey] : []),
+      ]);
+      if (!refused) return { result: "created" };
+      if (!idempotency) throw new Error(`Broadcast ${broadcastId} exists already`);
+      // Only the key's condition can fail: the id is new. The key's item may only just have expired.
+      const { Item } = await db.send(new GetCommand({ TableName, Key: idempotencyKey(idempotency.key), ConsistentRead: true }));
+      if (!Item) throw new Error("An Idempotency-Key refused a broadcast, then was gone");
+      return Item.fingerprint === idempotency.fingerprint ? { result: "replayed", broadcastId: String(Item.broadcastId) } : { result: "key-reused" };
     },
 
     get,

@@ -7,3 +7,8 @@ export class BroadcastNotFoundError extends Error {
 export class BroadcastNotPausedError extends Error {
   override name = "BroadcastNotPausedError";
 }
+
+/** An Idempotency-Key named another broadcast request within the last 24 hours. */
+export class IdempotencyKeyReusedError extends Error {
+  override name = "IdempotencyKeyReusedError";
+}

@@ -4,7 +4,7 @@
  */
 export { BOUNCE_PAUSE, bouncePauseReason, pauseIfBouncing } from "./bounce-pause.ts";
 export { createDynamoBroadcastStore } from "./dynamo-store.ts";
-export { BroadcastNotFoundError, BroadcastNotPausedError } from "./errors.ts";
+export { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
 export { fanOut, type FanoutDeps } from "./fanout.ts";
 export { createFanoutHandler, createSendHandler, type SendHandlerDeps } from "./lambda.ts";
 export { createSesMailer, fromAddress, type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
@@ -12,6 +12,14 @@ export { createDynamoSendPacer, type SendPacer } from "./pacing.ts";
 export { createPinGuard, pinMatches, type PinGuard } from "./pin.ts";
 export { readProgress } from "./progress.ts";
 export { createSender, DeliveryBusyError, UnknownDeliveryError, type SenderDeps } from "./send.ts";
-export { FANOUT_SEGMENTS, resumeBroadcast, resumePausedBroadcast, resumeUnfinishedBroadcasts, startBroadcast } from "./start.ts";
+export {
+  FANOUT_SEGMENTS,
+  requeueStalledBroadcasts,
+  resumeBroadcast,
+  resumePausedBroadcast,
+  resumeUnfinishedBroadcasts,
+  STALLED_AFTER_MS,
+  startBroadcast,
+} from "./start.ts";
 export type { Broadcast, BroadcastContent, BroadcastStatus, BroadcastStore, DeliveryOutcome, Settlement } from "./store.ts";
 export { FanoutTask, SendTask } from "./tasks.ts";

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import type { WorkQueue } from "../aws/sqs.ts";
-import { BroadcastNotFoundError, BroadcastNotPausedError } from "./errors.ts";
+import { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
 import type { Broadcast, BroadcastContent, BroadcastStore } from "./store.ts";
 import type { FanoutTask } from "./tasks.ts";
 
@@ -12,15 +13,32 @@ export type StartBroadcastDeps = {
   now: Date;
 };
 
+/** How long a broadcast may stay `queued` before its fan-out is taken for lost and queued again. */
+export const STALLED_AFTER_MS = 5 * 60 * 1000;
+
 /**
  * Records a broadcast, then queues one fan-out task per scan segment. When this returns, the
- * broadcast will reach everyone even if nothing else of this request survives.
+ * broadcast will reach everyone even if nothing else of this request survives. With an
+ * `idempotencyKey` used in the last 24 hours for the same content, it starts nothing new and
+ * answers that broadcast, queueing its fan-out again if it never left `queued` (the first request
+ * may have died between storing and queueing; a fan-out queued twice reaches each recipient once).
+ * @throws IdempotencyKeyReusedError when the key was used for other content
  */
-export async function startBroadcast({ broadcasts, fanoutQueue, now }: StartBroadcastDeps, content: BroadcastContent): Promise<string> {
+export async function startBroadcast(
+  { broadcasts, fanoutQueue, now }: StartBroadcastDeps,
+  content: BroadcastContent,
+  idempotencyKey?: string,
+): Promise<{ broadcastId: string; replayed: boolean }> {
+  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(content) };
   const broadcastId = crypto.randomUUID();
-  await broadcasts.create({ broadcastId, content, totalSegments: FANOUT_SEGMENTS, now });
+  const created = await broadcasts.create({ broadcastId, content, totalSegments: FANOUT_SEGMENTS, now, idempotency });
+  if (created.result === "key-reused") throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");
+  if (created.result === "replayed") {
+    if ((await broadcasts.status(created.broadcastId)) === "queued") await queueFanout(fanoutQueue, created.broadcastId, FANOUT_SEGMENTS);
+    return { broadcastId: created.broadcastId, replayed: true };
+  }
   await queueFanout(fanoutQueue, broadcastId, FANOUT_SEGMENTS);
-  return broadcastId;
+  return { broadcastId, replayed: false };
 }
 
 /**
@@ -60,6 +78,24 @@ export async function resumeUnfinishedBroadcasts(broadcasts: BroadcastStore, fan
   const unfinished = (await broadcasts.unfinished()).filter(({ status }) => status !== "paused");
   for (const { broadcastId, totalSegments } of unfinished) await resumeBroadcast(fanoutQueue, broadcastId, totalSegments);
   return unfinished.map(({ broadcastId }) => broadcastId);
+}
+
+/**
+ * Queues again the fan-out of every broadcast still `queued` after `STALLED_AFTER_MS`: its fan-out
+ * message was lost (the request died after storing it, or SQS refused). The scheduled Requeue
+ * function runs it every 5 minutes on AWS. Returns the broadcasts queued again.
+ */
+export async function requeueStalledBroadcasts(broadcasts: BroadcastStore, fanoutQueue: WorkQueue<FanoutTask>, now: Date): Promise<string[]> {
+  const stalled = (await broadcasts.unfinished()).filter(
+    ({ status, createdAt }) => status === "queued" && now.getTime() - Date.parse(createdAt) > STALLED_AFTER_MS,
+  );
+  for (const { broadcastId, totalSegments } of stalled) await queueFanout(fanoutQueue, broadcastId, totalSegments);
+  return stalled.map(({ broadcastId }) => broadcastId);
+}
+
+/** What identifies a request's content under its Idempotency-Key. */
+function fingerprintOf({ title, contents, html }: BroadcastContent): string {
+  return createHash("sha256").update(JSON.stringify([title, contents, html ?? null])).digest("base64url");
 }
 
 function queueFanout(fanoutQueue: WorkQueue<FanoutTask>, broadcastId: string, totalSegments: number) {

@@ -50,8 +50,28 @@ export type Claim =
   | "unknown";
 
 /** Broadcasts and their per-recipient delivery records. */
+/**
+ * A client's key for one broadcast request, kept 24 hours: a retry with the same key is the same
+ * broadcast. `fingerprint` identifies the request's content, so a different one under the key is told apart.
+ */
+export type IdempotencyClaim = { key: string; fingerprint: string };
+
+export type CreateResult =
+  | { result: "created" }
+  /** The key was used within 24 hours for the same content: that broadcast. */
+  | { result: "replayed"; broadcastId: string }
+  /** The key was used within 24 hours for other content. */
+  | { result: "key-reused" };
+
 export type BroadcastStore = {
-  create(broadcast: { broadcastId: string; content: BroadcastContent; totalSegments: number; now: Date }): Promise<void>;
+  /** Records a broadcast, unless `idempotency`'s key already named one in the last 24 hours. */
+  create(broadcast: {
+    broadcastId: string;
+    content: BroadcastContent;
+    totalSegments: number;
+    now: Date;
+    idempotency?: IdempotencyClaim;
+  }): Promise<CreateResult>;
   get(broadcastId: string): Promise<Broadcast | undefined>;
   /** Its status alone: one read, for the senders that check it before each email. */
   status(broadcastId: string): Promise<BroadcastStatus | undefined>;

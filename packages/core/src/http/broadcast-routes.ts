@@ -17,6 +17,20 @@ const MAX_BROADCAST_BYTES = 1024 * 1024;
 // A resume carries at most the PIN.
 const MAX_RESUME_BYTES = 4 * 1024;
 
+/** As the IETF's Idempotency-Key draft has it: an opaque string; a UUID is usual. */
+const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, "1 to 255 visible ASCII characters").optional();
+// Described as any string and checked in the handler, after the PIN, so that it is answered in
+// this API's error format.
+const IdempotencyKeyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .meta({
+      param: { name: "idempotency-key", in: "header" },
+      description: "The same key within 24 hours answers the same broadcast and starts nothing new (the CLI sends one, and reuses it when it retries).",
+    }),
+});
+
 export type BroadcastRoutesDeps = {
   broadcasts: BroadcastStore;
   fanoutQueue: WorkQueue<FanoutTask>;
@@ -40,10 +54,14 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
       "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived from it. " +
       "Answers once the broadcast is stored and its fan-out queued; sending happens after.",
     middleware: [limitBody(MAX_BROADCAST_BYTES)],
-    request: { body: formOrJsonBody(app, "BroadcastRequest", BroadcastRequest) },
+    request: { headers: IdempotencyKeyHeader, body: formOrJsonBody(app, "BroadcastRequest", BroadcastRequest) },
     responses: {
-      200: { description: "Stored and queued", content: { [JSON_TYPE]: { schema: BroadcastStarted } } },
-      400: jsonError("InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized"),
+      200: {
+        description: "Stored and queued; or, for an Idempotency-Key already used with this content, that broadcast (with `Idempotent-Replayed: true`)",
+        content: { [JSON_TYPE]: { schema: BroadcastStarted } },
+      },
+      400: jsonError("InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; InvalidIdempotencyKeyException"),
+      422: jsonError("IdempotencyKeyReusedException: the key was used for another broadcast in the last 24 hours"),
       413: jsonError(`PayloadTooLargeException: over ${MAX_BROADCAST_BYTES} bytes`),
       415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
       ...PIN_ERRORS,
@@ -59,8 +77,11 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     // Markdown libraries load only here: a cold start for any other request skips them.
     const { renderBroadcast } = await import("../email/render.ts");
     renderBroadcast(parsed.data);
-    const broadcastId = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data);
-    logger.info("broadcast queued", { broadcastId });
+    const key = IdempotencyKey.safeParse(c.req.header("idempotency-key"));
+    if (!key.success) throw invalidInput("InvalidIdempotencyKeyException", key.error);
+    const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data, key.data);
+    logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId });
+    if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json({ status: "sent" as const, broadcastId }, 200);
   });
 

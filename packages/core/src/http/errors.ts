@@ -32,6 +32,7 @@ const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string
   RegistrationBusyError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "5" } },
   BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
   BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
+  IdempotencyKeyReusedError: { status: 422, code: "IdempotencyKeyReusedException" },
 };
 
 const STATUS_CODES: Partial<Record<number, string>> = {
