@@ -102,22 +102,34 @@ describe("unsubscribe tokens under attack", () => {
     const valid = await signToken(tokenKey, { purpose: "unsubscribe", email: victim });
     const confirmToken = await signToken(tokenKey, { purpose: "confirm", email: victim });
     const foreignKey = await signToken("another-key", { purpose: "unsubscribe", email: victim });
-    const [payload, mac] = valid.split(".") as [string, string];
-    const forged = (email: string) => `${Buffer.from(JSON.stringify({ e: email })).toString("base64url")}.${mac}`;
+    const [version, kid, sealed] = valid.split(".") as [string, string, string];
+    const foreignSealed = foreignKey.split(".")[2]!;
+    // Today's format before this one: a readable address and an HMAC, which an attacker can only guess.
+    const legacyForgery = (email: string, mac: string) => `${Buffer.from(JSON.stringify({ e: email })).toString("base64url")}.${mac}`;
     recordSecrets(victim, bystander, valid, confirmToken, foreignKey);
     const before = await counts();
 
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    const macLike = fc.string({ unit: fc.constantFrom(...alphabet.slice(0, 64)), minLength: 43, maxLength: 43 });
     const mutation = fc.oneof(
       // One character changed, anywhere.
       fc.tuple(fc.nat(valid.length - 1), fc.constantFrom(...alphabet)).map(([at, c]) => valid.slice(0, at) + c + valid.slice(at + 1)),
       fc.nat(valid.length - 1).map((at) => valid.slice(0, at)),
       fc.string({ maxLength: 20 }).map((tail) => valid + tail),
-      fc.constantFrom(confirmToken, foreignKey, forged(bystander), forged(victim.toUpperCase()), valid.toUpperCase(), `${payload}.${mac}=`, `${payload}..${mac}`),
-      fc.string({ unit: fc.constantFrom(...alphabet), minLength: 40, maxLength: 400 }),
-      fc.tuple(fc.emailAddress(), fc.string({ unit: fc.constantFrom(...alphabet.slice(0, 64)), minLength: 43, maxLength: 43 })).map(
-        ([email, fakeMac]) => `${Buffer.from(JSON.stringify({ e: email })).toString("base64url")}.${fakeMac}`,
+      fc.constantFrom(
+        confirmToken,
+        foreignKey,
+        // Another key's sealed payload under this key's id, and the parts shuffled.
+        `${version}.${kid}.${foreignSealed}`,
+        `${version}.${sealed}.${kid}`,
+        `v1.${kid}.${sealed}`,
+        valid.toUpperCase(),
+        `${valid}=`,
+        `${version}..${sealed}`,
       ),
+      fc.string({ unit: fc.constantFrom(...alphabet), minLength: 40, maxLength: 400 }),
+      fc.tuple(fc.constantFrom(victim, bystander, victim.toUpperCase()), macLike).map(([email, mac]) => legacyForgery(email, mac)),
+      fc.tuple(fc.emailAddress(), macLike).map(([email, mac]) => legacyForgery(email, mac)),
     );
     let tried = 0;
     let changed = 0;
@@ -144,7 +156,7 @@ describe("unsubscribe tokens under attack", () => {
     expect((await counts()).active).toBe(before.active - 1);
     recordFigure({
       check: "forged unsubscribe tokens",
-      tried: `${tried} mutated, truncated, re-signed, cross-purpose and random tokens`,
+      tried: `${tried} mutated, truncated, re-keyed, cross-purpose, old-format forged and random tokens`,
       count: tried,
       lost: changed,
       notes: "0 accepted; the victim's own token unsubscribed only the victim",
@@ -168,6 +180,70 @@ describe("PIN guessing", () => {
     expect(Number(locked.headers?.["retry-after"])).toBeGreaterThan(14 * 60);
     expect((await handler(event("192.0.2.77", PIN), lambdaContext)).statusCode).toBe(404);
     recordFigure({ check: "PIN guessing", tried: `${guesses.length + 1} guesses from one IP, then the right PIN`, count: guesses.length + 1, lost: 0, notes: "401 ×5, then 429 (15 min), the right PIN included" });
+  });
+
+  it("gives 40 concurrent wrong guesses from one IP at most 5 comparisons", async () => {
+    const attacker = "198.51.100.240";
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => handler(event(attacker, `concurrent-guess-${i}`), lambdaContext)));
+    const compared = answers.filter((answer) => answer.statusCode === 401).length;
+    expect(compared).toBe(5);
+    expect(answers.filter((answer) => answer.statusCode === 429)).toHaveLength(35);
+    recordFigure({ check: "concurrent PIN guesses", tried: "40 at once from one IP", count: 40, lost: compared - 5, notes: `${compared} compared, ${40 - compared} refused 429 before comparing` });
+  });
+
+  it("refuses every PIN route a form or fetch from another site, with the right PIN, before comparing", async () => {
+    const crossSite = [{ origin: "https://attacker.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
+    let refused = 0;
+    for (const headers of crossSite) {
+      const form = await handler(
+        httpApiEvent({
+          method: "POST",
+          path: "/api/registration/broadcast",
+          sourceIp: "198.51.100.241",
+          headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+          body: new URLSearchParams({ secretPin: PIN, title: "Forged", contents: "From another site" }).toString(),
+        }),
+        lambdaContext,
+      );
+      const progress = await handler(
+        httpApiEvent({ method: "GET", path: `/api/registration/broadcast/${crypto.randomUUID()}`, sourceIp: "198.51.100.241", headers: { "x-secret-pin": PIN, ...headers } }),
+        lambdaContext,
+      );
+      for (const answer of [form, progress]) {
+        expect(answer.statusCode).toBe(403);
+        expect(JSON.parse(answer.body!)).toMatchObject({ error: "CrossSiteRequestException" });
+        refused += 1;
+      }
+    }
+    recordFigure({ check: "cross-site PIN requests", tried: `${refused} forms and fetches from another site, with the right PIN`, count: refused, lost: refused - crossSite.length * 2, notes: "403 each; nothing compared, nothing sent" });
+  });
+});
+
+describe("broadcast retries", () => {
+  // Each retry from its own address: one address gets at most 5 PIN comparisons in flight at once.
+  const start = async (key: string, contents: string, sourceIp = "198.51.100.242") => {
+    const answer = await handler(
+      httpApiEvent({
+        method: "POST",
+        path: "/api/registration/broadcast",
+        sourceIp,
+        headers: { "content-type": "application/json", "idempotency-key": key },
+        body: JSON.stringify({ secretPin: PIN, title: "Once", contents }),
+      }),
+      lambdaContext,
+    );
+    return { status: answer.statusCode, json: () => JSON.parse(answer.body!) as { broadcastId: string } };
+  };
+
+  it("20 concurrent retries under one Idempotency-Key start one broadcast; other content under it is 422", async () => {
+    const key = crypto.randomUUID();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => start(key, "Said once.", `198.51.100.${150 + i}`)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    const ids = new Set(answers.map((answer) => answer.json().broadcastId));
+    expect(ids.size).toBe(1);
+    const other = await start(key, "Something else.");
+    expect(other.status).toBe(422);
+    recordFigure({ check: "repeated broadcast requests", tried: "20 concurrent under one Idempotency-Key, then other content under it", count: 21, lost: ids.size - 1, notes: "1 broadcast started; 422 for the other content" });
   });
 });
 
@@ -203,5 +279,22 @@ describe("response headers", () => {
       expect(response.headers.get("access-control-allow-credentials")).toBeNull();
     }
     recordFigure({ check: "security headers", tried: `${pages.length} pages and ${json.length} JSON answers, from a foreign origin`, count: pages.length + json.length, lost: 0 });
+  });
+});
+
+// Last in the file: it locks every PIN route of this file's stack for an hour.
+describe("PIN guessing from many addresses", () => {
+  it("locks every PIN route for an hour once 50 wrong PINs arrive from all addresses together", async () => {
+    const guesses = Array.from({ length: 80 }, (_, i) =>
+      handler(httpApiEvent({ method: "GET", path: "/api/registration/versions", sourceIp: `203.0.113.${i % 20}`, headers: { "x-secret-pin": `guess-${i}` } }), lambdaContext),
+    );
+    const answers = await Promise.all(guesses);
+    const compared = answers.filter((answer) => answer.statusCode === 401).length;
+    const board = await handler(httpApiEvent({ method: "GET", path: "/api/registration/versions", sourceIp: "192.0.2.200", headers: { "x-secret-pin": PIN } }), lambdaContext);
+    expect(board.statusCode).toBe(429);
+    expect(Number(board.headers?.["retry-after"])).toBeGreaterThan(59 * 60);
+    // Earlier tests in this file spent some of the hour's 50 already.
+    expect(compared).toBeLessThanOrEqual(50);
+    recordFigure({ check: "PIN guessing from 20 IPs", tried: "80 wrong PINs at once from 20 addresses, then the right PIN from a new one", count: 81, lost: 0, notes: `${compared} compared; then every PIN route 429 for an hour, the right PIN included (alarm: PinLockout)` });
   });
 });

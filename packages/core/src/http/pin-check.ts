@@ -12,7 +12,7 @@ export const PIN_ERRORS = {
   401: jsonError("InvalidSecretPinException: wrong or missing PIN"),
   403: jsonError("CrossSiteRequestException: `Origin` or `Sec-Fetch-Site` says another site sent it"),
   429: jsonError(
-    "TooManyRequestsException: 5 wrong PINs from this IP lock it out for 15 minutes, and 50 from all IPs in an hour lock " +
+    "TooManyRequestsException: 5 wrong PINs from this IP (or 5 PIN requests in flight at once) lock it out for 15 minutes, and 50 from all IPs in an hour lock " +
       "every PIN route for an hour, even with the right PIN",
     retryAfter,
   ),
@@ -45,8 +45,11 @@ export function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
     const attempt = await pinGuard.reserve(clientIp(c) ?? "unknown", at);
     if (!attempt.granted) {
       const retryAfter = Math.max(1, Math.ceil((attempt.until.getTime() - at.getTime()) / 1000));
-      const whose = attempt.scope === "ip" ? "from this address" : "from everywhere: every PIN route is locked";
-      throw new ApiError(429, "TooManyRequestsException", `Too many wrong PINs ${whose}; try again in ${Math.ceil(retryAfter / 60)} minutes`, {
+      const what =
+        attempt.scope === "ip"
+          ? "Too many wrong PINs, or PIN requests at once, from this address"
+          : "Too many wrong PINs from everywhere: every PIN route is locked";
+      throw new ApiError(429, "TooManyRequestsException", `${what}; try again in ${Math.ceil(retryAfter / 60)} minutes`, {
         headers: { "Retry-After": String(retryAfter) },
       });
     }
