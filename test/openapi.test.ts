@@ -3,7 +3,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { describe, expect, it } from "vitest";
 
 // The document describes routes, not data: the app needs no live dependency to serve it.
-const app = createApp({} as Parameters<typeof createApp>[0]);
+const app = createApp({ secretPin: "" } as Parameters<typeof createApp>[0]);
 
 type Document = { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
 
