@@ -126,7 +126,7 @@ describe("npm start", { timeout: 120_000 }, () => {
 
   it("finishes an unfinished broadcast after a restart, sending only to those it had not reached", async () => {
     const port = await freePortBlock();
-    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: "11223344", SES_SEND_RATE: "10" };
+    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: "board-pin-11223344", SES_SEND_RATE: "10" };
     const first = launch(env);
     await ready(first);
     const api = `http://127.0.0.1:${port}`;
@@ -135,7 +135,7 @@ describe("npm start", { timeout: 120_000 }, () => {
     const started = await fetch(`${api}/api/registration/broadcast`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ secretPin: "11223344", title: "Resumed", contents: "After a restart." }),
+      body: JSON.stringify({ secretPin: "board-pin-11223344", title: "Resumed", contents: "After a restart." }),
     });
     const { broadcastId } = (await started.json()) as { broadcastId: string };
     while ((await mailStore()).length < 10) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -148,7 +148,7 @@ describe("npm start", { timeout: 120_000 }, () => {
     let progress: { status: string; recipients: number; sent: number } | undefined;
     for (const deadline = Date.now() + 40_000; Date.now() < deadline && progress?.status !== "done"; ) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      const response = await fetch(`${api}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": "11223344" } });
+      const response = await fetch(`${api}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": "board-pin-11223344" } });
       progress = (await response.json()) as typeof progress;
     }
     expect(progress).toMatchObject({ status: "done", recipients: 60, sent: 60 });
@@ -186,7 +186,7 @@ describe("npm start", { timeout: 120_000 }, () => {
 
   it("plays SES's part: a broadcast to the mailbox simulator's bounce address marks it bounced, and the next one skips it", async () => {
     const port = await freePortBlock();
-    const pin = "11223344";
+    const pin = "board-pin-11223344";
     const runner = launch({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: pin, SES_SEND_RATE: "50" });
     const apiUrl = (await ready(runner)).api.replace("localhost", "127.0.0.1");
     const bounce = "bounce@simulator.amazonses.com";
@@ -220,6 +220,13 @@ describe("npm start", { timeout: 120_000 }, () => {
     expect(runner.stdout.join("\n")).not.toContain(bounce);
     db.destroy();
   }, 90_000);
+
+  it("refuses to start with a PIN shorter than 16 characters, saying how to fix it", async () => {
+    const runner = launch({ PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: "24681357" });
+    expect(await runner.exited).toBe(1);
+    expect(runner.stderr()).toContain("SecretPin has 8 characters; it needs at least 16: set SECRET_PIN to a longer one");
+    expect(runner.stderr()).not.toContain("24681357");
+  });
 
   it("exits with installation advice when Java is missing", async () => {
     // A PATH with node on it and nothing else.

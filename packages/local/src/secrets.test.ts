@@ -25,6 +25,15 @@ describe("localSecrets", () => {
     expect(localSecrets(secrets, dir, {})).toEqual({ values: first.values, generated: [] });
   });
 
+  it("generates a PIN long enough to be accepted, and easy to type: 4 groups of 5 unambiguous characters", () => {
+    const pins = Array.from({ length: 20 }, () => localSecrets(secrets, dataDir(), {}).values.SecretPin!);
+    for (const pin of pins) {
+      expect(pin).toMatch(/^[a-km-np-z2-9]{5}(-[a-km-np-z2-9]{5}){3}$/);
+      expect(pin.length).toBeGreaterThanOrEqual(secrets.SecretPin.minLength);
+    }
+    expect(new Set(pins).size).toBe(pins.length);
+  });
+
   it("takes the previous key from its variable", () => {
     const { values, generated } = localSecrets(secrets, dataDir(), { UNSUBSCRIBE_KEY: "new-key", UNSUBSCRIBE_KEY_PREVIOUS: "old-key" });
     expect(values).toMatchObject({ UnsubscribeKey: "new-key", UnsubscribeKeyPrevious: "old-key" });
