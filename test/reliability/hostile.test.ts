@@ -192,7 +192,7 @@ describe("PIN guessing", () => {
   });
 
   it("refuses every PIN route a form or fetch from another site, with the right PIN, before comparing", async () => {
-    const crossSite = [{ origin: "https://attacker.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
+    const crossSite: Record<string, string>[] = [{ origin: "https://attacker.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
     let refused = 0;
     for (const headers of crossSite) {
       const form = await handler(
