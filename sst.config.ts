@@ -22,7 +22,7 @@ export default $config({
     await import("./infra/functions");
     await import("./infra/crons");
     const { alarms } = await import("./infra/alarms");
-    // What the README's Deploy section uses: the API, the SES identity, and what to restore or redrive.
+    // What docs/operations.md's Deploy section uses: the API, the SES identity, and what to restore or redrive.
     return {
       api: api.url,
       sender: mailer.sender,

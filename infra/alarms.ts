@@ -32,7 +32,7 @@ const anyAtAll = { period: 300, threshold: 0, comparisonOperator: "GreaterThanTh
 
 for (const [name, queue] of Object.entries(deadLetterQueues)) {
   alarm(`${name}NotEmpty`, {
-    alarmDescription: `${$app.stage}: failed messages wait in ${name} (README, Deploy: redrive)`,
+    alarmDescription: `${$app.stage}: failed messages wait in ${name} (docs/operations.md, redrive)`,
     namespace: "AWS/SQS",
     metricName: "ApproximateNumberOfMessagesVisible",
     dimensions: { QueueName: queue.nodes.queue.name },
@@ -72,7 +72,7 @@ for (const [metric, threshold] of Object.entries(sesRates)) {
 
 // Wrong PINs from everywhere together locked every PIN route for an hour: someone is guessing.
 alarm("PinLockout", {
-  alarmDescription: `${$app.stage}: 50 wrong PINs within an hour locked every PIN route (README, Deploy)`,
+  alarmDescription: `${$app.stage}: 50 wrong PINs within an hour locked every PIN route (docs/operations.md, the PIN)`,
   namespace: metrics.namespace,
   metricName: metrics.pinLockouts,
   dimensions: { service: metrics.namespace, function: apiHandler.name },

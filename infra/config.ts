@@ -24,7 +24,7 @@ export const publicUrl = optional("PUBLIC_URL");
  */
 export const apiThrottleRate = positiveNumber("API_THROTTLE_RATE", 4000);
 export const apiThrottleBurst = positiveNumber("API_THROTTLE_BURST", 2000);
-/** Copies of the API function that may run at once: the cap on what a flood can cost (README, Deploy). */
+/** Copies of the API function that may run at once: the cap on what a flood can cost (docs/operations.md, the edge). */
 export const apiReservedConcurrency = positiveNumber("API_RESERVED_CONCURRENCY", 100);
 /** How long API Gateway's access log is kept. */
 export const accessLogRetention = oneOf("ACCESS_LOG_RETENTION", ["1 week", "2 weeks", "1 month", "3 months", "1 year"], "1 month");
@@ -43,7 +43,7 @@ function optional(name: string): string | undefined {
 
 function required(name: string): string {
   const value = optional(name);
-  if (!value) throw new Error(`Set ${name} in .env.${$app.stage} (see the README's Deploy section)`);
+  if (!value) throw new Error(`Set ${name} in .env.${$app.stage} (see docs/operations.md, Deploy)`);
   return value;
 }
 

@@ -29,7 +29,7 @@ export const mailer = new sst.aws.Email(
   "Mailer",
   {
     sender: sesSender,
-    // Without a Route 53 zone, the DKIM records are added by hand (README, Deploy).
+    // Without a Route 53 zone, the DKIM records are added by hand (docs/operations.md, DKIM).
     dns: dnsZone ? sst.aws.dns({ zone: dnsZone }) : false,
     events: [{ name: "SesEvents", types: ["bounce", "complaint", "delivery", "reject"], topic: topics.SesEvents.arn }],
   },

@@ -23,7 +23,7 @@ export function functionArgs(spec: FunctionSpec) {
 
 export const apiHandler = new sst.aws.Function("ApiHandler", {
   ...functionArgs(apiSpec),
-  // What a flood can cost is at most this many copies running (README, Deploy).
+  // What a flood can cost is at most this many copies running (docs/operations.md, the edge).
   concurrency: { reserved: apiReservedConcurrency },
 });
 routeApi(apiHandler.arn);

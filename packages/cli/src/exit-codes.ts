@@ -1,6 +1,6 @@
 /**
  * What the CLI's exit status means, so a script can tell a wrong PIN from a server that is down.
- * Listed in the README; keep the two in step.
+ * Listed in docs/cli.md; keep the two in step.
  */
 export const EXIT = {
   ok: 0,

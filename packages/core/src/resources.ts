@@ -176,7 +176,7 @@ export const crons = {
  * generates a value once and keeps it under DATA_DIR.
  */
 export const secrets = {
-  // Long enough that the lockouts leave a guesser no chance (README, Deploy).
+  // Long enough that the lockouts leave a guesser no chance (docs/operations.md, the PIN).
   SecretPin: { env: "SECRET_PIN", generate: "pin", minLength: 16 },
   UnsubscribeKey: { env: "UNSUBSCRIBE_KEY", generate: "key" },
   /** The key before the last rotation: links signed with it keep working while it is set. */

@@ -1,7 +1,7 @@
 /**
  * `npm run redrive -- --queue SendDlq [--stage local]`: moves a dead-letter queue's messages back
  * to the queue they came from, on the stack `npm start` runs (its SQS port follows `PORT`, or
- * `SQS_PORT`). Prints `{"queue", "to", "moved"}` as JSON. On AWS, use SQS's own redrive (README).
+ * `SQS_PORT`). Prints `{"queue", "to", "moved"}` as JSON. On AWS, use SQS's own redrive (docs/operations.md, redrive).
  * @module
  */
 import { parseArgs } from "node:util";

@@ -14,7 +14,7 @@ import type { ActiveVersions, ListChange, Registration, RegistrationStore, ScanC
 //
 // `active` moves in the same transaction as every status change, so it stays exact. A stack that
 // held registrations before `active` existed has no such attribute: ADD starts it from 0, so set it
-// once to the number of active registrations (README, API).
+// once to the number of active registrations (docs/api.md, GET /api/registration/unique).
 // Parallel scan segments for `activeVersions`: DynamoDB reads each in its own partition's time.
 const VERSION_SCAN_SEGMENTS = 8;
 /** The State table's partition that holds one address's history: list changes and SES events. */
