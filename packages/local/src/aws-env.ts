@@ -1,15 +1,17 @@
 import { interceptLocalhostDns } from "fauxqs";
-import type { Emulators } from "./emulators.ts";
 
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+/** Where the emulators of each AWS service this stack uses answer. */
+export type EmulatorEndpoints = { dynamodb: string; sqs: string; sns: string; ses: string };
 
 /**
  * Points every AWS SDK client this process creates from now on at the emulators. fauxqs names
  * its queues `http://sqs.<region>.localhost:<port>/...` and the SQS client sends to that host,
  * so `*.localhost` must resolve to loopback here, as RFC 6761 has it and glibc does not.
  */
-export function useEmulators(endpoints: Emulators["endpoints"]): void {
+export function useEmulators(endpoints: EmulatorEndpoints): void {
   Object.assign(process.env, awsEnvironment(endpoints));
   interceptLocalhostDns();
 }
@@ -19,7 +21,7 @@ export function useEmulators(endpoints: Emulators["endpoints"]): void {
  * build their clients exactly as they do on Lambda (service-specific endpoint variables are read
  * by the SDK itself).
  */
-function awsEnvironment(endpoints: Emulators["endpoints"]): Record<string, string> {
+function awsEnvironment(endpoints: EmulatorEndpoints): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { startFauxqs } from "fauxqs";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
+import { type EmulatorEndpoints, LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
 import { type ConflictCounts, conflictRulesFrom, startConflictProxy } from "./dynamodb-conflicts.ts";
 import { requireJava } from "./java.ts";
 import { freePort, requireFreePort } from "./ports.ts";
@@ -15,7 +15,7 @@ import { freePort, requireFreePort } from "./ports.ts";
 export type EmulatorPorts = { dynamodb: number; sqs: number; ses: number };
 
 export type Emulators = {
-  endpoints: { dynamodb: string; sqs: string; sns: string; ses: string };
+  endpoints: EmulatorEndpoints;
   /** Whether DynamoDB's transaction conflict rules apply (`dynamodb-conflicts.ts`), and how often they refused. */
   dynamodbConflicts: { rules: boolean; counts(): ConflictCounts };
   /** DynamoDB Local itself, behind the proxy: for the proxy's own tests. */
