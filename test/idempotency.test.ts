@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createApiClient } from "@oemr-reg/cli/api";
 import { createDocumentClient, queryAll } from "@oemr-reg/core/aws/dynamo";
 import { type Broadcast, createDynamoBroadcastStore, FANOUT_SEGMENTS, STALLED_AFTER_MS } from "@oemr-reg/core/broadcast";
+import { BROADCAST_LIST_PK } from "@oemr-reg/core/state/keys";
 import { app } from "@oemr-reg/functions/api";
 import { handler as requeue } from "@oemr-reg/functions/requeue";
 import { Resource } from "sst";
@@ -45,7 +46,7 @@ async function broadcastsTitled(title: string): Promise<string[]> {
     TableName: Resource.State.name,
     KeyConditionExpression: "pk = :list",
     FilterExpression: "title = :title",
-    ExpressionAttributeValues: { ":list": "broadcast", ":title": title },
+    ExpressionAttributeValues: { ":list": BROADCAST_LIST_PK, ":title": title },
   });
   return stored.map((item) => String(item.broadcastId));
 }

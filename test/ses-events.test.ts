@@ -20,6 +20,7 @@ import { Resource } from "sst";
 import { afterAll, describe, expect, it } from "vitest";
 import { uniqueEmail } from "./support/serve.ts";
 import { eventually, testStack } from "./support/stack.ts";
+import { deliveryKey } from "@oemr-reg/core/state/keys";
 
 const db = createDocumentClient();
 const tables = { registrationsTable: Resource.Registrations.name, stateTable: Resource.State.name };
@@ -299,7 +300,7 @@ describe("the SES events handler", () => {
     await deliver(delivered);
     await deliver(delivered);
     const { Item } = await db.send(
-      new GetCommand({ TableName: tables.stateTable, Key: { pk: `broadcast#${broadcastId}`, sk: `to#${recipient}` }, ConsistentRead: true }),
+      new GetCommand({ TableName: tables.stateTable, Key: deliveryKey(broadcastId, recipient), ConsistentRead: true }),
     );
     // Still "sent" for the broadcast's own bookkeeping; delivered at the time SES reported.
     expect(Item).toMatchObject({ status: "sent", deliveredAt: at });

@@ -7,12 +7,13 @@ import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { openEmrClears, openEmrReport, telemetryPost } from "./support/openemr.ts";
 import { serveForFile } from "./support/serve.ts";
+import { usageReportKey, usageReportsPk } from "@oemr-reg/core/state/keys";
 
 const base = await serveForFile(app);
 const db = createDocumentClient();
 
 async function storedReport(siteId: string, date: string) {
-  const { Item } = await db.send(new GetCommand({ TableName: Resource.State.name, Key: { pk: `usage#${siteId}`, sk: `report#${date}` }, ConsistentRead: true }));
+  const { Item } = await db.send(new GetCommand({ TableName: Resource.State.name, Key: usageReportKey(siteId, date), ConsistentRead: true }));
   return Item && { expiresAt: Item.expiresAt as number, report: JSON.parse(gunzipSync(Item.report as Uint8Array).toString("utf8")) as Record<string, unknown> };
 }
 
@@ -45,9 +46,9 @@ describe("POST /api/usage, as OpenEMR 7.0.3 and later report", () => {
     expect((await telemetryPost(base, siteId, JSON.stringify(openEmrReport({ records: 4 })))).status).toBe(201);
     expect((await telemetryPost(base, siteId, JSON.stringify(openEmrReport({ date: "20270103" })))).status).toBe(201);
     const { Items } = await db.send(
-      new QueryCommand({ TableName: Resource.State.name, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": `usage#${siteId}` }, ConsistentRead: true }),
+      new QueryCommand({ TableName: Resource.State.name, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": usageReportsPk(siteId) }, ConsistentRead: true }),
     );
-    expect(Items!.map((item) => item.sk)).toEqual(["report#20261201", "report#20270103"]);
+    expect(Items!.map((item) => item.sk)).toEqual([usageReportKey(siteId, "20261201").sk, usageReportKey(siteId, "20270103").sk]);
     expect((await storedReport(siteId, "20261201"))!.report.usageRecords).toHaveLength(6);
   });
 

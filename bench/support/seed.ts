@@ -1,5 +1,6 @@
 import { BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { counterShardKey, counterShardOf } from "@oemr-reg/core/registration";
+import { counterShardOf } from "@oemr-reg/core/registration";
+import { registrationCounterShard } from "@oemr-reg/core/state/keys";
 import { inParallel } from "./stats.ts";
 
 export const benchAddress = (index: number) => `admin${index}@clinic${index % 97}.bench.example.org`;
@@ -50,7 +51,7 @@ export async function seedRegistrations(
     await db.send(
       new UpdateCommand({
         TableName: tables.state,
-        Key: counterShardKey(shard),
+        Key: registrationCounterShard(shard),
         UpdateExpression: "ADD #count :count, active :count",
         ExpressionAttributeNames: { "#count": "count" },
         ExpressionAttributeValues: { ":count": count },

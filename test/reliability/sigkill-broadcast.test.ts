@@ -9,6 +9,7 @@ import { postForm, postJson, uniqueEmail } from "../support/serve.ts";
 import { eventually } from "../support/stack.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
 import { freePortBlock, launch, ready } from "./support/runner.ts";
+import { DELIVERY_PREFIX, deliveryKey } from "@oemr-reg/core/state/keys";
 
 const RECIPIENTS = 2_000;
 const KILL_AFTER = 600;
@@ -91,7 +92,7 @@ describe("npm start killed with SIGKILL in the middle of a 2,000-recipient broad
         new QueryCommand({
           TableName: "oemr-reg-local-State",
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :to)",
-          ExpressionAttributeValues: { ":pk": `broadcast#${broadcastId}`, ":to": "to#" },
+          ExpressionAttributeValues: { ":pk": deliveryKey(broadcastId, "").pk, ":to": DELIVERY_PREFIX },
           ExclusiveStartKey,
         }),
       );

@@ -1,13 +1,14 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
-import { createPinGuard } from "@oemr-reg/core/broadcast/pin";
+import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
 import { createApp } from "@oemr-reg/core/http";
-import { onFirstSend } from "@oemr-reg/core/lazy";
+import { onFirstSend } from "@oemr-reg/core/on-first-use";
 import { api } from "@oemr-reg/core/resources";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { createDynamoUsageStore } from "@oemr-reg/core/usage/dynamo-store";
-import { createWindowCounter } from "@oemr-reg/core/window-counter";
+import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
+import { RATE_WINDOWS } from "@oemr-reg/core/state/keys";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
 
@@ -18,14 +19,14 @@ const tokenKey = Resource.UnsubscribeKey.value;
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
   registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
-  registrationAttempts: createWindowCounter({ db, stateTable, name: "regattempt", windowSeconds: 60 * 60 }),
+  registrationAttempts: createWindowCounter({ db, stateTable, name: RATE_WINDOWS.registrationAttempts, windowSeconds: 60 * 60 }),
   registrationLimitPerHour: Resource.Settings.registrationLimitPerHour,
   // SES and nodemailer, and SQS below, load on first use: few requests need them (onFirstSend).
   confirmations: onFirstSend(async () => {
     const [{ SESClient }, { createSesMailer, fromAddress }, { createConfirmationSender }] = await Promise.all([
       import("@aws-sdk/client-ses"),
-      import("@oemr-reg/core/broadcast/mailer"),
-      import("@oemr-reg/core/registration/confirmation"),
+      import("@oemr-reg/core/email/ses-mailer"),
+      import("@oemr-reg/core/registration/confirmation-sender"),
     ]);
     const mailer = createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet });
     return createConfirmationSender({ mailer, from: fromAddress(Resource.Mailer.sender), publicUrl: Resource.Settings.publicUrl, tokenKey });
@@ -43,8 +44,8 @@ export const app = createApp({
   pinGuard: createPinGuard({ db, stateTable }),
   usage: createDynamoUsageStore({ db, stateTable }),
   usageAttempts: {
-    perIp: createWindowCounter({ db, stateTable, name: "usageip", windowSeconds: 60 * 60 }),
-    perSite: createWindowCounter({ db, stateTable, name: "usagesite", windowSeconds: 24 * 60 * 60 }),
+    perIp: createWindowCounter({ db, stateTable, name: RATE_WINDOWS.usageReportsPerIp, windowSeconds: 60 * 60 }),
+    perSite: createWindowCounter({ db, stateTable, name: RATE_WINDOWS.usageReportsPerSite, windowSeconds: 24 * 60 * 60 }),
   },
   usageLimits: {
     perIpPerHour: Resource.Settings.usageLimitPerHour,

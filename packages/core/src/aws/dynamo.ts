@@ -1,4 +1,4 @@
-import { DynamoDBClient, TransactionCanceledException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -57,6 +57,17 @@ export async function transactWrite(
       if (!isConflict(error) || attempt === maxAttempts) throw error;
       await backOff(attempt);
     }
+  }
+}
+
+/** Whether a write went through: `false` when its condition failed, which callers expect. */
+export async function ignoringConditionFailure(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 }
 

@@ -7,9 +7,8 @@ export { createDynamoBroadcastStore } from "./dynamo-store.ts";
 export { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
 export { fanOut, type FanoutDeps } from "./fanout.ts";
 export { createFanoutHandler, createSendHandler, type SendHandlerDeps } from "./lambda.ts";
-export { createSesMailer, fromAddress, type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
+export { createSesMailer, fromAddress, type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
 export { createDynamoSendPacer, type SendPacer } from "./pacing.ts";
-export { createPinGuard, pinMatches, type PinGuard } from "./pin.ts";
 export { readProgress } from "./progress.ts";
 export { createSender, DeliveryBusyError, UnknownDeliveryError, type SenderDeps } from "./send.ts";
 export {

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { sendScheduleKey } from "../state/keys.ts";
 
 /** Hands out moments at which a send may start, shared by every sender so the total rate holds. */
 export type SendPacer = {
@@ -31,14 +32,13 @@ const MAX_LATENESS_MS = 20;
  */
 export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.95 }: DynamoSendPacerOptions): SendPacer {
   const intervalMs = 1000 / (ratePerSecond * headroom);
-  const Key = { pk: "pace#ses", sk: "schedule" };
   return {
     async reserve(count, now) {
       for (;;) {
         const { Attributes } = await db.send(
           new UpdateCommand({
             TableName: stateTable,
-            Key,
+            Key: sendScheduleKey,
             UpdateExpression: "ADD issued :count",
             ExpressionAttributeValues: { ":count": count },
             ReturnValues: "ALL_NEW",
@@ -55,7 +55,7 @@ export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom 
           await db.send(
             new UpdateCommand({
               TableName: stateTable,
-              Key,
+              Key: sendScheduleKey,
               UpdateExpression: "SET origin = :now, issued = :count",
               ConditionExpression: "issued = :end",
               ExpressionAttributeValues: { ":now": now.getTime(), ":count": count, ":end": end },

@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { queryAll, type TransactItems } from "../aws/dynamo.ts";
+import { addExpression } from "../aws/expressions.ts";
+import { broadcastProgressPk, broadcastProgressShard } from "../state/keys.ts";
 
 /**
  * A broadcast's counters, moved in the same transaction as the delivery records they count (the
@@ -7,8 +9,6 @@ import { queryAll, type TransactItems } from "../aws/dynamo.ts";
  * bounce) and spread over shards: fan-out, senders and events run at once, and DynamoDB cancels a
  * transaction that meets another on one of its items (`TransactionConflict`). Each transaction
  * moves a shard picked at random, a new one each attempt; reading sums them with one Query.
- *
- * Layout in the State table: pk "broadcast#<id>#progress", sk "shard#<n>", n < PROGRESS_SHARDS.
  */
 export const PROGRESS_SHARDS = 64;
 
@@ -24,18 +24,18 @@ export type Progress = {
   hardBounces: number;
 };
 
-const progressPk = (broadcastId: string) => `broadcast#${broadcastId}#progress`;
 const NAMES: (keyof Progress)[] = ["recipients", "pending", "sent", "skipped", "failed", "hardBounces"];
 
 /** A transaction item moving a random shard of the broadcast's counters by these amounts. */
 export function progressUpdate(stateTable: string, broadcastId: string, delta: Partial<Progress>): TransactItems[number] {
-  const moved = NAMES.filter((name) => delta[name]);
+  const update = addExpression(delta);
   return {
     Update: {
       TableName: stateTable,
-      Key: { pk: progressPk(broadcastId), sk: `shard#${Math.floor(Math.random() * PROGRESS_SHARDS)}` },
-      UpdateExpression: `ADD ${moved.map((name) => `${name} :${name}`).join(", ")}`,
-      ExpressionAttributeValues: Object.fromEntries(moved.map((name) => [`:${name}`, delta[name]])),
+      Key: broadcastProgressShard(broadcastId, Math.floor(Math.random() * PROGRESS_SHARDS)),
+      UpdateExpression: update.expression,
+      ExpressionAttributeNames: update.names,
+      ExpressionAttributeValues: update.values,
     },
   };
 }
@@ -45,7 +45,7 @@ export function progressUpdate(stateTable: string, broadcastId: string, delta: P
  * out, `pending` only falls; so a sum of 0 means it was 0 when the last shard was read.
  */
 export async function readProgress(db: DynamoDBDocumentClient, stateTable: string, broadcastId: string): Promise<Progress> {
-  const shards = await queryAll(db, { TableName: stateTable, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": progressPk(broadcastId) } });
+  const shards = await queryAll(db, { TableName: stateTable, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": broadcastProgressPk(broadcastId) } });
   const sum: Progress = { recipients: 0, pending: 0, sent: 0, skipped: 0, failed: 0, hardBounces: 0 };
   for (const shard of shards) for (const name of NAMES) sum[name] += typeof shard[name] === "number" ? shard[name] : 0;
   return sum;

@@ -2,7 +2,7 @@ import { composeRawEmail, personalize, renderBroadcast, type RenderedBroadcast, 
 import { maskEmail, type RegistrationStore } from "../registration/index.ts";
 import { logger } from "../log.ts";
 import { signToken } from "../tokens/index.ts";
-import { type Mailer, PermanentSendError, RetryableSendError } from "./mailer.ts";
+import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
 import { groupCommit } from "./group-commit.ts";
 import type { BroadcastStore, Claim, DeliveryOutcome, Settlement } from "./store.ts";
 import type { SendTask } from "./tasks.ts";

@@ -63,7 +63,30 @@ export type CreateResult =
   /** The key was used within 24 hours for other content. */
   | { result: "key-reused" };
 
-export type BroadcastStore = {
+/** One recipient's delivery record for each broadcast: who gets it, and what became of each email. */
+export type DeliveryStore = {
+  /**
+   * Records these addresses as recipients, once each however often a page is fanned out, and
+   * returns those still waiting for their email: the ones to enqueue.
+   */
+  addRecipients(broadcastId: string, emails: string[]): Promise<string[]>;
+  claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
+  /**
+   * Claims several deliveries, in one transaction when none is refused, and returns each one's
+   * claim in their order. A recipient named twice is claimed once, and `busy` the second time.
+   */
+  claimDeliveries(deliveries: DeliveryRef[], leaseUntil: Date, now: Date): Promise<Claim[]>;
+  /**
+   * Settles claimed deliveries and moves their broadcasts' counters, in as few transactions as
+   * DynamoDB allows. A recipient whose lease ran out and was settled by another worker meanwhile
+   * is left as that worker settled it, and not counted again.
+   */
+  completeDeliveries(settlements: Settlement[], now: Date): Promise<void>;
+  releaseDelivery(broadcastId: string, email: string): Promise<void>;
+};
+
+/** Broadcasts themselves (delivery-store.ts keeps their recipients), with their deliveries. */
+export type BroadcastStore = DeliveryStore & {
   /** Records a broadcast, unless `idempotency`'s key already named one in the last 24 hours. */
   create(broadcast: {
     broadcastId: string;
@@ -79,27 +102,9 @@ export type BroadcastStore = {
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;
   markSending(broadcastId: string, now: Date): Promise<void>;
-  /**
-   * Records these addresses as recipients, once each however often a page is fanned out, and
-   * returns those still waiting for their email: the ones to enqueue.
-   */
-  addRecipients(broadcastId: string, emails: string[]): Promise<string[]>;
   completeSegment(broadcastId: string, segment: number): Promise<void>;
   /** Marks the broadcast done if every segment is fanned out and every recipient handled. */
   finishIfComplete(broadcastId: string, now: Date): Promise<boolean>;
-  claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
-  /**
-   * Claims several deliveries, in one transaction when none is refused, and returns each one's
-   * claim in their order. A recipient named twice is claimed once, and `busy` the second time.
-   */
-  claimDeliveries(deliveries: DeliveryRef[], leaseUntil: Date, now: Date): Promise<Claim[]>;
-  /**
-   * Settles claimed deliveries and moves their broadcasts' counters, in as few transactions as
-   * DynamoDB allows. A recipient whose lease ran out and was settled by another worker meanwhile
-   * is left as that worker settled it, and not counted again.
-   */
-  completeDeliveries(settlements: Settlement[], now: Date): Promise<void>;
-  releaseDelivery(broadcastId: string, email: string): Promise<void>;
   /** Pauses a `sending` broadcast with a reason. Returns whether it paused it. */
   pause(broadcastId: string, pause: { reason: string; now: Date }): Promise<boolean>;
   /** Sets a `paused` broadcast `sending` again, remembering its counts as the new baseline. */

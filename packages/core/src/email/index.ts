@@ -4,7 +4,7 @@
  * @module
  */
 export { InvalidEmailMessageError } from "./errors.ts";
-export { CONFIRMATION_SUBJECT, confirmationEmail } from "./confirmation.ts";
+export { CONFIRMATION_SUBJECT, confirmationEmail } from "./confirmation-email.ts";
 export { confirmUrl, unsubscribeUrl } from "./links.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
 export { composeRawEmail, type RawEmailOptions } from "./mime.ts";

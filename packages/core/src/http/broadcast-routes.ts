@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { WorkQueue } from "../aws/sqs.ts";
-import type { PinGuard } from "../broadcast/pin.ts";
+import type { PinGuard } from "../limits/pin-guard.ts";
 import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
 import type { BroadcastStore } from "../broadcast/store.ts";
 import type { FanoutTask } from "../broadcast/tasks.ts";

@@ -2,7 +2,7 @@ import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { html } from "hono/html";
 import { logger } from "../log.ts";
-import { maskEmail } from "../registration/email.ts";
+import { maskEmail } from "../address.ts";
 import { confirm, unsubscribe } from "../registration/opt-out.ts";
 import type { RegistrationStore } from "../registration/store.ts";
 import { type TokenPurpose, verifyToken } from "../tokens/index.ts";

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { type PinGuard, pinMatches } from "../broadcast/pin.ts";
+import { type PinGuard, pinMatches } from "../limits/pin-guard.ts";
 import { secrets, secretTooShort } from "../resources.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError } from "./errors.ts";

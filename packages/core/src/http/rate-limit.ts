@@ -1,4 +1,4 @@
-import type { WindowCounter } from "../window-counter.ts";
+import type { WindowCounter } from "../limits/window-counter.ts";
 import { ApiError } from "./errors.ts";
 
 /**

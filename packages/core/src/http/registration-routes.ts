@@ -1,14 +1,14 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { logger } from "../log.ts";
-import type { WindowCounter } from "../window-counter.ts";
-import type { ConfirmationSender } from "../registration/confirmation.ts";
-import { maskEmail } from "../registration/email.ts";
+import type { WindowCounter } from "../limits/window-counter.ts";
+import type { ConfirmationSender } from "../registration/confirmation-sender.ts";
+import { maskEmail } from "../address.ts";
 import { register, RegistrationRequest } from "../registration/register.ts";
 import type { RegistrationStore } from "../registration/store.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
-import type { PinGuard } from "../broadcast/pin.ts";
+import type { PinGuard } from "../limits/pin-guard.ts";
 import { ActiveVersionsBody, Registered, RegistrationCounts } from "./api-schemas.ts";
 import { createPinCheck, PIN_ERRORS } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";

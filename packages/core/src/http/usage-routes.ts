@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { PinGuard } from "../broadcast/pin.ts";
+import type { PinGuard } from "../limits/pin-guard.ts";
 import { logger } from "../log.ts";
 import { ReportTooLargeError, type UsageStore } from "../usage/dynamo-store.ts";
 import { MAX_USAGE_RECORDS, storedReport, UsageReport } from "../usage/report.ts";
 import { summarize } from "../usage/summary.ts";
-import type { WindowCounter } from "../window-counter.ts";
+import type { WindowCounter } from "../limits/window-counter.ts";
 import { UsageAccepted, UsageSummaryBody } from "./api-schemas.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";

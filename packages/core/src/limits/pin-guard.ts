@@ -3,7 +3,8 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { logger } from "../log.ts";
 import { countEvent } from "../metrics.ts";
 import { metrics } from "../resources.ts";
-import { createWindowCounter, type WindowCount } from "../window-counter.ts";
+import { RATE_WINDOWS } from "../state/keys.ts";
+import { createWindowCounter, type WindowCount } from "./window-counter.ts";
 
 /**
  * Whether a candidate PIN is the board's. Both sides are hashed to equal length first, so the
@@ -54,8 +55,8 @@ export function createPinGuard({
   maxGlobalFailures = 50,
   globalWindowSeconds = 60 * 60,
 }: PinGuardOptions): PinGuard {
-  const perIp = createWindowCounter({ db, stateTable, name: "pinfail", windowSeconds });
-  const everyone = createWindowCounter({ db, stateTable, name: "pinlock", windowSeconds: globalWindowSeconds });
+  const perIp = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.pinFailuresPerIp, windowSeconds });
+  const everyone = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.pinFailuresEverywhere, windowSeconds: globalWindowSeconds });
   return {
     async reserve(ip, now) {
       const ipWindow = await perIp.take(ip, now, maxFailures);

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type RateWindow, rateWindowKey } from "../state/keys.ts";
 
 /** Hits on one key in a fixed window that opens with its first hit. */
 export type WindowCount = { hits: number; endsAt: Date };
@@ -21,8 +22,8 @@ export type WindowCounter = {
 export type WindowCounterOptions = {
   db: DynamoDBDocumentClient;
   stateTable: string;
-  /** Partition prefix, so that counters for different purposes never share an item. */
-  name: string;
+  /** Which kind of window, so that counters for different purposes never share an item. */
+  name: RateWindow;
   windowSeconds: number;
 };
 
@@ -33,14 +34,14 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
  * Fixed-window hit counts per key (an IP, say) in the State table, with a TTL, so that every
- * Lambda instance sees the same count and old windows delete themselves. Layout:
- * `pk "<name>#<key>", sk "window"`: `hits`, `windowEndsAt` and `expiresAt` (epoch seconds).
+ * Lambda instance sees the same count and old windows delete themselves: `hits`, `windowEndsAt`
+ * and `expiresAt` (epoch seconds).
  * @example
- * const attempts = createWindowCounter({ db, stateTable, name: "regattempt", windowSeconds: 3600 });
+ * const attempts = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.registrationAttempts, windowSeconds: 3600 });
  * const { hits, endsAt } = await attempts.hit(ip, new Date());
  */
 export function createWindowCounter({ db, stateTable, name, windowSeconds }: WindowCounterOptions): WindowCounter {
-  const Key = (key: string) => ({ pk: `${name}#${key}`, sk: "window" });
+  const Key = (key: string) => rateWindowKey(name, key);
   const window = (item: { hits?: unknown; windowEndsAt?: unknown }) => ({
     hits: Number(item.hits ?? 0),
     endsAt: new Date(Number(item.windowEndsAt ?? 0) * 1000),

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { batchGet, type TransactItems } from "../aws/dynamo.ts";
+import { addExpression } from "../aws/expressions.ts";
+import { legacyRegistrationCounter, registrationCounterShard } from "../state/keys.ts";
 import type { RegistrationStatus } from "./store.ts";
 
 /**
@@ -10,20 +12,12 @@ import type { RegistrationStatus } from "./store.ts";
  * of its items (`TransactionConflict`), and one item takes at most 1,000 write units a second. An
  * address always moves its own shard, chosen by a hash of it; reading sums every shard with one
  * BatchGetItem, whatever the number of registrations.
- *
- * Layout in the State table:
- *   pk "regcount#<shard>", sk "counter"   `count` and `active` moved by the addresses of that shard
- *   pk "counter", sk "registrations"      the single counter of stacks made before the shards: read
- *                                         and added in, never written again
+ * The single counter of stacks made before the shards is read and added in, never written again.
  */
 export const COUNTER_SHARDS = 32;
-const LEGACY_KEY = { pk: "counter", sk: "registrations" };
 
 export type Counts = { count: number; active: number };
 type TransactItem = TransactItems[number];
-
-/** The key of counter shard `shard`. */
-export const counterShardKey = (shard: number) => ({ pk: `regcount#${shard}`, sk: "counter" });
 
 /** The shard an address moves: the same for every change of it. */
 export function counterShardOf(email: string): number {
@@ -32,14 +26,14 @@ export function counterShardOf(email: string): number {
 
 /** The transaction item that moves an address's shard by these amounts. */
 export function counterUpdate(stateTable: string, email: string, delta: Partial<Counts>): TransactItem {
-  const moved = Object.entries(delta).filter(([, by]) => by !== 0);
+  const update = addExpression(delta);
   return {
     Update: {
       TableName: stateTable,
-      Key: counterShardKey(counterShardOf(email)),
-      UpdateExpression: `ADD ${moved.map(([name]) => `#${name} :${name}`).join(", ")}`,
-      ExpressionAttributeNames: Object.fromEntries(moved.map(([name]) => [`#${name}`, name])),
-      ExpressionAttributeValues: Object.fromEntries(moved.map(([name, by]) => [`:${name}`, by])),
+      Key: registrationCounterShard(counterShardOf(email)),
+      UpdateExpression: update.expression,
+      ExpressionAttributeNames: update.names,
+      ExpressionAttributeValues: update.values,
     },
   };
 }
@@ -55,7 +49,7 @@ export function activeCounterUpdate(stateTable: string, email: string, from: Reg
 
 /** Both counts: every shard and the legacy counter, summed. One request (at most 100 keys). */
 export async function readCounts(db: DynamoDBDocumentClient, stateTable: string): Promise<Counts> {
-  const keys = [LEGACY_KEY, ...Array.from({ length: COUNTER_SHARDS }, (_, shard) => counterShardKey(shard))];
+  const keys = [legacyRegistrationCounter, ...Array.from({ length: COUNTER_SHARDS }, (_, shard) => registrationCounterShard(shard))];
   const items = await batchGet(db, stateTable, keys, { expression: "#count, active", names: { "#count": "count" } });
   const number = (value: unknown) => (typeof value === "number" ? value : 0);
   return items.reduce<Counts>((sum, item) => ({ count: sum.count + number(item.count), active: sum.active + number(item.active) }), { count: 0, active: 0 });

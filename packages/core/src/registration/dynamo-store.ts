@@ -1,24 +1,20 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGet, isConflict, queryAll, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { setExpression } from "../aws/expressions.ts";
+import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
 import { activeCounterUpdate, counterUpdate, readCounts } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import type { ActiveVersions, ListChange, Registration, RegistrationStore, ScanCursor } from "./store.ts";
 
-// Layout:
-//   Registrations, key <email>                        the registration
-//   State pk "regcount#<shard>", sk "counter"         `count` and `active`, sharded (counters.ts)
-//   State pk "address#<email>", sk "change#<at>#<type>#<random>"   one list change after the
-//                                                     registration (the SES events handler keeps
-//                                                     `event#...` beside them)
+// The Registrations table, key <email>, is this store's alone; in the State table (state/keys.ts)
+// it keeps the counters (counters.ts) and each address's list changes, beside its SES events.
 //
 // `active` moves in the same transaction as every status change, so it stays exact. A stack that
 // held registrations before `active` existed has no such attribute: ADD starts it from 0, so set it
 // once to the number of active registrations (docs/api.md, GET /api/registration/unique).
 // Parallel scan segments for `activeVersions`: DynamoDB reads each in its own partition's time.
 const VERSION_SCAN_SEGMENTS = 8;
-/** The State table's partition that holds one address's history: list changes and SES events. */
-export const historyPk = (email: string) => `address#${email}`;
 type TransactItem = TransactItems[number];
 
 export type DynamoRegistrationStoreOptions = {
@@ -35,7 +31,7 @@ export function createDynamoRegistrationStore({
   const historyPut = (entry: ListChange): TransactItem => ({
     Put: {
       TableName: stateTable,
-      Item: { pk: historyPk(entry.email), sk: `change#${entry.at}#${entry.type}#${crypto.randomUUID().slice(0, 8)}`, ...entry },
+      Item: { pk: addressHistoryPk(entry.email), sk: listChangeSk(entry.at, entry.type, crypto.randomUUID().slice(0, 8)), ...entry },
     },
   });
 
@@ -164,7 +160,7 @@ export function createDynamoRegistrationStore({
     },
 
     async history(email) {
-      const changes = await readHistory<ListChange>(db, stateTable, email, "change#");
+      const changes = await readHistory<ListChange>(db, stateTable, email, LIST_CHANGE_PREFIX);
       const registration = await get(email);
       return registration ? [registeredEntry(registration, changes), ...changes] : changes;
     },
@@ -227,7 +223,7 @@ export async function readHistory<T>(db: DynamoDBDocumentClient, stateTable: str
   const items = await queryAll(db, {
     TableName: stateTable,
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-    ExpressionAttributeValues: { ":pk": historyPk(email), ":prefix": prefix },
+    ExpressionAttributeValues: { ":pk": addressHistoryPk(email), ":prefix": prefix },
   });
   return items.map(({ pk: _pk, sk: _sk, ...entry }) => entry as T);
 }
@@ -247,15 +243,5 @@ function registeredEntry(registration: Registration, changes: ListChange[]): Lis
     to: "active",
     sourceIp: firstReregistration ? firstReregistration.previousSourceIp : registration.sourceIp,
     productId: firstReregistration?.previousProductId ?? registration.productId,
-  };
-}
-
-/** `SET #a = :a, ...` for the defined values, with their names and values. */
-function setExpression(values: Record<string, unknown>) {
-  const keys = Object.keys(values).filter((key) => values[key] !== undefined);
-  return {
-    expression: `SET ${keys.map((key) => `#${key} = :${key}`).join(", ")}`,
-    names: Object.fromEntries(keys.map((key) => [`#${key}`, key])),
-    values: Object.fromEntries(keys.map((key) => [`:${key}`, values[key]])),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ConfirmationSender } from "./confirmation.ts";
-import { EmailAddress, normalizeEmail } from "./email.ts";
+import type { ConfirmationSender } from "./confirmation-sender.ts";
+import { EmailAddress, normalizeEmail } from "../address.ts";
 import { AlreadyRegisteredError, ConfirmationNotSentError, RegistrationBusyError } from "./errors.ts";
 import type { Registration, RegistrationStore } from "./store.ts";
 

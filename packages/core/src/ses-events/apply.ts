@@ -1,4 +1,4 @@
-import { normalizeEmail } from "../registration/email.ts";
+import { normalizeEmail } from "../address.ts";
 import type { SesEvent } from "./parse.ts";
 import type { DeliveryState, HistoryEntry, SesEffect, SesEventStore } from "./store.ts";
 

@@ -1,6 +1,6 @@
 import type { SNSEvent } from "aws-lambda";
 import { logger } from "../log.ts";
-import { maskEmail } from "../registration/email.ts";
+import { maskEmail } from "../address.ts";
 import { applySesEvent } from "./apply.ts";
 import { parseSesNotification } from "./parse.ts";
 import type { SesEventStore } from "./store.ts";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { normalizeEmail } from "../registration/email.ts";
+import { normalizeEmail } from "../address.ts";
 import { IDENTITY_KINDS, IGNORED_KINDS, IdentityNotification, PUBLISHED_KINDS, PublishedEvent, type SesMail } from "./schema.ts";
 
 type Common = {

@@ -1,16 +1,8 @@
-import type { RegistrationStatus } from "../registration/store.ts";
 import type { SesEvent } from "./parse.ts";
 
-/** What SES events have made of a registration: the part of it this module reads and writes. */
-export type DeliveryState = {
-  status: RegistrationStatus;
-  /** Transient bounces since the last delivery. */
-  transientBounces: number;
-  lastDeliveryAt: string | undefined;
-  lastTransientBounceAt: string | undefined;
-  /** Bumped by every change, so that two events for one address cannot both apply to one state. */
-  version: number;
-};
+import type { DeliveryState } from "../registration/delivery-state.ts";
+
+export type { DeliveryState };
 
 /** What an event did to its address, as recorded in the history. */
 export type SesEffect =

@@ -1,6 +1,6 @@
 import type { webcrypto } from "node:crypto";
 import { z } from "zod";
-import { normalizeEmail } from "../registration/email.ts";
+import { normalizeEmail } from "../address.ts";
 
 /** What a token is for. It is bound into the token, so a token for one purpose is void for any other. */
 export type TokenPurpose = "unsubscribe" | "confirm";

@@ -2,13 +2,13 @@ import { gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { queryAll } from "../aws/dynamo.ts";
+import { usageReportKey, usageSitesPk } from "../state/keys.ts";
 import type { StoredReport } from "./report.ts";
 import { type SiteSnapshot, snapshotOf } from "./summary.ts";
 
-// Layout in the State table; every item expires (`expiresAt`) after the retention period:
-//   pk "usage#<siteId>",      sk "report#<YYYYMMDD>"  one report, gzipped JSON; a resend of the same date replaces it
-//   pk "usagesites#<shard>",  sk <siteId>             the site's latest report boiled down (summary.ts), for the
-//                                                     summary; sites spread over SITE_SHARDS partitions
+// In the State table (state/keys.ts), each expiring (`expiresAt`) after the retention period: each
+// report, gzipped JSON (a resend of the same date replaces it); and each site's latest report
+// boiled down (summary.ts), for the summary, its sites spread over SITE_SHARDS partitions.
 const SITE_SHARDS = 16;
 /** A stored report stays well under DynamoDB's 400 KB an item. */
 export const MAX_STORED_REPORT_BYTES = 350 * 1024;
@@ -37,7 +37,7 @@ export function createDynamoUsageStore({ db, stateTable }: { db: DynamoDBDocumen
       await db.send(
         new PutCommand({
           TableName: stateTable,
-          Item: { pk: `usage#${report.siteId}`, sk: `report#${report.reportingDate}`, receivedAt: report.receivedAt, report: compressed, expiresAt: ttl },
+          Item: { ...usageReportKey(report.siteId, report.reportingDate), receivedAt: report.receivedAt, report: compressed, expiresAt: ttl },
         }),
       );
       const snapshot = snapshotOf(report);
@@ -63,7 +63,7 @@ export function createDynamoUsageStore({ db, stateTable }: { db: DynamoDBDocumen
             TableName: stateTable,
             KeyConditionExpression: "pk = :pk",
             FilterExpression: "receivedAt >= :since",
-            ExpressionAttributeValues: { ":pk": `usagesites#${shard}`, ":since": since.toISOString() },
+            ExpressionAttributeValues: { ":pk": usageSitesPk(shard), ":since": since.toISOString() },
           }),
         ),
       );
@@ -75,5 +75,5 @@ export function createDynamoUsageStore({ db, stateTable }: { db: DynamoDBDocumen
 function siteShard(siteId: string): string {
   let hash = 0;
   for (const char of siteId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `usagesites#${hash % SITE_SHARDS}`;
+  return usageSitesPk(hash % SITE_SHARDS);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromAddress } from "./mailer.ts";
+import { fromAddress } from "./ses-mailer.ts";
 
 describe("fromAddress", () => {
   it("sends from a configured address as it is, and from noreply@ a configured domain", () => {

@@ -1,4 +1,4 @@
-import type { Mailer } from "../broadcast/mailer.ts";
+import type { Mailer } from "../email/ses-mailer.ts";
 import { composeRawEmail, confirmationEmail, confirmUrl } from "../email/index.ts";
 import { signToken } from "../tokens/index.ts";
 

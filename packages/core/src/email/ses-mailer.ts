@@ -1,5 +1,5 @@
 import { SendRawEmailCommand, type SESClient } from "@aws-sdk/client-ses";
-import { redactEmails } from "../registration/email.ts";
+import { redactEmails } from "../address.ts";
 
 /** Sends one finished MIME message and returns SES's message id. */
 export type Mailer = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "./email.ts";
+import { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "./address.ts";
 
 describe("EmailAddress", () => {
   it("accepts everyday addresses and returns them trimmed", () => {

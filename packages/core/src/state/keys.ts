@@ -1,0 +1,56 @@
+/**
+ * The State table's key layout: every kind of item it holds and the key each is stored under.
+ * Each key prefix is written here and nowhere else; the stores, the bench and the tests build their
+ * keys with these. The item's attributes are its store's to know.
+ * @module
+ */
+
+export type StateKey = { pk: string; sk: string };
+
+// Registration counters (registration/counters.ts): `count` and `active`, sharded by address.
+export const registrationCounterShard = (shard: number): StateKey => ({ pk: `regcount#${shard}`, sk: "counter" });
+/** The one counter the shards replaced; still read and added in. */
+export const legacyRegistrationCounter: StateKey = { pk: "counter", sk: "registrations" };
+
+// An address's history: its list changes (registration store) and SES events (SES events store).
+export const addressHistoryPk = (email: string) => `address#${email}`;
+export const LIST_CHANGE_PREFIX = "change#";
+export const SES_EVENT_PREFIX = "event#";
+export const listChangeSk = (at: string, type: string, unique: string) => `${LIST_CHANGE_PREFIX}${at}#${type}#${unique}`;
+export const sesEventSk = (occurredAt: string, sesMessageId: string, type: string) => `${SES_EVENT_PREFIX}${occurredAt}#${sesMessageId}#${type}`;
+
+// Broadcasts (broadcast/dynamo-store.ts): one partition lists them all, one holds each one's content.
+export const BROADCAST_LIST_PK = "broadcast";
+export const broadcastMeta = (broadcastId: string): StateKey => ({ pk: BROADCAST_LIST_PK, sk: broadcastId });
+export const broadcastContent = (broadcastId: string): StateKey => ({ pk: `broadcast#${broadcastId}`, sk: "content" });
+/** A request's Idempotency-Key, naming the broadcast it started. */
+export const broadcastIdempotencyKey = (key: string): StateKey => ({ pk: `idem#${key}`, sk: "broadcast" });
+
+// A broadcast's counters (broadcast/progress.ts), in shards.
+export const broadcastProgressPk = (broadcastId: string) => `broadcast#${broadcastId}#progress`;
+export const broadcastProgressShard = (broadcastId: string, shard: number): StateKey => ({ pk: broadcastProgressPk(broadcastId), sk: `shard#${shard}` });
+
+// One recipient's delivery (broadcast/delivery-store.ts), and the SES message id it was sent as.
+export const deliveryKey = (broadcastId: string, email: string): StateKey => ({ pk: `broadcast#${broadcastId}`, sk: `${DELIVERY_PREFIX}${email}` });
+/** What every delivery's sort key starts with, beside its broadcast's content. */
+export const DELIVERY_PREFIX = "to#";
+export const sesMessageKey = (sesMessageId: string): StateKey => ({ pk: `sesmsg#${sesMessageId}`, sk: "mail" });
+
+/** The senders' shared schedule of send slots (broadcast/pacing.ts). */
+export const sendScheduleKey: StateKey = { pk: "pace#ses", sk: "schedule" };
+
+/** Fixed-window hit counts (limits/window-counter.ts): what each kind of window counts. */
+export const RATE_WINDOWS = {
+  registrationAttempts: "regattempt",
+  usageReportsPerIp: "usageip",
+  usageReportsPerSite: "usagesite",
+  pinFailuresPerIp: "pinfail",
+  pinFailuresEverywhere: "pinlock",
+} as const;
+export type RateWindow = (typeof RATE_WINDOWS)[keyof typeof RATE_WINDOWS];
+export const rateWindowKey = (window: RateWindow, key: string): StateKey => ({ pk: `${window}#${key}`, sk: "window" });
+
+// OpenEMR usage reports (usage/dynamo-store.ts): each report, and each site's latest in shards.
+export const usageReportsPk = (siteId: string) => `usage#${siteId}`;
+export const usageReportKey = (siteId: string, reportingDate: string): StateKey => ({ pk: usageReportsPk(siteId), sk: `report#${reportingDate}` });
+export const usageSitesPk = (shard: number) => `usagesites#${shard}`;
