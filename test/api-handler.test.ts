@@ -3,7 +3,7 @@ import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { handler } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext as context } from "./support/lambda.ts";
+import { httpApiEvent, lambdaContext as context } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 
 describe("the API Lambda handler", () => {

@@ -15,7 +15,7 @@ import { simulatedEvents } from "@oemr-reg/local/simulator-events";
 import type { SNSEvent } from "aws-lambda";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { lambdaContext, sqsEvent } from "./support/lambda.ts";
+import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
 

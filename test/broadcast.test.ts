@@ -8,7 +8,7 @@ import { app, handler as apiHandler } from "@oemr-reg/functions/api";
 import { handler as sendHandler } from "@oemr-reg/functions/send";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext, sqsEvent } from "./support/lambda.ts";
+import { httpApiEvent, lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers, testStack } from "./support/stack.ts";
 

@@ -1,7 +1,7 @@
 import { handler as apiHandler } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it, vi } from "vitest";
-import { httpApiEvent, lambdaContext } from "./support/lambda.ts";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 
 const PIN = Resource.SecretPin.value;
 

@@ -2,7 +2,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { handler as apiHandler } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext } from "./support/lambda.ts";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 
 const PIN = Resource.SecretPin.value;
 

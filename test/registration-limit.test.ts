@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext } from "./support/lambda.ts";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 import { ownStack } from "./support/stack.ts";
 

@@ -13,7 +13,7 @@ import {
 import { createDynamoRegistrationStore, type RegistrationStatus } from "@oemr-reg/core/registration";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { lambdaContext, sqsEvent } from "./support/lambda.ts";
+import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
 

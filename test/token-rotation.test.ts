@@ -3,7 +3,7 @@ import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { Resource } from "sst";
 import { loadResourceEnvironment } from "sst/resource/shared";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { httpApiEvent, lambdaContext } from "./support/lambda.ts";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 

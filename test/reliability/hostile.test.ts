@@ -3,7 +3,7 @@ import { app, handler } from "@oemr-reg/functions/api";
 import fc from "fast-check";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext } from "../support/lambda.ts";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "../support/serve.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
 

@@ -1,8 +1,7 @@
-import type { Message } from "@aws-sdk/client-sqs";
 import { logger } from "@oemr-reg/core/log";
-import type { Context, ScheduledEvent, SNSEvent, SNSEventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, ScheduledEvent, SNSEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Invoke } from "./event-source.ts";
-import { createLambdaContext } from "./lambda-context.ts";
+import { createLambdaContext, scheduledEvent, snsRecordOf, sqsRecord } from "./lambda-events.ts";
 
 export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 export type SqsHandler = Handler<SQSEvent, SQSBatchResponse | void>;
@@ -23,7 +22,7 @@ export function invokeSqsHandler({
 }: FunctionOptions<SqsHandler> & { queueArn: string }): Invoke {
   return async (messages) => {
     const all = new Set(messages.map((message) => message.MessageId!));
-    const event: SQSEvent = { Records: messages.map((message) => toSqsRecord(message, queueArn)) };
+    const event: SQSEvent = { Records: messages.map((message) => sqsRecord(message, queueArn)) };
     try {
       const response = await withTimeout(handler(event, createLambdaContext(functionName, timeoutSeconds)), timeoutSeconds);
       const failures = response?.batchItemFailures ?? [];
@@ -54,7 +53,7 @@ export function invokeSnsHandler({
     const failed = new Set<string>();
     for (const message of messages) {
       try {
-        const event: SNSEvent = { Records: [toSnsRecord(message, subscriptionArn)] };
+        const event: SNSEvent = { Records: [snsRecordOf(message, subscriptionArn)] };
         await withTimeout(handler(event, createLambdaContext(functionName, timeoutSeconds)), timeoutSeconds);
       } catch (error) {
         logger.error("invocation failed", { functionName, error: String(error) });
@@ -65,87 +64,10 @@ export function invokeSnsHandler({
   };
 }
 
-function toSqsRecord(message: Message, queueArn: string): SQSRecord {
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body ?? "",
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? "000000000000",
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-        name,
-        {
-          dataType: value.DataType ?? "String",
-          stringValue: value.StringValue,
-          binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString("base64") : undefined,
-          stringListValues: [],
-          binaryListValues: [],
-        },
-      ]),
-    ),
-    md5OfBody: message.MD5OfBody ?? "",
-    eventSource: "aws:sqs",
-    eventSourceARN: queueArn,
-    awsRegion: queueArn.split(":")[3] ?? "us-east-1",
-  };
-}
-
-type SnsEnvelope = {
-  Type: string;
-  MessageId: string;
-  TopicArn: string;
-  Subject?: string | null;
-  Message: string;
-  Timestamp: string;
-  SignatureVersion?: string;
-  Signature?: string;
-  SigningCertURL?: string;
-  UnsubscribeURL?: string;
-  MessageAttributes?: Record<string, { Type: string; Value: string }>;
-};
-
-function toSnsRecord(message: Message, subscriptionArn: string): SNSEventRecord {
-  const envelope = JSON.parse(message.Body ?? "") as SnsEnvelope;
-  return {
-    EventSource: "aws:sns",
-    EventVersion: "1.0",
-    EventSubscriptionArn: subscriptionArn,
-    Sns: {
-      Type: envelope.Type,
-      MessageId: envelope.MessageId,
-      TopicArn: envelope.TopicArn,
-      Subject: envelope.Subject ?? "",
-      Message: envelope.Message,
-      Timestamp: envelope.Timestamp,
-      SignatureVersion: envelope.SignatureVersion ?? "1",
-      Signature: envelope.Signature ?? "",
-      SigningCertUrl: envelope.SigningCertURL ?? "",
-      UnsubscribeUrl: envelope.UnsubscribeURL ?? "",
-      MessageAttributes: envelope.MessageAttributes ?? {},
-    },
-  };
-}
-
 /** Invokes a scheduled function once with the event EventBridge sends; a failure is logged, as Lambda would. */
 export function invokeScheduledHandler({ handler, functionName, timeoutSeconds }: FunctionOptions<ScheduledHandler>): () => Promise<void> {
   return async () => {
-    const event: ScheduledEvent = {
-      version: "0",
-      id: crypto.randomUUID(),
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: "000000000000",
-      time: new Date().toISOString(),
-      region: "us-east-1",
-      resources: [`arn:aws:events:us-east-1:000000000000:rule/${functionName}`],
-      detail: {},
-    };
+    const event = scheduledEvent(functionName);
     try {
       await withTimeout(handler(event, createLambdaContext(functionName, timeoutSeconds)), timeoutSeconds);
     } catch (error) {
