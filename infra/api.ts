@@ -1,4 +1,4 @@
-import { apiRoutes } from "../packages/core/src/resources";
+import { apiRoutes } from "../packages/core/src/http/route-throttles";
 import {
   accessLogRetention,
   apiDomain,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createApp } from "@oemr-reg/core/http";
-import { api as apiSpec, apiRoutes, appName, crons, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
+import { apiRoutes } from "@oemr-reg/core/http/route-throttles";
+import { api as apiSpec, appName, crons, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Created, installStandIns, type Recording } from "./support/sst-stand-ins.ts";
 

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk
 import { batchGet, ignoringConditionFailure, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { deliveryKey, sesMessageKey } from "../state/keys.ts";
 import { progressUpdate } from "./progress.ts";
-import type { Claim, DeliveryOutcome, DeliveryRef, DeliveryStore, Settlement } from "./store.ts";
+import { type Claim, type DeliveryOutcome, type DeliveryRef, type DeliveryStore, SETTLEMENTS_PER_WRITE, type Settlement } from "./store.ts";
 
 // In the State table (state/keys.ts): one delivery record per recipient of a broadcast, `pending`,
 // `sending` (leased), `sent`, `skipped` or `failed`; and, for each email sent, which broadcast and
@@ -13,8 +13,6 @@ const FINISHED = new Set(["sent", "skipped", "failed"]);
 // A transaction holds at most 100 items: 99 new deliveries and a counter shard's update.
 const DELIVERIES_PER_TRANSACTION = 99;
 const CLAIMS_PER_TRANSACTION = 100;
-/** Settling one takes up to three items (its record, a sent one's SES message id, a counter shard of its broadcast). */
-export const SETTLEMENTS_PER_TRANSACTION = 33;
 
 export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): DeliveryStore {
   const TableName = stateTable;
@@ -149,8 +147,8 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
     },
 
     async completeDeliveries(settlements, now) {
-      for (let start = 0; start < settlements.length; start += SETTLEMENTS_PER_TRANSACTION) {
-        let chunk = settlements.slice(start, start + SETTLEMENTS_PER_TRANSACTION);
+      for (let start = 0; start < settlements.length; start += SETTLEMENTS_PER_WRITE) {
+        let chunk = settlements.slice(start, start + SETTLEMENTS_PER_WRITE);
         // Settling conflicts with every other sender's on the broadcast's counters and is retried
         // then: a settle that gave up after SES took the message would let the lease expire and
         // the recipient be mailed twice.

@@ -4,7 +4,7 @@ import { logger } from "../log.ts";
 import { signToken } from "../tokens/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
 import { groupCommit } from "./group-commit.ts";
-import type { BroadcastStore, Claim, DeliveryOutcome, Settlement } from "./store.ts";
+import { type BroadcastStore, type Claim, type DeliveryOutcome, SETTLEMENTS_PER_WRITE, type Settlement } from "./store.ts";
 import type { SendTask } from "./tasks.ts";
 
 export type SenderDeps = {
@@ -31,8 +31,6 @@ const LEASE_MARGIN_MS = 10_000;
 const SEND_MARGIN_MS = 5_000;
 /** How long a broadcast's status is trusted: a pause stops its senders within about this long. */
 const STATUS_TTL_MS = 1_000;
-/** Settles written together at most: what one DynamoDB transaction of 100 items holds. */
-const SETTLES_PER_WRITE = 33;
 
 export class DeliveryBusyError extends Error {
   override name = "DeliveryBusyError";
@@ -96,7 +94,7 @@ export function createSender(deps: SenderDeps) {
   }
 
   const commitSettle = groupCommit((settlements: Settlement[]) => broadcasts.completeDeliveries(settlements, new Date()), {
-    maxItems: SETTLES_PER_WRITE,
+    maxItems: SETTLEMENTS_PER_WRITE,
   });
 
   /**

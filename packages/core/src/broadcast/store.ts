@@ -63,6 +63,12 @@ export type CreateResult =
   /** The key was used within 24 hours for other content. */
   | { result: "key-reused" };
 
+/**
+ * Settlements written together at most: one DynamoDB transaction holds 100 items, and settling one
+ * takes up to three (its record, a sent one's SES message id, a counter shard of its broadcast).
+ */
+export const SETTLEMENTS_PER_WRITE = 33;
+
 /** One recipient's delivery record for each broadcast: who gets it, and what became of each email. */
 export type DeliveryStore = {
   /**

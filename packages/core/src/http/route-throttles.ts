@@ -1,0 +1,31 @@
+/** Requests a second and burst API Gateway lets through to one route before it answers 429. */
+export type RouteThrottle = { rate: number; burst: number };
+
+/**
+ * Every route of the HTTP API, in API Gateway's syntax, with its own throttle, so that a flood on
+ * one route cannot starve another (one bucket for the whole API would). `POST /api/registration`
+ * has none here: it takes the stage's throttle, sized for the seed's load test (infra/config.ts).
+ * Anything else reaches `$default`, where the app answers 404.
+ */
+export const apiRoutes = {
+  "POST /api/registration": undefined,
+  "GET /api/registration/unique": { rate: 50, burst: 100 },
+  // A scan of every registration, behind the PIN.
+  "GET /api/registration/versions": { rate: 1, burst: 5 },
+  "POST /api/registration/broadcast": { rate: 1, burst: 5 },
+  "GET /api/registration/broadcast/{broadcastId}": { rate: 10, burst: 20 },
+  "POST /api/registration/broadcast/{broadcastId}/resume": { rate: 1, burst: 5 },
+  // One-click unsubscribes arrive as mail providers process a broadcast.
+  "GET /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
+  "POST /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
+  "GET /api/registration/confirm/{token}": { rate: 50, burst: 100 },
+  "POST /api/registration/confirm/{token}": { rate: 50, burst: 100 },
+  // Each OpenEMR site reports every 33 days.
+  "POST /api/usage": { rate: 200, burst: 400 },
+  "GET /api/usage/summary": { rate: 1, burst: 5 },
+  "GET /": { rate: 20, burst: 40 },
+  "GET /api/health": { rate: 20, burst: 40 },
+  "GET /api/openapi.json": { rate: 10, burst: 20 },
+  "GET /api/docs": { rate: 10, burst: 20 },
+  $default: { rate: 10, burst: 20 },
+} as const satisfies Record<string, RouteThrottle | undefined>;
