@@ -4,12 +4,12 @@
  * against a hello-world handler bundled the same way.
  * @module
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
-import { type Bundle, bundleHandler, invokeBundle } from "../support/bundle.ts";
-import { httpApiEvent, sesNotificationEvent, sqsEvent } from "../support/events.ts";
+import { httpApiEvent, snsEvent, sqsEvent } from "@oemr-reg/local/lambda-events";
+import { type Bundle, bundleHandler, invokeBundle, ROOT } from "../support/bundle.ts";
 import { figure, type Figure, progress, reportFigures, scale } from "../support/figures.ts";
 import { benchAddress, seedRegistrations } from "../support/seed.ts";
 import { startBenchStack } from "../support/stack.ts";
@@ -57,18 +57,20 @@ try {
   const emails = Array.from({ length: recipients }, (_, i) => benchAddress(i).toLowerCase());
   await broadcasts.addRecipients(broadcastId, emails);
 
+  // One of the SES notifications the tests record.
+  const sesDelivery = readFileSync(join(ROOT, "test/fixtures/ses/identity-delivery.json"), "utf8");
   const eventFor = (name: Name, run: number): unknown => {
     switch (name) {
       case "hello":
         return {};
       case "api":
-        return httpApiEvent("GET", "/api/registration/unique");
+        return httpApiEvent({ method: "GET", path: "/api/registration/unique" });
       case "fanout":
         return sqsEvent(queues.Fanout!.arn, [{ broadcastId, segment: run % 4, totalSegments: 4 }]);
       case "send":
         return sqsEvent(queues.Send!.arn, [{ broadcastId, email: emails[run]! }]);
       case "ses-events":
-        return sesNotificationEvent(topics.SesEvents!, "identity-delivery.json");
+        return snsEvent(topics.SesEvents!, sesDelivery);
     }
   };
 

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodejsBundling } from "@oemr-reg/core/resources";
@@ -77,7 +78,7 @@ export type InvocationReport = {
  * with these events, one invocation after another, and returns the child's report. `recordLoads`
  * also lists the files it imported, through module hooks that slow it: not for a timed run.
  */
-export function invokeBundle(
+export async function invokeBundle(
   file: string,
   events: unknown[],
   { env, timeoutSeconds = 60, logFile, recordLoads = false }: { env: NodeJS.ProcessEnv; timeoutSeconds?: number; logFile?: string; recordLoads?: boolean },
@@ -86,7 +87,7 @@ export function invokeBundle(
   writeFileSync(eventsFile, JSON.stringify(events));
   const loadsFile = `${file}.loads-${crypto.randomUUID()}.txt`;
   const preload = ["localhost-dns.mjs", ...(recordLoads ? ["record-loads.mjs"] : [])].flatMap((name) => ["--import", pathUrl(join(HERE, name))]);
-  const child = spawn(process.execPath, [...preload, join(HERE, "invoke-bundle.mjs"), file, eventsFile, String(timeoutSeconds)], {
+  const child = spawn(process.execPath, [...preload, await runner(), file, eventsFile, String(timeoutSeconds)], {
     env: { ...childEnv(env), ...(recordLoads && { RECORD_LOADS_TO: loadsFile }) },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
@@ -105,6 +106,23 @@ export function invokeBundle(
       resolvePromise(report);
     });
   });
+}
+
+let built: Promise<string> | undefined;
+
+/**
+ * `invoke-bundle.ts` built into one plain ES module (it imports the local runner's Lambda context,
+ * which is TypeScript), once per process, in a folder removed when the process exits.
+ */
+function runner(): Promise<string> {
+  built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "oemr-bench-runner-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = join(dir, "invoke-bundle.mjs");
+    await build({ entryPoints: [join(HERE, "invoke-bundle.ts")], outfile, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error" });
+    return outfile;
+  })();
+  return built;
 }
 
 /** The case's environment (emulator endpoints, `SST_RESOURCE_*`) without this process's loader. */

@@ -1,25 +1,26 @@
 // Runs in a fresh Node process: imports one bundled handler and invokes it with each event of a
 // JSON file in turn, as one Lambda instance would, then reports on fd 3 (stdout is the handler's
 // log): when the first answer came (ms since this process began), how long the import took, and
-// the peak resident memory.
-// usage: node --import ./localhost-dns.mjs invoke-bundle.mjs <bundle.mjs> <events.json> <timeoutSeconds>
+// the peak resident memory. `bundle.ts` builds it into one plain file with the local runner's
+// Lambda context, so that this process loads nothing but that file and the bundle.
+// usage: node --import ./localhost-dns.mjs <this, built> <bundle.mjs> <events.json> <timeoutSeconds>
 import { readFileSync, writeSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { createLambdaContext } from "@oemr-reg/local/lambda-events";
 
 const [bundle, eventsFile, timeoutSeconds = "60"] = process.argv.slice(2);
 let sampledPeak = process.memoryUsage.rss();
 const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())), 10);
-const events = JSON.parse(readFileSync(eventsFile, "utf8"));
-const report = (line) => writeSync(3, `${JSON.stringify(line)}\n`);
+const events = JSON.parse(readFileSync(eventsFile!, "utf8")) as unknown[];
+const report = (line: unknown) => writeSync(3, `${JSON.stringify(line)}\n`);
 
 const importStart = performance.now();
-const { handler } = await import(pathToFileURL(bundle).href);
+const { handler } = (await import(pathToFileURL(bundle!).href)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
 const importMs = performance.now() - importStart;
-const responses = [];
-let firstAnswerMs;
+const responses: unknown[] = [];
+let firstAnswerMs: number | undefined;
 for (const event of events) {
-  const deadline = Date.now() + Number(timeoutSeconds) * 1000;
-  responses.push(await handler(event, lambdaContext(deadline)));
+  responses.push(await handler(event, createLambdaContext("bench", Number(timeoutSeconds))));
   // performance.now() counts from this process's start, so this includes Node's own start-up.
   firstAnswerMs ??= performance.now();
 }
@@ -36,20 +37,3 @@ report({
 // The SDK's keep-alive sockets would hold the process open.
 process.exit(0);
 
-function lambdaContext(deadline) {
-  const requestId = crypto.randomUUID();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "bench",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:bench",
-    memoryLimitInMB: "1024",
-    awsRequestId: requestId,
-    logGroupName: "/aws/lambda/bench",
-    logStreamName: `bench/${requestId}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done() {},
-    fail() {},
-    succeed() {},
-  };
-}
