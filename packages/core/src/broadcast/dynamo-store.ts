@@ -4,7 +4,7 @@ import { ignoringConditionFailure, queryAll, transactWrite } from "../aws/dynamo
 import { BROADCAST_LIST_PK, broadcastContent, broadcastIdempotencyKey, broadcastMeta } from "../state/keys.ts";
 import { createDynamoDeliveryStore } from "./delivery-store.ts";
 import { type Progress, readProgress } from "./progress.ts";
-import type { Broadcast, BroadcastStatus, BroadcastStore, ResumeResult } from "./store.ts";
+import { Broadcast, type BroadcastStatus, type BroadcastStore, type ResumeResult } from "./store.ts";
 
 // In the State table (state/keys.ts): each broadcast's own item in one partition that lists them all
 // (status, segments done; only single-item writes touch it, never a transaction), its content apart
@@ -181,24 +181,7 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
   };
 }
 
+/** The broadcast's own item with its summed counters, read through the one Broadcast schema. */
 function toBroadcast(item: Record<string, unknown>, { recipients, sent, skipped, failed, hardBounces }: Progress): Broadcast {
-  return {
-    broadcastId: item.broadcastId as string,
-    title: item.title as string,
-    status: item.status as Broadcast["status"],
-    totalSegments: item.totalSegments as number,
-    recipients,
-    sent,
-    skipped,
-    failed,
-    hardBounces,
-    createdAt: item.createdAt as string,
-    startedAt: item.startedAt as string | undefined,
-    finishedAt: item.finishedAt as string | undefined,
-    pausedReason: item.pausedReason as string | undefined,
-    pausedAt: item.pausedAt as string | undefined,
-    resumedAt: item.resumedAt as string | undefined,
-    hardBouncesAtResume: item.hardBouncesAtResume as number | undefined,
-    sentAtResume: item.sentAtResume as number | undefined,
-  };
+  return Broadcast.parse({ ...item, recipients, sent, skipped, failed, hardBounces });
 }

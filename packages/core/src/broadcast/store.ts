@@ -1,29 +1,34 @@
-/** `paused`: stopped by too many hard bounces; the board resumes it, or leaves it. */
-export type BroadcastStatus = "queued" | "sending" | "paused" | "done";
+import { z } from "zod";
 
-export type Broadcast = {
-  broadcastId: string;
-  title: string;
-  status: BroadcastStatus;
-  totalSegments: number;
-  /** Recipients found by the fan-out so far; final once every segment is done. */
-  recipients: number;
-  sent: number;
-  skipped: number;
-  failed: number;
-  /** Permanent bounces SES reported for this broadcast's emails, each counted once. */
-  hardBounces: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** Why it paused itself, e.g. its hard bounces and sends at that moment; kept after a resume. */
-  pausedReason?: string;
-  pausedAt?: string;
-  resumedAt?: string;
-  /** `hardBounces` and `sent` when last resumed: only what follows counts towards pausing again. */
-  hardBouncesAtResume?: number;
-  sentAtResume?: number;
-};
+/** `paused`: stopped by too many hard bounces; the board resumes it, or leaves it. */
+export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done"]);
+export type BroadcastStatus = z.infer<typeof BroadcastStatus>;
+
+/** A broadcast and its progress: what the store keeps and what the API answers, one schema for both. */
+export const Broadcast = z.object({
+  broadcastId: z.string(),
+  title: z.string(),
+  status: BroadcastStatus,
+  totalSegments: z.number().int(),
+  recipients: z.number().int().meta({ description: "Recipients found so far; final once the fan-out is done" }),
+  sent: z.number().int(),
+  skipped: z.number().int().meta({ description: "Not active when their turn came" }),
+  failed: z.number().int().meta({ description: "Refused by SES for good" }),
+  hardBounces: z.number().int().meta({ description: "Permanent bounces SES reported for its emails, each recipient counted once" }),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  pausedReason: z.string().optional().meta({ description: "Why it paused itself; kept after a resume" }),
+  pausedAt: z.string().optional(),
+  resumedAt: z.string().optional(),
+  hardBouncesAtResume: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: "`hardBounces` when last resumed: only what follows counts towards pausing again" }),
+  sentAtResume: z.number().int().optional(),
+});
+export type Broadcast = z.infer<typeof Broadcast>;
 
 export type BroadcastContent = { title: string; contents: string; html?: string };
 

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { Broadcast } from "../broadcast/store.ts";
 import { BroadcastMessage } from "../email/message.ts";
 
 /**
  * What the API answers, as zod schemas: the OpenAPI document is generated from them, and the
- * board's CLI parses the server's answers with them. This module imports only zod and the message
- * schema, so a client can load it without the AWS SDK.
+ * board's CLI parses the server's answers with them. This module imports only zod, the message
+ * schema and the broadcast's, so a client can load it without the AWS SDK.
  * @module
  */
 
@@ -60,26 +61,6 @@ export const BroadcastStarted = z.object({ status: z.literal("sent"), broadcastI
 /** The PIN in the body, for callers that cannot set `X-Secret-Pin`. */
 export const PinBody = z.object({ secretPin: z.string() });
 
-export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done"]);
-
 /** A broadcast's progress, as `GET /api/registration/broadcast/{id}` and a resume answer it. */
-export const BroadcastProgress = z.object({
-  broadcastId: z.string(),
-  title: z.string(),
-  status: BroadcastStatus,
-  totalSegments: z.number().int(),
-  recipients: z.number().int().meta({ description: "Recipients found so far; final once the fan-out is done" }),
-  sent: z.number().int(),
-  skipped: z.number().int().meta({ description: "Not active when their turn came" }),
-  failed: z.number().int().meta({ description: "Refused by SES for good" }),
-  hardBounces: z.number().int(),
-  createdAt: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  pausedReason: z.string().optional(),
-  pausedAt: z.string().optional(),
-  resumedAt: z.string().optional(),
-  hardBouncesAtResume: z.number().int().optional(),
-  sentAtResume: z.number().int().optional(),
-}).meta({ id: "BroadcastProgress" });
+export const BroadcastProgress = Broadcast.meta({ id: "BroadcastProgress" });
 export type BroadcastProgress = z.infer<typeof BroadcastProgress>;
