@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "./errors.ts";
+import { FORM, JSON_TYPE } from "./openapi.ts";
 
 /** Refuses a body over `maxBytes` with a 413 before anything reads it. */
 export function limitBody(maxBytes: number) {
@@ -11,9 +12,6 @@ export function limitBody(maxBytes: number) {
     },
   });
 }
-
-const FORM = "application/x-www-form-urlencoded";
-const JSON_TYPE = "application/json";
 
 /**
  * The request body as plain data, read by its Content-Type: OpenEMR posts a form, older clients

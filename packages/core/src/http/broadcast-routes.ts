@@ -7,7 +7,7 @@ import type { FanoutTask } from "../broadcast/tasks.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { logger } from "../log.ts";
 import { limitBody, readBody } from "./body.ts";
-import { createPinCheck, PIN_ERRORS } from "./pin-check.ts";
+import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 import { BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { FORM, formOrJsonBody, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
@@ -40,7 +40,7 @@ export type BroadcastRoutesDeps = {
 };
 
 export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, now }: BroadcastRoutesDeps) {
-  const authorize = createPinCheck({ pinGuard, secretPin, now });
+  const pin = requirePin({ pinGuard, secretPin, now });
 
   const app = new OpenAPIHono();
   const BroadcastIdParam = z.object({ broadcastId: z.string().meta({ param: { name: "broadcastId", in: "path" } }) });
@@ -53,7 +53,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     description:
       "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived from it. " +
       "Answers once the broadcast is stored and its fan-out queued; sending happens after.",
-    middleware: [limitBody(MAX_BROADCAST_BYTES)],
+    middleware: [limitBody(MAX_BROADCAST_BYTES), pin],
     request: { headers: IdempotencyKeyHeader, body: formOrJsonBody(app, "BroadcastRequest", BroadcastRequest) },
     responses: {
       200: {
@@ -70,7 +70,6 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
   app.openapi(startRoute, async (c) => {
     const body = await readBody(c);
     const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-    await authorize(c, fields.secretPin);
     const parsed = BroadcastMessage.safeParse(fields);
     if (!parsed.success) throw invalidInput("InvalidEmailMessageException", parsed.error);
     // Rendering now rejects HTML that sanitizes to nothing before anyone is queued. The HTML and
@@ -91,11 +90,11 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     summary: "A broadcast's progress",
     description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
+    middleware: [pin],
     request: { params: BroadcastIdParam },
     responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...PIN_ERRORS },
   });
   app.openapi(progressRoute, async (c) => {
-    await authorize(c, c.req.header("x-secret-pin"));
     const broadcast = await broadcasts.get(c.req.valid("param").broadcastId);
     if (!broadcast) throw new ApiError(404, "BroadcastNotFoundException", "No broadcast has this id");
     return c.json(broadcast, 200);
@@ -110,7 +109,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
       "The PIN in `X-Secret-Pin`, or in the body as the POST that started the broadcast sends it. " +
       "Fans the broadcast out again; every recipient still pending gets its email, each at most once.",
     security: [{ [SECRET_PIN_SCHEME]: [] }, {}],
-    middleware: [limitBody(MAX_RESUME_BYTES)],
+    middleware: [limitBody(MAX_RESUME_BYTES), pin],
     request: {
       params: BroadcastIdParam,
       body: { required: false, content: { [FORM]: { schema: pinBody }, [JSON_TYPE]: { schema: pinBody } } },
@@ -125,13 +124,6 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     },
   });
   app.openapi(resumeRoute, async (c) => {
-    // The PIN as the GET takes it, or in the body as the POST that started the broadcast sends it.
-    let candidate: unknown = c.req.header("x-secret-pin");
-    if (candidate === undefined && c.req.header("content-type")) {
-      const body = await readBody(c);
-      candidate = typeof body === "object" && body !== null ? (body as Record<string, unknown>).secretPin : undefined;
-    }
-    await authorize(c, candidate);
     const broadcastId = c.req.param("broadcastId")!;
     const broadcast = await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, broadcastId);
     logger.info("broadcast resumed", { broadcastId });

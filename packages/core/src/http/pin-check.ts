@@ -1,7 +1,8 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { type PinGuard, pinMatches } from "../limits/pin-guard.ts";
 import { secrets, secretTooShort } from "../resources.ts";
 import { clientIp } from "./client-ip.ts";
+import { readBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { jsonError, retryAfter } from "./openapi.ts";
 
@@ -31,12 +32,32 @@ function crossSite(c: Context): boolean {
   return origin !== undefined && origin !== new URL(c.req.url).origin;
 }
 
+/** The header the board's PIN travels in; a form or JSON body may carry it as `secretPin` instead. */
+export const PIN_HEADER = "x-secret-pin";
+
 /**
- * The board's PIN check, shared by every PIN route: refuses a request another site's page made a
- * browser send, reserves a comparison before comparing (so concurrent guesses get no more than
- * the limits), then lets the board in or throws the 401, or the 429 once the allowance is spent.
+ * The middleware of every PIN route: the PIN from `X-Secret-Pin`, or else from the body's
+ * `secretPin` (the form the seed's clients post), checked before the route runs.
  */
-export function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
+export function requirePin(deps: PinCheckDeps): MiddlewareHandler {
+  const authorize = createPinCheck(deps);
+  return async (c, next) => {
+    let candidate: unknown = c.req.header(PIN_HEADER);
+    if (candidate === undefined && c.req.header("content-type")) {
+      const body = await readBody(c);
+      candidate = typeof body === "object" && body !== null ? (body as Record<string, unknown>).secretPin : undefined;
+    }
+    await authorize(c, candidate);
+    await next();
+  };
+}
+
+/**
+ * The board's PIN check: refuses a request another site's page made a browser send, reserves a
+ * comparison before comparing (so concurrent guesses get no more than the limits), then lets the
+ * board in or throws the 401, or the 429 once the allowance is spent.
+ */
+function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
   const misconfigured = secretTooShort("SecretPin", secrets.SecretPin, secretPin);
   return async function authorize(c: Context, candidate: unknown): Promise<void> {
     if (crossSite(c)) throw new ApiError(403, "CrossSiteRequestException", "A PIN route takes no requests that another site sent");

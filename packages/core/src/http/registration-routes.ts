@@ -10,7 +10,7 @@ import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import type { PinGuard } from "../limits/pin-guard.ts";
 import { ActiveVersionsBody, Registered, RegistrationCounts } from "./api-schemas.ts";
-import { createPinCheck, PIN_ERRORS } from "./pin-check.ts";
+import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { formOrJsonBody, JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME } from "./openapi.ts";
@@ -30,7 +30,7 @@ export type RegistrationRoutesDeps = {
 export const MAX_REGISTRATION_BYTES = 16 * 1024;
 
 export function registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, pinGuard, secretPin, now }: RegistrationRoutesDeps) {
-  const authorize = createPinCheck({ pinGuard, secretPin, now });
+  const pin = requirePin({ pinGuard, secretPin, now });
 
   /**
    * Every attempt within the size limit counts, valid or not, new address or not: otherwise a
@@ -93,10 +93,10 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
       "sent: who still runs a vulnerable release. Reads the whole list, a parallel scan of four attributes: about 3,750 read units " +
       "at 100,000 registrations.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
+    middleware: [pin],
     responses: { 200: { description: "The tallies", content: { [JSON_TYPE]: { schema: ActiveVersionsBody } } }, ...PIN_ERRORS },
   });
   app.openapi(versionsRoute, async (c) => {
-    await authorize(c, c.req.header("x-secret-pin"));
     return c.json(await registrations.activeVersions(), 200);
   });
   return app;

@@ -10,7 +10,7 @@ import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
-import { createPinCheck, PIN_ERRORS } from "./pin-check.ts";
+import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
 
 export const MAX_USAGE_BYTES = 1024 * 1024;
@@ -31,7 +31,7 @@ export type UsageRoutesDeps = {
 const SiteId = z.string().trim().min(1, "SiteID is required").max(64).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dots, dashes and underscores");
 
 export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secretPin, now }: UsageRoutesDeps) {
-  const authorize = createPinCheck({ pinGuard, secretPin, now });
+  const pin = requirePin({ pinGuard, secretPin, now });
 
 
 
@@ -87,10 +87,10 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
       `Sites whose latest report came in the last ${SUMMARY_DAYS} days, by OpenEMR version, country, distribution and PHP version; ` +
       "the most enabled modules and encounter forms; API calls by kind. Read from one snapshot per site, kept as reports arrive.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
+    middleware: [pin],
     responses: { 200: { description: "The summary", content: { [JSON_TYPE]: { schema: UsageSummaryBody } } }, ...PIN_ERRORS },
   });
   app.openapi(summaryRoute, async (c) => {
-    await authorize(c, c.req.header("x-secret-pin"));
     const since = new Date(now().getTime() - SUMMARY_DAYS * DAY_MS);
     return c.json(summarize(await usage.snapshots(since), since), 200);
   });
