@@ -15,9 +15,8 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startConflictProxy } from "@oemr-reg/local/dynamodb-conflicts";
-import { startEmulators } from "@oemr-reg/local/emulators";
+import { startEmulatorsOnFreePorts } from "@oemr-reg/local/harness";
 import { type Figure, figure } from "./support/figures.ts";
-import { freeEmulatorPorts } from "./support/stack.ts";
 
 const CASES = ["registration", "count", "usage-summary", "pacing", "fanout-memory", "bundles"] as const;
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -44,7 +43,7 @@ const logs = join(HERE, ".logs");
 mkdirSync(logs, { recursive: true });
 console.error(`Benchmarks${quick ? " (quick: a tenth of the size)" : ""}: ${selected.join(", ")}; handler logs in bench/.logs/`);
 
-const emulators = await startEmulators({ ports: await freeEmulatorPorts() });
+const emulators = await startEmulatorsOnFreePorts();
 const rulesOff = await startConflictProxy({ upstream: emulators.dynamodbLocal, port: 0, rules: false });
 const rules = emulators.dynamodbConflicts.rules ? "on" : "off";
 let current: ReturnType<typeof spawn> | undefined;

@@ -4,9 +4,9 @@
  * each send to the millisecond.
  * @module
  */
+import { storedEmails } from "@oemr-reg/local/ses-store";
 import { figure, progress, reportFigures, scale } from "../support/figures.ts";
 import { seedRegistrations } from "../support/seed.ts";
-import { startSesRecorder } from "../support/ses-recorder.ts";
 import { BENCH_PIN, startBenchStack } from "../support/stack.ts";
 import { round, slidingWindowMax } from "../support/stats.ts";
 
@@ -16,18 +16,9 @@ const recipients = scale(5_000);
 const warmUp = scale(1_000);
 const title = `Bench broadcast ${crypto.randomUUID().slice(0, 8)}`;
 
-let recorder: Awaited<ReturnType<typeof startSesRecorder>> | undefined;
-const bench = await startBenchStack({
-  api: true,
-  consumers: true,
-  sendRate: RATE,
-  wrapSes: async (ses) => {
-    recorder = await startSesRecorder(ses);
-    return recorder.url;
-  },
-});
+const bench = await startBenchStack({ api: true, consumers: true, sendRate: RATE, sesProxy: true });
 try {
-  const sends = recorder!.sends;
+  const sends = bench.ses!.sends;
   const tables = { registrations: bench.provisioned.tables.Registrations!, state: bench.provisioned.tables.State! };
 
   /** Broadcasts to everyone registered, and waits until the broadcast says it is done. */
@@ -66,8 +57,7 @@ try {
   await seedRegistrations(bench.db, tables, warmUp, recipients);
   const accepted = await broadcastAndWait(title, recipients);
 
-  const store = (await (await fetch(`${bench.endpoints.ses}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
-  const delivered = store.emails.filter((email) => email.subject === title);
+  const delivered = (await storedEmails(bench.endpoints.ses)).filter((email) => email.subject === title);
   const distinct = new Set(delivered.flatMap((email) => email.destination.to.map((to) => to.toLowerCase()))).size;
 
   const times = sends.map((send) => send.at).sort((a, b) => a - b);
@@ -90,5 +80,4 @@ try {
   ]);
 } finally {
   await bench.stop();
-  await recorder?.close();
 }

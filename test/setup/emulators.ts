@@ -1,5 +1,5 @@
-import { type Emulators, startEmulators } from "@oemr-reg/local/emulators";
-import { freePort } from "@oemr-reg/local/ports";
+import type { Emulators } from "@oemr-reg/local/emulators";
+import { startEmulatorsOnFreePorts } from "@oemr-reg/local/harness";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -10,8 +10,7 @@ declare module "vitest" {
 }
 
 export default async function startTestEmulators(project: TestProject) {
-  const ports = { dynamodb: await freePort(), sqs: await freePort(), ses: await freePort() };
-  const emulators = await startEmulators({ ports });
+  const emulators = await startEmulatorsOnFreePorts();
   project.provide("endpoints", emulators.endpoints);
   project.provide("dynamodbLocal", emulators.dynamodbLocal);
   // For the reliability summary, whose global setup runs in this same process.

@@ -1,8 +1,7 @@
-import { useEmulators } from "@oemr-reg/local/aws-env";
+import { startHarness } from "@oemr-reg/local/harness";
 import { inject } from "vitest";
-import { ownStack, rememberTestStack } from "../support/stack.ts";
+import { rememberTestStack } from "../support/stack.ts";
 
 // Each test file gets a stack of its own in the shared emulators, linked as `sst dev` links one,
 // before any handler module reads `Resource`.
-useEmulators(inject("endpoints"));
-rememberTestStack(await ownStack("t"));
+rememberTestStack((await startHarness({ label: "t", endpoints: inject("endpoints") })).provisioned);

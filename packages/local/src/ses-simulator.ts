@@ -3,6 +3,7 @@ import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { logger } from "@oemr-reg/core/log";
 import { maskEmail } from "@oemr-reg/core/registration";
 import { type SentMail, simulatedEvents, simulatorScenario } from "./simulator-events.ts";
+import { type StoredEmail, storedEmails } from "./ses-store.ts";
 
 export type SesSimulatorOptions = {
   /** The SES emulator (aws-ses-v2-local), whose `GET /store?since=<epoch seconds>` lists what it was sent. */
@@ -20,14 +21,6 @@ export type SesSimulatorOptions = {
   since?: Date;
   intervalMs?: number;
   signal: AbortSignal;
-};
-
-type StoredEmail = {
-  messageId: string;
-  from: string;
-  destination: { to?: string[]; cc?: string[]; bcc?: string[] };
-  subject: string;
-  at: number;
 };
 
 /**
@@ -56,9 +49,7 @@ export function startSesSimulator({
   const outbox: { messageId: string; recipient: string; type: string; message: string }[] = [];
 
   async function poll() {
-    const response = await fetch(`${sesEndpoint}/store?since=${cursor}`, { signal });
-    if (!response.ok) throw new Error(`SES emulator store answered ${response.status}`);
-    const { emails } = (await response.json()) as { emails: StoredEmail[] };
+    const emails = await storedEmails(sesEndpoint, { since: cursor, signal });
     const now = new Date();
     for (const email of emails) {
       if (seen.has(email.messageId)) continue;

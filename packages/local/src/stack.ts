@@ -6,11 +6,11 @@ import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
 import { createDynamoBroadcastStore, fromAddress, resumeUnfinishedBroadcasts } from "@oemr-reg/core/broadcast";
 import { logger } from "@oemr-reg/core/log";
 import type { StackSpec } from "@oemr-reg/core/resources";
-import { useEmulators } from "./aws-env.ts";
+import { type EmulatorEndpoints, useEmulators } from "./aws-env.ts";
 import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { startConsumers } from "./consumers.ts";
 import { startCrons } from "./crons.ts";
-import { type LinkValues, provisionAndLink } from "./provision.ts";
+import { type LinkValues, type ProvisionedStack, provisionAndLink } from "./provision.ts";
 import { serveApi } from "./serve-api.ts";
 import { startSesSimulator } from "./ses-simulator.ts";
 
@@ -37,28 +37,71 @@ export type LocalStack = {
  */
 export async function startLocalStack({ spec, stage, port, ports, dataDir, links }: LocalStackOptions): Promise<LocalStack> {
   const emulators = await startEmulators({ ports, dataDir });
+  try {
+    const running = await runStack({ spec, stage, links, endpoints: emulators.endpoints, consumers: true, crons: true, sesEvents: true, resume: true, apiPort: port });
+    const stop = async () => {
+      await running.stop();
+      await emulators.stop();
+    };
+    return { apiUrl: `http://localhost:${running.apiPort}`, mailUrl: `http://localhost:${ports.ses}`, stop };
+  } catch (error) {
+    await emulators.stop();
+    throw error;
+  }
+}
+
+export type StackParts = {
+  spec: StackSpec;
+  stage: string;
+  links: LinkValues;
+  /** Where this process's AWS clients, and so the handlers, send their requests. */
+  endpoints: EmulatorEndpoints;
+  /** Feed every queue consumer and topic subscriber from its queue. */
+  consumers?: boolean;
+  /** Run the scheduled functions on their schedules. */
+  crons?: boolean;
+  /** Publish to `SesEvents` what SES would about the mail the emulator at `endpoints.ses` holds. */
+  sesEvents?: boolean;
+  /** Hand the broadcasts a stop left unfinished back to the fan-out. */
+  resume?: boolean;
+  /** Serve the API on this port of loopback (0 for a free one). */
+  apiPort?: number;
+};
+
+export type RunningStack = {
+  provisioned: ProvisionedStack;
+  /** The port the API listens on, when it is served. */
+  apiPort?: number;
+  stop(): Promise<void>;
+};
+
+/**
+ * A stage of the stack in emulators already running, linked into this process as `sst dev` would,
+ * with the parts asked for running the real handlers. Each part is `npm start`'s; the test
+ * harness (`harness.ts`) runs some of them.
+ */
+export async function runStack({ spec, stage, links, endpoints, consumers, crons, sesEvents, resume, apiPort }: StackParts): Promise<RunningStack> {
   const polling = new AbortController();
-  let consumers: Promise<unknown> | undefined;
+  let consuming: Promise<unknown> | undefined;
   let simulator: Promise<void> | undefined;
   let server: ServerType | undefined;
   const stop = async () => {
     polling.abort();
-    await consumers?.catch((error: unknown) => logger.error("consumer stopped", { error: String(error) }));
+    await consuming?.catch((error: unknown) => logger.error("consumer stopped", { error: String(error) }));
     await simulator;
     if (server) await new Promise((resolve) => server!.close(resolve));
-    await emulators.stop();
   };
 
   try {
-    useEmulators(emulators.endpoints);
+    useEmulators(endpoints);
     const provisioned = await provisionAndLink(spec, stage, links);
     const clients = { sqs: new SQSClient({}), sns: new SNSClient({}) };
-    ({ stopped: consumers } = await startConsumers(spec, provisioned, clients.sqs, polling.signal));
-    await startCrons(spec, polling.signal);
+    if (consumers) ({ stopped: consuming } = await startConsumers(spec, provisioned, clients.sqs, polling.signal));
+    if (crons) await startCrons(spec, polling.signal);
     const topicArn = provisioned.topics.SesEvents;
-    if (topicArn) {
+    if (sesEvents && topicArn) {
       ({ stopped: simulator } = startSesSimulator({
-        sesEndpoint: emulators.endpoints.ses,
+        sesEndpoint: endpoints.ses,
         sns: clients.sns,
         topicArn,
         configurationSet: links.Mailer.configSet,
@@ -67,15 +110,17 @@ export async function startLocalStack({ spec, stage, port, ports, dataDir, links
       }));
     }
 
-    const resumed = await resumeUnfinishedBroadcasts(
-      createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: provisioned.tables.State! }),
-      createSqsQueue(clients.sqs, provisioned.queues.Fanout!.url),
-    );
-    if (resumed.length > 0) logger.info("resuming unfinished broadcasts", { broadcastIds: resumed });
+    if (resume) {
+      const resumed = await resumeUnfinishedBroadcasts(
+        createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: provisioned.tables.State! }),
+        createSqsQueue(clients.sqs, provisioned.queues.Fanout!.url),
+      );
+      if (resumed.length > 0) logger.info("resuming unfinished broadcasts", { broadcastIds: resumed });
+    }
 
-    const served = await serveApi(spec, port);
-    server = served.server;
-    return { apiUrl: `http://localhost:${served.port}`, mailUrl: `http://localhost:${ports.ses}`, stop };
+    let served: number | undefined;
+    if (apiPort !== undefined) ({ server, port: served } = await serveApi(spec, apiPort));
+    return { provisioned, apiPort: served, stop };
   } catch (error) {
     await stop();
     throw error;

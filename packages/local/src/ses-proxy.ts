@@ -3,13 +3,28 @@ import type { AddressInfo } from "node:net";
 
 export type RecordedSend = { at: number; recipient: string };
 
+/** Which SendRawEmail calls fail, with the error SES would answer; undefined passes the call on. */
+export type FaultRule = (send: { recipient: string; attempt: number }) => { code: string; message: string } | undefined;
+
+export type SesProxy = {
+  url: string;
+  /** Each SendRawEmail the emulator accepted: when it arrived, to the millisecond, and whom it was for. */
+  sends: RecordedSend[];
+  /** How many calls `fault` failed. */
+  faults(): number;
+  close(): Promise<void>;
+};
+
 /**
- * A proxy in front of the SES emulator that notes, to the millisecond, when each SendRawEmail
- * arrives and whom it is for (the emulator's own `at` is in whole seconds). Only sends the
- * emulator accepted are recorded.
+ * An HTTP proxy in front of the SES emulator, for tests and the bench: notes when each SendRawEmail
+ * arrives and whom it is for (the emulator's own `at` is in whole seconds), and answers the calls
+ * `fault` picks with the error SES itself would return, so the real SDK and handler see a real
+ * failure on the wire. Attempts are counted per recipient.
  */
-export async function startSesRecorder(target: string): Promise<{ url: string; sends: RecordedSend[]; close(): Promise<void> }> {
+export async function startSesProxy(target: string, { fault }: { fault?: FaultRule } = {}): Promise<SesProxy> {
   const sends: RecordedSend[] = [];
+  const attempts = new Map<string, number>();
+  let faults = 0;
   const server = createServer(async (request, response) => {
     const at = performance.timeOrigin + performance.now();
     const body = await readAll(request);
@@ -18,6 +33,19 @@ export async function startSesRecorder(target: string): Promise<{ url: string; s
       params.get("Action") === "SendRawEmail"
         ? (/^To: (.+)$/m.exec(Buffer.from(params.get("RawMessage.Data") ?? "", "base64").toString())?.[1]?.trim() ?? "")
         : undefined;
+    if (recipient !== undefined) {
+      const attempt = (attempts.get(recipient) ?? 0) + 1;
+      attempts.set(recipient, attempt);
+      const refused = fault?.({ recipient, attempt });
+      if (refused) {
+        faults += 1;
+        response.writeHead(400, { "content-type": "text/xml" });
+        response.end(
+          `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${refused.code}</Code><Message>${refused.message}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
+    }
     const forwarded = await fetch(`${target}${request.url}`, {
       method: request.method,
       headers: Object.entries(request.headers).flatMap(([name, value]) => (typeof value === "string" && name !== "host" ? [[name, value]] : [])),
@@ -31,6 +59,7 @@ export async function startSesRecorder(target: string): Promise<{ url: string; s
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     sends,
+    faults: () => faults,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
