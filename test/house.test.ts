@@ -1,0 +1,33 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+// The house rules of issue #16, kept: what a reviewer would otherwise have to notice.
+const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { encoding: "utf8" })
+  .split("\n")
+  .filter((path) => /\.(ts|mjs)$/.test(path) && !path.includes("node_modules"));
+const sources = tracked.filter((path) => /^packages\/[^/]+\/src\//.test(path) && !path.endsWith(".test.ts"));
+const KEYS_FILE = "packages/core/src/state/keys.ts";
+
+describe("the house", () => {
+  it("keeps every source file of packages/*/src at 250 lines or fewer", () => {
+    const long = sources
+      .map((path) => [path, readFileSync(path, "utf8").split("\n").length - 1] as const)
+      .filter(([, lines]) => lines > 250);
+    expect(long).toEqual([]);
+  });
+
+  it("writes each State key prefix in state/keys.ts alone", () => {
+    const keys = readFileSync(KEYS_FILE, "utf8");
+    // Every prefix keys.ts builds a key from: the literal text before a `#` in its strings.
+    const prefixes = [...new Set([...keys.matchAll(/[`"]([a-z]+)#/g)].map(([, prefix]) => `${prefix}#`))];
+    expect(prefixes.length).toBeGreaterThanOrEqual(10);
+    const elsewhere = tracked
+      .filter((path) => path !== KEYS_FILE)
+      .flatMap((path) => {
+        const text = readFileSync(path, "utf8");
+        return prefixes.filter((prefix) => new RegExp(`[\`"']${prefix}`).test(text)).map((prefix) => `${path}: ${prefix}`);
+      });
+    expect(elsewhere).toEqual([]);
+  });
+});
