@@ -14,17 +14,13 @@ type FunctionOptions<H> = { handler: H; functionName: string; timeoutSeconds: nu
  * Invokes an SQS consumer with the event Lambda would build, and reads its partial batch response
  * the way Lambda does: a throw, a timeout or a malformed report fails the whole batch.
  */
-export function invokeSqsHandler({
-  handler,
-  functionName,
-  timeoutSeconds,
-  queueArn,
-}: FunctionOptions<SqsHandler> & { queueArn: string }): Invoke {
+export function invokeSqsHandler({ queueArn, ...fn }: FunctionOptions<SqsHandler> & { queueArn: string }): Invoke {
+  const { functionName } = fn;
   return async (messages) => {
     const all = new Set(messages.map((message) => message.MessageId!));
     const event: SQSEvent = { Records: messages.map((message) => sqsRecord(message, queueArn)) };
     try {
-      const response = await withTimeout(handler(event, createLambdaContext(functionName, timeoutSeconds)), timeoutSeconds);
+      const response = await invokeOnce(fn, event);
       const failures = response?.batchItemFailures ?? [];
       if (failures.some(({ itemIdentifier }) => !all.has(itemIdentifier))) {
         logger.error("batch response names an unknown message: the whole batch fails", { functionName });
@@ -43,20 +39,14 @@ export function invokeSqsHandler({
  * from a delivery queue subscribed to the topic, so a failed invocation is retried on redelivery
  * and, past its retries, kept in that queue's dead-letter queue like Lambda's on-failure destination.
  */
-export function invokeSnsHandler({
-  handler,
-  functionName,
-  timeoutSeconds,
-  subscriptionArn,
-}: FunctionOptions<SnsHandler> & { subscriptionArn: string }): Invoke {
+export function invokeSnsHandler({ subscriptionArn, ...fn }: FunctionOptions<SnsHandler> & { subscriptionArn: string }): Invoke {
   return async (messages) => {
     const failed = new Set<string>();
     for (const message of messages) {
       try {
-        const event: SNSEvent = { Records: [snsRecordOf(message, subscriptionArn)] };
-        await withTimeout(handler(event, createLambdaContext(functionName, timeoutSeconds)), timeoutSeconds);
+        await invokeOnce(fn, { Records: [snsRecordOf(message, subscriptionArn)] });
       } catch (error) {
-        logger.error("invocation failed", { functionName, error: String(error) });
+        logger.error("invocation failed", { functionName: fn.functionName, error: String(error) });
         failed.add(message.MessageId!);
       }
     }
@@ -65,21 +55,22 @@ export function invokeSnsHandler({
 }
 
 /** Invokes a scheduled function once with the event EventBridge sends; a failure is logged, as Lambda would. */
-export function invokeScheduledHandler({ handler, functionName, timeoutSeconds }: FunctionOptions<ScheduledHandler>): () => Promise<void> {
+export function invokeScheduledHandler(fn: FunctionOptions<ScheduledHandler>): () => Promise<void> {
   return async () => {
-    const event = scheduledEvent(functionName);
     try {
-      await withTimeout(handler(event, createLambdaContext(functionName, timeoutSeconds)), timeoutSeconds);
+      await invokeOnce(fn, scheduledEvent(fn.functionName));
     } catch (error) {
-      logger.error("invocation failed", { functionName, error: String(error) });
+      logger.error("invocation failed", { functionName: fn.functionName, error: String(error) });
     }
   };
 }
 
-function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
+/** One invocation as Lambda makes it: a context of its own, and the function's timeout. */
+function invokeOnce<E, R>({ handler, functionName, timeoutSeconds }: FunctionOptions<Handler<E, R>>, event: E): Promise<R> {
+  const work = handler(event, createLambdaContext(functionName, timeoutSeconds));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${seconds} seconds`)), seconds * 1000);
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutSeconds} seconds`)), timeoutSeconds * 1000);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
