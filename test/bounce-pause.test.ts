@@ -18,6 +18,7 @@ import { describe, expect, it } from "vitest";
 import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
+import { deliveryKey } from "@oemr-reg/core/state/keys";
 
 const base = await serveForFile(app);
 const PIN = Resource.SecretPin.value;
@@ -86,7 +87,7 @@ function resume(broadcastId: string, init: { pin?: string; body?: unknown } = {}
 
 async function deliveryStatus(broadcastId: string, email: string): Promise<string | undefined> {
   const { Item } = await db.send(
-    new GetCommand({ TableName: Resource.State.name, Key: { pk: `broadcast#${broadcastId}`, sk: `to#${email}` }, ConsistentRead: true }),
+    new GetCommand({ TableName: Resource.State.name, Key: deliveryKey(broadcastId, email), ConsistentRead: true }),
   );
   return Item?.status;
 }
@@ -103,7 +104,7 @@ describe("hard bounces of a broadcast's emails", () => {
     await Promise.all([bounce(second), bounce(second)]);
     expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "sending", hardBounces: 2 });
     const { Item } = await db.send(
-      new GetCommand({ TableName: Resource.State.name, Key: { pk: `broadcast#${broadcastId}`, sk: `to#${second.email}` }, ConsistentRead: true }),
+      new GetCommand({ TableName: Resource.State.name, Key: deliveryKey(broadcastId, second.email), ConsistentRead: true }),
     );
     expect(Item).toMatchObject({ status: "sent", hardBouncedAt: expect.any(String) });
   });

@@ -16,6 +16,7 @@ import { describe, expect, it } from "vitest";
 import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
+import { deliveryKey } from "@oemr-reg/core/state/keys";
 
 // The send handler built from the same parts as packages/functions/src/send.ts, with two seams of
 // our own: the mailer (to act as another sender at the moment of sending) and `retryLater`.
@@ -66,7 +67,7 @@ async function counters(broadcastId: string) {
 }
 
 async function delivery(broadcastId: string, email: string) {
-  const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: { pk: `broadcast#${broadcastId}`, sk: `to#${email}` }, ConsistentRead: true }));
+  const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: deliveryKey(broadcastId, email), ConsistentRead: true }));
   return Item!;
 }
 
