@@ -23,7 +23,10 @@ const HERE = fileURLToPath(new URL(".", import.meta.url));
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const only = args.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = args
+  .find((arg) => arg.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 const unknown = only?.filter((name) => !(CASES as readonly string[]).includes(name)) ?? [];
 if (unknown.length > 0) {
   console.error(`Unknown case ${unknown.join(", ")}; the cases are ${CASES.join(", ")}`);
@@ -36,12 +39,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // A quick run ends before DynamoDB Local's optimizing JIT (C2) pays back what it compiles, and on
 // two cores those compiles take CPU from the run: about a quarter of a quick run's CPU time. Full
 // runs keep the JVM's default, which their throughput figures need.
-if (quick) process.env.JAVA_TOOL_OPTIONS = [process.env.JAVA_TOOL_OPTIONS, "-XX:TieredStopAtLevel=1"].filter(Boolean).join(" ");
+if (quick)
+  process.env.JAVA_TOOL_OPTIONS = [process.env.JAVA_TOOL_OPTIONS, "-XX:TieredStopAtLevel=1"].filter(Boolean).join(" ");
 const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), "oemr-bench-"));
 const logs = join(HERE, ".logs");
 mkdirSync(logs, { recursive: true });
-console.error(`Benchmarks${quick ? " (quick: a tenth of the size)" : ""}: ${selected.join(", ")}; handler logs in bench/.logs/`);
+console.error(
+  `Benchmarks${quick ? " (quick: a tenth of the size)" : ""}: ${selected.join(", ")}; handler logs in bench/.logs/`,
+);
 
 const emulators = await startEmulatorsOnFreePorts();
 const rulesOff = await startConflictProxy({ upstream: emulators.dynamodbLocal, port: 0, rules: false });
@@ -63,7 +69,9 @@ try {
     try {
       const before = refused();
       figures.push(...(await (name === "registration" ? withAndWithoutRules(name) : runCase(name))));
-      figures.push(figure(name, `DynamoDB requests refused for a conflict (rules ${rules})`, refused() - before, "count"));
+      figures.push(
+        figure(name, `DynamoDB requests refused for a conflict (rules ${rules})`, refused() - before, "count"),
+      );
       console.error(`  done in ${Math.round((Date.now() - caseStarted) / 1000)} s`);
     } catch (error) {
       failures.push(name);
@@ -114,13 +122,22 @@ function refused(): number {
  * (its figures named `<case> (rules off)`), then with them, and the ratio of their throughputs.
  */
 async function withAndWithoutRules(name: string): Promise<Figure[]> {
-  const off = (await runCase(name, { ...emulators.endpoints, dynamodb: rulesOff.endpoint })).map((row) => ({ ...row, case: `${name} (rules off)` }));
+  const off = (await runCase(name, { ...emulators.endpoints, dynamodb: rulesOff.endpoint })).map((row) => ({
+    ...row,
+    case: `${name} (rules off)`,
+  }));
   const rate = (rows: Figure[]) => rows.find((row) => row.name.startsWith("API registrations/s"))!.value;
   const on = await runCase(name);
   return [
     ...off,
     ...on,
-    figure(name, "API registrations/s, rules on / rules off", Math.round((rate(on) / rate(off)) * 1000) / 1000, "ratio", { op: ">=", value: 0.9 }),
+    figure(
+      name,
+      "API registrations/s, rules on / rules off",
+      Math.round((rate(on) / rate(off)) * 1000) / 1000,
+      "ratio",
+      { op: ">=", value: 0.9 },
+    ),
   ];
 }
 
@@ -128,15 +145,19 @@ async function withAndWithoutRules(name: string): Promise<Figure[]> {
 function runCase(name: string, endpoints = emulators.endpoints): Promise<Figure[]> {
   const out = join(work, `${name}.json`);
   const log = join(logs, `${name}.log`);
-  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "cases", `${name}.ts`), ...(quick ? ["--quick"] : [])], {
-    env: {
-      ...process.env,
-      BENCH_OUT: out,
-      BENCH_ENDPOINTS: JSON.stringify(endpoints),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(HERE, "cases", `${name}.ts`), ...(quick ? ["--quick"] : [])],
+    {
+      env: {
+        ...process.env,
+        BENCH_OUT: out,
+        BENCH_ENDPOINTS: JSON.stringify(endpoints),
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  );
   current = child;
   const chunks: Buffer[] = [];
   child.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -153,8 +174,11 @@ function runCase(name: string, endpoints = emulators.endpoints): Promise<Figure[
 function table(rows: Figure[]): string {
   const lines = ["| case | figure | value | target | met |", "| --- | --- | ---: | --- | --- |"];
   for (const row of rows) {
-    const value = `${Number.isFinite(row.value) ? row.value.toLocaleString("en-US", { maximumFractionDigits: 3 }) : "n/a"} ${row.unit === "ratio" ? "" : row.unit}`.trim();
-    const target = row.target ? `${row.target.op === "==" ? "=" : row.target.op.replace(">=", "≥").replace("<=", "≤")} ${row.target.value.toLocaleString("en-US")}` : "";
+    const value =
+      `${Number.isFinite(row.value) ? row.value.toLocaleString("en-US", { maximumFractionDigits: 3 }) : "n/a"} ${row.unit === "ratio" ? "" : row.unit}`.trim();
+    const target = row.target
+      ? `${row.target.op === "==" ? "=" : row.target.op.replace(">=", "≥").replace("<=", "≤")} ${row.target.value.toLocaleString("en-US")}`
+      : "";
     const met = row.met === undefined ? "" : row.met ? "yes" : "**no**";
     lines.push(`| ${row.case} | ${row.name} | ${value} | ${target} | ${met} |`);
   }

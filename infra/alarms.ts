@@ -14,7 +14,10 @@ if (alarmEmail) {
 /** An alarm that tells the Alarms topic when it fires and when it clears; no data is no breach. */
 function alarm(
   name: string,
-  { evaluationPeriods = 1, ...args }: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "treatMissingData" | "evaluationPeriods"> & {
+  {
+    evaluationPeriods = 1,
+    ...args
+  }: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "treatMissingData" | "evaluationPeriods"> & {
     evaluationPeriods?: number;
   },
 ) {

@@ -28,7 +28,10 @@ export const accessLogFormat = JSON.stringify({
   sourceIp: "$context.identity.sourceIp",
 });
 
-const throttle = ({ rate, burst }: { rate: number; burst: number }) => ({ throttlingRateLimit: rate, throttlingBurstLimit: burst });
+const throttle = ({ rate, burst }: { rate: number; burst: number }) => ({
+  throttlingRateLimit: rate,
+  throttlingBurstLimit: burst,
+});
 
 // A stage's route settings name routes that must exist first, but SST creates the stage before any
 // route: the stage waits for the routes, which `routeApi` creates.
@@ -47,7 +50,9 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
   transform: {
     stage: (args, opts) => {
       args.defaultRouteSettings = throttle({ rate: apiThrottleRate, burst: apiThrottleBurst });
-      args.routeSettings = Object.entries(apiRoutes).flatMap(([routeKey, limit]) => (limit ? [{ routeKey, ...throttle(limit) }] : []));
+      args.routeSettings = Object.entries(apiRoutes).flatMap(([routeKey, limit]) =>
+        limit ? [{ routeKey, ...throttle(limit) }] : [],
+      );
       args.accessLogSettings = $util.output(args.accessLogSettings).apply((settings) => ({
         destinationArn: settings!.destinationArn,
         format: accessLogFormat,
@@ -64,5 +69,12 @@ export function routeApi(handlerArn: $util.Input<string>): void {
 
 /** Per-stage values the functions read as `Resource.Settings`. */
 export const settings = new sst.Linkable("Settings", {
-  properties: { sendRate: sesSendRate, publicUrl: publicUrl ?? api.url, registrationLimitPerHour, usageLimitPerHour, usageLimitPerDay, usageRetentionDays },
+  properties: {
+    sendRate: sesSendRate,
+    publicUrl: publicUrl ?? api.url,
+    registrationLimitPerHour,
+    usageLimitPerHour,
+    usageLimitPerDay,
+    usageRetentionDays,
+  },
 });

@@ -27,7 +27,11 @@ export const apiThrottleBurst = positiveNumber("API_THROTTLE_BURST", 2000);
 /** Copies of the API function that may run at once: the cap on what a flood can cost (docs/operations.md, the edge). */
 export const apiReservedConcurrency = positiveNumber("API_RESERVED_CONCURRENCY", 100);
 /** How long API Gateway's access log is kept. */
-export const accessLogRetention = oneOf("ACCESS_LOG_RETENTION", ["1 week", "2 weeks", "1 month", "3 months", "1 year"], "1 month");
+export const accessLogRetention = oneOf(
+  "ACCESS_LOG_RETENTION",
+  ["1 week", "2 weeks", "1 month", "3 months", "1 year"],
+  "1 month",
+);
 /** A custom domain for the API, e.g. `register.open-emr.org`. */
 export const apiDomain = optional("API_DOMAIN");
 /** An ACM certificate for API_DOMAIN in the stack's region, needed when DNS is not in Route 53. */

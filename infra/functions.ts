@@ -1,4 +1,10 @@
-import { type FunctionSpec, api as apiSpec, nodejsBundling, queues as queueSpecs, topics as topicSpecs } from "../packages/core/src/resources";
+import {
+  api as apiSpec,
+  type FunctionSpec,
+  nodejsBundling,
+  queues as queueSpecs,
+  topics as topicSpecs,
+} from "../packages/core/src/resources";
 import { routeApi } from "./api";
 import { apiReservedConcurrency } from "./config";
 import { topics } from "./email";

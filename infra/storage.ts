@@ -1,4 +1,4 @@
-import { type TableSpec, tables as specs } from "../packages/core/src/resources";
+import { tables as specs, type TableSpec } from "../packages/core/src/resources";
 import { production } from "./config";
 import { each } from "./each";
 

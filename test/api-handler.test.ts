@@ -1,9 +1,9 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { handler } from "@oemr-reg/functions/api";
+import { lambdaContext as context, httpApiEvent } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext as context } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 
 describe("the API Lambda handler", () => {
@@ -32,7 +32,12 @@ describe("the API Lambda handler", () => {
     expect(JSON.parse(count.body)).toEqual({ count: expect.any(Number), active: expect.any(Number) });
 
     const invalid = await handler(
-      httpApiEvent({ method: "POST", path: "/api/registration", headers: { "content-type": "application/json" }, body: '{"email":"nope"}' }),
+      httpApiEvent({
+        method: "POST",
+        path: "/api/registration",
+        headers: { "content-type": "application/json" },
+        body: '{"email":"nope"}',
+      }),
       context,
     );
     expect(invalid.statusCode).toBe(400);

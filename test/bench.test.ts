@@ -10,7 +10,10 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 describe("npm run bench -- --quick", () => {
   it("produces every figure of every case", { timeout: 300_000 }, async () => {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], { cwd: ROOT, stdio: "ignore" });
+      const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], {
+        cwd: ROOT,
+        stdio: "ignore",
+      });
       child.once("error", reject);
       child.once("close", resolve);
     });

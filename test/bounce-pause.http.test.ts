@@ -34,20 +34,32 @@ afterAll(async () => {
 const db = createDocumentClient();
 
 async function progress(broadcastId: string): Promise<Broadcast> {
-  const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": PIN } });
+  const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, {
+    headers: { "X-Secret-Pin": PIN },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as Broadcast;
 }
 
 function until(broadcastId: string, status: Broadcast["status"]): Promise<Broadcast> {
-  return eventually(async () => {
-    const current = await progress(broadcastId);
-    return current.status === status ? current : undefined;
-  }, 60_000, `broadcast ${broadcastId} to be ${status}`);
+  return eventually(
+    async () => {
+      const current = await progress(broadcastId);
+      return current.status === status ? current : undefined;
+    },
+    60_000,
+    `broadcast ${broadcastId} to be ${status}`,
+  );
 }
 
 async function registrationStatus(email: string): Promise<string | undefined> {
-  const { Item } = await db.send(new GetCommand({ TableName: provisioned.tables.Registrations!, Key: { email: email.toLowerCase() }, ConsistentRead: true }));
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: provisioned.tables.Registrations!,
+      Key: { email: email.toLowerCase() },
+      ConsistentRead: true,
+    }),
+  );
   return Item?.status;
 }
 
@@ -58,10 +70,15 @@ describe("a broadcast whose emails bounce", () => {
     const tag = crypto.randomUUID().slice(0, 8);
     const bouncing = Array.from({ length: 20 }, (_, index) => `bounce+${tag}-${index}@simulator.amazonses.com`);
     const fine = Array.from({ length: 20 }, () => uniqueEmail("fine"));
-    for (const email of [...bouncing, ...fine]) expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
+    for (const email of [...bouncing, ...fine])
+      expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
 
     const title = `Bouncing ${crypto.randomUUID()}`;
-    const started = await postJson(`${base}/api/registration/broadcast`, { secretPin: PIN, title, contents: "Patch now." });
+    const started = await postJson(`${base}/api/registration/broadcast`, {
+      secretPin: PIN,
+      title,
+      contents: "Patch now.",
+    });
     const { broadcastId } = (await started.json()) as { broadcastId: string };
 
     const paused = await until(broadcastId, "paused");
@@ -75,7 +92,10 @@ describe("a broadcast whose emails bounce", () => {
 
     const wrong = await postJson(`${base}/api/registration/broadcast/${broadcastId}/resume`, { secretPin: "12345678" });
     expect(wrong.status).toBe(401);
-    const resumed = await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, { method: "POST", headers: { "X-Secret-Pin": PIN } });
+    const resumed = await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, {
+      method: "POST",
+      headers: { "X-Secret-Pin": PIN },
+    });
     expect(resumed.status).toBe(200);
     expect(await resumed.json()).toMatchObject({ broadcastId, status: "sending", pausedReason: paused.pausedReason });
 
@@ -86,15 +106,22 @@ describe("a broadcast whose emails bounce", () => {
     expect(recipients).toEqual([...bouncing, ...fine].map((email) => email.toLowerCase()).sort());
 
     // Every bounce comes back, is counted once, and marks its address; the resume kept it going.
-    const settled = await eventually(async () => {
-      const current = await progress(broadcastId);
-      return current.hardBounces === 20 ? current : undefined;
-    }, 20_000, "all 20 bounces to be counted");
+    const settled = await eventually(
+      async () => {
+        const current = await progress(broadcastId);
+        return current.hardBounces === 20 ? current : undefined;
+      },
+      20_000,
+      "all 20 bounces to be counted",
+    );
     expect(settled.status).toBe("done");
     for (const email of bouncing) expect(await registrationStatus(email)).toBe("bounced");
     for (const email of fine) expect(await registrationStatus(email)).toBe("active");
 
-    const again = await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, { method: "POST", headers: { "X-Secret-Pin": PIN } });
+    const again = await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, {
+      method: "POST",
+      headers: { "X-Secret-Pin": PIN },
+    });
     expect(again.status).toBe(409);
   }, 120_000);
 });

@@ -8,17 +8,17 @@ import {
   type FanoutTask,
   resumeUnfinishedBroadcasts,
 } from "@oemr-reg/core/broadcast";
+import { deliveryKey } from "@oemr-reg/core/state/keys";
 import { app } from "@oemr-reg/functions/api";
-import { handler as sesEventsHandler } from "@oemr-reg/functions/ses-events";
 import { handler as sendHandler } from "@oemr-reg/functions/send";
+import { handler as sesEventsHandler } from "@oemr-reg/functions/ses-events";
+import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { simulatedEvents } from "@oemr-reg/local/simulator-events";
 import type { SNSEvent } from "aws-lambda";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
-import { deliveryKey } from "@oemr-reg/core/state/keys";
 
 const base = await serveForFile(app);
 const PIN = Resource.SecretPin.value;
@@ -28,7 +28,10 @@ const broadcasts = createDynamoBroadcastStore({ db, stateTable: Resource.State.n
 type Sent = { email: string; sesMessageId: string };
 
 /** A sending broadcast with `count` recipients, each already sent an email, as the senders leave it. */
-async function sendingBroadcast(count: number, title = "OpenEMR 7.0.3"): Promise<{ broadcastId: string; sent: Sent[] }> {
+async function sendingBroadcast(
+  count: number,
+  title = "OpenEMR 7.0.3",
+): Promise<{ broadcastId: string; sent: Sent[] }> {
   const broadcastId = crypto.randomUUID();
   const now = new Date();
   await broadcasts.create({ broadcastId, content: { title, contents: "Patch now." }, totalSegments: 1, now });
@@ -37,7 +40,10 @@ async function sendingBroadcast(count: number, title = "OpenEMR 7.0.3"): Promise
     email: `bounce+${broadcastId.slice(0, 8)}-${index}@simulator.amazonses.com`,
     sesMessageId: `ses-${crypto.randomUUID()}`,
   }));
-  await broadcasts.addRecipients(broadcastId, sent.map(({ email }) => email));
+  await broadcasts.addRecipients(
+    broadcastId,
+    sent.map(({ email }) => email),
+  );
   // A few at a time: the handlers' client gives up on a connection after a second.
   for (let start = 0; start < sent.length; start += 10) {
     await Promise.all(
@@ -52,7 +58,14 @@ async function sendingBroadcast(count: number, title = "OpenEMR 7.0.3"): Promise
 
 /** What SES publishes about one sent email, to a mailbox simulator address, as SNS hands it to the handler. */
 function snsEvent(recipient: string, sesMessageId: string, as = recipient): SNSEvent {
-  const mail = { messageId: sesMessageId, source: "noreply@test.example.org", destination: [recipient], subject: "x", sentAt: new Date(), configurationSet: "test" };
+  const mail = {
+    messageId: sesMessageId,
+    source: "noreply@test.example.org",
+    destination: [recipient],
+    subject: "x",
+    sentAt: new Date(),
+    configurationSet: "test",
+  };
   return {
     Records: simulatedEvents(mail, as, new Date()).map((event) => ({
       EventSource: "aws:sns",
@@ -104,7 +117,11 @@ describe("hard bounces of a broadcast's emails", () => {
     await Promise.all([bounce(second), bounce(second)]);
     expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "sending", hardBounces: 2 });
     const { Item } = await db.send(
-      new GetCommand({ TableName: Resource.State.name, Key: deliveryKey(broadcastId, second.email), ConsistentRead: true }),
+      new GetCommand({
+        TableName: Resource.State.name,
+        Key: deliveryKey(broadcastId, second.email),
+        ConsistentRead: true,
+      }),
     );
     expect(Item).toMatchObject({ status: "sent", hardBouncedAt: expect.any(String) });
   });
@@ -112,10 +129,16 @@ describe("hard bounces of a broadcast's emails", () => {
   it("are the only events counted: not auto-responses, complaints, or a bounce of another recipient's message id", async () => {
     const { broadcastId, sent } = await sendingBroadcast(2);
     const [first, second] = sent as [Sent, Sent];
-    await sesEventsHandler(snsEvent("ooto@simulator.amazonses.com", first.sesMessageId, first.email.replace("bounce+", "ooto+")));
-    await sesEventsHandler(snsEvent("complaint@simulator.amazonses.com", second.sesMessageId, second.email.replace("bounce+", "complaint+")));
+    await sesEventsHandler(
+      snsEvent("ooto@simulator.amazonses.com", first.sesMessageId, first.email.replace("bounce+", "ooto+")),
+    );
+    await sesEventsHandler(
+      snsEvent("complaint@simulator.amazonses.com", second.sesMessageId, second.email.replace("bounce+", "complaint+")),
+    );
     // A bounce naming an address the message was not sent to says nothing about this broadcast.
-    await sesEventsHandler(snsEvent("bounce@simulator.amazonses.com", first.sesMessageId, "bounce+other@simulator.amazonses.com"));
+    await sesEventsHandler(
+      snsEvent("bounce@simulator.amazonses.com", first.sesMessageId, "bounce+other@simulator.amazonses.com"),
+    );
     expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "sending", hardBounces: 0 });
   });
 
@@ -131,7 +154,11 @@ describe("hard bounces of a broadcast's emails", () => {
     expect(paused!.pausedReason).toBe("13 hard bounces out of 120 emails sent: over 10 and over 10%");
 
     await bounce(...sent.slice(13, 20));
-    expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "paused", hardBounces: 20, pausedReason: paused!.pausedReason });
+    expect(await broadcasts.get(broadcastId)).toMatchObject({
+      status: "paused",
+      hardBounces: 20,
+      pausedReason: paused!.pausedReason,
+    });
   });
 
   it("do not pause a small broadcast for 10 bounces, however high the rate", async () => {
@@ -141,9 +168,17 @@ describe("hard bounces of a broadcast's emails", () => {
   });
 
   it("count, after a resume, only from the resume on", () => {
-    const broadcast = { hardBounces: 30, sent: 40, resumedAt: "2024-01-01T00:00:00.000Z", hardBouncesAtResume: 20, sentAtResume: 35 } as Broadcast;
+    const broadcast = {
+      hardBounces: 30,
+      sent: 40,
+      resumedAt: "2024-01-01T00:00:00.000Z",
+      hardBouncesAtResume: 20,
+      sentAtResume: 35,
+    } as Broadcast;
     expect(bouncePauseReason(broadcast)).toBeUndefined();
-    expect(bouncePauseReason({ ...broadcast, hardBounces: 31 })).toBe("11 hard bounces out of 5 emails sent since it was resumed: over 10 and over 10%");
+    expect(bouncePauseReason({ ...broadcast, hardBounces: 31 })).toBe(
+      "11 hard bounces out of 5 emails sent since it was resumed: over 10 and over 10%",
+    );
   });
 });
 
@@ -206,7 +241,10 @@ describe("POST /api/registration/broadcast/:id/resume", () => {
 
     const again = await resume(broadcastId, { pin: PIN });
     expect(again.status).toBe(409);
-    expect(await again.json()).toMatchObject({ error: "BroadcastNotPausedException", message: "The broadcast is sending, not paused" });
+    expect(await again.json()).toMatchObject({
+      error: "BroadcastNotPausedException",
+      message: "The broadcast is sending, not paused",
+    });
   });
 
   it("answers 404 for an unknown broadcast", async () => {

@@ -4,11 +4,11 @@ import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
 import { type Broadcast, type FanoutTask, resumeBroadcast } from "@oemr-reg/core/broadcast";
 import { verifyToken } from "@oemr-reg/core/tokens";
-import { app, handler as apiHandler } from "@oemr-reg/functions/api";
+import { handler as apiHandler, app } from "@oemr-reg/functions/api";
 import { handler as sendHandler } from "@oemr-reg/functions/send";
+import { httpApiEvent, lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers, testStack } from "./support/stack.ts";
 
@@ -20,7 +20,9 @@ const db = createDocumentClient();
 async function register(count: number, label: string): Promise<string[]> {
   const emails = Array.from({ length: count }, () => uniqueEmail(label));
   for (let start = 0; start < emails.length; start += 25) {
-    const responses = await Promise.all(emails.slice(start, start + 25).map((email) => postForm(`${base}/api/registration`, { email })));
+    const responses = await Promise.all(
+      emails.slice(start, start + 25).map((email) => postForm(`${base}/api/registration`, { email })),
+    );
     expect(responses.every((response) => response.status === 201)).toBe(true);
   }
   return emails;
@@ -31,16 +33,22 @@ function broadcast(body: Record<string, unknown>) {
 }
 
 async function progress(broadcastId: string): Promise<Broadcast> {
-  const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": PIN } });
+  const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, {
+    headers: { "X-Secret-Pin": PIN },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as Broadcast;
 }
 
 async function untilDone(broadcastId: string): Promise<Broadcast> {
-  return eventually(async () => {
-    const current = await progress(broadcastId);
-    return current.status === "done" ? current : undefined;
-  }, 60_000, `broadcast ${broadcastId} to finish`);
+  return eventually(
+    async () => {
+      const current = await progress(broadcastId);
+      return current.status === "done" ? current : undefined;
+    },
+    60_000,
+    `broadcast ${broadcastId} to finish`,
+  );
 }
 
 async function registered(): Promise<number> {
@@ -65,7 +73,10 @@ describe("POST /api/registration/broadcast", () => {
     const emails = await register(250, "everyone");
     const total = await registered();
     const title = `Security release ${crypto.randomUUID()}`;
-    const response = await broadcast({ title, contents: "# OpenEMR 7.0.3\n\nPlease **upgrade** now: <https://open-emr.org>." });
+    const response = await broadcast({
+      title,
+      contents: "# OpenEMR 7.0.3\n\nPlease **upgrade** now: <https://open-emr.org>.",
+    });
     expect(response.status).toBe(200);
     const { status, broadcastId } = (await response.json()) as { status: string; broadcastId: string };
     expect(status).toBe("sent");
@@ -84,7 +95,9 @@ describe("POST /api/registration/broadcast", () => {
     for (const email of delivered) {
       expect(email.from).toContain("noreply@test.example.org");
       expect(email.body.html).toContain("<strong>upgrade</strong>");
-      const link = /https:\/\/reg\.test\.example\.org\/api\/registration\/unsubscribe\/[\w.-]+/.exec(email.body.text ?? "")?.[0];
+      const link = /https:\/\/reg\.test\.example\.org\/api\/registration\/unsubscribe\/[\w.-]+/.exec(
+        email.body.text ?? "",
+      )?.[0];
       expect(link).toBeDefined();
       expect(email.body.html).toContain(link);
       const claims = await verifyToken(Resource.UnsubscribeKey.value, link!.split("/").pop()!, "unsubscribe");
@@ -97,19 +110,31 @@ describe("POST /api/registration/broadcast", () => {
   it("sends nothing twice when its fan-out runs again or a sent batch is delivered again", async () => {
     await register(30, "again");
     const title = `Release notes ${crypto.randomUUID()}`;
-    const { broadcastId } = (await (await broadcast({ title, contents: "Version 7.0.4 is out." })).json()) as { broadcastId: string };
+    const { broadcastId } = (await (await broadcast({ title, contents: "Version 7.0.4 is out." })).json()) as {
+      broadcastId: string;
+    };
     const first = await untilDone(broadcastId);
     const sentBefore = (await emailsWithSubject(title)).length;
     expect(sentBefore).toBe(first.sent);
 
-    await resumeBroadcast(createSqsQueue<FanoutTask>(new SQSClient({}), Resource.Fanout.url), broadcastId, first.totalSegments);
+    await resumeBroadcast(
+      createSqsQueue<FanoutTask>(new SQSClient({}), Resource.Fanout.url),
+      broadcastId,
+      first.totalSegments,
+    );
     const [email] = (await emailsWithSubject(title)).map((sent) => sent.destination.to[0]!.toLowerCase());
     const redelivered = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email }], 2);
-    expect(await sendHandler(redelivered, { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 })).toEqual({ batchItemFailures: [] });
+    expect(await sendHandler(redelivered, { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 })).toEqual({
+      batchItemFailures: [],
+    });
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
     expect(await emailsWithSubject(title)).toHaveLength(sentBefore);
-    expect(await progress(broadcastId)).toMatchObject({ status: "done", recipients: first.recipients, sent: first.sent });
+    expect(await progress(broadcastId)).toMatchObject({
+      status: "done",
+      recipients: first.recipients,
+      sent: first.sent,
+    });
   });
 
   it("skips recipients who are no longer active, and counts them", async () => {
@@ -156,7 +181,9 @@ describe("POST /api/registration/broadcast", () => {
   it("locks an address out with 429 after 5 wrong PINs, even with the right PIN, and no one else", async () => {
     const attacker = "198.51.100.66";
     for (let attempt = 0; attempt < 5; attempt++) {
-      expect((await viaLambda(attacker, { secretPin: `guess-${attempt}`, title: "Hi", contents: "Hi" })).statusCode).toBe(401);
+      expect(
+        (await viaLambda(attacker, { secretPin: `guess-${attempt}`, title: "Hi", contents: "Hi" })).statusCode,
+      ).toBe(401);
     }
     const locked = await viaLambda(attacker, { secretPin: PIN, title: "Hi", contents: "Hi" });
     expect(locked.statusCode).toBe(429);

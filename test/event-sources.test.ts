@@ -1,6 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { StackSpec } from "@oemr-reg/core/resources";
 import { runEventSource } from "@oemr-reg/local/event-source";
 import { invokeSnsHandler, invokeSqsHandler } from "@oemr-reg/local/invoke";
@@ -71,10 +76,17 @@ describe("the local SQS event source", () => {
         })),
       }),
     );
-    start({ queueUrl: work.url, batchSize: 10, concurrency: 1, invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }) });
+    start({
+      queueUrl: work.url,
+      batchSize: 10,
+      concurrency: 1,
+      invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }),
+    });
 
     const dead = await eventually(async () => {
-      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.WorkDlq!.url, WaitTimeSeconds: 0 }));
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: stack.queues.WorkDlq!.url, WaitTimeSeconds: 0 }),
+      );
       return Messages?.length ? Messages : undefined;
     });
     expect(dead.map((message) => message.Body)).toEqual(["fail-1"]);
@@ -83,7 +95,9 @@ describe("the local SQS event source", () => {
     const bodies = seen.map((record) => record.body);
     expect(bodies.filter((body) => body === "ok-1")).toHaveLength(1);
     expect(bodies.filter((body) => body === "fail-1")).toHaveLength(2);
-    const retried = seen.filter((record) => record.body === "fail-1").map((record) => record.attributes.ApproximateReceiveCount);
+    const retried = seen
+      .filter((record) => record.body === "fail-1")
+      .map((record) => record.attributes.ApproximateReceiveCount);
     expect(retried).toEqual(["1", "2"]);
     expect(seen[0]).toMatchObject({
       eventSource: "aws:sqs",
@@ -103,8 +117,21 @@ describe("the local SQS event source", () => {
         if (calls === 1) return { batchItemFailures: [{ itemIdentifier: "not-in-this-batch" }] };
         return { batchItemFailures: [] as { itemIdentifier: string }[], size: event.Records.length };
       };
-      await sqs.send(new SendMessageBatchCommand({ QueueUrl: work.url, Entries: [{ Id: "a", MessageBody: "a" }, { Id: "b", MessageBody: "b" }] }));
-      start({ queueUrl: work.url, batchSize: 10, concurrency: 1, invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }) });
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: work.url,
+          Entries: [
+            { Id: "a", MessageBody: "a" },
+            { Id: "b", MessageBody: "b" },
+          ],
+        }),
+      );
+      start({
+        queueUrl: work.url,
+        batchSize: 10,
+        concurrency: 1,
+        invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }),
+      });
       await eventually(async () => (calls >= 2 && (await visibleAndInFlight(work.url)) === 0 ? true : undefined));
       expect(calls).toBe(2);
     }
@@ -117,9 +144,21 @@ describe("the local SNS delivery", () => {
     const delivery = stack.deliveries[0]!;
     const events: SNSEvent[] = [];
     const handler = async (event: SNSEvent) => void events.push(event);
-    start({ queueUrl: delivery.queue.url, batchSize: 1, concurrency: 1, invoke: invokeSnsHandler({ handler, functionName: "EventsHandler", timeoutSeconds: 1, subscriptionArn: delivery.subscriptionArn }) });
+    start({
+      queueUrl: delivery.queue.url,
+      batchSize: 1,
+      concurrency: 1,
+      invoke: invokeSnsHandler({
+        handler,
+        functionName: "EventsHandler",
+        timeoutSeconds: 1,
+        subscriptionArn: delivery.subscriptionArn,
+      }),
+    });
 
-    await clients.sns.send(new PublishCommand({ TopicArn: stack.topics.Events, Message: '{"notificationType":"Bounce"}', Subject: "ses" }));
+    await clients.sns.send(
+      new PublishCommand({ TopicArn: stack.topics.Events, Message: '{"notificationType":"Bounce"}', Subject: "ses" }),
+    );
     const [event] = await eventually(async () => (events.length ? events : undefined));
     expect(event!.Records).toHaveLength(1);
     expect(event!.Records[0]).toMatchObject({
@@ -137,7 +176,17 @@ describe("the local SNS delivery", () => {
       attempts += 1;
       throw new Error("cannot handle");
     };
-    start({ queueUrl: delivery.queue.url, batchSize: 1, concurrency: 1, invoke: invokeSnsHandler({ handler, functionName: "EventsHandler", timeoutSeconds: 1, subscriptionArn: delivery.subscriptionArn }) });
+    start({
+      queueUrl: delivery.queue.url,
+      batchSize: 1,
+      concurrency: 1,
+      invoke: invokeSnsHandler({
+        handler,
+        functionName: "EventsHandler",
+        timeoutSeconds: 1,
+        subscriptionArn: delivery.subscriptionArn,
+      }),
+    });
     await clients.sns.send(new PublishCommand({ TopicArn: stack.topics.Events, Message: "kept" }));
 
     const failuresUrl = delivery.queue.url.replace(/EventsHandler$/, "EventsHandler-failures");

@@ -26,7 +26,9 @@ describe("the house", () => {
       .filter((path) => path !== KEYS_FILE)
       .flatMap((path) => {
         const text = readFileSync(path, "utf8");
-        return prefixes.filter((prefix) => new RegExp(`[\`"']${prefix}`).test(text)).map((prefix) => `${path}: ${prefix}`);
+        return prefixes
+          .filter((prefix) => new RegExp(`[\`"']${prefix}`).test(text))
+          .map((prefix) => `${path}: ${prefix}`);
       });
     expect(elsewhere).toEqual([]);
   });

@@ -2,7 +2,12 @@ import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApiClient } from "@oemr-reg/cli/api";
 import { createDocumentClient, queryAll } from "@oemr-reg/core/aws/dynamo";
-import { type Broadcast, createDynamoBroadcastStore, FANOUT_SEGMENTS, STALLED_AFTER_MS } from "@oemr-reg/core/broadcast";
+import {
+  type Broadcast,
+  createDynamoBroadcastStore,
+  FANOUT_SEGMENTS,
+  STALLED_AFTER_MS,
+} from "@oemr-reg/core/broadcast";
 import { BROADCAST_LIST_PK } from "@oemr-reg/core/state/keys";
 import { app } from "@oemr-reg/functions/api";
 import { handler as requeue } from "@oemr-reg/functions/requeue";
@@ -28,11 +33,17 @@ function post(body: Record<string, unknown>, key?: string) {
 }
 
 async function progress(broadcastId: string): Promise<Broadcast> {
-  return (await (await fetch(`${base}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": PIN } })).json()) as Broadcast;
+  return (await (
+    await fetch(`${base}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": PIN } })
+  ).json()) as Broadcast;
 }
 
 const untilDone = (broadcastId: string) =>
-  eventually(async () => ((await progress(broadcastId)).status === "done" ? true : undefined), 60_000, `broadcast ${broadcastId} to finish`);
+  eventually(
+    async () => ((await progress(broadcastId)).status === "done" ? true : undefined),
+    60_000,
+    `broadcast ${broadcastId} to finish`,
+  );
 
 /** How many emails with this subject each recipient got. */
 async function receivedBy(subject: string): Promise<number[]> {
@@ -73,7 +84,9 @@ describe("POST /api/registration/broadcast with an Idempotency-Key", () => {
     const title = `Concurrent ${key}`;
     const answers = await Promise.all(Array.from({ length: 5 }, () => post({ title, contents: "Once." }, key)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
-    const ids = new Set(await Promise.all(answers.map(async (a) => ((await a.json()) as { broadcastId: string }).broadcastId)));
+    const ids = new Set(
+      await Promise.all(answers.map(async (a) => ((await a.json()) as { broadcastId: string }).broadcastId)),
+    );
     expect(ids.size).toBe(1);
     await untilDone([...ids][0]!);
     expect(await receivedBy(title)).toEqual([1, 1, 1]);
@@ -105,9 +118,17 @@ describe("POST /api/registration/broadcast with an Idempotency-Key", () => {
     const title = `Died before queueing ${key}`;
     const content = { title, contents: "Recovered." };
     const { createHash } = await import("node:crypto");
-    const fingerprint = createHash("sha256").update(JSON.stringify([title, content.contents, null])).digest("base64url");
+    const fingerprint = createHash("sha256")
+      .update(JSON.stringify([title, content.contents, null]))
+      .digest("base64url");
     const broadcastId = crypto.randomUUID();
-    await broadcasts.create({ broadcastId, content, totalSegments: FANOUT_SEGMENTS, now: new Date(), idempotency: { key, fingerprint } });
+    await broadcasts.create({
+      broadcastId,
+      content,
+      totalSegments: FANOUT_SEGMENTS,
+      now: new Date(),
+      idempotency: { key, fingerprint },
+    });
     const retry = await post(content, key);
     expect(await retry.json()).toEqual({ status: "sent", broadcastId });
     await untilDone(broadcastId);
@@ -122,15 +143,24 @@ describe("the CLI's broadcast when its first answer is lost", () => {
     const proxy = createServer((incoming, outgoing) => {
       const target = new URL(base);
       const first = incoming.method === "POST" && ++posts === 1;
-      const onward = request({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
-        if (first) {
-          answer.resume();
-          answer.on("end", () => outgoing.socket?.destroy());
-          return;
-        }
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      });
+      const onward = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: incoming.url,
+          method: incoming.method,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          if (first) {
+            answer.resume();
+            answer.on("end", () => outgoing.socket?.destroy());
+            return;
+          }
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
       incoming.pipe(onward);
     });
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));

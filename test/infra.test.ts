@@ -1,7 +1,18 @@
 import { readFileSync } from "node:fs";
 import { createApp } from "@oemr-reg/core/http";
 import { apiRoutes } from "@oemr-reg/core/http/route-throttles";
-import { api as apiSpec, appName, crons, type FunctionSpec, links, nodejsBundling, queues, secrets, tables, topics } from "@oemr-reg/core/resources";
+import {
+  api as apiSpec,
+  appName,
+  crons,
+  type FunctionSpec,
+  links,
+  nodejsBundling,
+  queues,
+  secrets,
+  tables,
+  topics,
+} from "@oemr-reg/core/resources";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Created, installStandIns, type Recording } from "./support/sst-stand-ins.ts";
 
@@ -16,9 +27,21 @@ type SstConfig = {
 
 /** Every variable infra/config.ts reads, so the machine's own environment cannot leak in. */
 const configVariables = [
-  "SES_SENDER", "SES_SEND_RATE", "REGISTRATION_LIMIT_PER_HOUR", "PUBLIC_URL", "API_THROTTLE_RATE",
-  "API_THROTTLE_BURST", "API_RESERVED_CONCURRENCY", "ACCESS_LOG_RETENTION", "API_DOMAIN", "API_DOMAIN_CERT",
-  "DNS_ZONE", "ALARM_EMAIL", "USAGE_LIMIT_PER_HOUR", "USAGE_LIMIT_PER_DAY", "USAGE_RETENTION_DAYS",
+  "SES_SENDER",
+  "SES_SEND_RATE",
+  "REGISTRATION_LIMIT_PER_HOUR",
+  "PUBLIC_URL",
+  "API_THROTTLE_RATE",
+  "API_THROTTLE_BURST",
+  "API_RESERVED_CONCURRENCY",
+  "ACCESS_LOG_RETENTION",
+  "API_DOMAIN",
+  "API_DOMAIN_CERT",
+  "DNS_ZONE",
+  "ALARM_EMAIL",
+  "USAGE_LIMIT_PER_HOUR",
+  "USAGE_LIMIT_PER_DAY",
+  "USAGE_RETENTION_DAYS",
   ...Object.keys(secrets).map((name) => `SST_SECRET_${name}`),
 ];
 
@@ -101,7 +124,18 @@ describe("one source of names", () => {
       expect(linksOf(args), name).toEqual(functionSpecs[name]!.link);
     }
     expect(functionSpecs).toMatchObject({
-      ApiHandler: { link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "UnsubscribeKeyPrevious", "Settings"] },
+      ApiHandler: {
+        link: [
+          "Registrations",
+          "State",
+          "Fanout",
+          "Mailer",
+          "SecretPin",
+          "UnsubscribeKey",
+          "UnsubscribeKeyPrevious",
+          "Settings",
+        ],
+      },
       Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State"] },
@@ -121,9 +155,11 @@ describe("one source of names", () => {
       Settings: "sst.sst.Linkable",
     };
     const declared = Object.fromEntries(
-      [...readFileSync(new URL("../sst-env.d.ts", import.meta.url), "utf8").matchAll(/"(\w+)": \{[^}]*?"type": "([\w.]+)"/g)].map(
-        ([, name, type]) => [name, type],
-      ),
+      [
+        ...readFileSync(new URL("../sst-env.d.ts", import.meta.url), "utf8").matchAll(
+          /"(\w+)": \{[^}]*?"type": "([\w.]+)"/g,
+        ),
+      ].map(([, name, type]) => [name, type]),
     );
     // A real `sst deploy` regenerates the file with every linkable component, so it may hold more.
     const linked = [...new Set(Object.values(functionSpecs).flatMap((spec) => spec.link ?? []))];
@@ -151,13 +187,19 @@ describe("functions", () => {
     const served = createApp({ secretPin: "" } as Parameters<typeof createApp>[0])
       .routes.filter((r) => r.method !== "ALL")
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
-    expect(Object.keys(apiRoutes).filter((route) => route !== "$default").sort()).toEqual([...new Set(served)].sort());
+    expect(
+      Object.keys(apiRoutes)
+        .filter((route) => route !== "$default")
+        .sort(),
+    ).toEqual([...new Set(served)].sort());
   });
 });
 
 /** Runs the API's stage transform on the arguments SST gives it, and returns what it made of them. */
 function stageOf(api: { transform: { stage: (args: object, opts: object) => void } }) {
-  const args: Record<string, any> = { accessLogSettings: { destinationArn: "arn(ApiAccessLog)", format: "SST's format" } };
+  const args: Record<string, any> = {
+    accessLogSettings: { destinationArn: "arn(ApiAccessLog)", format: "SST's format" },
+  };
   const opts: { dependsOn?: Promise<unknown[]> } = {};
   api.transform.stage(args, opts);
   return { args, opts };
@@ -185,7 +227,15 @@ describe.each(["dev", "production"])("the deployed edge, in %s", (stage) => {
     const { accessLogSettings } = stageOf(api).args;
     expect(accessLogSettings.destinationArn).toBe("arn(ApiAccessLog)");
     const format = JSON.parse(accessLogSettings.format) as Record<string, string>;
-    expect(Object.keys(format).sort()).toEqual(["integrationError", "requestId", "requestTime", "responseLatency", "routeKey", "sourceIp", "status"]);
+    expect(Object.keys(format).sort()).toEqual([
+      "integrationError",
+      "requestId",
+      "requestTime",
+      "responseLatency",
+      "routeKey",
+      "sourceIp",
+      "status",
+    ]);
     expect(format).toMatchObject({ routeKey: "$context.routeKey", sourceIp: "$context.identity.sourceIp" });
     expect(accessLogSettings.format).not.toMatch(/\$context\.path|userAgent|\$context\.identity\.user/);
   });
@@ -199,7 +249,11 @@ describe.each(["dev", "production"])("the deployed edge, in %s", (stage) => {
     expect(limited["POST /api/registration"]).toBeUndefined();
     for (const [route, limit] of Object.entries(apiRoutes)) {
       if (!limit) continue;
-      expect(limited[route], route).toEqual({ routeKey: route, throttlingRateLimit: limit.rate, throttlingBurstLimit: limit.burst });
+      expect(limited[route], route).toEqual({
+        routeKey: route,
+        throttlingRateLimit: limit.rate,
+        throttlingBurstLimit: limit.burst,
+      });
     }
     // One-click unsubscribes and the catch-all each have a bucket of their own.
     expect(limited["POST /api/registration/unsubscribe/{token}"]).toBeDefined();
@@ -217,8 +271,12 @@ describe.each(["dev", "production"])("the deployed edge, in %s", (stage) => {
     const { functions } = await deploy(stage, env);
     for (const { name, args } of functions()) {
       const spec = functionSpecs[name]!;
-      const granted = args.permissions.filter((p: { resources: string[] }) => !p.resources.some((r) => r.includes("Failures")));
-      expect(granted, name).toEqual(Object.entries(spec.permissions ?? {}).map(([linked, actions]) => ({ actions, resources: arnsOf(linked) })));
+      const granted = args.permissions.filter(
+        (p: { resources: string[] }) => !p.resources.some((r) => r.includes("Failures")),
+      );
+      expect(granted, name).toEqual(
+        Object.entries(spec.permissions ?? {}).map(([linked, actions]) => ({ actions, resources: arnsOf(linked) })),
+      );
       for (const { actions, resources } of args.permissions) {
         for (const action of actions) expect(action, name).not.toContain("*");
         for (const resource of resources) expect(resource, name).not.toContain("*");
@@ -234,7 +292,9 @@ describe.each(["dev", "production"])("the deployed edge, in %s", (stage) => {
     const component = { name: "name(T)", url: "url(Q)", sender: "sender(M)", configSet: "configSet(M)" };
     expect(wrappedLinks.get("sst.aws.Dynamo")!(component)).toEqual({ properties: { name: "name(T)" } });
     expect(wrappedLinks.get("sst.aws.Queue")!(component)).toEqual({ properties: { url: "url(Q)" } });
-    expect(wrappedLinks.get("sst.aws.Email")!(component)).toEqual({ properties: { sender: "sender(M)", configSet: "configSet(M)" } });
+    expect(wrappedLinks.get("sst.aws.Email")!(component)).toEqual({
+      properties: { sender: "sender(M)", configSet: "configSet(M)" },
+    });
   });
 });
 
@@ -255,7 +315,10 @@ describe("queues", () => {
   it("are fanned out again by the Requeue function every 5 minutes when a broadcast's fan-out was lost", async () => {
     const { one } = await deploy("dev");
     expect(one("sst.aws.Cron", "Requeue").args.schedule).toBe("rate(5 minutes)");
-    expect(crons.Requeue.function).toMatchObject({ link: ["State", "Fanout"], permissions: { Fanout: ["sqs:SendMessage"] } });
+    expect(crons.Requeue.function).toMatchObject({
+      link: ["State", "Fanout"],
+      permissions: { Fanout: ["sqs:SendMessage"] },
+    });
   });
 
   it("hide a message longer than its consumer may run", () => {
@@ -266,14 +329,23 @@ describe("queues", () => {
 
   it("are consumed in batches with partial responses and bounded concurrency", async () => {
     const { subscriptions } = await deploy("dev");
-    const consumed = Object.entries(queues).flatMap(([name, q]) => ("consumer" in q ? [[name, q.consumer] as const] : []));
-    expect(subscriptions.filter((s) => s.kind === "queue").map((s) => s.source).sort()).toEqual(consumed.map(([n]) => n).sort());
+    const consumed = Object.entries(queues).flatMap(([name, q]) =>
+      "consumer" in q ? [[name, q.consumer] as const] : [],
+    );
+    expect(
+      subscriptions
+        .filter((s) => s.kind === "queue")
+        .map((s) => s.source)
+        .sort(),
+    ).toEqual(consumed.map(([n]) => n).sort());
     for (const [name, consumer] of consumed) {
       const { args } = subscriptions.find((s) => s.source === name)!;
       expect(args.batch, name).toEqual({ size: consumer.batchSize, partialResponses: true });
       // AWS's lowest allowed maximum concurrency is 2.
       expect(consumer.maxConcurrency).toBeGreaterThanOrEqual(2);
-      expect(args.transform.eventSourceMapping.scalingConfig, name).toEqual({ maximumConcurrency: consumer.maxConcurrency });
+      expect(args.transform.eventSourceMapping.scalingConfig, name).toEqual({
+        maximumConcurrency: consumer.maxConcurrency,
+      });
     }
     // Enough senders to cover a batch's latency at 250 emails/s; the shared pacer holds the rate.
     expect(queues.Send.consumer.maxConcurrency).toBe(4);
@@ -291,7 +363,11 @@ describe("SES", () => {
     const [policy] = all("aws.sns.TopicPolicy");
     expect(policy!.args.arn).toBe("arn(SesEvents)");
     expect(JSON.parse(policy!.args.policy).Statement).toEqual([
-      expect.objectContaining({ Principal: { Service: "ses.amazonaws.com" }, Action: "SNS:Publish", Resource: "arn(SesEvents)" }),
+      expect.objectContaining({
+        Principal: { Service: "ses.amazonaws.com" },
+        Action: "SNS:Publish",
+        Resource: "arn(SesEvents)",
+      }),
     ]);
     expect(mailer.opts.dependsOn).toHaveLength(1);
   });
@@ -310,7 +386,10 @@ describe("SES", () => {
     expect(subscriber.transform.eventInvokeConfig.destinationConfig).toEqual({
       onFailure: { destination: "arn(SesEventsHandlerFailures)" },
     });
-    expect(subscriber.permissions).toContainEqual({ actions: ["sqs:SendMessage"], resources: ["arn(SesEventsHandlerFailures)"] });
+    expect(subscriber.permissions).toContainEqual({
+      actions: ["sqs:SendMessage"],
+      resources: ["arn(SesEventsHandlerFailures)"],
+    });
   });
 });
 
@@ -319,7 +398,10 @@ describe("tables", () => {
     const { one } = await deploy("dev");
     for (const [name, spec] of Object.entries(tables)) {
       const { args } = one("sst.aws.Dynamo", name);
-      expect(args.primaryIndex, name).toEqual({ hashKey: spec.hashKey, rangeKey: "rangeKey" in spec ? spec.rangeKey : undefined });
+      expect(args.primaryIndex, name).toEqual({
+        hashKey: spec.hashKey,
+        rangeKey: "rangeKey" in spec ? spec.rangeKey : undefined,
+      });
       expect(args.ttl, name).toBe("ttl" in spec ? spec.ttl : undefined);
       expect(Object.keys(args.fields).sort()).toEqual(Object.values(args.primaryIndex).filter(Boolean).sort());
     }
@@ -382,7 +464,11 @@ describe("configuration", () => {
       usageRetentionDays: 30,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
-    expect(api.domain).toEqual({ name: "register.open-emr.org", dns: false, cert: "arn:aws:acm:us-east-1:111122223333:certificate/x" });
+    expect(api.domain).toEqual({
+      name: "register.open-emr.org",
+      dns: false,
+      cert: "arn:aws:acm:us-east-1:111122223333:certificate/x",
+    });
     expect(stageOf(api).args.defaultRouteSettings).toEqual({ throttlingRateLimit: 3, throttlingBurstLimit: 6 });
     expect(api.accessLog).toEqual({ retention: "2 weeks" });
     expect(one("sst.aws.Function", "ApiHandler").args.concurrency).toEqual({ reserved: 12 });
@@ -396,7 +482,9 @@ describe("configuration", () => {
 
   it.each(["dev", "production"])("refuses to deploy %s with a PIN shorter than 16 characters", async (stage) => {
     const env = { ...productionEnv, SST_SECRET_UnsubscribeKey: "k".repeat(43) };
-    await expect(deploy(stage, { ...env, SST_SECRET_SecretPin: "24681357" })).rejects.toThrow(/SecretPin has 8 characters; it needs at least 16/);
+    await expect(deploy(stage, { ...env, SST_SECRET_SecretPin: "24681357" })).rejects.toThrow(
+      /SecretPin has 8 characters; it needs at least 16/,
+    );
     await expect(deploy(stage, { ...env, SST_SECRET_SecretPin: "x".repeat(15) })).rejects.toThrow(/SecretPin/);
     await expect(deploy(stage, { ...env, SST_SECRET_SecretPin: "x".repeat(16) })).resolves.toBeDefined();
     await expect(deploy("production")).rejects.toThrow(/ALARM_EMAIL/);
@@ -416,7 +504,11 @@ describe("alarms", () => {
         comparisonOperator: "GreaterThanThreshold",
       });
     }
-    expect(byName.Api5xxRate).toMatchObject({ namespace: "AWS/ApiGateway", metricName: "5xx", dimensions: { ApiId: "apiId(Api)" } });
+    expect(byName.Api5xxRate).toMatchObject({
+      namespace: "AWS/ApiGateway",
+      metricName: "5xx",
+      dimensions: { ApiId: "apiId(Api)" },
+    });
     expect(byName.SesBounceRate).toMatchObject({ metricName: "Reputation.BounceRate", threshold: 0.04 });
     expect(byName.SesComplaintRate).toMatchObject({ metricName: "Reputation.ComplaintRate", threshold: 0.0008 });
     expect(byName.PinLockout).toMatchObject({

@@ -53,7 +53,10 @@ async function ready(runner: Runner): Promise<{ api: string; mail: string }> {
 async function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 }
@@ -126,12 +129,23 @@ describe("npm start", { timeout: 120_000 }, () => {
 
   it("finishes an unfinished broadcast after a restart, sending only to those it had not reached", async () => {
     const port = await freePortBlock();
-    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: "board-pin-11223344", SES_SEND_RATE: "10" };
+    const env = {
+      PORT: String(port),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")),
+      SECRET_PIN: "board-pin-11223344",
+      SES_SEND_RATE: "10",
+    };
     const first = launch(env);
     await ready(first);
     const api = `http://127.0.0.1:${port}`;
-    const mailStore = async () => ((await (await fetch(`http://127.0.0.1:${port + 1}/store`)).json()) as { emails: { destination: { to: string[] } }[] }).emails;
-    for (let i = 0; i < 60; i++) expect((await postForm(`${api}/api/registration`, { email: uniqueEmail("resume") })).status).toBe(201);
+    const mailStore = async () =>
+      (
+        (await (await fetch(`http://127.0.0.1:${port + 1}/store`)).json()) as {
+          emails: { destination: { to: string[] } }[];
+        }
+      ).emails;
+    for (let i = 0; i < 60; i++)
+      expect((await postForm(`${api}/api/registration`, { email: uniqueEmail("resume") })).status).toBe(201);
     const started = await fetch(`${api}/api/registration/broadcast`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -148,7 +162,9 @@ describe("npm start", { timeout: 120_000 }, () => {
     let progress: { status: string; recipients: number; sent: number } | undefined;
     for (const deadline = Date.now() + 40_000; Date.now() < deadline && progress?.status !== "done"; ) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      const response = await fetch(`${api}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": "board-pin-11223344" } });
+      const response = await fetch(`${api}/api/registration/broadcast/${broadcastId}`, {
+        headers: { "X-Secret-Pin": "board-pin-11223344" },
+      });
       progress = (await response.json()) as typeof progress;
     }
     expect(progress).toMatchObject({ status: "done", recipients: 60, sent: 60 });
@@ -187,7 +203,12 @@ describe("npm start", { timeout: 120_000 }, () => {
   it("plays SES's part: a broadcast to the mailbox simulator's bounce address marks it bounced, and the next one skips it", async () => {
     const port = await freePortBlock();
     const pin = "board-pin-11223344";
-    const runner = launch({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: pin, SES_SEND_RATE: "50" });
+    const runner = launch({
+      PORT: String(port),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")),
+      SECRET_PIN: pin,
+      SES_SEND_RATE: "50",
+    });
     const apiUrl = (await ready(runner)).api.replace("localhost", "127.0.0.1");
     const bounce = "bounce@simulator.amazonses.com";
     for (const email of [bounce, "success@simulator.amazonses.com", uniqueEmail()]) {
@@ -195,23 +216,50 @@ describe("npm start", { timeout: 120_000 }, () => {
     }
 
     const broadcastUntilDone = async (title: string) => {
-      const started = await postJson(`${apiUrl}/api/registration/broadcast`, { secretPin: pin, title, contents: "Patch now." });
+      const started = await postJson(`${apiUrl}/api/registration/broadcast`, {
+        secretPin: pin,
+        title,
+        contents: "Patch now.",
+      });
       const { broadcastId } = (await started.json()) as { broadcastId: string };
-      return eventually(async () => {
-        const response = await fetch(`${apiUrl}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": pin } });
-        const body = (await response.json()) as { status: string; sent: number; skipped: number; hardBounces: number };
-        return body.status === "done" ? body : undefined;
-      }, 30_000, title);
+      return eventually(
+        async () => {
+          const response = await fetch(`${apiUrl}/api/registration/broadcast/${broadcastId}`, {
+            headers: { "X-Secret-Pin": pin },
+          });
+          const body = (await response.json()) as {
+            status: string;
+            sent: number;
+            skipped: number;
+            hardBounces: number;
+          };
+          return body.status === "done" ? body : undefined;
+        },
+        30_000,
+        title,
+      );
     };
     expect(await broadcastUntilDone("First")).toMatchObject({ sent: 3, skipped: 0 });
 
     // The runner's own DynamoDB: nothing public says an address bounced.
     const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: `http://127.0.0.1:${port + 2}`, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      new DynamoDBClient({
+        endpoint: `http://127.0.0.1:${port + 2}`,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      }),
     );
     const status = async (email: string) =>
-      (await db.send(new GetCommand({ TableName: "oemr-reg-local-Registrations", Key: { email }, ConsistentRead: true }))).Item?.status;
-    await eventually(async () => ((await status(bounce)) === "bounced" ? true : undefined), 20_000, "the bounce to be applied");
+      (
+        await db.send(
+          new GetCommand({ TableName: "oemr-reg-local-Registrations", Key: { email }, ConsistentRead: true }),
+        )
+      ).Item?.status;
+    await eventually(
+      async () => ((await status(bounce)) === "bounced" ? true : undefined),
+      20_000,
+      "the bounce to be applied",
+    );
     expect(await status("success@simulator.amazonses.com")).toBe("active");
 
     expect(await broadcastUntilDone("Second")).toMatchObject({ sent: 2, skipped: 1 });
@@ -222,9 +270,15 @@ describe("npm start", { timeout: 120_000 }, () => {
   }, 90_000);
 
   it("refuses to start with a PIN shorter than 16 characters, saying how to fix it", async () => {
-    const runner = launch({ PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")), SECRET_PIN: "24681357" });
+    const runner = launch({
+      PORT: String(await freePortBlock()),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")),
+      SECRET_PIN: "24681357",
+    });
     expect(await runner.exited).toBe(1);
-    expect(runner.stderr()).toContain("SecretPin has 8 characters; it needs at least 16: set SECRET_PIN to a longer one");
+    expect(runner.stderr()).toContain(
+      "SecretPin has 8 characters; it needs at least 16: set SECRET_PIN to a longer one",
+    );
     expect(runner.stderr()).not.toContain("24681357");
   });
 
@@ -232,7 +286,11 @@ describe("npm start", { timeout: 120_000 }, () => {
     // A PATH with node on it and nothing else.
     const bin = mkdtempSync(join(tmpdir(), "no-java-"));
     symlinkSync(process.execPath, join(bin, "node"));
-    const runner = launch({ PATH: bin, PORT: String(await freePortBlock()), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) });
+    const runner = launch({
+      PATH: bin,
+      PORT: String(await freePortBlock()),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")),
+    });
     expect(await runner.exited).toBe(1);
     expect(runner.stderr()).toContain("DynamoDB Local needs Java 17 or newer");
     expect(runner.stderr()).toContain("apt-get install");

@@ -25,7 +25,8 @@ function openEmrRegisters(fields: Record<string, string>): Promise<Response> {
   });
 }
 
-const counts = async () => (await (await fetch(`${base}/api/registration/unique`)).json()) as { count: number; active: number };
+const counts = async () =>
+  (await (await fetch(`${base}/api/registration/unique`)).json()) as { count: number; active: number };
 
 describe("OpenEMR 7 and 8 registering again after an upgrade", () => {
   it("answers 201 with the same product id, records the version as the latest, and counts nobody twice", async () => {
@@ -41,16 +42,33 @@ describe("OpenEMR 7 and 8 registering again after an upgrade", () => {
     expect(await counts()).toEqual(before);
 
     const stored = await registrations.get(email.toLowerCase());
-    expect(stored).toMatchObject({ productId, version: "7.0.3 (4)", distribution: "aws-standard", latestVersion: "7.0.4", status: "active" });
+    expect(stored).toMatchObject({
+      productId,
+      version: "7.0.3 (4)",
+      distribution: "aws-standard",
+      latestVersion: "7.0.4",
+      status: "active",
+    });
     expect(stored!.latestDistribution).toBeUndefined();
     expect(Date.parse(stored!.latestReportedAt!)).toBeGreaterThan(Date.now() - 60_000);
     const reports = (await registrations.history(email.toLowerCase())).filter((change) => change.type === "Reported");
-    expect(reports).toEqual([expect.objectContaining({ previousVersion: "7.0.3 (4)", version: "7.0.4", productId, sourceIp: "127.0.0.1" })]);
+    expect(reports).toEqual([
+      expect.objectContaining({ previousVersion: "7.0.3 (4)", version: "7.0.4", productId, sourceIp: "127.0.0.1" }),
+    ]);
 
-    const again = await openEmrRegisters({ email: email.toUpperCase(), version: "8.0.0-dev.2", distribution: "lightsail" });
+    const again = await openEmrRegisters({
+      email: email.toUpperCase(),
+      version: "8.0.0-dev.2",
+      distribution: "lightsail",
+    });
     expect(again.status).toBe(201);
-    expect(await registrations.get(email.toLowerCase())).toMatchObject({ latestVersion: "8.0.0-dev.2", latestDistribution: "lightsail" });
-    const latest = (await registrations.history(email.toLowerCase())).filter((change) => change.type === "Reported").at(-1);
+    expect(await registrations.get(email.toLowerCase())).toMatchObject({
+      latestVersion: "8.0.0-dev.2",
+      latestDistribution: "lightsail",
+    });
+    const latest = (await registrations.history(email.toLowerCase()))
+      .filter((change) => change.type === "Reported")
+      .at(-1);
     expect(latest).toMatchObject({ previousVersion: "7.0.4", version: "8.0.0-dev.2" });
   });
 
@@ -67,11 +85,19 @@ describe("OpenEMR 7 and 8 registering again after an upgrade", () => {
     const first = await openEmrRegisters({ email, version: "7.0.2" });
     const { productId } = (await first.json()) as { productId: string };
     const before = await counts();
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => openEmrRegisters({ email, version: `7.0.3.${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => openEmrRegisters({ email, version: `7.0.3.${i}` })),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
-    expect(new Set(await Promise.all(answers.map(async (answer) => ((await answer.json()) as { productId: string }).productId)))).toEqual(new Set([productId]));
+    expect(
+      new Set(
+        await Promise.all(answers.map(async (answer) => ((await answer.json()) as { productId: string }).productId)),
+      ),
+    ).toEqual(new Set([productId]));
     expect(await counts()).toEqual(before);
-    expect((await registrations.history(email.toLowerCase())).filter((change) => change.type === "Reported")).toHaveLength(20);
+    expect(
+      (await registrations.history(email.toLowerCase())).filter((change) => change.type === "Reported"),
+    ).toHaveLength(20);
   });
 });
 
@@ -81,7 +107,9 @@ describe("GET /api/registration/versions", () => {
     const tag = crypto.randomUUID().slice(0, 6);
     const [old, upgraded, gone] = [uniqueEmail(), uniqueEmail(), uniqueEmail()];
     expect((await openEmrRegisters({ email: old, version: `6.${tag}`, distribution: `farm-${tag}` })).status).toBe(201);
-    expect((await openEmrRegisters({ email: upgraded, version: `6.${tag}`, distribution: `farm-${tag}` })).status).toBe(201);
+    expect((await openEmrRegisters({ email: upgraded, version: `6.${tag}`, distribution: `farm-${tag}` })).status).toBe(
+      201,
+    );
     expect((await openEmrRegisters({ email: upgraded, version: `7.${tag}` })).status).toBe(201);
     expect((await openEmrRegisters({ email: gone, version: `6.${tag}` })).status).toBe(201);
     await registrations.changeStatus({
@@ -89,12 +117,24 @@ describe("GET /api/registration/versions", () => {
       from: "active",
       to: "unsubscribed",
       at: new Date().toISOString(),
-      entry: { email: gone.toLowerCase(), type: "Unsubscribed", at: new Date().toISOString(), from: "active", to: "unsubscribed" },
+      entry: {
+        email: gone.toLowerCase(),
+        type: "Unsubscribed",
+        at: new Date().toISOString(),
+        from: "active",
+        to: "unsubscribed",
+      },
     });
 
-    const response = await fetch(`${base}/api/registration/versions`, { headers: { "X-Secret-Pin": Resource.SecretPin.value } });
+    const response = await fetch(`${base}/api/registration/versions`, {
+      headers: { "X-Secret-Pin": Resource.SecretPin.value },
+    });
     expect(response.status).toBe(200);
-    const versions = (await response.json()) as { active: number; byVersion: Record<string, number>; byDistribution: Record<string, number> };
+    const versions = (await response.json()) as {
+      active: number;
+      byVersion: Record<string, number>;
+      byDistribution: Record<string, number>;
+    };
     expect(versions.byVersion[`6.${tag}`]).toBe(1);
     expect(versions.byVersion[`7.${tag}`]).toBe(1);
     expect(versions.byDistribution[`farm-${tag}`]).toBe(2);
@@ -115,7 +155,11 @@ describe("health", () => {
     expect(healthy.status).toBe(200);
     expect(await healthy.json()).toEqual({ status: "up" });
 
-    const missing = createDynamoRegistrationStore({ db: createDocumentClient(), registrationsTable: "no-such-table", stateTable: "no-such-state" });
+    const missing = createDynamoRegistrationStore({
+      db: createDocumentClient(),
+      registrationsTable: "no-such-table",
+      stateTable: "no-such-state",
+    });
     const response = await healthRoutes({ registrations: missing }).request("/api/health");
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");

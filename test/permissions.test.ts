@@ -2,7 +2,13 @@ import { Agent, createServer, type IncomingHttpHeaders, request } from "node:htt
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Broadcast, FANOUT_SEGMENTS, readProgress } from "@oemr-reg/core/broadcast";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
@@ -73,7 +79,11 @@ type Describe = (headers: IncomingHttpHeaders, body: Buffer) => [resource: strin
  * An HTTP proxy in front of an emulator that records, for the function running, the resource and
  * IAM action of every request, and passes it on (rewritten by `rewrite`) unchanged otherwise.
  */
-async function startRecorder(upstream: string, describe: Describe, rewrite: (body: Buffer) => Buffer = (body) => body): Promise<string> {
+async function startRecorder(
+  upstream: string,
+  describe: Describe,
+  rewrite: (body: Buffer) => Buffer = (body) => body,
+): Promise<string> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true });
   const server = createServer((incoming, outgoing) => {
@@ -123,10 +133,19 @@ async function startRecorder(upstream: string, describe: Describe, rewrite: (bod
 }
 
 const json = (body: Buffer) => JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-const operationOf = (headers: IncomingHttpHeaders) => String(headers["x-amz-target"] ?? "").split(".").pop()!;
+const operationOf = (headers: IncomingHttpHeaders) =>
+  String(headers["x-amz-target"] ?? "")
+    .split(".")
+    .pop()!;
 
 /** A transaction needs, on each item's table, the action that item performs. */
-const TRANSACT_ITEM_ACTIONS: Record<string, string> = { Put: "PutItem", Update: "UpdateItem", Delete: "DeleteItem", ConditionCheck: "ConditionCheckItem", Get: "GetItem" };
+const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
+  Put: "PutItem",
+  Update: "UpdateItem",
+  Delete: "DeleteItem",
+  ConditionCheck: "ConditionCheckItem",
+  Get: "GetItem",
+};
 
 const dynamodbCalls: Describe = (headers, body) => {
   const operation = operationOf(headers);
@@ -161,9 +180,13 @@ const sqsCalls: Describe = (headers, body) => {
 
 // SES (v1) and SNS speak the query protocol: `Action=SendRawEmail&...`. The only SES resource a
 // function is linked to is the Mailer (its identity and configuration set).
-const sesCalls: Describe = (_headers, body) => [["Mailer", `ses:${new URLSearchParams(body.toString("utf8")).get("Action")}`]];
+const sesCalls: Describe = (_headers, body) => [
+  ["Mailer", `ses:${new URLSearchParams(body.toString("utf8")).get("Action")}`],
+];
 const snsCalls: Describe = (headers, body) => {
-  const params = headers["x-amz-target"] ? new URLSearchParams(Object.entries(json(body)).map(([name, value]): [string, string] => [name, String(value)])) : new URLSearchParams(body.toString("utf8"));
+  const params = headers["x-amz-target"]
+    ? new URLSearchParams(Object.entries(json(body)).map(([name, value]): [string, string] => [name, String(value)]))
+    : new URLSearchParams(body.toString("utf8"));
   const action = params.get("Action") ?? operationOf(headers);
   return [[linkName(params.get("TopicArn") ?? undefined), `sns:${action}`]];
 };
@@ -171,7 +194,9 @@ const snsCalls: Describe = (headers, body) => {
 // One recipient's sends are throttled while `throttling` holds.
 let throttling = true;
 const sesFaults = await startSesFaultProxy(endpoints.ses, ({ recipient }) =>
-  throttling && recipient.includes("throttled") ? { code: "Throttling", message: "Maximum sending rate exceeded." } : undefined,
+  throttling && recipient.includes("throttled")
+    ? { code: "Throttling", message: "Maximum sending rate exceeded." }
+    : undefined,
 );
 const recorders = {
   dynamodb: await startRecorder(endpoints.dynamodb, dynamodbCalls),
@@ -196,9 +221,13 @@ Object.assign(process.env, {
 });
 for (const [name, { url }] of Object.entries(provisioned.queues)) {
   const variable = `SST_RESOURCE_${name}`;
-  process.env[variable] = JSON.stringify({ ...JSON.parse(process.env[variable]!), url: `${recorders.sqs}${new URL(url).pathname}` });
+  process.env[variable] = JSON.stringify({
+    ...JSON.parse(process.env[variable]!),
+    url: `${recorders.sqs}${new URL(url).pathname}`,
+  });
 }
-if (!Resource.Send.url.startsWith(recorders.sqs)) throw new Error("Resource was read before the queues were linked through the recorder");
+if (!Resource.Send.url.startsWith(recorders.sqs))
+  throw new Error("Resource was read before the queues were linked through the recorder");
 
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb }));
 const sqs = new SQSClient({ endpoint: endpoints.sqs });
@@ -208,7 +237,9 @@ const broadcasts = createDynamoBroadcastStore({ db, stateTable: provisioned.tabl
 // Every function of the stack, by the name its spec has there, loaded as the local runner loads it.
 const functions: Record<string, FunctionSpec> = {
   Api: stack.api,
-  ...Object.fromEntries(Object.entries(stack.queues).flatMap(([name, queue]) => ("consumer" in queue ? [[name, queue.consumer]] : []))),
+  ...Object.fromEntries(
+    Object.entries(stack.queues).flatMap(([name, queue]) => ("consumer" in queue ? [[name, queue.consumer]] : [])),
+  ),
   ...Object.fromEntries(Object.values(stack.topics).flatMap((topic) => Object.entries(topic.subscribers))),
   ...Object.fromEntries(Object.entries(stack.crons).map(([name, cron]) => [name, cron.function])),
 };
@@ -233,7 +264,13 @@ function openEmrRegisters(fields: Record<string, string>): Promise<Response> {
 
 async function receive(queueUrl: string, max: number): Promise<Message[]> {
   const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["All"], MessageAttributeNames: ["All"] }),
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: max,
+      WaitTimeSeconds: 1,
+      MessageSystemAttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
   );
   return Messages;
 }
@@ -248,7 +285,11 @@ async function queueEmpty(queueUrl: string): Promise<boolean> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
     }),
   );
   return Object.values(Attributes).every((count) => count === "0");
@@ -259,18 +300,31 @@ async function queueEmpty(queueUrl: string): Promise<boolean> {
  * succeeded), until `done`. Not `runEventSource`: stopping that aborts a receive in flight, which
  * can hide a message for its whole visibility timeout; this loop stops between receives.
  */
-async function consume(queueUrl: string, batchSize: number, invoke: Invoke, done: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function consume(
+  queueUrl: string,
+  batchSize: number,
+  invoke: Invoke,
+  done: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out feeding ${lastSegment(queueUrl)}`);
     const messages = await receive(queueUrl, batchSize);
     if (messages.length === 0) continue;
     const failed = await invoke(messages);
-    await remove(queueUrl, messages.filter((message) => !failed.has(message.MessageId!)));
+    await remove(
+      queueUrl,
+      messages.filter((message) => !failed.has(message.MessageId!)),
+    );
   }
 }
 
-function sqsConsumer(name: "Fanout" | "Send", handler: SqsHandler, timeoutSeconds: number = stack.queues[name].consumer.timeoutSeconds): Invoke {
+function sqsConsumer(
+  name: "Fanout" | "Send",
+  handler: SqsHandler,
+  timeoutSeconds: number = stack.queues[name].consumer.timeoutSeconds,
+): Invoke {
   return invokeSqsHandler({ handler, functionName: name, timeoutSeconds, queueArn: provisioned.queues[name]!.arn });
 }
 
@@ -280,7 +334,8 @@ function feed(name: "Fanout" | "Send", handler: SqsHandler, done: () => Promise<
 }
 
 const progress = async (broadcastId: string): Promise<Broadcast> => (await broadcasts.get(broadcastId))!;
-const pending = async (broadcastId: string): Promise<number> => (await readProgress(db, provisioned.tables.State!, broadcastId)).pending;
+const pending = async (broadcastId: string): Promise<number> =>
+  (await readProgress(db, provisioned.tables.State!, broadcastId)).pending;
 
 // Who the broadcast reaches: the mailbox simulator's addresses, so that SES events of every kind
 // follow (11 hard bounces pause it), and one address whose sends SES throttles at first.
@@ -302,12 +357,17 @@ describe("each function's AWS calls", () => {
       expect((await fetch(`${base}/api/health`)).status).toBe(200);
 
       const upgrader = uniqueEmail("upgrader");
-      expect((await openEmrRegisters({ email: upgrader, version: "7.0.3 (4)", distribution: "docker" })).status).toBe(201);
+      expect((await openEmrRegisters({ email: upgrader, version: "7.0.3 (4)", distribution: "docker" })).status).toBe(
+        201,
+      );
       expect((await openEmrRegisters({ email: upgrader })).status).toBe(409);
       expect((await openEmrRegisters({ email: upgrader, version: "7.0.4" })).status).toBe(201);
-      for (const email of [...simulated, throttled]) expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
+      for (const email of [...simulated, throttled])
+        expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
       expect(await (await fetch(`${base}/api/registration/unique`)).json()).toEqual({ count: 16, active: 16 });
-      expect((await fetch(`${base}/api/registration/versions`, { headers: { "X-Secret-Pin": "wrong" } })).status).toBe(401);
+      expect((await fetch(`${base}/api/registration/versions`, { headers: { "X-Secret-Pin": "wrong" } })).status).toBe(
+        401,
+      );
       expect(await (await fetch(`${base}/api/registration/versions`, withPin)).json()).toMatchObject({ active: 16 });
 
       const siteId = crypto.randomUUID();
@@ -322,20 +382,36 @@ describe("each function's AWS calls", () => {
       expect((await postForm(unsubscribe, { "List-Unsubscribe": "One-Click" })).status).toBe(200);
       expect((await postForm(`${base}/api/registration`, { email: leaver })).status).toBe(201);
       const confirmation = await eventually(
-        async () => (await emailsWithSubject(CONFIRMATION_SUBJECT)).find((email) => email.destination.to.some((to) => to.includes(leaver))),
+        async () =>
+          (await emailsWithSubject(CONFIRMATION_SUBJECT)).find((email) =>
+            email.destination.to.some((to) => to.includes(leaver)),
+          ),
         10_000,
         "the confirmation email",
       );
-      const confirmPath = /https:\/\/reg\.test\.example\.org(\/api\/registration\/confirm\/[\w.-]+)/.exec(confirmation.body.text ?? "")![1];
+      const confirmPath = /https:\/\/reg\.test\.example\.org(\/api\/registration\/confirm\/[\w.-]+)/.exec(
+        confirmation.body.text ?? "",
+      )![1];
       expect((await fetch(`${base}${confirmPath}`)).status).toBe(200);
       expect((await postForm(`${base}${confirmPath}`, { confirm: "yes" })).status).toBe(200);
 
-      expect((await postJson(`${base}/api/registration/broadcast`, { secretPin: "wrong", title, contents: "Hi" })).status).toBe(401);
-      const started = await postJson(`${base}/api/registration/broadcast`, { secretPin: PIN, title, contents: "# OpenEMR 7.0.4\n\nPlease **upgrade**." });
+      expect(
+        (await postJson(`${base}/api/registration/broadcast`, { secretPin: "wrong", title, contents: "Hi" })).status,
+      ).toBe(401);
+      const started = await postJson(`${base}/api/registration/broadcast`, {
+        secretPin: PIN,
+        title,
+        contents: "# OpenEMR 7.0.4\n\nPlease **upgrade**.",
+      });
       expect(started.status).toBe(200);
       ({ broadcastId } = (await started.json()) as { broadcastId: string });
-      expect(await (await fetch(`${base}/api/registration/broadcast/${broadcastId}`, withPin)).json()).toMatchObject({ status: "queued" });
-      expect((await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, { method: "POST", ...withPin })).status).toBe(409);
+      expect(await (await fetch(`${base}/api/registration/broadcast/${broadcastId}`, withPin)).json()).toMatchObject({
+        status: "queued",
+      });
+      expect(
+        (await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, { method: "POST", ...withPin }))
+          .status,
+      ).toBe(409);
     });
   }, 60_000);
 
@@ -343,10 +419,14 @@ describe("each function's AWS calls", () => {
     const { url } = provisioned.queues.Fanout!;
     await runAs("Fanout", async () => {
       // One invocation near its timeout queues its segment again rather than scanning it.
-      const [first] = await eventually(async () => {
-        const messages = await receive(url, 1);
-        return messages.length ? messages : undefined;
-      }, 10_000, "a fan-out message");
+      const [first] = await eventually(
+        async () => {
+          const messages = await receive(url, 1);
+          return messages.length ? messages : undefined;
+        },
+        10_000,
+        "a fan-out message",
+      );
       expect((await sqsConsumer("Fanout", fanout, 14)([first!])).size).toBe(0);
       await remove(url, [first!]);
       await feed("Fanout", fanout, () => queueEmpty(url));
@@ -370,20 +450,35 @@ describe("each function's AWS calls", () => {
     const mails = await emailsWithSubject(title);
     const events = mails.flatMap((mail) => {
       const to = /[^\s<>,;"]+@[^\s<>,;"]+/.exec(mail.destination.to[0]!)![0];
-      const sent = { messageId: mail.messageId, source: "noreply@test.example.org", destination: [to], subject: mail.subject, sentAt: new Date(mail.at * 1000), configurationSet: "test" };
+      const sent = {
+        messageId: mail.messageId,
+        source: "noreply@test.example.org",
+        destination: [to],
+        subject: mail.subject,
+        sentAt: new Date(mail.at * 1000),
+        configurationSet: "test",
+      };
       return simulatedEvents(sent, to, new Date());
     });
-    for (const event of events) await sns.send(new PublishCommand({ TopicArn: provisioned.topics.SesEvents!, Message: JSON.stringify(event) }));
+    for (const event of events)
+      await sns.send(new PublishCommand({ TopicArn: provisioned.topics.SesEvents!, Message: JSON.stringify(event) }));
 
     const delivery = provisioned.deliveries.find(({ name }) => name === "SesEventsHandler")!;
-    const invoke = invokeSnsHandler({ handler: sesEvents, functionName: delivery.name, timeoutSeconds: delivery.timeoutSeconds, subscriptionArn: delivery.subscriptionArn });
+    const invoke = invokeSnsHandler({
+      handler: sesEvents,
+      functionName: delivery.name,
+      timeoutSeconds: delivery.timeoutSeconds,
+      subscriptionArn: delivery.subscriptionArn,
+    });
     let handled = 0;
     const counting: Invoke = async (messages) => {
       const failed = await invoke(messages);
       handled += messages.length - failed.size;
       return failed;
     };
-    await runAs("SesEventsHandler", () => consume(delivery.queue.url, 1, counting, async () => handled === events.length));
+    await runAs("SesEventsHandler", () =>
+      consume(delivery.queue.url, 1, counting, async () => handled === events.length),
+    );
     expect(await progress(broadcastId)).toMatchObject({ status: "paused", hardBounces: 11 });
   }, 60_000);
 
@@ -396,7 +491,10 @@ describe("each function's AWS calls", () => {
 
   it("the API, Fanout and Send functions once more: resumed, fanned out again, the last email sent", async () => {
     await runAs("Api", async () => {
-      const resumed = await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, { method: "POST", ...withPin });
+      const resumed = await fetch(`${base}/api/registration/broadcast/${broadcastId}/resume`, {
+        method: "POST",
+        ...withPin,
+      });
       expect(await resumed.json()).toMatchObject({ status: "sending" });
     });
     await runAs("Fanout", () => feed("Fanout", fanout, () => queueEmpty(provisioned.queues.Fanout!.url)));
@@ -408,7 +506,12 @@ describe("each function's AWS calls", () => {
   it("the Requeue function, on a broadcast whose fan-out was lost 6 minutes ago", async () => {
     const broadcastId = crypto.randomUUID();
     const sixMinutesAgo = new Date(Date.now() - 6 * 60_000);
-    await broadcasts.create({ broadcastId, content: { title: "Lost", contents: "Lost." }, totalSegments: FANOUT_SEGMENTS, now: sixMinutesAgo });
+    await broadcasts.create({
+      broadcastId,
+      content: { title: "Lost", contents: "Lost." },
+      totalSegments: FANOUT_SEGMENTS,
+      now: sixMinutesAgo,
+    });
     await runAs("Requeue", () => requeue());
     const requeued = await receive(provisioned.queues.Fanout!.url, 10);
     expect(requeued.map((message) => JSON.parse(message.Body!).broadcastId)).toContain(broadcastId);
@@ -421,8 +524,12 @@ describe("each function's AWS calls", () => {
 
   it.each(Object.entries(functions))("%s calls exactly the actions it declares, on what it links", (name, spec) => {
     const observed: Record<string, string[]> = {};
-    for (const { resource, action } of calls.filter(({ fn }) => fn === name)) (observed[resource] ??= []).push(action);
-    const sorted = (record: Record<string, readonly string[]>) => Object.fromEntries(Object.entries(record).map(([resource, actions]) => [resource, [...new Set(actions)].sort()]));
+    for (const { resource, action } of calls.filter(({ fn }) => fn === name)) {
+      observed[resource] ??= [];
+      observed[resource].push(action);
+    }
+    const sorted = (record: Record<string, readonly string[]>) =>
+      Object.fromEntries(Object.entries(record).map(([resource, actions]) => [resource, [...new Set(actions)].sort()]));
     expect(sorted(observed)).toEqual(sorted(spec.permissions ?? {}));
     for (const resource of Object.keys(spec.permissions ?? {})) expect(spec.link).toContain(resource);
   });

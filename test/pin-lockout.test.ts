@@ -1,12 +1,15 @@
 import { handler as apiHandler } from "@oemr-reg/functions/api";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it, vi } from "vitest";
-import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 
 const PIN = Resource.SecretPin.value;
 
 function versions(sourceIp: string, pin: string) {
-  return apiHandler(httpApiEvent({ method: "GET", path: "/api/registration/versions", sourceIp, headers: { "x-secret-pin": pin } }), lambdaContext);
+  return apiHandler(
+    httpApiEvent({ method: "GET", path: "/api/registration/versions", sourceIp, headers: { "x-secret-pin": pin } }),
+    lambdaContext,
+  );
 }
 
 describe("wrong PINs from many IPs together", () => {
@@ -37,6 +40,10 @@ describe("wrong PINs from many IPs together", () => {
 
     const metricLines = written.filter((line) => line.includes('"PinLockouts"')).map((line) => JSON.parse(line));
     expect(metricLines).toHaveLength(1);
-    expect(metricLines[0]).toMatchObject({ PinLockouts: 1, service: "oemr-reg", _aws: { CloudWatchMetrics: [{ Namespace: "oemr-reg" }] } });
+    expect(metricLines[0]).toMatchObject({
+      PinLockouts: 1,
+      service: "oemr-reg",
+      _aws: { CloudWatchMetrics: [{ Namespace: "oemr-reg" }] },
+    });
   });
 });

@@ -1,8 +1,8 @@
 import { createApp } from "@oemr-reg/core/http";
 import { handler as apiHandler } from "@oemr-reg/functions/api";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 
 const PIN = Resource.SecretPin.value;
 
@@ -16,28 +16,46 @@ async function broadcast({ sourceIp, pin, headers = {} }: Call) {
       path: "/api/registration/broadcast",
       sourceIp,
       headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-      body: new URLSearchParams({ ...(typeof pin === "string" ? { secretPin: pin } : {}), title: "", contents: "Hi" }).toString(),
+      body: new URLSearchParams({
+        ...(typeof pin === "string" ? { secretPin: pin } : {}),
+        title: "",
+        contents: "Hi",
+      }).toString(),
     }),
     lambdaContext,
   );
-  return { status: response.statusCode, body: JSON.parse(response.body ?? "{}") as { error?: string; message?: string }, headers: response.headers ?? {} };
+  return {
+    status: response.statusCode,
+    body: JSON.parse(response.body ?? "{}") as { error?: string; message?: string },
+    headers: response.headers ?? {},
+  };
 }
 
 async function pinGet({ sourceIp, pin, headers = {}, path = "/api/registration/versions" }: Call) {
   const response = await apiHandler(
-    httpApiEvent({ method: "GET", path, sourceIp, headers: { ...(typeof pin === "string" ? { "x-secret-pin": pin } : {}), ...headers } }),
+    httpApiEvent({
+      method: "GET",
+      path,
+      sourceIp,
+      headers: { ...(typeof pin === "string" ? { "x-secret-pin": pin } : {}), ...headers },
+    }),
     lambdaContext,
   );
   return { status: response.statusCode, body: JSON.parse(response.body ?? "{}") as { error?: string } };
 }
 
-const statuses = (answers: { status: number | undefined }[]) =>
-  answers.reduce<Record<number, number>>((count, { status = 0 }) => ({ ...count, [status]: (count[status] ?? 0) + 1 }), {});
+function statuses(answers: { status: number | undefined }[]): Record<number, number> {
+  const count: Record<number, number> = {};
+  for (const { status = 0 } of answers) count[status] = (count[status] ?? 0) + 1;
+  return count;
+}
 
 describe("the PIN guard reserves each comparison before it is made", () => {
   it("gives 40 concurrent wrong guesses from one IP 5 comparisons, and 429 for the other 35", async () => {
     const sourceIp = "198.51.100.40";
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => broadcast({ sourceIp, pin: `wrong-guess-number-${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => broadcast({ sourceIp, pin: `wrong-guess-number-${i}` })),
+    );
     expect(statuses(answers)).toEqual({ 401: 5, 429: 35 });
     // Locked out, even with the right PIN.
     expect((await broadcast({ sourceIp, pin: PIN })).status).toBe(429);
@@ -74,7 +92,15 @@ describe("PIN routes refuse what another site's page makes a browser send", () =
 
   it("lets the seed's clients in (neither header), and a same-origin page", async () => {
     expect((await broadcast({ sourceIp, pin: PIN })).status).toBe(400);
-    expect((await broadcast({ sourceIp, pin: PIN, headers: { origin: "https://reg.example.org", "sec-fetch-site": "same-origin" } })).status).toBe(400);
+    expect(
+      (
+        await broadcast({
+          sourceIp,
+          pin: PIN,
+          headers: { origin: "https://reg.example.org", "sec-fetch-site": "same-origin" },
+        })
+      ).status,
+    ).toBe(400);
     expect((await broadcast({ sourceIp, pin: PIN, headers: { "sec-fetch-site": "none" } })).status).toBe(400);
   });
 });

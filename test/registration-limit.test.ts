@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
+import { describe, expect, it } from "vitest";
 import { uniqueEmail } from "./support/serve.ts";
 import { ownStack } from "./support/stack.ts";
 
@@ -32,7 +32,10 @@ describe("the registration limit per IP", () => {
     const email = uniqueEmail("limit");
     const refused = await attempt(script, email);
     expect(refused.statusCode).toBe(429);
-    expect(JSON.parse(refused.body)).toEqual({ error: "TooManyRequestsException", message: expect.stringContaining("Too many registrations") });
+    expect(JSON.parse(refused.body)).toEqual({
+      error: "TooManyRequestsException",
+      message: expect.stringContaining("Too many registrations"),
+    });
     const retryAfter = Number(refused.headers?.["retry-after"]);
     expect(retryAfter).toBeGreaterThan(59 * 60);
     expect(retryAfter).toBeLessThanOrEqual(60 * 60);
@@ -47,7 +50,10 @@ describe("the registration limit per IP", () => {
     const known = uniqueEmail("known");
     expect((await attempt("198.51.100.31", known)).statusCode).toBe(201);
     for (let i = 0; i < LIMIT; i++) await attempt(prober, uniqueEmail("probe"));
-    const statuses = [(await attempt(prober, known)).statusCode, (await attempt(prober, uniqueEmail("unknown"))).statusCode];
+    const statuses = [
+      (await attempt(prober, known)).statusCode,
+      (await attempt(prober, uniqueEmail("unknown"))).statusCode,
+    ];
     expect(statuses).toEqual([429, 429]);
   });
 });

@@ -18,7 +18,11 @@ describe("POST /api/registration under arbitrary input", () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 300 }), fc.boolean(), async (email, asJson) => {
         const response = asJson
-          ? await fetch(registrationUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email }) })
+          ? await fetch(registrationUrl, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ email }),
+            })
           : await fetch(registrationUrl, { method: "POST", body: new URLSearchParams({ email }) });
         await expectClientAnswer(response);
       }),
@@ -28,7 +32,12 @@ describe("POST /api/registration under arbitrary input", () => {
 
   it("never answers 5xx for arbitrary bodies and content types", async () => {
     const contentType = fc.oneof(
-      fc.constantFrom("application/json", "application/x-www-form-urlencoded", "text/plain", "application/json; charset=latin1"),
+      fc.constantFrom(
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/json; charset=latin1",
+      ),
       fc.string({ maxLength: 40 }),
     );
     const body = fc.oneof(

@@ -118,7 +118,11 @@ describe("POST /api/registration", () => {
 
   it("returns 400 MalformedRequestException for broken JSON and for JSON that is not an object", async () => {
     for (const body of ['{"email": ', "[]", '"admin@example.org"', "null"]) {
-      const response = await fetch(registrationUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const response = await fetch(registrationUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: string }).error).toBe("MalformedRequestException");
     }
@@ -153,7 +157,9 @@ describe("POST /api/registration", () => {
     const before = await count();
     const email = uniqueEmail("race");
     const responses = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => (i % 2 ? postForm(registrationUrl, { email }) : postJson(registrationUrl, { email }))),
+      Array.from({ length: 100 }, (_, i) =>
+        i % 2 ? postForm(registrationUrl, { email }) : postJson(registrationUrl, { email }),
+      ),
     );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
@@ -163,7 +169,9 @@ describe("POST /api/registration", () => {
 
   it("counts every address of a concurrent burst exactly", async () => {
     const before = await count();
-    const responses = await Promise.all(Array.from({ length: 50 }, () => postForm(registrationUrl, { email: uniqueEmail("burst") })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => postForm(registrationUrl, { email: uniqueEmail("burst") })),
+    );
     expect(responses.map((response) => response.status)).toEqual(Array(50).fill(201));
     expect(await count()).toBe(before + 50);
   });

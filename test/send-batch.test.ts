@@ -11,25 +11,36 @@ import {
   readProgress,
 } from "@oemr-reg/core/broadcast";
 import { createDynamoRegistrationStore, type RegistrationStatus } from "@oemr-reg/core/registration";
+import { deliveryKey } from "@oemr-reg/core/state/keys";
+import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
-import { deliveryKey } from "@oemr-reg/core/state/keys";
 
 // The send handler built from the same parts as packages/functions/src/send.ts, with two seams of
 // our own: the mailer (to act as another sender at the moment of sending) and `retryLater`.
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
 const broadcasts = createDynamoBroadcastStore({ db, stateTable });
-const registrations = createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable });
+const registrations = createDynamoRegistrationStore({
+  db,
+  registrationsTable: Resource.Registrations.name,
+  stateTable,
+});
 const ses = createSesMailer(new SESClient({ maxAttempts: 1 }));
 
 function sendHandler({ mailer = ses, retried = [] as string[] }: { mailer?: Mailer; retried?: string[] } = {}) {
   return createSendHandler({
     broadcasts,
-    sender: createSender({ broadcasts, registrations, mailer, from: "noreply@test.example.org", publicUrl: "https://reg.test.example.org", unsubscribeKey: "test-unsubscribe-key-0123456789" }),
+    sender: createSender({
+      broadcasts,
+      registrations,
+      mailer,
+      from: "noreply@test.example.org",
+      publicUrl: "https://reg.test.example.org",
+      unsubscribeKey: "test-unsubscribe-key-0123456789",
+    }),
     pacer: createDynamoSendPacer({ db, stateTable, ratePerSecond: 200 }),
     retryLater: async (receiptHandle) => void retried.push(receiptHandle),
   });
@@ -38,22 +49,44 @@ function sendHandler({ mailer = ses, retried = [] as string[] }: { mailer?: Mail
 const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 };
 
 /** Registers these addresses with these statuses, and starts a broadcast to all of them. */
-async function broadcastTo(statuses: (RegistrationStatus | "unregistered")[]): Promise<{ broadcastId: string; title: string; emails: string[] }> {
+async function broadcastTo(
+  statuses: (RegistrationStatus | "unregistered")[],
+): Promise<{ broadcastId: string; title: string; emails: string[] }> {
   const emails = statuses.map((status) => uniqueEmail(status).toLowerCase());
   await Promise.all(
     statuses.map(async (status, index) => {
       if (status === "unregistered") return;
       const email = emails[index]!;
-      await registrations.add({ email, address: email, productId: crypto.randomUUID(), version: undefined, distribution: undefined, registeredAt: new Date().toISOString(), status: "active", sourceIp: undefined });
+      await registrations.add({
+        email,
+        address: email,
+        productId: crypto.randomUUID(),
+        version: undefined,
+        distribution: undefined,
+        registeredAt: new Date().toISOString(),
+        status: "active",
+        sourceIp: undefined,
+      });
       if (status !== "active") {
-        const entry = { email, type: "Unsubscribed" as const, at: new Date().toISOString(), from: "active" as const, to: status };
+        const entry = {
+          email,
+          type: "Unsubscribed" as const,
+          at: new Date().toISOString(),
+          from: "active" as const,
+          to: status,
+        };
         expect(await registrations.changeStatus({ email, from: "active", to: status, at: entry.at, entry })).toBe(true);
       }
     }),
   );
   const broadcastId = crypto.randomUUID();
   const title = `Batch ${broadcastId}`;
-  await broadcasts.create({ broadcastId, content: { title, contents: "Patch now." }, totalSegments: 1, now: new Date() });
+  await broadcasts.create({
+    broadcastId,
+    content: { title, contents: "Patch now." },
+    totalSegments: 1,
+    now: new Date(),
+  });
   await broadcasts.markSending(broadcastId, new Date());
   expect(await broadcasts.addRecipients(broadcastId, emails)).toEqual(emails);
   await broadcasts.completeSegment(broadcastId, 0);
@@ -67,15 +100,31 @@ async function counters(broadcastId: string) {
 }
 
 async function delivery(broadcastId: string, email: string) {
-  const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: deliveryKey(broadcastId, email), ConsistentRead: true }));
+  const { Item } = await db.send(
+    new GetCommand({ TableName: stateTable, Key: deliveryKey(broadcastId, email), ConsistentRead: true }),
+  );
   return Item!;
 }
 
 describe("the send handler with a batch of ten", () => {
   it("sends to the active recipients, skips the unsubscribed and the unregistered, and counts each once", async () => {
-    const statuses = ["active", "unsubscribed", "active", "active", "unregistered", "active", "bounced", "active", "active", "active"] as const;
+    const statuses = [
+      "active",
+      "unsubscribed",
+      "active",
+      "active",
+      "unregistered",
+      "active",
+      "bounced",
+      "active",
+      "active",
+      "active",
+    ] as const;
     const { broadcastId, title, emails } = await broadcastTo([...statuses]);
-    const event = sqsEvent(testStack().queues.Send!.arn, emails.map((email) => ({ broadcastId, email })));
+    const event = sqsEvent(
+      testStack().queues.Send!.arn,
+      emails.map((email) => ({ broadcastId, email })),
+    );
 
     expect(await sendHandler()(event, context)).toEqual({ batchItemFailures: [] });
 
@@ -88,8 +137,13 @@ describe("the send handler with a batch of ten", () => {
 
   it("retries only the record whose recipient another sender holds", async () => {
     const { broadcastId, title, emails } = await broadcastTo(Array(10).fill("active"));
-    expect(await broadcasts.claimDelivery(broadcastId, emails[3]!, new Date(Date.now() + 60_000), new Date())).toBe("claimed");
-    const event = sqsEvent(testStack().queues.Send!.arn, emails.map((email) => ({ broadcastId, email })));
+    expect(await broadcasts.claimDelivery(broadcastId, emails[3]!, new Date(Date.now() + 60_000), new Date())).toBe(
+      "claimed",
+    );
+    const event = sqsEvent(
+      testStack().queues.Send!.arn,
+      emails.map((email) => ({ broadcastId, email })),
+    );
     const retried: string[] = [];
 
     const response = await sendHandler({ retried })(event, context);
@@ -108,28 +162,40 @@ describe("the send handler with a batch of ten", () => {
     const mailer: Mailer = {
       async sendRaw(raw, tags) {
         if (raw.toString().includes(`To: ${taken}`)) {
-          await broadcasts.completeDeliveries([{ broadcastId, email: taken, outcome: { status: "sent", sesMessageId: "other-sender" } }], new Date());
+          await broadcasts.completeDeliveries(
+            [{ broadcastId, email: taken, outcome: { status: "sent", sesMessageId: "other-sender" } }],
+            new Date(),
+          );
         }
         return ses.sendRaw(raw, tags);
       },
     };
-    const event = sqsEvent(testStack().queues.Send!.arn, emails.map((email) => ({ broadcastId, email })));
+    const event = sqsEvent(
+      testStack().queues.Send!.arn,
+      emails.map((email) => ({ broadcastId, email })),
+    );
 
     expect(await sendHandler({ mailer })(event, context)).toEqual({ batchItemFailures: [] });
 
     expect(await counters(broadcastId)).toEqual({ status: "done", sent: 10, skipped: 0, failed: 0, pending: 0 });
     expect((await delivery(broadcastId, taken)).sesMessageId).toBe("other-sender");
-    for (const email of emails.filter((email) => email !== taken)) expect((await delivery(broadcastId, email)).status).toBe("sent");
+    for (const email of emails.filter((email) => email !== taken))
+      expect((await delivery(broadcastId, email)).status).toBe("sent");
     // The one duplicate this allows is the documented one: SES took the message before the settle.
     expect(await emailsWithSubject(title)).toHaveLength(10);
   });
 
   it("fails only a malformed record", async () => {
     const { broadcastId, emails } = await broadcastTo(Array(3).fill("active"));
-    const event = sqsEvent(testStack().queues.Send!.arn, [...emails.map((email) => ({ broadcastId, email })), { broadcastId, email: 42 }]);
+    const event = sqsEvent(testStack().queues.Send!.arn, [
+      ...emails.map((email) => ({ broadcastId, email })),
+      { broadcastId, email: 42 },
+    ]);
     const retried: string[] = [];
 
-    expect(await sendHandler({ retried })(event, context)).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[3]!.messageId }] });
+    expect(await sendHandler({ retried })(event, context)).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[3]!.messageId }],
+    });
     expect(retried).toEqual([event.Records[3]!.receiptHandle]);
     expect(await counters(broadcastId)).toMatchObject({ status: "done", sent: 3, pending: 0 });
   });
@@ -141,16 +207,32 @@ describe("claiming a batch's deliveries together", () => {
     const [pending, finished, leased, alsoPending, repeated] = emails as [string, string, string, string, string];
     const now = new Date();
     const lease = new Date(now.getTime() + 60_000);
-    expect(await broadcasts.claimDeliveries([{ broadcastId, email: finished }, { broadcastId, email: leased }], lease, now)).toEqual(["claimed", "claimed"]);
-    await broadcasts.completeDeliveries([{ broadcastId, email: finished, outcome: { status: "skipped", reason: "test" } }], now);
+    expect(
+      await broadcasts.claimDeliveries(
+        [
+          { broadcastId, email: finished },
+          { broadcastId, email: leased },
+        ],
+        lease,
+        now,
+      ),
+    ).toEqual(["claimed", "claimed"]);
+    await broadcasts.completeDeliveries(
+      [{ broadcastId, email: finished, outcome: { status: "skipped", reason: "test" } }],
+      now,
+    );
 
     const claims = await broadcasts.claimDeliveries(
-      [pending, finished, leased, "nobody@example.org", alsoPending, repeated, repeated].map((email) => ({ broadcastId, email })),
+      [pending, finished, leased, "nobody@example.org", alsoPending, repeated, repeated].map((email) => ({
+        broadcastId,
+        email,
+      })),
       lease,
       now,
     );
 
     expect(claims).toEqual(["claimed", "finished", "busy", "unknown", "claimed", "claimed", "busy"]);
-    for (const email of [pending, alsoPending, repeated]) expect(await delivery(broadcastId, email)).toMatchObject({ status: "sending", attempts: 1 });
+    for (const email of [pending, alsoPending, repeated])
+      expect(await delivery(broadcastId, email)).toMatchObject({ status: "sending", attempts: 1 });
   });
 });

@@ -13,6 +13,7 @@ import {
   type HistoryEntry,
   parseSesNotification,
 } from "@oemr-reg/core/ses-events";
+import { deliveryKey } from "@oemr-reg/core/state/keys";
 import { handler } from "@oemr-reg/functions/ses-events";
 import { startConsumers } from "@oemr-reg/local/consumers";
 import type { SNSEvent } from "aws-lambda";
@@ -20,7 +21,6 @@ import { Resource } from "sst";
 import { afterAll, describe, expect, it } from "vitest";
 import { uniqueEmail } from "./support/serve.ts";
 import { eventually, testStack } from "./support/stack.ts";
-import { deliveryKey } from "@oemr-reg/core/state/keys";
 
 const db = createDocumentClient();
 const tables = { registrationsTable: Resource.Registrations.name, stateTable: Resource.State.name };
@@ -31,14 +31,24 @@ const noConfirmations = { send: () => Promise.reject(new Error("no confirmation 
 
 // Every notification gets a later time than the one before, as SES would stamp them.
 let clock = Date.parse("2024-02-01T00:00:00.000Z");
-const tick = () => new Date((clock += 1_000)).toISOString();
-const newMessageId = () => `0100018d${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}-${crypto.randomUUID()}-000000`;
+const tick = () => {
+  clock += 1_000;
+  return new Date(clock).toISOString();
+};
+const newMessageId = () =>
+  `0100018d${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}-${crypto.randomUUID()}-000000`;
 
 const EVENT_OBJECTS = ["bounce", "complaint", "delivery", "deliveryDelay"];
 
 /** An AWS-format fixture from test/fixtures/ses, addressed to `email`, for message `messageId`, at `at`. */
-function notification(name: string, { email, messageId = newMessageId(), at = tick() }: { email: string; messageId?: string; at?: string }): string {
-  const text = readFileSync(new URL(`./fixtures/ses/${name}.json`, import.meta.url), "utf8").replaceAll("recipient@example.com", email);
+function notification(
+  name: string,
+  { email, messageId = newMessageId(), at = tick() }: { email: string; messageId?: string; at?: string },
+): string {
+  const text = readFileSync(new URL(`./fixtures/ses/${name}.json`, import.meta.url), "utf8").replaceAll(
+    "recipient@example.com",
+    email,
+  );
   const json = JSON.parse(text);
   if (json.mail) {
     json.mail.messageId = messageId;
@@ -79,12 +89,22 @@ async function deliver(...messages: string[]): Promise<void> {
 /** A new registration, as typed by its owner (mixed case), returned as typed. */
 async function registered(label = "Admin"): Promise<string> {
   const email = uniqueEmail(label);
-  await register(registrations, { email, version: "7.0.3", distribution: "docker" }, { sourceIp: "203.0.113.7", now: new Date(), confirmations: noConfirmations });
+  await register(
+    registrations,
+    { email, version: "7.0.3", distribution: "docker" },
+    { sourceIp: "203.0.113.7", now: new Date(), confirmations: noConfirmations },
+  );
   return email;
 }
 
 async function stored(email: string) {
-  const { Item } = await db.send(new GetCommand({ TableName: tables.registrationsTable, Key: { email: normalizeEmail(email) }, ConsistentRead: true }));
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: tables.registrationsTable,
+      Key: { email: normalizeEmail(email) },
+      ConsistentRead: true,
+    }),
+  );
   return Item;
 }
 
@@ -110,7 +130,15 @@ describe("parseSesNotification", () => {
     const parsed = parseSesNotification(notification(name, { email, messageId: "msg-1", at }));
     expect(parsed).toEqual({
       kind: "events",
-      events: [expect.objectContaining({ type, email: "recipient@example.com", sesMessageId: "msg-1", occurredAt: at, ...fields })],
+      events: [
+        expect.objectContaining({
+          type,
+          email: "recipient@example.com",
+          sesMessageId: "msg-1",
+          occurredAt: at,
+          ...fields,
+        }),
+      ],
     });
   });
 
@@ -118,15 +146,24 @@ describe("parseSesNotification", () => {
     const json = JSON.parse(notification("identity-delivery", { email }));
     json.delivery.recipients = ["Jane Doe <Jane@Example.org>", "bob@example.org"];
     const parsed = parseSesNotification(JSON.stringify(json));
-    expect(parsed.kind === "events" && parsed.events.map((event) => event.email)).toEqual(["jane@example.org", "bob@example.org"]);
+    expect(parsed.kind === "events" && parsed.events.map((event) => event.email)).toEqual([
+      "jane@example.org",
+      "bob@example.org",
+    ]);
   });
 
   it("skips what is not JSON, of an unknown type, or not the documented shape, saying why", () => {
     expect(parseSesNotification("not json {")).toEqual({ kind: "skipped", reason: "not JSON" });
     expect(parseSesNotification("42")).toEqual({ kind: "skipped", reason: "not an object" });
-    expect(parseSesNotification(JSON.stringify({ eventType: "Teleport", mail: {} }))).toEqual({ kind: "skipped", reason: 'unknown type "Teleport"' });
+    expect(parseSesNotification(JSON.stringify({ eventType: "Teleport", mail: {} }))).toEqual({
+      kind: "skipped",
+      reason: 'unknown type "Teleport"',
+    });
     // Identity notifications have no Reject: only event publishing does.
-    expect(parseSesNotification(JSON.stringify({ notificationType: "Reject" }))).toMatchObject({ kind: "skipped", reason: 'unknown type "Reject"' });
+    expect(parseSesNotification(JSON.stringify({ notificationType: "Reject" }))).toMatchObject({
+      kind: "skipped",
+      reason: 'unknown type "Reject"',
+    });
     expect(parseSesNotification(JSON.stringify({ foo: 1 }))).toMatchObject({ kind: "skipped" });
     const broken = JSON.parse(notification("identity-bounce-permanent", { email }));
     broken.bounce.bounceType = "Sideways";
@@ -173,7 +210,9 @@ describe("the SES events handler", () => {
     const email = await registered();
     await deliver(notification("event-bounce", { email }));
     expect((await stored(email))?.status).toBe("bounced");
-    expect(await history(email)).toEqual([expect.objectContaining({ effect: "bounced", broadcastId: "b5d1c0de-7f3e-4b6a-9a51-1c2d3e4f5a6b" })]);
+    expect(await history(email)).toEqual([
+      expect.objectContaining({ effect: "bounced", broadcastId: "b5d1c0de-7f3e-4b6a-9a51-1c2d3e4f5a6b" }),
+    ]);
   });
 
   it("matches the address whatever its letter case in the notification", async () => {
@@ -183,20 +222,31 @@ describe("the SES events handler", () => {
     expect(await history(email.toUpperCase())).toHaveLength(1);
   });
 
-  it.each(["identity-complaint", "event-complaint"])("marks an address complained on a complaint (%s)", async (name) => {
-    const email = await registered();
-    await deliver(notification(name, { email }));
-    expect((await stored(email))?.status).toBe("complained");
-    expect(await history(email)).toEqual([expect.objectContaining({ type: "Complaint", effect: "complained", diagnostic: "abuse" })]);
-  });
+  it.each(["identity-complaint", "event-complaint"])(
+    "marks an address complained on a complaint (%s)",
+    async (name) => {
+      const email = await registered();
+      await deliver(notification(name, { email }));
+      expect((await stored(email))?.status).toBe("complained");
+      expect(await history(email)).toEqual([
+        expect.objectContaining({ type: "Complaint", effect: "complained", diagnostic: "abuse" }),
+      ]);
+    },
+  );
 
   it("lets a complaint override a bounce, and a bounce never undo a complaint", async () => {
     const bouncedFirst = await registered();
-    await deliver(notification("identity-bounce-permanent", { email: bouncedFirst }), notification("identity-complaint", { email: bouncedFirst }));
+    await deliver(
+      notification("identity-bounce-permanent", { email: bouncedFirst }),
+      notification("identity-complaint", { email: bouncedFirst }),
+    );
     expect((await stored(bouncedFirst))?.status).toBe("complained");
 
     const complainedFirst = await registered();
-    await deliver(notification("identity-complaint", { email: complainedFirst }), notification("identity-bounce-permanent", { email: complainedFirst }));
+    await deliver(
+      notification("identity-complaint", { email: complainedFirst }),
+      notification("identity-bounce-permanent", { email: complainedFirst }),
+    );
     expect((await stored(complainedFirst))?.status).toBe("complained");
     expect((await history(complainedFirst)).map((entry) => entry.effect)).toEqual(["complained", "none"]);
   });
@@ -237,14 +287,19 @@ describe("the SES events handler", () => {
     await deliver(notification("identity-delivery", { email }));
     await deliver(notification("identity-bounce-transient", { email, at: earlier }));
     expect(await stored(email)).toMatchObject({ status: "active", transientBounces: 0 });
-    expect((await history(email)).map((entry) => `${entry.type}:${entry.effect}`)).toEqual(["Bounce:none", "Delivery:none"]);
+    expect((await history(email)).map((entry) => `${entry.type}:${entry.effect}`)).toEqual([
+      "Bounce:none",
+      "Delivery:none",
+    ]);
   });
 
   it("treats a transient bounce with status 5.4.4 as permanent", async () => {
     const email = await registered();
     await deliver(notification("identity-bounce-5.4.4", { email }));
     expect((await stored(email))?.status).toBe("bounced");
-    expect(await history(email)).toEqual([expect.objectContaining({ bounceType: "Transient", smtpStatus: "5.4.4", effect: "bounced" })]);
+    expect(await history(email)).toEqual([
+      expect.objectContaining({ bounceType: "Transient", smtpStatus: "5.4.4", effect: "bounced" }),
+    ]);
   });
 
   it("records rejects and delivery delays without changing the address", async () => {
@@ -255,7 +310,12 @@ describe("the SES events handler", () => {
     expect(await history(email)).toEqual([
       expect.objectContaining({ type: "Bounce", effect: "counted" }),
       expect.objectContaining({ type: "Reject", effect: "none", diagnostic: "Bad content" }),
-      expect.objectContaining({ type: "DeliveryDelay", effect: "none", smtpStatus: "4.4.1", diagnostic: "smtp; 421 4.4.1 Unable to connect to remote host" }),
+      expect.objectContaining({
+        type: "DeliveryDelay",
+        effect: "none",
+        smtpStatus: "4.4.1",
+        diagnostic: "smtp; 421 4.4.1 Unable to connect to remote host",
+      }),
     ]);
   });
 
@@ -290,10 +350,20 @@ describe("the SES events handler", () => {
     const broadcastId = crypto.randomUUID();
     const sesMessageId = newMessageId();
     const now = new Date();
-    await broadcasts.create({ broadcastId, content: { title: "OpenEMR 7.0.3", contents: "Patch now." }, totalSegments: 1, now });
+    await broadcasts.create({
+      broadcastId,
+      content: { title: "OpenEMR 7.0.3", contents: "Patch now." },
+      totalSegments: 1,
+      now,
+    });
     await broadcasts.addRecipients(broadcastId, [recipient]);
-    expect(await broadcasts.claimDelivery(broadcastId, recipient, new Date(now.getTime() + 60_000), now)).toBe("claimed");
-    await broadcasts.completeDeliveries([{ broadcastId, email: recipient, outcome: { status: "sent", sesMessageId } }], now);
+    expect(await broadcasts.claimDelivery(broadcastId, recipient, new Date(now.getTime() + 60_000), now)).toBe(
+      "claimed",
+    );
+    await broadcasts.completeDeliveries(
+      [{ broadcastId, email: recipient, outcome: { status: "sent", sesMessageId } }],
+      now,
+    );
 
     const at = tick();
     const delivered = notification("event-delivery", { email, messageId: sesMessageId, at });
@@ -333,7 +403,11 @@ describe("the SES events handler", () => {
 
   it("throws when the table cannot be written, so that SNS retries the event", async () => {
     const broken = createSesEventsHandler({
-      store: createDynamoSesEventStore({ db, registrationsTable: "oemr-reg-missing-Registrations", stateTable: "oemr-reg-missing-State" }),
+      store: createDynamoSesEventStore({
+        db,
+        registrationsTable: "oemr-reg-missing-Registrations",
+        stateTable: "oemr-reg-missing-State",
+      }),
     });
     const email = await registered();
     await expect(broken(snsEvent(notification("identity-bounce-permanent", { email })))).rejects.toThrow();
@@ -353,9 +427,16 @@ describe("the SES events topic, run by the local runner", () => {
 
     const email = await registered();
     await new SNSClient({}).send(
-      new PublishCommand({ TopicArn: testStack().topics.SesEvents, Message: notification("event-complaint", { email }) }),
+      new PublishCommand({
+        TopicArn: testStack().topics.SesEvents,
+        Message: notification("event-complaint", { email }),
+      }),
     );
-    await eventually(async () => ((await stored(email))?.status === "complained" ? true : undefined), 20_000, "the complaint to be applied");
+    await eventually(
+      async () => ((await stored(email))?.status === "complained" ? true : undefined),
+      20_000,
+      "the complaint to be applied",
+    );
     expect(await history(email)).toEqual([expect.objectContaining({ type: "Complaint", effect: "complained" })]);
   });
 });

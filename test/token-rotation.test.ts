@@ -1,9 +1,9 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { loadResourceEnvironment } from "sst/resource/shared";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 
@@ -12,7 +12,11 @@ const KEY_A = Resource.UnsubscribeKey.value;
 const KEY_B = `rotated-${crypto.randomUUID()}`;
 const PIN = Resource.SecretPin.value;
 await runStackConsumers();
-const store = createDynamoRegistrationStore({ db: createDocumentClient(), registrationsTable: Resource.Registrations.name, stateTable: Resource.State.name });
+const store = createDynamoRegistrationStore({
+  db: createDocumentClient(),
+  registrationsTable: Resource.Registrations.name,
+  stateTable: Resource.State.name,
+});
 
 type ApiHandler = typeof import("@oemr-reg/functions/api").handler;
 
@@ -23,7 +27,10 @@ type ApiHandler = typeof import("@oemr-reg/functions/api").handler;
  */
 async function apiLinkedWith(secrets: { UnsubscribeKey: string; UnsubscribeKeyPrevious: string }): Promise<ApiHandler> {
   const variables = Object.fromEntries(
-    Object.entries(secrets).map(([name, value]) => [`SST_RESOURCE_${name}`, JSON.stringify({ value, type: "sst.sst.Secret" })]),
+    Object.entries(secrets).map(([name, value]) => [
+      `SST_RESOURCE_${name}`,
+      JSON.stringify({ value, type: "sst.sst.Secret" }),
+    ]),
   );
   Object.assign(process.env, variables);
   loadResourceEnvironment(variables);
@@ -31,7 +38,13 @@ async function apiLinkedWith(secrets: { UnsubscribeKey: string; UnsubscribeKeyPr
   return (await import("@oemr-reg/functions/api")).handler;
 }
 
-async function call(handler: ApiHandler, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+async function call(
+  handler: ApiHandler,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+) {
   const response = await handler(httpApiEvent({ method, path, body, headers }), lambdaContext);
   if (typeof response === "string") throw new Error("the API answered a bare string");
   return { status: response.statusCode, body: response.body ?? "" };
@@ -44,19 +57,35 @@ const oneClick = (handler: ApiHandler, path: string) =>
 async function mailedUnsubscribePath(email: string): Promise<string> {
   const api = await apiLinkedWith({ UnsubscribeKey: KEY_A, UnsubscribeKeyPrevious: "" });
   const form = { "content-type": "application/x-www-form-urlencoded" };
-  expect((await call(api, "POST", "/api/registration", new URLSearchParams({ email }).toString(), form)).status).toBe(201);
+  expect((await call(api, "POST", "/api/registration", new URLSearchParams({ email }).toString(), form)).status).toBe(
+    201,
+  );
   const title = `Before the rotation ${crypto.randomUUID()}`;
-  const started = await call(api, "POST", "/api/registration/broadcast", JSON.stringify({ secretPin: PIN, title, contents: "Upgrade now." }), {
-    "content-type": "application/json",
-  });
+  const started = await call(
+    api,
+    "POST",
+    "/api/registration/broadcast",
+    JSON.stringify({ secretPin: PIN, title, contents: "Upgrade now." }),
+    {
+      "content-type": "application/json",
+    },
+  );
   expect(started.status).toBe(200);
   const { broadcastId } = JSON.parse(started.body) as { broadcastId: string };
-  await eventually(async () => {
-    const progress = await call(api, "GET", `/api/registration/broadcast/${broadcastId}`, undefined, { "x-secret-pin": PIN });
-    return (JSON.parse(progress.body) as { status: string }).status === "done" ? true : undefined;
-  }, 60_000, "the broadcast");
+  await eventually(
+    async () => {
+      const progress = await call(api, "GET", `/api/registration/broadcast/${broadcastId}`, undefined, {
+        "x-secret-pin": PIN,
+      });
+      return (JSON.parse(progress.body) as { status: string }).status === "done" ? true : undefined;
+    },
+    60_000,
+    "the broadcast",
+  );
   const [mail] = await emailsWithSubject(title);
-  const path = /https:\/\/reg\.test\.example\.org(\/api\/registration\/unsubscribe\/[\w.-]+)/.exec(mail?.body.text ?? "")?.[1];
+  const path = /https:\/\/reg\.test\.example\.org(\/api\/registration\/unsubscribe\/[\w.-]+)/.exec(
+    mail?.body.text ?? "",
+  )?.[1];
   expect(path).toBeDefined();
   return path!;
 }

@@ -1,12 +1,12 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { type Broadcast } from "@oemr-reg/core/broadcast";
+import type { Broadcast } from "@oemr-reg/core/broadcast";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
 import {
   ConfirmationNotSentError,
   createDynamoRegistrationStore,
   type ListChange,
-  register,
   type Registration,
+  register,
 } from "@oemr-reg/core/registration";
 import { applySesEvent, createDynamoSesEventStore } from "@oemr-reg/core/ses-events";
 import { signToken } from "@oemr-reg/core/tokens";
@@ -74,14 +74,24 @@ function confirmPath(text: string | undefined): string {
 }
 
 async function broadcastTo(title: string): Promise<string[]> {
-  const started = await postJson(`${base}/api/registration/broadcast`, { secretPin: PIN, title, contents: "Upgrade now." });
+  const started = await postJson(`${base}/api/registration/broadcast`, {
+    secretPin: PIN,
+    title,
+    contents: "Upgrade now.",
+  });
   expect(started.status).toBe(200);
   const { broadcastId } = (await started.json()) as { broadcastId: string };
-  await eventually(async () => {
-    const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, { headers: { "X-Secret-Pin": PIN } });
-    const progress = (await response.json()) as Broadcast;
-    return progress.status === "done" ? progress : undefined;
-  }, 60_000, `broadcast ${title}`);
+  await eventually(
+    async () => {
+      const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, {
+        headers: { "X-Secret-Pin": PIN },
+      });
+      const progress = (await response.json()) as Broadcast;
+      return progress.status === "done" ? progress : undefined;
+    },
+    60_000,
+    `broadcast ${title}`,
+  );
   return (await emailsWithSubject(title)).map((sent) => sent.destination.to[0]!.toLowerCase());
 }
 
@@ -144,7 +154,11 @@ describe("POST /api/registration/unsubscribe/:token", () => {
     const email = uniqueEmail("nobody");
     await registered(email);
     const url = await unsubscribeUrl(email);
-    for (const init of [{}, { body: new URLSearchParams({ "List-Unsubscribe": "Yes" }) }, { body: "List-Unsubscribe=One-Click" }]) {
+    for (const init of [
+      {},
+      { body: new URLSearchParams({ "List-Unsubscribe": "Yes" }) },
+      { body: "List-Unsubscribe=One-Click" },
+    ]) {
       const response = await fetch(url, { method: "POST", redirect: "manual", ...init });
       expect(response.status).toBe(400);
       expectPageHeaders(response);
@@ -242,10 +256,14 @@ describe("registering an address that opted out", () => {
     expect(pending!.confirmationSentAt).toBe(pending!.reregisteredAt);
     expect(await counts()).toEqual(before);
 
-    const [mail] = await eventually(async () => {
-      const sent = await confirmationsTo(email);
-      return sent.length ? sent : undefined;
-    }, 10_000, "the confirmation email");
+    const [mail] = await eventually(
+      async () => {
+        const sent = await confirmationsTo(email);
+        return sent.length ? sent : undefined;
+      },
+      10_000,
+      "the confirmation email",
+    );
     expect(mail!.destination.to[0]).toContain(email);
     const path = confirmPath(mail!.body.text);
     expect(mail!.body.html).toContain(path);
@@ -283,10 +301,16 @@ describe("registering an address that opted out", () => {
       "Confirmed:active",
     ]);
     const history = await store.history(email.toLowerCase());
-    expect(history.filter((change) => change.type === "Reregistered").map((change) => change.confirmationSent)).toEqual([true, false]);
+    expect(history.filter((change) => change.type === "Reregistered").map((change) => change.confirmationSent)).toEqual(
+      [true, false],
+    );
     expect(history[2]).toMatchObject({ previousProductId: firstId, productId: secondId });
     // The registration itself is the first change: with the product id it gave then, not the latest.
-    expect(history[0]).toMatchObject({ type: "Registered", productId: firstId, sourceIp: history[2]!.previousSourceIp });
+    expect(history[0]).toMatchObject({
+      type: "Registered",
+      productId: firstId,
+      sourceIp: history[2]!.previousSourceIp,
+    });
 
     // Active again: a registration is refused as before, and broadcasts reach it.
     expect((await postForm(`${base}/api/registration`, { email })).status).toBe(409);
@@ -299,10 +323,14 @@ describe("registering an address that opted out", () => {
     const unsubscribe = await unsubscribeUrl(email);
     await post(unsubscribe);
     await registered(email);
-    const [mail] = await eventually(async () => {
-      const sent = await confirmationsTo(email);
-      return sent.length ? sent : undefined;
-    }, 10_000, "the confirmation email");
+    const [mail] = await eventually(
+      async () => {
+        const sent = await confirmationsTo(email);
+        return sent.length ? sent : undefined;
+      },
+      10_000,
+      "the confirmation email",
+    );
     const path = confirmPath(mail!.body.text);
     expect((await post(`${base}${path}`, { confirm: "yes" })).status).toBe(200);
     expect((await post(unsubscribe)).status).toBe(200);
@@ -336,7 +364,11 @@ describe("registering an address that opted out", () => {
     );
     expect(await postForm(`${base}/api/registration`, { email }).then((response) => response.status)).toBe(201);
     expect((await stored(email))?.status).toBe("bounced");
-    await eventually(async () => ((await confirmationsTo(email)).length === 1 ? true : undefined), 10_000, "the confirmation email");
+    await eventually(
+      async () => ((await confirmationsTo(email)).length === 1 ? true : undefined),
+      10_000,
+      "the confirmation email",
+    );
   });
 
   it("answers a 400 page to a tampered confirmation token or an unsubscribe token", async () => {
@@ -359,7 +391,9 @@ describe("registering an address that opted out", () => {
     const email = uniqueEmail("concurrent");
     await registered(email);
     await post(await unsubscribeUrl(email));
-    const responses = await Promise.all(Array.from({ length: 10 }, () => postForm(`${base}/api/registration`, { email })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => postForm(`${base}/api/registration`, { email })),
+    );
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(201));
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await confirmationsTo(email)).toHaveLength(1);
@@ -373,10 +407,14 @@ describe("registering an address that opted out", () => {
     const sent: string[] = [];
     const context = { sourceIp: "203.0.113.9", now: new Date() };
     const down = { send: () => Promise.reject(new Error("SES is down")) };
-    await expect(register(store, { email }, { ...context, confirmations: down })).rejects.toBeInstanceOf(ConfirmationNotSentError);
+    await expect(register(store, { email }, { ...context, confirmations: down })).rejects.toBeInstanceOf(
+      ConfirmationNotSentError,
+    );
     expect((await stored(email))?.confirmationSentAt).toBeUndefined();
     const up = { send: async ({ address }: { address: string }) => void sent.push(address) };
-    expect(await register(store, { email }, { ...context, confirmations: up })).toMatchObject({ pending: { confirmationSent: true } });
+    expect(await register(store, { email }, { ...context, confirmations: up })).toMatchObject({
+      pending: { confirmationSent: true },
+    });
     expect(sent).toEqual([email]);
   });
 });

@@ -8,7 +8,12 @@ const { app } = await import("@oemr-reg/functions/api");
 const base = await serveForFile(app);
 
 const report = JSON.stringify({ usageRecords: [], localeData: { reporting_date: "20261201" } });
-const send = (siteId: string) => fetch(`${base}/api/usage?SiteID=${siteId}`, { method: "POST", headers: { "content-type": "application/json" }, body: report });
+const send = (siteId: string) =>
+  fetch(`${base}/api/usage?SiteID=${siteId}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: report,
+  });
 
 describe("usage report limits", () => {
   it("answers 429 with Retry-After past the reports a site may send a day, then past the caller's hourly limit", async () => {

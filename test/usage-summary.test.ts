@@ -7,7 +7,16 @@ import { serveForFile } from "./support/serve.ts";
 // A file of its own, so that its stack holds only the sites reported here.
 const base = await serveForFile(app);
 type Tally = { name: string; sites: number };
-type Summary = { sites: number; byVersion: Tally[]; byCountry: Tally[]; byDistribution: Tally[]; byPhp: Tally[]; modules: Tally[]; encounterForms: Tally[]; api: unknown[] };
+type Summary = {
+  sites: number;
+  byVersion: Tally[];
+  byCountry: Tally[];
+  byDistribution: Tally[];
+  byPhp: Tally[];
+  modules: Tally[];
+  encounterForms: Tally[];
+  api: unknown[];
+};
 const byName = (tallies: Tally[]) => Object.fromEntries(tallies.map(({ name, sites }) => [name, sites]));
 
 describe("GET /api/usage/summary", () => {
@@ -17,14 +26,17 @@ describe("GET /api/usage/summary", () => {
 
   it("counts each site once, by its latest report: versions, countries, PHP, modules, encounter forms and API calls", async () => {
     const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
-    const post = (siteId: string, options: Parameters<typeof openEmrReport>[0]) => telemetryPost(base, siteId, JSON.stringify(openEmrReport(options)));
+    const post = (siteId: string, options: Parameters<typeof openEmrReport>[0]) =>
+      telemetryPost(base, siteId, JSON.stringify(openEmrReport(options)));
     expect((await post(a, { version: "7.0.2", date: "20261001" })).status).toBe(201);
     expect((await post(a, { version: "7.0.3.4", date: "20261103" })).status).toBe(201);
     // An older report arriving late is kept, but does not replace the site's latest.
     expect((await post(a, { version: "7.0.1", date: "20260901" })).status).toBe(201);
     expect((await post(b, { version: "8.0.0", country: "DE", php: "8.4.1" })).status).toBe(201);
 
-    const response = await fetch(`${base}/api/usage/summary`, { headers: { "X-Secret-Pin": Resource.SecretPin.value } });
+    const response = await fetch(`${base}/api/usage/summary`, {
+      headers: { "X-Secret-Pin": Resource.SecretPin.value },
+    });
     expect(response.status).toBe(200);
     const summary = (await response.json()) as Summary;
     expect(summary.sites).toBe(2);

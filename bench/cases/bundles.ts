@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
 import { httpApiEvent, snsEvent, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { type Bundle, bundleHandler, invokeBundle, ROOT } from "../support/bundle.ts";
-import { figure, type Figure, progress, reportFigures, scale } from "../support/figures.ts";
+import { type Figure, figure, progress, reportFigures, scale } from "../support/figures.ts";
 import { benchAddress, seedRegistrations } from "../support/seed.ts";
 import { startBenchStack } from "../support/stack.ts";
 import { median, round } from "../support/stats.ts";
@@ -44,7 +44,11 @@ try {
   const bundles = Object.fromEntries(await building) as Record<Name, Bundle>;
   const kb = (bytes: number) => round(bytes / 1024, 1);
   const total = (chunks: Record<string, number>) => Object.values(chunks).reduce((sum, bytes) => sum + bytes, 0);
-  progress(`bundled: ${Object.entries(bundles).map(([name, { chunks }]) => `${name} ${kb(total(chunks))} KB`).join(", ")}`);
+  progress(
+    `bundled: ${Object.entries(bundles)
+      .map(([name, { chunks }]) => `${name} ${kb(total(chunks))} KB`)
+      .join(", ")}`,
+  );
 
   // Real first events: the count, one fan-out segment, one recipient's email, one SES delivery notice.
   const { tables, queues, topics } = bench.provisioned;
@@ -74,10 +78,9 @@ try {
     }
   };
 
-  const samples = Object.fromEntries(Object.keys(entries).map((name) => [name, { answer: [] as number[], load: [] as number[] }])) as Record<
-    Name,
-    { answer: number[]; load: number[] }
-  >;
+  const samples = Object.fromEntries(
+    Object.keys(entries).map((name) => [name, { answer: [] as number[], load: [] as number[] }]),
+  ) as Record<Name, { answer: number[]; load: number[] }>;
   const env = { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" };
   // The bytes a cold start reads: the entry and every chunk imported until the first answer.
   const firstEventBytes = {} as Record<Name, number>;
@@ -89,7 +92,10 @@ try {
       const report = await invokeBundle(file, [eventFor(name, run)], { env, recordLoads: run === 0 });
       checkAnswer(name, report.responses[0]);
       if (run === 0) {
-        firstEventBytes[name] = [...new Set(report.loadedFiles)].reduce((sum, loaded) => sum + (chunks[loaded] ?? 0), 0);
+        firstEventBytes[name] = [...new Set(report.loadedFiles)].reduce(
+          (sum, loaded) => sum + (chunks[loaded] ?? 0),
+          0,
+        );
         continue;
       }
       samples[name].answer.push(report.firstAnswerMs);
@@ -103,12 +109,25 @@ try {
   for (const name of Object.keys(entries) as Name[]) {
     const coldMs = median(samples[name].answer);
     const target = name === "api" ? ({ op: "<=", value: API_MAX_KB } as const) : undefined;
-    figures.push(figure(CASE, `${name} bundle size, entry and the chunks a first event loads`, kb(firstEventBytes[name]), "KB", target));
+    figures.push(
+      figure(
+        CASE,
+        `${name} bundle size, entry and the chunks a first event loads`,
+        kb(firstEventBytes[name]),
+        "KB",
+        target,
+      ),
+    );
     figures.push(figure(CASE, `${name} bundle size, all chunks`, kb(total(bundles[name].chunks)), "KB"));
     figures.push(figure(CASE, `${name} process start to first answer (median)`, round(coldMs, 1), "ms"));
     figures.push(figure(CASE, `${name} bundle import (median)`, round(median(samples[name].load), 1), "ms"));
     if (name !== "hello") {
-      figures.push(figure(CASE, `${name} cold start / hello-world`, round(coldMs / hello, 2), "ratio", { op: "<=", value: MAX_RATIO }));
+      figures.push(
+        figure(CASE, `${name} cold start / hello-world`, round(coldMs / hello, 2), "ratio", {
+          op: "<=",
+          value: MAX_RATIO,
+        }),
+      );
     }
   }
   reportFigures(figures);

@@ -38,7 +38,9 @@ try {
     const samples: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const response = await fetch(`${bench.apiUrl}/api/registration/versions`, { headers: { "X-Secret-Pin": BENCH_PIN } });
+      const response = await fetch(`${bench.apiUrl}/api/registration/versions`, {
+        headers: { "X-Secret-Pin": BENCH_PIN },
+      });
       const { active } = (await response.json()) as { active: number };
       samples.push(performance.now() - t0);
       if (active !== expected) throw new Error(`${active} active, expected ${expected}`);
@@ -61,9 +63,17 @@ try {
   reportFigures([
     figure(CASE, `GET /unique p50 at ${SMALL} registrations`, round(small, 2), "ms"),
     figure(CASE, `GET /unique p50 at ${LARGE.toLocaleString("en-US")} registrations`, round(large, 2), "ms"),
-    figure(CASE, `p50 ratio ${LARGE.toLocaleString("en-US")} / ${SMALL}`, round(large / small, 3), "ratio", { op: "<=", value: 1.2 }),
+    figure(CASE, `p50 ratio ${LARGE.toLocaleString("en-US")} / ${SMALL}`, round(large / small, 3), "ratio", {
+      op: "<=",
+      value: 1.2,
+    }),
     figure(CASE, `GET /versions at ${SMALL} registrations (median of 3)`, round(smallVersions, 1), "ms"),
-    figure(CASE, `GET /versions at ${LARGE.toLocaleString("en-US")} registrations (median of 3)`, round(largeVersions, 1), "ms"),
+    figure(
+      CASE,
+      `GET /versions at ${LARGE.toLocaleString("en-US")} registrations (median of 3)`,
+      round(largeVersions, 1),
+      "ms",
+    ),
   ]);
 } finally {
   await bench.stop();

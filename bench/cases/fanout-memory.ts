@@ -33,15 +33,24 @@ try {
 
   async function peakRss(registrations: number) {
     const broadcastId = crypto.randomUUID();
-    await broadcasts.create({ broadcastId, content: { title: "Bench fan-out", contents: "Hello" }, totalSegments: FANOUT_SEGMENTS, now: new Date() });
+    await broadcasts.create({
+      broadcastId,
+      content: { title: "Bench fan-out", contents: "Hello" },
+      totalSegments: FANOUT_SEGMENTS,
+      now: new Date(),
+    });
     const events = Array.from({ length: FANOUT_SEGMENTS }, (_, segment) =>
       sqsEvent(queues.Fanout!.arn, [{ broadcastId, segment, totalSegments: FANOUT_SEGMENTS }]),
     );
     const started = performance.now();
-    const report = await invokeBundle(file, events, { env: { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" }, timeoutSeconds: TIMEOUT_SECONDS });
+    const report = await invokeBundle(file, events, {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" },
+      timeoutSeconds: TIMEOUT_SECONDS,
+    });
     const seconds = (performance.now() - started) / 1000;
     const broadcast = await broadcasts.get(broadcastId);
-    if (broadcast?.recipients !== registrations) throw new Error(`fan-out found ${broadcast?.recipients} of ${registrations} registrations`);
+    if (broadcast?.recipients !== registrations)
+      throw new Error(`fan-out found ${broadcast?.recipients} of ${registrations} registrations`);
     return { mb: report.maxRssBytes / 2 ** 20, seconds };
   }
 
@@ -61,7 +70,10 @@ try {
     figure(CASE, `fan-out peak RSS, ${label(SMALL)} registrations`, round(small.mb, 1), "MB"),
     figure(CASE, `fan-out peak RSS, ${label(MEDIUM)} registrations`, round(medium.mb, 1), "MB"),
     figure(CASE, `fan-out peak RSS, ${label(LARGE)} registrations`, round(large.mb, 1), "MB"),
-    figure(CASE, `peak RSS ratio ${label(LARGE)} / ${label(SMALL)}`, round(large.mb / small.mb, 3), "ratio", { op: "<=", value: 1.5 }),
+    figure(CASE, `peak RSS ratio ${label(LARGE)} / ${label(SMALL)}`, round(large.mb / small.mb, 3), "ratio", {
+      op: "<=",
+      value: 1.5,
+    }),
     figure(CASE, `peak RSS ratio ${label(LARGE)} / ${label(MEDIUM)}`, round(large.mb / medium.mb, 3), "ratio"),
     figure(CASE, `fan-out rate, ${label(LARGE)} registrations`, round(LARGE / large.seconds, 0), "recipients/s"),
   ]);

@@ -27,7 +27,11 @@ try {
     const response = await fetch(`${bench.apiUrl}/api/registration/broadcast`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ secretPin: BENCH_PIN, title, contents: "# OpenEMR 7.0.3\n\nA security patch: please **upgrade** now." }),
+      body: JSON.stringify({
+        secretPin: BENCH_PIN,
+        title,
+        contents: "# OpenEMR 7.0.3\n\nA security patch: please **upgrade** now.",
+      }),
     });
     const accepted = performance.timeOrigin + performance.now();
     if (response.status !== 200) throw new Error(`broadcast answered ${response.status}: ${await response.text()}`);
@@ -37,7 +41,9 @@ try {
     const deadline = Date.now() + (10 * count * 1000) / RATE + 60_000;
     let status: { status: string; sent: number; failed: number; skipped: number } | undefined;
     for (;;) {
-      const progressResponse = await fetch(`${bench.apiUrl}/api/registration/broadcast/${broadcastId}`, { headers: { "x-secret-pin": BENCH_PIN } });
+      const progressResponse = await fetch(`${bench.apiUrl}/api/registration/broadcast/${broadcastId}`, {
+        headers: { "x-secret-pin": BENCH_PIN },
+      });
       status = (await progressResponse.json()) as typeof status;
       if (status?.status === "done" || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -71,12 +77,18 @@ try {
 
   reportFigures([
     figure(CASE, `achieved send rate (${times.length} sends)`, round(achieved, 1), "emails/s"),
-    figure(CASE, `achieved / configured rate (${RATE}/s)`, round(achieved / RATE, 3), "ratio", { op: ">=", value: 0.9 }),
+    figure(CASE, `achieved / configured rate (${RATE}/s)`, round(achieved / RATE, 3), "ratio", {
+      op: ">=",
+      value: 0.9,
+    }),
     figure(CASE, "busiest one-second window", busiest, "emails"),
     figure(CASE, "busiest one-second window / rate", round(busiest / RATE, 3), "ratio", { op: "<=", value: 1 }),
     figure(CASE, "time from the 200 to the first email", round(first - accepted, 0), "ms"),
     figure(CASE, "distinct emails in the SES emulator", distinct, "emails", { op: "==", value: recipients }),
-    figure(CASE, "emails in the SES emulator (with duplicates)", delivered.length, "emails", { op: "==", value: recipients }),
+    figure(CASE, "emails in the SES emulator (with duplicates)", delivered.length, "emails", {
+      op: "==",
+      value: recipients,
+    }),
   ]);
 } finally {
   await bench.stop();

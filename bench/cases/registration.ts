@@ -4,8 +4,9 @@
  * client, 64 in flight, in the same run; then whether `count` equals the registrations stored.
  * @module
  */
-import { transactWrite } from "@oemr-reg/core/aws/dynamo";
+
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { transactWrite } from "@oemr-reg/core/aws/dynamo";
 import { counterUpdate, createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import autocannon from "autocannon";
 import { figure, progress, reportFigures, scale } from "../support/figures.ts";
@@ -29,7 +30,14 @@ try {
     let stored = 0;
     let cursor: Record<string, unknown> | undefined;
     do {
-      const page = await bench.db.send(new ScanCommand({ TableName: registrationsTable, Select: "COUNT", ExclusiveStartKey: cursor, ConsistentRead: true }));
+      const page = await bench.db.send(
+        new ScanCommand({
+          TableName: registrationsTable,
+          Select: "COUNT",
+          ExclusiveStartKey: cursor,
+          ConsistentRead: true,
+        }),
+      );
       stored += page.Count ?? 0;
       cursor = page.LastEvaluatedKey;
     } while (cursor);
@@ -37,11 +45,21 @@ try {
   }
   /** The handler's transaction (dynamo-store.ts `add`): the conditional put and its counter shard's ADD, retried on conflict as it is. */
   async function rawRegistration(address: string): Promise<void> {
-    const refused = await transactWrite(bench.db, [
-      { Put: { TableName: registrationsTable, Item: registrationItem(address), ConditionExpression: "attribute_not_exists(email)" } },
-      counterUpdate(stateTable, address, { count: 1, active: 1 }),
-      // The baseline of what DynamoDB Local sustains: retried until it commits, however often it meets another.
-    ], 1_000);
+    const refused = await transactWrite(
+      bench.db,
+      [
+        {
+          Put: {
+            TableName: registrationsTable,
+            Item: registrationItem(address),
+            ConditionExpression: "attribute_not_exists(email)",
+          },
+        },
+        counterUpdate(stateTable, address, { count: 1, active: 1 }),
+        // The baseline of what DynamoDB Local sustains: retried until it commits, however often it meets another.
+      ],
+      1_000,
+    );
     if (refused) throw new Error(`registration refused: ${refused.join(", ")}`);
   }
 
@@ -59,7 +77,12 @@ try {
       }
     });
     const seconds = (performance.now() - started) / 1000;
-    return { rate: latencies.length / seconds, failed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+    return {
+      rate: latencies.length / seconds,
+      failed,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+    };
   }
 
   async function api(prefix: string, size: { amount: number } | { duration: number }) {

@@ -38,7 +38,9 @@ try {
   }
 
   async function seed(from: number, to: number) {
-    await inParallel(to - from, 16, (i) => usage.save(storedReport(`bench-site-${from + i}`, report(from + i), new Date()), expires));
+    await inParallel(to - from, 16, (i) =>
+      usage.save(storedReport(`bench-site-${from + i}`, report(from + i), new Date()), expires),
+    );
   }
 
   async function latencies(expected: number): Promise<number[]> {
@@ -64,7 +66,10 @@ try {
 
   reportFigures([
     figure(CASE, `GET /usage/summary p50 at ${SMALL} sites`, round(small, 1), "ms"),
-    figure(CASE, `GET /usage/summary p50 at ${LARGE.toLocaleString("en-US")} sites`, round(large, 1), "ms", { op: "<=", value: 1_000 }),
+    figure(CASE, `GET /usage/summary p50 at ${LARGE.toLocaleString("en-US")} sites`, round(large, 1), "ms", {
+      op: "<=",
+      value: 1_000,
+    }),
   ]);
 } finally {
   await bench.stop();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodejsBundling } from "@oemr-reg/core/resources";
-import { build, type BuildOptions, type Plugin } from "esbuild";
+import { type BuildOptions, build, type Plugin } from "esbuild";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -81,12 +81,20 @@ export type InvocationReport = {
 export async function invokeBundle(
   file: string,
   events: unknown[],
-  { env, timeoutSeconds = 60, logFile, recordLoads = false }: { env: NodeJS.ProcessEnv; timeoutSeconds?: number; logFile?: string; recordLoads?: boolean },
+  {
+    env,
+    timeoutSeconds = 60,
+    logFile,
+    recordLoads = false,
+  }: { env: NodeJS.ProcessEnv; timeoutSeconds?: number; logFile?: string; recordLoads?: boolean },
 ): Promise<InvocationReport> {
   const eventsFile = `${file}.events-${crypto.randomUUID()}.json`;
   writeFileSync(eventsFile, JSON.stringify(events));
   const loadsFile = `${file}.loads-${crypto.randomUUID()}.txt`;
-  const preload = ["localhost-dns.mjs", ...(recordLoads ? ["record-loads.mjs"] : [])].flatMap((name) => ["--import", pathUrl(join(HERE, name))]);
+  const preload = ["localhost-dns.mjs", ...(recordLoads ? ["record-loads.mjs"] : [])].flatMap((name) => [
+    "--import",
+    pathUrl(join(HERE, name)),
+  ]);
   const child = spawn(process.execPath, [...preload, await runner(), file, eventsFile, String(timeoutSeconds)], {
     env: { ...childEnv(env), ...(recordLoads && { RECORD_LOADS_TO: loadsFile }) },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
@@ -119,7 +127,15 @@ function runner(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), "oemr-bench-runner-"));
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, "invoke-bundle.mjs");
-    await build({ entryPoints: [join(HERE, "invoke-bundle.ts")], outfile, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error" });
+    await build({
+      entryPoints: [join(HERE, "invoke-bundle.ts")],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "error",
+    });
     return outfile;
   })();
   return built;

@@ -13,7 +13,14 @@ export type Figure = {
   note?: string;
 };
 
-export function figure(caseName: string, name: string, value: number, unit: string, target?: Target, note?: string): Figure {
+export function figure(
+  caseName: string,
+  name: string,
+  value: number,
+  unit: string,
+  target?: Target,
+  note?: string,
+): Figure {
   const met = target && Number.isFinite(value) ? meets(value, target) : target ? false : undefined;
   return { case: caseName, name, value, unit, ...(target && { target, met }), ...(note && { note }) };
 }

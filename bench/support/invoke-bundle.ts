@@ -15,7 +15,9 @@ const events = JSON.parse(readFileSync(eventsFile!, "utf8")) as unknown[];
 const report = (line: unknown) => writeSync(3, `${JSON.stringify(line)}\n`);
 
 const importStart = performance.now();
-const { handler } = (await import(pathToFileURL(bundle!).href)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+const { handler } = (await import(pathToFileURL(bundle!).href)) as {
+  handler: (event: unknown, context: unknown) => Promise<unknown>;
+};
 const importMs = performance.now() - importStart;
 const responses: unknown[] = [];
 let firstAnswerMs: number | undefined;
@@ -36,4 +38,3 @@ report({
 });
 // The SDK's keep-alive sockets would hold the process open.
 process.exit(0);
-

@@ -1,4 +1,9 @@
-import { BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { counterShardOf } from "@oemr-reg/core/registration";
 import { registrationCounterShard } from "@oemr-reg/core/state/keys";
 import { inParallel } from "./stats.ts";
@@ -32,12 +37,14 @@ export async function seedRegistrations(
   const batches = Math.ceil((to - from) / 25);
   await inParallel(batches, 8, async (batch) => {
     const start = from + batch * 25;
-    let requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string] | undefined = Array.from(
-      { length: Math.min(25, to - start) },
-      (_, i) => ({ PutRequest: { Item: registrationItem(benchAddress(start + i)) } }),
-    );
+    let requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string] | undefined =
+      Array.from({ length: Math.min(25, to - start) }, (_, i) => ({
+        PutRequest: { Item: registrationItem(benchAddress(start + i)) },
+      }));
     while (requests?.length) {
-      const { UnprocessedItems }: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: { [tables.registrations]: requests } }));
+      const { UnprocessedItems }: BatchWriteCommandOutput = await db.send(
+        new BatchWriteCommand({ RequestItems: { [tables.registrations]: requests } }),
+      );
       requests = UnprocessedItems?.[tables.registrations];
     }
   });

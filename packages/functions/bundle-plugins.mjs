@@ -15,7 +15,9 @@ const zodEnglishOnly = {
     // reads `msg.path`, not `msg.value.path`), so the filter takes everything and the path is
     // checked here.
     build.onLoad({ filter: /.*/ }, ({ path }) =>
-      ZOD_LOCALES.test(path) ? { contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(path) } : undefined,
+      ZOD_LOCALES.test(path)
+        ? { contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(path) }
+        : undefined,
     );
   },
 };

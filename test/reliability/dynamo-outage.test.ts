@@ -1,6 +1,6 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { api } from "@oemr-reg/core/resources";
 import { normalizeEmail } from "@oemr-reg/core/registration";
+import { api } from "@oemr-reg/core/resources";
 import { describe, expect, inject, it } from "vitest";
 import { postForm, serveForFile, uniqueEmail } from "../support/serve.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
@@ -18,7 +18,15 @@ const base = await serveForFile(app);
 const FUNCTION_TIMEOUT_MS = api.timeoutSeconds * 1000;
 const CALLERS = 8;
 
-type Answer = { email: string; status: number; ms: number; body: string; retryAfter: string | null; type: string | null; at: number };
+type Answer = {
+  email: string;
+  status: number;
+  ms: number;
+  body: string;
+  retryAfter: string | null;
+  type: string | null;
+  at: number;
+};
 
 // A stall longer than the function's timeout must get the API's own 503 before it, not the gateway's.
 const cuts: [CutMode, number][] = [

@@ -1,9 +1,9 @@
 import { signToken } from "@oemr-reg/core/tokens";
 import { app, handler } from "@oemr-reg/functions/api";
+import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import fc from "fast-check";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { uniqueEmail } from "../support/serve.ts";
 import { recordFigure, recordSecrets } from "./support/figures.ts";
 
@@ -11,7 +11,8 @@ const PIN = "board-pin-24681357"; // ownStack's default, which test/setup/stack.
 const tokenKey = Resource.UnsubscribeKey.value;
 recordSecrets(PIN, tokenKey);
 // What no response may show: a stack frame, a file, an internal name, a table.
-const INTERNALS = /at .*\.(ts|js):\d+|node_modules|oemr-reg-|DynamoDB|TransactionCanceled|ConditionalCheckFailed|\bError:|Resource\./;
+const INTERNALS =
+  /at .*\.(ts|js):\d+|node_modules|oemr-reg-|DynamoDB|TransactionCanceled|ConditionalCheckFailed|\bError:|Resource\./;
 
 async function register(email: string): Promise<void> {
   const response = await app.request("/api/registration", { method: "POST", body: new URLSearchParams({ email }) });
@@ -30,35 +31,78 @@ async function unsubscribe(token: string): Promise<Response> {
 }
 
 describe("every route under arbitrary requests", () => {
-  const routes = [...new Set(app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path}`))];
+  const routes = [
+    ...new Set(app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path}`)),
+  ];
 
   it("enumerates the app's routes", () => {
     expect(routes.length).toBeGreaterThanOrEqual(8);
   });
 
   it("never answers 5xx, a stack trace or an internal name, whatever the method, headers and body", async () => {
-    const segment = fc.oneof(fc.string({ maxLength: 40 }), fc.uuid(), fc.string({ unit: "binary", maxLength: 300 }), fc.constant("x".repeat(5000)));
-    const path = fc.tuple(fc.constantFrom(...routes), segment).map(([route, value]) =>
-      route.split(" ")[1]!.replace(/:[A-Za-z]+/g, () => encodeURIComponent(value)),
+    const segment = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.uuid(),
+      fc.string({ unit: "binary", maxLength: 300 }),
+      fc.constant("x".repeat(5000)),
     );
+    const path = fc
+      .tuple(fc.constantFrom(...routes), segment)
+      .map(([route, value]) => route.split(" ")[1]!.replace(/:[A-Za-z]+/g, () => encodeURIComponent(value)));
     const method = fc.constantFrom("GET", "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD");
     const contentType = fc.oneof(
-      fc.constantFrom("application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", "application/ld+json", "application/json; charset=utf-16"),
+      fc.constantFrom(
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "text/plain",
+        "application/ld+json",
+        "application/json; charset=utf-16",
+      ),
       fc.string({ maxLength: 60 }),
     );
     const deep = fc.integer({ min: 1, max: 100_000 }).map((depth) => `${"[".repeat(depth)}${"]".repeat(depth)}`);
     const body = fc.oneof(
       fc.json(),
-      fc.dictionary(fc.constantFrom("email", "secretPin", "title", "contents", "html", "List-Unsubscribe", "confirm", "__proto__", "constructor"), fc.jsonValue()).map((value) => JSON.stringify(value)),
+      fc
+        .dictionary(
+          fc.constantFrom(
+            "email",
+            "secretPin",
+            "title",
+            "contents",
+            "html",
+            "List-Unsubscribe",
+            "confirm",
+            "__proto__",
+            "constructor",
+          ),
+          fc.jsonValue(),
+        )
+        .map((value) => JSON.stringify(value)),
       fc.string({ unit: "binary", maxLength: 3000 }),
       fc.uint8Array({ maxLength: 30_000 }),
       // Invalid UTF-8: lone continuation bytes, overlong forms, surrogates.
-      fc.array(fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xed, 0xa0, 0xf5, 0xff, 0x22, 0x7b), { maxLength: 2000 }).map((bytes) => Uint8Array.from(bytes)),
+      fc
+        .array(fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xed, 0xa0, 0xf5, 0xff, 0x22, 0x7b), { maxLength: 2000 })
+        .map((bytes) => Uint8Array.from(bytes)),
       deep,
-      fc.constantFrom("email=" + "a".repeat(2 * 1024 * 1024), JSON.stringify({ email: "x@y.org", contents: "#".repeat(1_500_000) })),
+      fc.constantFrom(
+        "email=" + "a".repeat(2 * 1024 * 1024),
+        JSON.stringify({ email: "x@y.org", contents: "#".repeat(1_500_000) }),
+      ),
     );
     const headers = fc.dictionary(
-      fc.constantFrom("x-secret-pin", "accept", "content-encoding", "x-forwarded-for", "origin", "content-language", "x-http-method-override", "cookie"),
+      fc.constantFrom(
+        "x-secret-pin",
+        "accept",
+        "content-encoding",
+        "x-forwarded-for",
+        "origin",
+        "content-language",
+        "x-http-method-override",
+        "cookie",
+      ),
       fc.string({ maxLength: 80 }),
       { maxKeys: 4 },
     );
@@ -89,7 +133,10 @@ describe("every route under arbitrary requests", () => {
       tried: `${runs} random requests over ${routes.length} routes (methods, content types, headers, huge, nested, binary, invalid UTF-8 bodies)`,
       count: runs,
       lost: 0,
-      notes: [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(" "),
+      notes: [...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, n]) => `${status}×${n}`)
+        .join(" "),
     });
   }, 300_000);
 });
@@ -105,7 +152,8 @@ describe("unsubscribe tokens under attack", () => {
     const [version, kid, sealed] = valid.split(".") as [string, string, string];
     const foreignSealed = foreignKey.split(".")[2]!;
     // Today's format before this one: a readable address and an HMAC, which an attacker can only guess.
-    const legacyForgery = (email: string, mac: string) => `${Buffer.from(JSON.stringify({ e: email })).toString("base64url")}.${mac}`;
+    const legacyForgery = (email: string, mac: string) =>
+      `${Buffer.from(JSON.stringify({ e: email })).toString("base64url")}.${mac}`;
     recordSecrets(victim, bystander, valid, confirmToken, foreignKey);
     const before = await counts();
 
@@ -113,7 +161,9 @@ describe("unsubscribe tokens under attack", () => {
     const macLike = fc.string({ unit: fc.constantFrom(...alphabet.slice(0, 64)), minLength: 43, maxLength: 43 });
     const mutation = fc.oneof(
       // One character changed, anywhere.
-      fc.tuple(fc.nat(valid.length - 1), fc.constantFrom(...alphabet)).map(([at, c]) => valid.slice(0, at) + c + valid.slice(at + 1)),
+      fc
+        .tuple(fc.nat(valid.length - 1), fc.constantFrom(...alphabet))
+        .map(([at, c]) => valid.slice(0, at) + c + valid.slice(at + 1)),
       fc.nat(valid.length - 1).map((at) => valid.slice(0, at)),
       fc.string({ maxLength: 20 }).map((tail) => valid + tail),
       fc.constantFrom(
@@ -128,7 +178,9 @@ describe("unsubscribe tokens under attack", () => {
         `${version}..${sealed}`,
       ),
       fc.string({ unit: fc.constantFrom(...alphabet), minLength: 40, maxLength: 400 }),
-      fc.tuple(fc.constantFrom(victim, bystander, victim.toUpperCase()), macLike).map(([email, mac]) => legacyForgery(email, mac)),
+      fc
+        .tuple(fc.constantFrom(victim, bystander, victim.toUpperCase()), macLike)
+        .map(([email, mac]) => legacyForgery(email, mac)),
       fc.tuple(fc.emailAddress(), macLike).map(([email, mac]) => legacyForgery(email, mac)),
     );
     let tried = 0;
@@ -146,7 +198,12 @@ describe("unsubscribe tokens under attack", () => {
     );
     const after = await counts();
     expect(after).toEqual(before);
-    const page = async (email: string) => (await app.request(`/api/registration/unsubscribe/${await signToken(tokenKey, { purpose: "unsubscribe", email })}`)).text();
+    const page = async (email: string) =>
+      (
+        await app.request(
+          `/api/registration/unsubscribe/${await signToken(tokenKey, { purpose: "unsubscribe", email })}`,
+        )
+      ).text();
     expect(await page(victim)).toContain("Stop sending");
 
     // The victim's own token unsubscribes the victim, and only the victim.
@@ -166,11 +223,19 @@ describe("unsubscribe tokens under attack", () => {
 
 describe("PIN guessing", () => {
   const event = (sourceIp: string, pin: string) =>
-    httpApiEvent({ method: "GET", path: `/api/registration/broadcast/${crypto.randomUUID()}`, sourceIp, headers: { "x-secret-pin": pin } });
+    httpApiEvent({
+      method: "GET",
+      path: `/api/registration/broadcast/${crypto.randomUUID()}`,
+      sourceIp,
+      headers: { "x-secret-pin": pin },
+    });
 
   it("locks an IP out after 5 wrong PINs, even from the right PIN, and leaves other IPs alone", async () => {
     const attacker = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
-    const guesses = fc.sample(fc.string({ minLength: 1, maxLength: 12 }).filter((pin) => pin !== PIN), 20);
+    const guesses = fc.sample(
+      fc.string({ minLength: 1, maxLength: 12 }).filter((pin) => pin !== PIN),
+      20,
+    );
     const statuses: number[] = [];
     for (const guess of guesses) statuses.push((await handler(event(attacker, guess), lambdaContext)).statusCode!);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
@@ -179,20 +244,38 @@ describe("PIN guessing", () => {
     expect(locked.statusCode).toBe(429);
     expect(Number(locked.headers?.["retry-after"])).toBeGreaterThan(14 * 60);
     expect((await handler(event("192.0.2.77", PIN), lambdaContext)).statusCode).toBe(404);
-    recordFigure({ check: "PIN guessing", tried: `${guesses.length + 1} guesses from one IP, then the right PIN`, count: guesses.length + 1, lost: 0, notes: "401 ×5, then 429 (15 min), the right PIN included" });
+    recordFigure({
+      check: "PIN guessing",
+      tried: `${guesses.length + 1} guesses from one IP, then the right PIN`,
+      count: guesses.length + 1,
+      lost: 0,
+      notes: "401 ×5, then 429 (15 min), the right PIN included",
+    });
   });
 
   it("gives 40 concurrent wrong guesses from one IP at most 5 comparisons", async () => {
     const attacker = "198.51.100.240";
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => handler(event(attacker, `concurrent-guess-${i}`), lambdaContext)));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => handler(event(attacker, `concurrent-guess-${i}`), lambdaContext)),
+    );
     const compared = answers.filter((answer) => answer.statusCode === 401).length;
     expect(compared).toBe(5);
     expect(answers.filter((answer) => answer.statusCode === 429)).toHaveLength(35);
-    recordFigure({ check: "concurrent PIN guesses", tried: "40 at once from one IP", count: 40, lost: compared - 5, notes: `${compared} compared, ${40 - compared} refused 429 before comparing` });
+    recordFigure({
+      check: "concurrent PIN guesses",
+      tried: "40 at once from one IP",
+      count: 40,
+      lost: compared - 5,
+      notes: `${compared} compared, ${40 - compared} refused 429 before comparing`,
+    });
   });
 
   it("refuses every PIN route a form or fetch from another site, with the right PIN, before comparing", async () => {
-    const crossSite: Record<string, string>[] = [{ origin: "https://attacker.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
+    const crossSite: Record<string, string>[] = [
+      { origin: "https://attacker.example" },
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+    ];
     let refused = 0;
     for (const headers of crossSite) {
       const form = await handler(
@@ -206,7 +289,12 @@ describe("PIN guessing", () => {
         lambdaContext,
       );
       const progress = await handler(
-        httpApiEvent({ method: "GET", path: `/api/registration/broadcast/${crypto.randomUUID()}`, sourceIp: "198.51.100.241", headers: { "x-secret-pin": PIN, ...headers } }),
+        httpApiEvent({
+          method: "GET",
+          path: `/api/registration/broadcast/${crypto.randomUUID()}`,
+          sourceIp: "198.51.100.241",
+          headers: { "x-secret-pin": PIN, ...headers },
+        }),
         lambdaContext,
       );
       for (const answer of [form, progress]) {
@@ -215,7 +303,13 @@ describe("PIN guessing", () => {
         refused += 1;
       }
     }
-    recordFigure({ check: "cross-site PIN requests", tried: `${refused} forms and fetches from another site, with the right PIN`, count: refused, lost: refused - crossSite.length * 2, notes: "403 each; nothing compared, nothing sent" });
+    recordFigure({
+      check: "cross-site PIN requests",
+      tried: `${refused} forms and fetches from another site, with the right PIN`,
+      count: refused,
+      lost: refused - crossSite.length * 2,
+      notes: "403 each; nothing compared, nothing sent",
+    });
   });
 });
 
@@ -237,13 +331,21 @@ describe("broadcast retries", () => {
 
   it("20 concurrent retries under one Idempotency-Key start one broadcast; other content under it is 422", async () => {
     const key = crypto.randomUUID();
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => start(key, "Said once.", `198.51.100.${150 + i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => start(key, "Said once.", `198.51.100.${150 + i}`)),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     const ids = new Set(answers.map((answer) => answer.json().broadcastId));
     expect(ids.size).toBe(1);
     const other = await start(key, "Something else.");
     expect(other.status).toBe(422);
-    recordFigure({ check: "repeated broadcast requests", tried: "20 concurrent under one Idempotency-Key, then other content under it", count: 21, lost: ids.size - 1, notes: "1 broadcast started; 422 for the other content" });
+    recordFigure({
+      check: "repeated broadcast requests",
+      tried: "20 concurrent under one Idempotency-Key, then other content under it",
+      count: 21,
+      lost: ids.size - 1,
+      notes: "1 broadcast started; 422 for the other content",
+    });
   });
 });
 
@@ -269,8 +371,15 @@ describe("response headers", () => {
     const origin = { origin: "https://evil.example" };
     const json = [
       await app.request("/api/registration/unique", { headers: origin }),
-      await app.request("/api/registration", { method: "POST", headers: { ...origin, "content-type": "application/json" }, body: "{" }),
-      await app.request("/api/registration", { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST" } }),
+      await app.request("/api/registration", {
+        method: "POST",
+        headers: { ...origin, "content-type": "application/json" },
+        body: "{",
+      }),
+      await app.request("/api/registration", {
+        method: "OPTIONS",
+        headers: { ...origin, "access-control-request-method": "POST" },
+      }),
       await app.request("/nowhere", { headers: origin }),
     ];
     for (const response of json) {
@@ -278,7 +387,12 @@ describe("response headers", () => {
       expect(response.headers.get("access-control-allow-origin")).toBeNull();
       expect(response.headers.get("access-control-allow-credentials")).toBeNull();
     }
-    recordFigure({ check: "security headers", tried: `${pages.length} pages and ${json.length} JSON answers, from a foreign origin`, count: pages.length + json.length, lost: 0 });
+    recordFigure({
+      check: "security headers",
+      tried: `${pages.length} pages and ${json.length} JSON answers, from a foreign origin`,
+      count: pages.length + json.length,
+      lost: 0,
+    });
   });
 });
 
@@ -286,15 +400,37 @@ describe("response headers", () => {
 describe("PIN guessing from many addresses", () => {
   it("locks every PIN route for an hour once 50 wrong PINs arrive from all addresses together", async () => {
     const guesses = Array.from({ length: 80 }, (_, i) =>
-      handler(httpApiEvent({ method: "GET", path: "/api/registration/versions", sourceIp: `203.0.113.${i % 20}`, headers: { "x-secret-pin": `guess-${i}` } }), lambdaContext),
+      handler(
+        httpApiEvent({
+          method: "GET",
+          path: "/api/registration/versions",
+          sourceIp: `203.0.113.${i % 20}`,
+          headers: { "x-secret-pin": `guess-${i}` },
+        }),
+        lambdaContext,
+      ),
     );
     const answers = await Promise.all(guesses);
     const compared = answers.filter((answer) => answer.statusCode === 401).length;
-    const board = await handler(httpApiEvent({ method: "GET", path: "/api/registration/versions", sourceIp: "192.0.2.200", headers: { "x-secret-pin": PIN } }), lambdaContext);
+    const board = await handler(
+      httpApiEvent({
+        method: "GET",
+        path: "/api/registration/versions",
+        sourceIp: "192.0.2.200",
+        headers: { "x-secret-pin": PIN },
+      }),
+      lambdaContext,
+    );
     expect(board.statusCode).toBe(429);
     expect(Number(board.headers?.["retry-after"])).toBeGreaterThan(59 * 60);
     // Earlier tests in this file spent some of the hour's 50 already.
     expect(compared).toBeLessThanOrEqual(50);
-    recordFigure({ check: "PIN guessing from 20 IPs", tried: "80 wrong PINs at once from 20 addresses, then the right PIN from a new one", count: 81, lost: 0, notes: `${compared} compared; then every PIN route 429 for an hour, the right PIN included (alarm: PinLockout)` });
+    recordFigure({
+      check: "PIN guessing from 20 IPs",
+      tried: "80 wrong PINs at once from 20 addresses, then the right PIN from a new one",
+      count: 81,
+      lost: 0,
+      notes: `${compared} compared; then every PIN route 429 for an hour, the right PIN included (alarm: PinLockout)`,
+    });
   });
 });

@@ -29,13 +29,19 @@ describe("the API under 255 concurrent connections for 30 seconds", () => {
     const seedingStatuses = new Set<number>();
     await Promise.all(
       Array.from({ length: SEEDING_CONCURRENCY }, async () => {
-        for (let email = seeding.pop(); email; email = seeding.pop()) seedingStatuses.add((await postForm(`${base}/api/registration`, { email })).status);
+        for (let email = seeding.pop(); email; email = seeding.pop())
+          seedingStatuses.add((await postForm(`${base}/api/registration`, { email })).status);
       }),
     );
     expect([...seedingStatuses]).toEqual([201]);
 
     const acknowledged: string[] = [];
-    const statuses = { new: new Map<number, number>(), duplicate: new Map<number, number>(), report: new Map<number, number>(), count: new Map<number, number>() };
+    const statuses = {
+      new: new Map<number, number>(),
+      duplicate: new Map<number, number>(),
+      report: new Map<number, number>(),
+      count: new Map<number, number>(),
+    };
     const tally = (kind: Kind, status: number) => statuses[kind].set(status, (statuses[kind].get(status) ?? 0) + 1);
     let leakedInternals = 0;
 
@@ -59,7 +65,8 @@ describe("the API under 255 concurrent connections for 30 seconds", () => {
             // An address registered again with a version is an upgrade report (201); without, a duplicate (409).
             const kind: Kind = !duplicate ? "new" : Math.random() < 0.5 ? "report" : "duplicate";
             context.sent = { kind, email };
-            const fields: Record<string, string> = kind === "duplicate" ? { email } : { email, version: kind === "report" ? "7.0.4" : "7.0.3" };
+            const fields: Record<string, string> =
+              kind === "duplicate" ? { email } : { email, version: kind === "report" ? "7.0.4" : "7.0.3" };
             return {
               ...request,
               method: "POST",
@@ -82,7 +89,8 @@ describe("the API under 255 concurrent connections for 30 seconds", () => {
     const serverErrors = all.filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
     // autocannon stops at 30 s without waiting for the requests still in flight; the server goes on
     // with them. Read the table once they are all done: when the count has not moved for 3 s.
-    const readCount = async () => ((await (await fetch(`${base}/api/registration/unique`)).json()) as { count: number }).count;
+    const readCount = async () =>
+      ((await (await fetch(`${base}/api/registration/unique`)).json()) as { count: number }).count;
     for (let last = -1, now = await readCount(); now !== last; ) {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       [last, now] = [now, await readCount()];

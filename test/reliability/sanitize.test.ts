@@ -38,17 +38,28 @@ describe("broadcast HTML", () => {
   it("removes scripts, event handlers and javascript: links from any mix of hostile markup", () => {
     let runs = 0;
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...HOSTILE), { minLength: 1, maxLength: 6 }), fc.boolean(), (parts, asHtml) => {
-        runs += 1;
-        const body = `<p>OpenEMR 7.0.3.4</p>${parts.join("\n")}`;
-        const rendered = renderBroadcast(asHtml ? { title: "t", contents: "x", html: body } : { title: "t", contents: body });
-        expect(rendered.html).not.toMatch(UNSAFE);
-        // html-to-text writes a link's target in brackets: none may be a script.
-        expect(rendered.text).not.toMatch(/\[\s*javascript:/i);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...HOSTILE), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (parts, asHtml) => {
+          runs += 1;
+          const body = `<p>OpenEMR 7.0.3.4</p>${parts.join("\n")}`;
+          const rendered = renderBroadcast(
+            asHtml ? { title: "t", contents: "x", html: body } : { title: "t", contents: body },
+          );
+          expect(rendered.html).not.toMatch(UNSAFE);
+          // html-to-text writes a link's target in brackets: none may be a script.
+          expect(rendered.text).not.toMatch(/\[\s*javascript:/i);
+        },
+      ),
       { numRuns: 500 },
     );
-    recordFigure({ check: "broadcast HTML sanitized (render)", tried: `${runs} mixes of ${HOSTILE.length} hostile fragments, as HTML and as Markdown`, count: runs, lost: 0 });
+    recordFigure({
+      check: "broadcast HTML sanitized (render)",
+      tried: `${runs} mixes of ${HOSTILE.length} hostile fragments, as HTML and as Markdown`,
+      count: runs,
+      lost: 0,
+    });
   });
 
   it("sends every hostile fragment sanitized, end to end through the queues and SES", async () => {
@@ -57,18 +68,32 @@ describe("broadcast HTML", () => {
     expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
     const title = `Sanitized ${crypto.randomUUID()}`;
     const html = `<h1>OpenEMR 7.0.3.4</h1><p>Patch now.</p>${HOSTILE.join("\n")}`;
-    const started = await postJson(`${base}/api/registration/broadcast`, { secretPin: PIN, title, contents: "Patch now.", html });
+    const started = await postJson(`${base}/api/registration/broadcast`, {
+      secretPin: PIN,
+      title,
+      contents: "Patch now.",
+      html,
+    });
     expect(started.status).toBe(200);
-    const [sent] = await eventually(async () => {
-      const emails = await emailsWithSubject(title);
-      return emails.length > 0 ? emails : undefined;
-    }, 30_000, "the email");
+    const [sent] = await eventually(
+      async () => {
+        const emails = await emailsWithSubject(title);
+        return emails.length > 0 ? emails : undefined;
+      },
+      30_000,
+      "the email",
+    );
     // The broadcast's part of the email: between the service's own head and footer.
     const sentHtml = sent!.body.html!;
     const body = sentHtml.slice(sentHtml.indexOf("<h1>OpenEMR"), sentHtml.lastIndexOf("<hr"));
     expect(body).toContain("Patch now.");
     expect(body).not.toMatch(UNSAFE);
     expect(sentHtml).not.toMatch(/<script|javascript:alert\(1\)"|\son(error|load|click|mouseover)=/i);
-    recordFigure({ check: "broadcast HTML sanitized (sent)", tried: `one broadcast carrying all ${HOSTILE.length} fragments, read back from SES`, count: HOSTILE.length, lost: 0 });
+    recordFigure({
+      check: "broadcast HTML sanitized (sent)",
+      tried: `one broadcast carrying all ${HOSTILE.length} fragments, read back from SES`,
+      count: HOSTILE.length,
+      lost: 0,
+    });
   }, 60_000);
 });

@@ -9,7 +9,12 @@
  */
 export function httpBuildQuery(fields: Record<string, string>): string {
   return Object.entries(fields)
-    .map(([name, value]) => `${name}=${encodeURIComponent(value).replace(/%20/g, "+").replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`)
+    .map(
+      ([name, value]) =>
+        `${name}=${encodeURIComponent(value)
+          .replace(/%20/g, "+")
+          .replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+    )
     .join("&");
 }
 
@@ -17,7 +22,13 @@ export function httpBuildQuery(fields: Record<string, string>): string {
 // database, as strings) and locale data whose location, settings, population data, module counts
 // and encounter forms are JSON strings inside the JSON; `Content-Type: application/json` and
 // `Content-Length`; the installation's uuid url-encoded in `SiteID`.
-export function openEmrReport({ date = "20261201", version = "7.0.3 (4)", country = "US", records = 3, php = "8.3.9" } = {}) {
+export function openEmrReport({
+  date = "20261201",
+  version = "7.0.3 (4)",
+  country = "US",
+  records = 3,
+  php = "8.3.9",
+} = {}) {
   return {
     usageRecords: [
       ...Array.from({ length: records }, (_, i) => ({
@@ -29,8 +40,24 @@ export function openEmrReport({ date = "20261201", version = "7.0.3 (4)", countr
         last_event: "2026-11-30 17:02:10",
         count: String(10 + i),
       })),
-      { event_type: "API", event_label: "api", event_url: "GET /apis/default/api/patient/12", event_target: "admin", first_event: "2026-11-02 10:00:00", last_event: "2026-11-29 10:00:00", count: "41" },
-      { event_type: "API", event_label: "api", event_url: "GET /apis/default/api/patient/97", event_target: "admin", first_event: "2026-11-02 10:00:00", last_event: "2026-11-29 10:00:00", count: 1 },
+      {
+        event_type: "API",
+        event_label: "api",
+        event_url: "GET /apis/default/api/patient/12",
+        event_target: "admin",
+        first_event: "2026-11-02 10:00:00",
+        last_event: "2026-11-29 10:00:00",
+        count: "41",
+      },
+      {
+        event_type: "API",
+        event_label: "api",
+        event_url: "GET /apis/default/api/patient/97",
+        event_target: "admin",
+        first_event: "2026-11-02 10:00:00",
+        last_event: "2026-11-29 10:00:00",
+        count: 1,
+      },
     ],
     localeData: {
       site_uuid: "ignored-in-favour-of-SiteID",
@@ -45,12 +72,20 @@ export function openEmrReport({ date = "20261201", version = "7.0.3 (4)", countr
       settings: JSON.stringify({ portal_enabled: true }),
       populationData: JSON.stringify({ patients: "1200", encounters: 5000 }),
       moduleCounts: JSON.stringify({ "Claim Revenue Cycle": 1, "Fax SMS": "0", Weno: 1 }),
-      enabledEncounterForms: JSON.stringify([{ name: "Vitals", directory: "vitals" }, { name: "SOAP", directory: "soap" }]),
+      enabledEncounterForms: JSON.stringify([
+        { name: "Vitals", directory: "vitals" },
+        { name: "SOAP", directory: "soap" },
+      ]),
     },
   };
 }
 
-export function telemetryPost(base: string, siteId: string | undefined, body: string, contentType = "application/json") {
+export function telemetryPost(
+  base: string,
+  siteId: string | undefined,
+  body: string,
+  contentType = "application/json",
+) {
   const query = siteId === undefined ? "" : `?SiteID=${encodeURIComponent(siteId)}`;
   return fetch(`${base}/api/usage${query}`, {
     method: "POST",
@@ -69,4 +104,3 @@ export async function openEmrClears(response: Response): Promise<boolean> {
     return false;
   }
 }
-

@@ -125,5 +125,11 @@ export function installStandIns(stage: string): Recording {
     },
   };
   Object.assign(globalThis, globals);
-  return { created, wrappedLinks, subscriptions, routes, nameOf: (value) => (typeof value === "object" && value ? names.get(value) : undefined) };
+  return {
+    created,
+    wrappedLinks,
+    subscriptions,
+    routes,
+    nameOf: (value) => (typeof value === "object" && value ? names.get(value) : undefined),
+  };
 }

@@ -1,4 +1,10 @@
-import { BroadcastProgress, BroadcastStarted, ErrorBody, RegistrationCounts, UsageSummaryBody } from "@oemr-reg/core/http/api-schemas";
+import {
+  BroadcastProgress,
+  BroadcastStarted,
+  ErrorBody,
+  RegistrationCounts,
+  UsageSummaryBody,
+} from "@oemr-reg/core/http/api-schemas";
 import type { z } from "zod";
 import { CliError, EXIT } from "./exit-codes.ts";
 
@@ -26,7 +32,10 @@ export function createApiClient(baseUrl: string) {
         }
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         const reason = cause?.code ?? cause?.message ?? String(error);
-        throw new CliError(EXIT.unavailable, `Cannot reach the server at ${baseUrl} (${reason}). Is it running? Locally, start it with npm start; otherwise pass --url.`);
+        throw new CliError(
+          EXIT.unavailable,
+          `Cannot reach the server at ${baseUrl} (${reason}). Is it running? Locally, start it with npm start; otherwise pass --url.`,
+        );
       }
       const body: unknown = await response.json().catch(() => undefined);
       if (response.status >= 500 && !last) {
@@ -35,7 +44,11 @@ export function createApiClient(baseUrl: string) {
       }
       if (!response.ok) throw explain(response, body, baseUrl);
       const parsed = schema.safeParse(body);
-      if (!parsed.success) throw new CliError(EXIT.unavailable, `The server at ${baseUrl} answered ${path} with something unexpected: is --url the registration API?`);
+      if (!parsed.success)
+        throw new CliError(
+          EXIT.unavailable,
+          `The server at ${baseUrl} answered ${path} with something unexpected: is --url the registration API?`,
+        );
       return parsed.data;
     }
   }
@@ -48,7 +61,11 @@ export function createApiClient(baseUrl: string) {
      * Sends the broadcast with a key of its own, and again with the same key if the answer is lost
      * or the server fails: the server starts it once, and answers every try with its id.
      */
-    startBroadcast: (message: { title: string; contents: string; html?: string }, pin: string, idempotencyKey: string = crypto.randomUUID()) =>
+    startBroadcast: (
+      message: { title: string; contents: string; html?: string },
+      pin: string,
+      idempotencyKey: string = crypto.randomUUID(),
+    ) =>
       call(
         BroadcastStarted,
         "/api/registration/broadcast",
@@ -60,9 +77,14 @@ export function createApiClient(baseUrl: string) {
         BROADCAST_ATTEMPTS,
       ),
     progress: (broadcastId: string, pin: string) =>
-      call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}`, { headers: pinHeader(pin) }),
+      call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}`, {
+        headers: pinHeader(pin),
+      }),
     resume: (broadcastId: string, pin: string) =>
-      call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}/resume`, { method: "POST", headers: pinHeader(pin) }),
+      call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}/resume`, {
+        method: "POST",
+        headers: pinHeader(pin),
+      }),
     /**
      * Whether the server takes this PIN, asked before the board confirms rather than after: the
      * progress of a broadcast that cannot exist is a 404 with the right PIN and a 401 with a wrong
@@ -70,7 +92,9 @@ export function createApiClient(baseUrl: string) {
      */
     async checkPin(pin: string): Promise<void> {
       try {
-        await call(BroadcastProgress, "/api/registration/broadcast/00000000-0000-0000-0000-000000000000", { headers: pinHeader(pin) });
+        await call(BroadcastProgress, "/api/registration/broadcast/00000000-0000-0000-0000-000000000000", {
+          headers: pinHeader(pin),
+        });
       } catch (error) {
         if (!(error instanceof CliError && error.exitCode === EXIT.notFound)) throw error;
       }
@@ -89,12 +113,18 @@ function pause(attempt: number): Promise<void> {
 function explain(response: Response, body: unknown, baseUrl: string): CliError {
   const parsed = ErrorBody.safeParse(body);
   if (!parsed.success) {
-    return new CliError(EXIT.unavailable, `The server at ${baseUrl} answered ${response.status} ${response.statusText}: is --url the registration API?`);
+    return new CliError(
+      EXIT.unavailable,
+      `The server at ${baseUrl} answered ${response.status} ${response.statusText}: is --url the registration API?`,
+    );
   }
   const { error, message, issues } = parsed.data;
   switch (error) {
     case "InvalidSecretPinException":
-      return new CliError(EXIT.wrongPin, "Wrong PIN: the server did not accept it. After 5 wrong PINs it refuses this computer for 15 minutes.");
+      return new CliError(
+        EXIT.wrongPin,
+        "Wrong PIN: the server did not accept it. After 5 wrong PINs it refuses this computer for 15 minutes.",
+      );
     case "TooManyRequestsException": {
       const seconds = Number(response.headers.get("retry-after"));
       const minutes = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds / 60) : undefined;
@@ -103,18 +133,31 @@ function explain(response: Response, body: unknown, baseUrl: string): CliError {
     }
     case "InvalidEmailMessageException": {
       const field = issues?.[0]?.path;
-      return new CliError(EXIT.invalidMessage, `The server refused the message: ${message}${field ? ` (${field})` : ""}.`);
+      return new CliError(
+        EXIT.invalidMessage,
+        `The server refused the message: ${message}${field ? ` (${field})` : ""}.`,
+      );
     }
     case "PayloadTooLargeException":
-      return new CliError(EXIT.invalidMessage, "The message is too long for the server: keep the text and the HTML under 200 KiB each.");
+      return new CliError(
+        EXIT.invalidMessage,
+        "The message is too long for the server: keep the text and the HTML under 200 KiB each.",
+      );
     case "BroadcastNotFoundException":
       return new CliError(EXIT.notFound, "No broadcast has this id. Check it against what broadcast printed.");
     case "IdempotencyKeyReusedException":
-      return new CliError(EXIT.usage, "The server has already started another broadcast under this request's key: nothing was sent.");
+      return new CliError(
+        EXIT.usage,
+        "The server has already started another broadcast under this request's key: nothing was sent.",
+      );
     case "BroadcastNotPausedException":
-      return new CliError(EXIT.usage, "This broadcast is not paused, so there is nothing to resume: follow it with oemr-reg status <id>.");
+      return new CliError(
+        EXIT.usage,
+        "This broadcast is not paused, so there is nothing to resume: follow it with oemr-reg status <id>.",
+      );
     default:
-      if (response.status >= 500) return new CliError(EXIT.unavailable, `The server is unavailable (${message}). Try again in a minute.`);
+      if (response.status >= 500)
+        return new CliError(EXIT.unavailable, `The server is unavailable (${message}). Try again in a minute.`);
       return new CliError(EXIT.unavailable, `The server refused the request: ${message} (${error}).`);
   }
 }

@@ -18,10 +18,14 @@ const OPTIONS = {
 } as const;
 
 const Common = {
-  url: z.url({ protocol: /^https?$/, error: "--url must be an http(s) URL, such as http://localhost:3000" }).transform((url) => url.replace(/\/+$/, "")),
+  url: z
+    .url({ protocol: /^https?$/, error: "--url must be an http(s) URL, such as http://localhost:3000" })
+    .transform((url) => url.replace(/\/+$/, "")),
   json: z.boolean().default(false),
 };
-const BroadcastId = z.string({ error: "Give the broadcast's id" }).regex(/^[A-Za-z0-9-]{1,100}$/, "That does not look like a broadcast id");
+const BroadcastId = z
+  .string({ error: "Give the broadcast's id" })
+  .regex(/^[A-Za-z0-9-]{1,100}$/, "That does not look like a broadcast id");
 const Follow = {
   /** Seconds between two looks at the progress. */
   interval: z.coerce.number({ error: "--interval is a number of seconds" }).min(0.1).max(60).default(1),
@@ -42,14 +46,22 @@ export const CliArgs = z.discriminatedUnion("command", [
     previewHtml: z.string().min(1).default("broadcast-preview.html"),
     yes: z.boolean().default(false),
   }),
-  z.strictObject({ command: z.literal("status"), ...Common, ...Follow, broadcastId: BroadcastId, once: z.boolean().default(false) }),
+  z.strictObject({
+    command: z.literal("status"),
+    ...Common,
+    ...Follow,
+    broadcastId: BroadcastId,
+    once: z.boolean().default(false),
+  }),
   z.strictObject({ command: z.literal("resume"), ...Common, ...Follow, broadcastId: BroadcastId }),
 ]);
 export type CliArgs = z.infer<typeof CliArgs>;
 
 /** The arguments after `oemr-reg`, as a command; `--url` falls back on `OEMR_REG_URL`. */
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
@@ -77,7 +89,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArg
 function describeIssues(error: z.ZodError, command: string): string {
   const issue = error.issues[0]!;
   if (issue.code === "invalid_union") return `Unknown command "${command}". Run oemr-reg --help.`;
-  if (issue.code === "unrecognized_keys") return `${issue.keys.map((key) => `--${kebab(key)}`).join(", ")} does not apply to ${command}`;
+  if (issue.code === "unrecognized_keys")
+    return `${issue.keys.map((key) => `--${kebab(key)}`).join(", ")} does not apply to ${command}`;
   return issue.message;
 }
 

@@ -16,9 +16,16 @@ export type CommandContext = {
 
 type Args<C extends CliArgs["command"]> = Extract<CliArgs, { command: C }>;
 
-export async function count({ json }: Args<"count">, { client, out = process.stdout }: CommandContext): Promise<ExitCode> {
+export async function count(
+  { json }: Args<"count">,
+  { client, out = process.stdout }: CommandContext,
+): Promise<ExitCode> {
   const counts = await client.counts();
-  out.write(json ? `${JSON.stringify(counts)}\n` : `Registrations: ${counts.count}\nActive subscribers (a broadcast reaches them): ${counts.active}\n`);
+  out.write(
+    json
+      ? `${JSON.stringify(counts)}\n`
+      : `Registrations: ${counts.count}\nActive subscribers (a broadcast reaches them): ${counts.active}\n`,
+  );
   return EXIT.ok;
 }
 
@@ -32,7 +39,8 @@ export async function usage({ json }: Args<"usage">, context: CommandContext): P
   }
   const table = (title: string, rows: [string, string][]) =>
     `${title}\n${rows.length === 0 ? "  (none)\n" : rows.map(([name, value]) => `  ${value.padStart(8)}  ${name}\n`).join("")}`;
-  const sites = (tallies: { name: string; sites: number }[]) => tallies.map(({ name, sites }): [string, string] => [name, String(sites)]);
+  const sites = (tallies: { name: string; sites: number }[]) =>
+    tallies.map(({ name, sites }): [string, string] => [name, String(sites)]);
   out.write(
     `Sites reporting since ${summary.since.slice(0, 10)}: ${summary.sites}\n\n` +
       [
@@ -42,7 +50,10 @@ export async function usage({ json }: Args<"usage">, context: CommandContext): P
         table("By PHP version (sites)", sites(summary.byPhp)),
         table("Most enabled modules (sites)", sites(summary.modules)),
         table("Most enabled encounter forms (sites)", sites(summary.encounterForms)),
-        table("API calls by kind (calls)", summary.api.map(({ name, calls }): [string, string] => [name, String(calls)])),
+        table(
+          "API calls by kind (calls)",
+          summary.api.map(({ name, calls }): [string, string] => [name, String(calls)]),
+        ),
       ].join("\n"),
   );
   return EXIT.ok;
@@ -68,9 +79,15 @@ export async function broadcast(args: Args<"broadcast">, context: CommandContext
     return EXIT.declined;
   }
   const { broadcastId } = await client.startBroadcast(preview.message, pin);
-  if (args.json) out.write(`${JSON.stringify({ broadcastId, activeSubscribers: active, previewHtml: preview.htmlFile })}\n`);
+  if (args.json)
+    out.write(`${JSON.stringify({ broadcastId, activeSubscribers: active, previewHtml: preview.htmlFile })}\n`);
   else out.write(`Sending: broadcast ${broadcastId}. Ctrl-C stops watching, not the broadcast.\n`);
-  return follow(client, broadcastId, pin, { json: args.json, intervalMs: args.interval * 1000, signal: context.interrupt, out });
+  return follow(client, broadcastId, pin, {
+    json: args.json,
+    intervalMs: args.interval * 1000,
+    signal: context.interrupt,
+    out,
+  });
 }
 
 export async function status(args: Args<"status">, context: CommandContext): Promise<ExitCode> {
@@ -81,7 +98,12 @@ export async function status(args: Args<"status">, context: CommandContext): Pro
     out.write(args.json ? `${JSON.stringify(progress)}\n` : `${progressLine(progress)}\n`);
     return progress.status === "paused" ? EXIT.paused : EXIT.ok;
   }
-  return follow(client, args.broadcastId, pin, { json: args.json, intervalMs: args.interval * 1000, signal: context.interrupt, out });
+  return follow(client, args.broadcastId, pin, {
+    json: args.json,
+    intervalMs: args.interval * 1000,
+    signal: context.interrupt,
+    out,
+  });
 }
 
 export async function resume(args: Args<"resume">, context: CommandContext): Promise<ExitCode> {
@@ -89,7 +111,12 @@ export async function resume(args: Args<"resume">, context: CommandContext): Pro
   const pin = await pinFrom(context.env);
   await client.resume(args.broadcastId, pin);
   if (!args.json) err.write(`Resumed broadcast ${args.broadcastId}.\n`);
-  return follow(client, args.broadcastId, pin, { json: args.json, intervalMs: args.interval * 1000, signal: context.interrupt, out });
+  return follow(client, args.broadcastId, pin, {
+    json: args.json,
+    intervalMs: args.interval * 1000,
+    signal: context.interrupt,
+    out,
+  });
 }
 
 function pinFrom(env: NodeJS.ProcessEnv): Promise<string> {

@@ -36,7 +36,12 @@ export type FollowOptions = {
  * Shows a broadcast's progress until it is done or paused: a bar redrawn in place on a terminal,
  * a line per change otherwise, a JSON object per change with `--json`.
  */
-export async function follow(client: ApiClient, broadcastId: string, pin: string, { json, intervalMs, signal, out = process.stdout }: FollowOptions): Promise<ExitCode> {
+export async function follow(
+  client: ApiClient,
+  broadcastId: string,
+  pin: string,
+  { json, intervalMs, signal, out = process.stdout }: FollowOptions,
+): Promise<ExitCode> {
   const tty = !json && out.isTTY === true;
   let shown = "";
   let drawn = false;
@@ -71,7 +76,9 @@ export async function follow(client: ApiClient, broadcastId: string, pin: string
 
 function stopped(broadcastId: string, drawn: boolean, out: NodeJS.WriteStream): ExitCode {
   if (drawn) out.write("\n");
-  process.stderr.write(`Stopped following. The broadcast goes on; to follow it again, run: oemr-reg status ${broadcastId}\n`);
+  process.stderr.write(
+    `Stopped following. The broadcast goes on; to follow it again, run: oemr-reg status ${broadcastId}\n`,
+  );
   return EXIT.interrupted;
 }
 

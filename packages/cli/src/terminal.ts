@@ -13,7 +13,10 @@ const BACKSPACE = new Set(["\u007f", "\b"]);
  * and each key is read here instead. The prompt appears only once echo is off, so nothing typed
  * after it can show. Prompts go to stderr, keeping stdout for results.
  */
-export function askSecret(question: string, { input = process.stdin, output = process.stderr }: { input?: Input; output?: Output } = {}): Promise<string> {
+export function askSecret(
+  question: string,
+  { input = process.stdin, output = process.stderr }: { input?: Input; output?: Output } = {},
+): Promise<string> {
   if (!input.isTTY) {
     return Promise.reject(new CliError(EXIT.usage, "No terminal to ask for the PIN on: set OEMR_REG_PIN."));
   }
@@ -49,8 +52,12 @@ export function askSecret(question: string, { input = process.stdin, output = pr
 }
 
 /** Asks a yes/no question on the terminal; only "y" or "yes" is a yes. */
-export async function confirm(question: string, { input = process.stdin, output = process.stderr }: { input?: Input; output?: Output } = {}): Promise<boolean> {
-  if (!input.isTTY) throw new CliError(EXIT.usage, "No terminal to ask for confirmation on: pass --yes to send without asking.");
+export async function confirm(
+  question: string,
+  { input = process.stdin, output = process.stderr }: { input?: Input; output?: Output } = {},
+): Promise<boolean> {
+  if (!input.isTTY)
+    throw new CliError(EXIT.usage, "No terminal to ask for confirmation on: pass --yes to send without asking.");
   const lines = createInterface({ input, output });
   const interrupted = new AbortController();
   lines.once("SIGINT", () => interrupted.abort());

@@ -3,7 +3,9 @@ import { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "./address
 
 describe("EmailAddress", () => {
   it("accepts everyday addresses and returns them trimmed", () => {
-    expect(EmailAddress.parse(" Admin.Name+openemr@Clinic-1.example.org ")).toBe("Admin.Name+openemr@Clinic-1.example.org");
+    expect(EmailAddress.parse(" Admin.Name+openemr@Clinic-1.example.org ")).toBe(
+      "Admin.Name+openemr@Clinic-1.example.org",
+    );
     expect(EmailAddress.parse("o'brien@example.co.uk")).toBe("o'brien@example.co.uk");
   });
 

@@ -9,7 +9,9 @@
  *   return createSqsQueue(new SQSClient({}), url);
  * });
  */
-export function onFirstSend<A extends unknown[], R>(load: () => Promise<{ send(...args: A): Promise<R> }>): { send(...args: A): Promise<R> } {
+export function onFirstSend<A extends unknown[], R>(
+  load: () => Promise<{ send(...args: A): Promise<R> }>,
+): { send(...args: A): Promise<R> } {
   let loaded: ReturnType<typeof load> | undefined;
   return {
     async send(...args) {

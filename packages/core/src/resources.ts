@@ -50,7 +50,11 @@ export type AwsAction =
  * use: the API imports the SES, SQS and HTML code only for the rare requests that need it.
  * `plugins` is a file of esbuild plugins, from the project root.
  */
-export const nodejsBundling = { minify: true, splitting: true, plugins: "packages/functions/bundle-plugins.mjs" } as const;
+export const nodejsBundling = {
+  minify: true,
+  splitting: true,
+  plugins: "packages/functions/bundle-plugins.mjs",
+} as const;
 
 export type QueueSpec = {
   visibilityTimeoutSeconds: number;
@@ -108,7 +112,13 @@ export const queues = {
       link: ["Registrations", "State", "Send", "Fanout"],
       permissions: {
         Registrations: ["dynamodb:Scan"],
-        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+        State: [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:Query",
+          "dynamodb:BatchGetItem",
+        ],
         Send: ["sqs:SendMessage"],
         Fanout: ["sqs:SendMessage"],
       },
@@ -189,7 +199,14 @@ export const secrets = {
  */
 export const links = {
   Mailer: ["sender", "configSet"],
-  Settings: ["sendRate", "publicUrl", "registrationLimitPerHour", "usageLimitPerHour", "usageLimitPerDay", "usageRetentionDays"],
+  Settings: [
+    "sendRate",
+    "publicUrl",
+    "registrationLimitPerHour",
+    "usageLimitPerHour",
+    "usageLimitPerDay",
+    "usageRetentionDays",
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export const api = {
@@ -197,7 +214,16 @@ export const api = {
   timeoutSeconds: 10,
   // Settings and both unsubscribe keys: the API also serves unsubscribe and confirmation pages and
   // rate-limits registrations; Mailer: it sends the confirmation email of a re-registration.
-  link: ["Registrations", "State", "Fanout", "Mailer", "SecretPin", "UnsubscribeKey", "UnsubscribeKeyPrevious", "Settings"],
+  link: [
+    "Registrations",
+    "State",
+    "Fanout",
+    "Mailer",
+    "SecretPin",
+    "UnsubscribeKey",
+    "UnsubscribeKeyPrevious",
+    "Settings",
+  ],
   permissions: {
     Registrations: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
     State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
@@ -218,7 +244,9 @@ export const metrics = {
 
 /** Why a secret's value is refused, or `undefined` when it is long enough. */
 export function secretTooShort(name: string, { minLength = 0 }: SecretSpec, value: string): string | undefined {
-  return value.length >= minLength ? undefined : `${name} has ${value.length} characters; it needs at least ${minLength}`;
+  return value.length >= minLength
+    ? undefined
+    : `${name} has ${value.length} characters; it needs at least ${minLength}`;
 }
 
 export const stack = { api, tables, queues, topics, secrets, links, crons } as const satisfies StackSpec;

@@ -1,14 +1,14 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
-import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
 import { createApp } from "@oemr-reg/core/http";
-import { onFirstSend } from "@oemr-reg/core/on-first-use";
-import { api } from "@oemr-reg/core/resources";
-import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
-import { createDynamoUsageStore } from "@oemr-reg/core/usage/dynamo-store";
+import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
+import { onFirstSend } from "@oemr-reg/core/on-first-use";
+import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
+import { api } from "@oemr-reg/core/resources";
 import { RATE_WINDOWS } from "@oemr-reg/core/state/keys";
+import { createDynamoUsageStore } from "@oemr-reg/core/usage/dynamo-store";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
 
@@ -19,7 +19,12 @@ const tokenKey = Resource.UnsubscribeKey.value;
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
   registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
-  registrationAttempts: createWindowCounter({ db, stateTable, name: RATE_WINDOWS.registrationAttempts, windowSeconds: 60 * 60 }),
+  registrationAttempts: createWindowCounter({
+    db,
+    stateTable,
+    name: RATE_WINDOWS.registrationAttempts,
+    windowSeconds: 60 * 60,
+  }),
   registrationLimitPerHour: Resource.Settings.registrationLimitPerHour,
   // SES and nodemailer, and SQS below, load on first use: few requests need them (onFirstSend).
   confirmations: onFirstSend(async () => {
@@ -29,7 +34,12 @@ export const app = createApp({
       import("@oemr-reg/core/registration/confirmation-sender"),
     ]);
     const mailer = createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet });
-    return createConfirmationSender({ mailer, from: fromAddress(Resource.Mailer.sender), publicUrl: Resource.Settings.publicUrl, tokenKey });
+    return createConfirmationSender({
+      mailer,
+      from: fromAddress(Resource.Mailer.sender),
+      publicUrl: Resource.Settings.publicUrl,
+      tokenKey,
+    });
   }),
   tokenKey,
   // Empty unless a rotation is under way: links signed with it keep working.
@@ -38,14 +48,22 @@ export const app = createApp({
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),
   fanoutQueue: onFirstSend(async () => {
-    const [{ SQSClient }, { createSqsQueue }] = await Promise.all([import("@aws-sdk/client-sqs"), import("@oemr-reg/core/aws/sqs")]);
+    const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
+      import("@aws-sdk/client-sqs"),
+      import("@oemr-reg/core/aws/sqs"),
+    ]);
     return createSqsQueue<FanoutTask>(new SQSClient({}), Resource.Fanout.url);
   }),
   pinGuard: createPinGuard({ db, stateTable }),
   usage: createDynamoUsageStore({ db, stateTable }),
   usageAttempts: {
     perIp: createWindowCounter({ db, stateTable, name: RATE_WINDOWS.usageReportsPerIp, windowSeconds: 60 * 60 }),
-    perSite: createWindowCounter({ db, stateTable, name: RATE_WINDOWS.usageReportsPerSite, windowSeconds: 24 * 60 * 60 }),
+    perSite: createWindowCounter({
+      db,
+      stateTable,
+      name: RATE_WINDOWS.usageReportsPerSite,
+      windowSeconds: 24 * 60 * 60,
+    }),
   },
   usageLimits: {
     perIpPerHour: Resource.Settings.usageLimitPerHour,

@@ -11,6 +11,10 @@ const broadcasts = createDynamoBroadcastStore({ db, stateTable: Resource.State.n
 // Subscribed to the SesEvents topic: SES bounces, complaints, deliveries, rejects and delays. A
 // broadcast whose emails bounce too much pauses itself.
 export const handler = createSesEventsHandler({
-  store: createDynamoSesEventStore({ db, registrationsTable: Resource.Registrations.name, stateTable: Resource.State.name }),
+  store: createDynamoSesEventStore({
+    db,
+    registrationsTable: Resource.Registrations.name,
+    stateTable: Resource.State.name,
+  }),
   onHardBounce: async (broadcastId) => void (await pauseIfBouncing(broadcasts, broadcastId, new Date())),
 });

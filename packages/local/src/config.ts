@@ -10,7 +10,10 @@ export const LocalConfig = z
   .object({
     PORT: Port.default(3000),
     DATA_DIR: z.string().min(1).default(".data"),
-    STAGE: z.string().regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and dashes").default("local"),
+    STAGE: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and dashes")
+      .default("local"),
     MAIL_PORT: Port.optional(),
     DYNAMODB_PORT: Port.optional(),
     SQS_PORT: Port.optional(),

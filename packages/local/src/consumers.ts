@@ -21,13 +21,23 @@ export async function startConsumers(
     if (!queue.consumer) continue;
     const { url, arn } = provisioned.queues[name]!;
     const { handler, timeoutSeconds, batchSize, maxConcurrency } = queue.consumer;
-    const invoke = invokeSqsHandler({ handler: await loadHandler<SqsHandler>(handler), functionName: name, timeoutSeconds, queueArn: arn });
+    const invoke = invokeSqsHandler({
+      handler: await loadHandler<SqsHandler>(handler),
+      functionName: name,
+      timeoutSeconds,
+      queueArn: arn,
+    });
     running.push(runEventSource({ sqs, queueUrl: url, batchSize, concurrency: maxConcurrency, invoke, signal }));
   }
   const subscribers = new Set(Object.values(spec.topics).flatMap((topic) => Object.keys(topic.subscribers)));
   for (const delivery of provisioned.deliveries.filter(({ name }) => subscribers.has(name))) {
     const handler = await loadHandler<SnsHandler>(delivery.handler);
-    const invoke = invokeSnsHandler({ handler, functionName: delivery.name, timeoutSeconds: delivery.timeoutSeconds, subscriptionArn: delivery.subscriptionArn });
+    const invoke = invokeSnsHandler({
+      handler,
+      functionName: delivery.name,
+      timeoutSeconds: delivery.timeoutSeconds,
+      subscriptionArn: delivery.subscriptionArn,
+    });
     running.push(runEventSource({ sqs, queueUrl: delivery.queue.url, batchSize: 1, concurrency: 2, invoke, signal }));
   }
   return { stopped: Promise.all(running) };

@@ -19,7 +19,11 @@ export function scheduleMs(schedule: CronSpec["schedule"]): number {
  */
 export async function startCrons(spec: StackSpec, signal: AbortSignal): Promise<void> {
   for (const [name, { schedule, function: fn }] of Object.entries(spec.crons)) {
-    const invoke = invokeScheduledHandler({ handler: await loadHandler<ScheduledHandler>(fn.handler), functionName: name, timeoutSeconds: fn.timeoutSeconds });
+    const invoke = invokeScheduledHandler({
+      handler: await loadHandler<ScheduledHandler>(fn.handler),
+      functionName: name,
+      timeoutSeconds: fn.timeoutSeconds,
+    });
     let running: Promise<void> | undefined;
     const timer = setInterval(() => {
       running ??= invoke().finally(() => (running = undefined));

@@ -4,9 +4,16 @@ import {
   TransactionCanceledException,
   TransactionConflictException,
 } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
 import { type ConflictProxy, conflictRulesFrom, startConflictProxy } from "./dynamodb-conflicts.ts";
 
@@ -20,7 +27,9 @@ let db: DynamoDBDocumentClient;
 let lenientDb: DynamoDBDocumentClient;
 
 const clientOf = (endpoint: string) =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 }));
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 }),
+  );
 
 beforeAll(async () => {
   // Behind the test emulators' own proxy: DynamoDB Local itself.
@@ -51,7 +60,9 @@ afterAll(async () => {
 });
 
 const key = (name: string) => ({ pk: "item", sk: name });
-const add = (name: string) => ({ Update: { TableName, Key: key(name), UpdateExpression: "ADD n :one", ExpressionAttributeValues: { ":one": 1 } } });
+const add = (name: string) => ({
+  Update: { TableName, Key: key(name), UpdateExpression: "ADD n :one", ExpressionAttributeValues: { ":one": 1 } },
+});
 const transaction = (...names: string[]) => new TransactWriteCommand({ TransactItems: names.map(add) });
 /** Starts `first`, then sends `second` while `first` still holds its items. */
 async function overlapping<T>(first: Promise<unknown>, second: () => Promise<T>): Promise<T> {
@@ -62,16 +73,25 @@ async function overlapping<T>(first: Promise<unknown>, second: () => Promise<T>)
     await first;
   }
 }
-const counter = async (name: string) => (await db.send(new GetCommand({ TableName, Key: key(name), ConsistentRead: true }))).Item?.n;
+const counter = async (name: string) =>
+  (await db.send(new GetCommand({ TableName, Key: key(name), ConsistentRead: true }))).Item?.n;
 
 describe("DynamoDB's transaction conflict rules in front of DynamoDB Local", () => {
   it("cancels a transaction naming an item of another transaction in flight, with a reason per item", async () => {
     const first = db.send(transaction("a1", "shared1"));
-    const error = await overlapping(first, () => db.send(transaction("b1", "shared1", "c1")).catch((caught: unknown) => caught));
+    const error = await overlapping(first, () =>
+      db.send(transaction("b1", "shared1", "c1")).catch((caught: unknown) => caught),
+    );
     expect(error).toBeInstanceOf(TransactionCanceledException);
     const cancelled = error as TransactionCanceledException;
-    expect(cancelled.CancellationReasons?.map((reason) => reason.Code)).toEqual(["None", "TransactionConflict", "None"]);
-    expect(cancelled.message).toBe("Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict, None]");
+    expect(cancelled.CancellationReasons?.map((reason) => reason.Code)).toEqual([
+      "None",
+      "TransactionConflict",
+      "None",
+    ]);
+    expect(cancelled.message).toBe(
+      "Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict, None]",
+    );
     expect(cancelled.$metadata.httpStatusCode).toBe(400);
     // The first committed whole; the cancelled one wrote nothing.
     expect(await counter("shared1")).toBe(1);
@@ -89,7 +109,16 @@ describe("DynamoDB's transaction conflict rules in front of DynamoDB Local", () 
     const errors = await overlapping(first, () =>
       Promise.all([
         db.send(new PutCommand({ TableName, Item: { ...key("shared3"), n: 100 } })).catch((caught: unknown) => caught),
-        db.send(new UpdateCommand({ TableName, Key: key("shared3"), UpdateExpression: "ADD n :one", ExpressionAttributeValues: { ":one": 1 } })).catch((caught: unknown) => caught),
+        db
+          .send(
+            new UpdateCommand({
+              TableName,
+              Key: key("shared3"),
+              UpdateExpression: "ADD n :one",
+              ExpressionAttributeValues: { ":one": 1 },
+            }),
+          )
+          .catch((caught: unknown) => caught),
         db.send(new DeleteCommand({ TableName, Key: key("shared3") })).catch((caught: unknown) => caught),
       ]),
     );
@@ -101,12 +130,23 @@ describe("DynamoDB's transaction conflict rules in front of DynamoDB Local", () 
   });
 
   it("cancels a transactional read of an item that a transaction or a single write in flight writes", async () => {
-    const read = () => db.send(new TransactGetCommand({ TransactItems: [{ Get: { TableName, Key: key("free4") } }, { Get: { TableName, Key: key("shared4") } }] }));
-    const writes = [() => db.send(transaction("shared4")), () => db.send(new PutCommand({ TableName, Item: { ...key("shared4"), n: 7 } }))];
+    const read = () =>
+      db.send(
+        new TransactGetCommand({
+          TransactItems: [{ Get: { TableName, Key: key("free4") } }, { Get: { TableName, Key: key("shared4") } }],
+        }),
+      );
+    const writes = [
+      () => db.send(transaction("shared4")),
+      () => db.send(new PutCommand({ TableName, Item: { ...key("shared4"), n: 7 } })),
+    ];
     for (const write of writes) {
       const error = await overlapping(write(), () => read().catch((caught: unknown) => caught));
       expect(error).toBeInstanceOf(TransactionCanceledException);
-      expect((error as TransactionCanceledException).CancellationReasons?.map((reason) => reason.Code)).toEqual(["None", "TransactionConflict"]);
+      expect((error as TransactionCanceledException).CancellationReasons?.map((reason) => reason.Code)).toEqual([
+        "None",
+        "TransactionConflict",
+      ]);
     }
     expect((await read()).Responses?.[1]?.Item?.n).toBe(7);
   });
@@ -119,9 +159,15 @@ describe("DynamoDB's transaction conflict rules in front of DynamoDB Local", () 
   it("passes a failed condition through as DynamoDB Local answers it", async () => {
     await db.send(new PutCommand({ TableName, Item: key("cond6") }));
     const error = await db
-      .send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName, Item: key("cond6"), ConditionExpression: "attribute_not_exists(pk)" } }] }))
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [{ Put: { TableName, Item: key("cond6"), ConditionExpression: "attribute_not_exists(pk)" } }],
+        }),
+      )
       .catch((caught: unknown) => caught);
-    expect((error as TransactionCanceledException).CancellationReasons?.map((reason) => reason.Code)).toEqual(["ConditionalCheckFailed"]);
+    expect((error as TransactionCanceledException).CancellationReasons?.map((reason) => reason.Code)).toEqual([
+      "ConditionalCheckFailed",
+    ]);
   });
 
   it("counts what it refused", () => {

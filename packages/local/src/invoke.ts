@@ -39,7 +39,10 @@ export function invokeSqsHandler({ queueArn, ...fn }: FunctionOptions<SqsHandler
  * from a delivery queue subscribed to the topic, so a failed invocation is retried on redelivery
  * and, past its retries, kept in that queue's dead-letter queue like Lambda's on-failure destination.
  */
-export function invokeSnsHandler({ subscriptionArn, ...fn }: FunctionOptions<SnsHandler> & { subscriptionArn: string }): Invoke {
+export function invokeSnsHandler({
+  subscriptionArn,
+  ...fn
+}: FunctionOptions<SnsHandler> & { subscriptionArn: string }): Invoke {
   return async (messages) => {
     const failed = new Set<string>();
     for (const message of messages) {
@@ -66,11 +69,17 @@ export function invokeScheduledHandler(fn: FunctionOptions<ScheduledHandler>): (
 }
 
 /** One invocation as Lambda makes it: a context of its own, and the function's timeout. */
-function invokeOnce<E, R>({ handler, functionName, timeoutSeconds }: FunctionOptions<Handler<E, R>>, event: E): Promise<R> {
+function invokeOnce<E, R>(
+  { handler, functionName, timeoutSeconds }: FunctionOptions<Handler<E, R>>,
+  event: E,
+): Promise<R> {
   const work = handler(event, createLambdaContext(functionName, timeoutSeconds));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutSeconds} seconds`)), timeoutSeconds * 1000);
+    timer = setTimeout(
+      () => reject(new Error(`Task timed out after ${timeoutSeconds} seconds`)),
+      timeoutSeconds * 1000,
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

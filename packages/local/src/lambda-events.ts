@@ -49,7 +49,14 @@ export type HttpApiRequest = {
 };
 
 /** What API Gateway's HTTP API ($default route, payload 2.0) hands the API function. */
-export function httpApiEvent({ method, path, sourceIp = "203.0.113.7", headers = {}, body, base64 = false }: HttpApiRequest): HttpApiEvent {
+export function httpApiEvent({
+  method,
+  path,
+  sourceIp = "203.0.113.7",
+  headers = {},
+  body,
+  base64 = false,
+}: HttpApiRequest): HttpApiEvent {
   return {
     version: "2.0",
     routeKey: "$default",
@@ -135,7 +142,13 @@ type SnsEnvelope = {
 
 /** The event SNS hands a subscriber for one notification of `message` on a topic. */
 export function snsEvent(topicArn: string, message: string): SNSEvent {
-  const envelope = { Type: "Notification", MessageId: crypto.randomUUID(), TopicArn: topicArn, Message: message, Timestamp: new Date().toISOString() };
+  const envelope = {
+    Type: "Notification",
+    MessageId: crypto.randomUUID(),
+    TopicArn: topicArn,
+    Message: message,
+    Timestamp: new Date().toISOString(),
+  };
   return { Records: [snsRecord(envelope, `${topicArn}:${crypto.randomUUID()}`)] };
 }
 

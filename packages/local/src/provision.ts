@@ -1,4 +1,9 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { appName, type FunctionSpec, type StackSpec, type TableSpec } from "@oemr-reg/core/resources";
@@ -98,10 +103,13 @@ export function linkEnvironment(
     Settings: { ...Settings, type: "sst.sst.Linkable" },
   };
   for (const [name, value] of Object.entries(secrets)) links[name] = { value, type: "sst.sst.Secret" };
-  for (const [name, tableName] of Object.entries(stack.tables)) links[name] = { name: tableName, type: "sst.aws.Dynamo" };
+  for (const [name, tableName] of Object.entries(stack.tables))
+    links[name] = { name: tableName, type: "sst.aws.Dynamo" };
   for (const [name, { url }] of Object.entries(stack.queues)) links[name] = { url, type: "sst.aws.Queue" };
   for (const [name, arn] of Object.entries(stack.topics)) links[name] = { arn, type: "sst.aws.SnsTopic" };
-  return Object.fromEntries(Object.entries(links).map(([name, value]) => [`SST_RESOURCE_${name}`, JSON.stringify(value)]));
+  return Object.fromEntries(
+    Object.entries(links).map(([name, value]) => [`SST_RESOURCE_${name}`, JSON.stringify(value)]),
+  );
 }
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string, table: TableSpec): Promise<string> {

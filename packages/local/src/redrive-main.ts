@@ -14,7 +14,10 @@ import { deadLetterQueues, localQueueUrl, redrive, sourceQueueOf } from "./redri
 
 const Args = z.object({
   queue: z.enum(deadLetterQueues(stack) as [string, ...string[]]),
-  stage: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .optional(),
 });
 
 try {
@@ -26,9 +29,14 @@ try {
   const sqs = new SQSClient({});
   const stage = args.stage ?? config.stage;
   const to = sourceQueueOf(stack, args.queue);
-  const moved = await redrive(sqs, { from: await localQueueUrl(sqs, stage, args.queue), to: await localQueueUrl(sqs, stage, to) });
+  const moved = await redrive(sqs, {
+    from: await localQueueUrl(sqs, stage, args.queue),
+    to: await localQueueUrl(sqs, stage, to),
+  });
   console.log(JSON.stringify({ queue: args.queue, to, moved }));
 } catch (error) {
-  console.error(error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : String(error));
+  console.error(
+    error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : String(error),
+  );
   process.exit(1);
 }

@@ -1,10 +1,17 @@
-import { DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageBatchCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import { appName, type StackSpec } from "@oemr-reg/core/resources";
 
 /** The queue whose messages a dead-letter queue of the stack receives, e.g. `Send` for `SendDlq`. */
 export function sourceQueueOf(spec: StackSpec, dlq: string): string {
   const source = Object.entries(spec.queues).find(([, queue]) => queue.dlq?.queue === dlq)?.[0];
-  if (!source) throw new Error(`${dlq} is not a dead-letter queue of the stack; they are ${deadLetterQueues(spec).join(", ")}`);
+  if (!source)
+    throw new Error(`${dlq} is not a dead-letter queue of the stack; they are ${deadLetterQueues(spec).join(", ")}`);
   return source;
 }
 
@@ -21,20 +28,34 @@ export async function redrive(sqs: SQSClient, { from, to }: { from: string; to: 
   let moved = 0;
   for (;;) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60, MessageAttributeNames: ["All"] }),
+      new ReceiveMessageCommand({
+        QueueUrl: from,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ["All"],
+      }),
     );
     if (Messages.length === 0) return moved;
-    const entries = Messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body!, MessageAttributes: message.MessageAttributes }));
+    const entries = Messages.map((message, index) => ({
+      Id: String(index),
+      MessageBody: message.Body!,
+      MessageAttributes: message.MessageAttributes,
+    }));
     const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: to, Entries: entries }));
     const failed = new Set(Failed.map((failure) => failure.Id));
     const sent = Messages.filter((_, index) => !failed.has(String(index)));
     if (sent.length > 0) {
       await sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: from, Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: from,
+          Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+        }),
       );
     }
     moved += sent.length;
-    if (failed.size > 0) throw new Error(`SQS refused ${failed.size} messages: ${Failed[0]!.Code}; ${moved} moved, run again`);
+    if (failed.size > 0)
+      throw new Error(`SQS refused ${failed.size} messages: ${Failed[0]!.Code}; ${moved} moved, run again`);
   }
 }
 

@@ -21,7 +21,10 @@ describe("localSecrets", () => {
     const first = localSecrets(secrets, dir, {});
     expect(first.generated.sort()).toEqual(["SecretPin", "UnsubscribeKey"]);
     expect(first.values.UnsubscribeKeyPrevious).toBe("");
-    expect(Object.keys(JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8"))).sort()).toEqual(["SecretPin", "UnsubscribeKey"]);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8"))).sort()).toEqual([
+      "SecretPin",
+      "UnsubscribeKey",
+    ]);
     expect(localSecrets(secrets, dir, {})).toEqual({ values: first.values, generated: [] });
   });
 
@@ -35,7 +38,10 @@ describe("localSecrets", () => {
   });
 
   it("takes the previous key from its variable", () => {
-    const { values, generated } = localSecrets(secrets, dataDir(), { UNSUBSCRIBE_KEY: "new-key", UNSUBSCRIBE_KEY_PREVIOUS: "old-key" });
+    const { values, generated } = localSecrets(secrets, dataDir(), {
+      UNSUBSCRIBE_KEY: "new-key",
+      UNSUBSCRIBE_KEY_PREVIOUS: "old-key",
+    });
     expect(values).toMatchObject({ UnsubscribeKey: "new-key", UnsubscribeKeyPrevious: "old-key" });
     expect(generated).toEqual(["SecretPin"]);
   });

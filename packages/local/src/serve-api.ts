@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import { type ServerType, serve } from "@hono/node-server";
 import type { StackSpec } from "@oemr-reg/core/resources";
 import type { Hono } from "hono";
 import { loadHandlerModule } from "./handlers.ts";

@@ -48,7 +48,9 @@ export async function startSesProxy(target: string, { fault }: { fault?: FaultRu
     }
     const forwarded = await fetch(`${target}${request.url}`, {
       method: request.method,
-      headers: Object.entries(request.headers).flatMap(([name, value]) => (typeof value === "string" && name !== "host" ? [[name, value]] : [])),
+      headers: Object.entries(request.headers).flatMap(([name, value]) =>
+        typeof value === "string" && name !== "host" ? [[name, value]] : [],
+      ),
       body: request.method === "GET" ? undefined : body,
     });
     if (recipient !== undefined && forwarded.ok) sends.push({ at, recipient });

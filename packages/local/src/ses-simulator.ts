@@ -2,8 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { logger } from "@oemr-reg/core/log";
 import { maskEmail } from "@oemr-reg/core/registration";
-import { type SentMail, simulatedEvents, simulatorScenario } from "./simulator-events.ts";
 import { type StoredEmail, storedEmails } from "./ses-store.ts";
+import { type SentMail, simulatedEvents, simulatorScenario } from "./simulator-events.ts";
 
 export type SesSimulatorOptions = {
   /** The SES emulator (aws-ses-v2-local), whose `GET /store?since=<epoch seconds>` lists what it was sent. */
@@ -66,7 +66,12 @@ export function startSesSimulator({
       };
       for (const recipient of recipients) {
         for (const event of simulatedEvents(mail, recipient, now)) {
-          outbox.push({ messageId: email.messageId, recipient, type: String(event.eventType), message: JSON.stringify(event) });
+          outbox.push({
+            messageId: email.messageId,
+            recipient,
+            type: String(event.eventType),
+            message: JSON.stringify(event),
+          });
         }
       }
     }

@@ -12,7 +12,10 @@ export type StoredEmail = {
 };
 
 /** Every email the SES emulator at `endpoint` holds, or those sent from second `since` on. */
-export async function storedEmails(endpoint: string, { since, signal }: { since?: number; signal?: AbortSignal } = {}): Promise<StoredEmail[]> {
+export async function storedEmails(
+  endpoint: string,
+  { since, signal }: { since?: number; signal?: AbortSignal } = {},
+): Promise<StoredEmail[]> {
   const response = await fetch(`${endpoint}/store${since === undefined ? "" : `?since=${since}`}`, { signal });
   if (!response.ok) throw new Error(`SES emulator store answered ${response.status}`);
   return ((await response.json()) as { emails: StoredEmail[] }).emails;

@@ -1,4 +1,4 @@
-import { parseSesNotification, PublishedEvent } from "@oemr-reg/core/ses-events";
+import { PublishedEvent, parseSesNotification } from "@oemr-reg/core/ses-events";
 import { describe, expect, it } from "vitest";
 import { type SentMail, simulatedEvents, simulatorScenario } from "./simulator-events.ts";
 
@@ -63,13 +63,22 @@ describe("simulatedEvents", () => {
   it("gives ooto@ a delivery, then its auto-response as a later transient bounce", () => {
     expect(parsed("ooto@simulator.amazonses.com")).toEqual([
       [expect.objectContaining({ type: "Delivery", occurredAt: now.toISOString() })],
-      [expect.objectContaining({ type: "Bounce", bounceType: "Transient", bounceSubType: "General", status: undefined })],
+      [
+        expect.objectContaining({
+          type: "Bounce",
+          bounceType: "Transient",
+          bounceSubType: "General",
+          status: undefined,
+        }),
+      ],
     ]);
   });
 
   it("gives success@ and any other address one delivery", () => {
     for (const recipient of ["success@simulator.amazonses.com", "admin@clinic.example.org"]) {
-      expect(parsed(recipient)).toEqual([[expect.objectContaining({ type: "Delivery", email: recipient, diagnostic: "250 2.6.0 Message received" })]]);
+      expect(parsed(recipient)).toEqual([
+        [expect.objectContaining({ type: "Delivery", email: recipient, diagnostic: "250 2.6.0 Message received" })],
+      ]);
     }
   });
 

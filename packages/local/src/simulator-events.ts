@@ -70,13 +70,20 @@ export function simulatedEvents(mail: SentMail, recipient: string, now: Date): R
 
   switch (scenario) {
     case "bounce":
-      return [bounce(0, "Permanent", "General", { action: "failed", status: "5.1.1", diagnosticCode: "smtp; 550 5.1.1 user unknown" })];
+      return [
+        bounce(0, "Permanent", "General", {
+          action: "failed",
+          status: "5.1.1",
+          diagnosticCode: "smtp; 550 5.1.1 user unknown",
+        }),
+      ];
     case "suppressionlist":
       return [
         bounce(0, "Permanent", "Suppressed", {
           action: "failed",
           status: "5.1.1",
-          diagnosticCode: "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.",
+          diagnosticCode:
+            "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.",
         }),
       ];
     case "ooto":

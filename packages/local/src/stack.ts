@@ -7,9 +7,9 @@ import { createDynamoBroadcastStore, fromAddress, resumeUnfinishedBroadcasts } f
 import { logger } from "@oemr-reg/core/log";
 import type { StackSpec } from "@oemr-reg/core/resources";
 import { type EmulatorEndpoints, useEmulators } from "./aws-env.ts";
-import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { startConsumers } from "./consumers.ts";
 import { startCrons } from "./crons.ts";
+import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { type LinkValues, type ProvisionedStack, provisionAndLink } from "./provision.ts";
 import { serveApi } from "./serve-api.ts";
 import { startSesSimulator } from "./ses-simulator.ts";
@@ -35,10 +35,27 @@ export type LocalStack = {
  * queue and topic subscriber fed by an event source, all running the real handlers, and SES's
  * event publishing (deliveries, and the mailbox simulator's bounces and complaints) to `SesEvents`.
  */
-export async function startLocalStack({ spec, stage, port, ports, dataDir, links }: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack({
+  spec,
+  stage,
+  port,
+  ports,
+  dataDir,
+  links,
+}: LocalStackOptions): Promise<LocalStack> {
   const emulators = await startEmulators({ ports, dataDir });
   try {
-    const running = await runStack({ spec, stage, links, endpoints: emulators.endpoints, consumers: true, crons: true, sesEvents: true, resume: true, apiPort: port });
+    const running = await runStack({
+      spec,
+      stage,
+      links,
+      endpoints: emulators.endpoints,
+      consumers: true,
+      crons: true,
+      sesEvents: true,
+      resume: true,
+      apiPort: port,
+    });
     const stop = async () => {
       await running.stop();
       await emulators.stop();
@@ -80,7 +97,17 @@ export type RunningStack = {
  * with the parts asked for running the real handlers. Each part is `npm start`'s; the test
  * harness (`harness.ts`) runs some of them.
  */
-export async function runStack({ spec, stage, links, endpoints, consumers, crons, sesEvents, resume, apiPort }: StackParts): Promise<RunningStack> {
+export async function runStack({
+  spec,
+  stage,
+  links,
+  endpoints,
+  consumers,
+  crons,
+  sesEvents,
+  resume,
+  apiPort,
+}: StackParts): Promise<RunningStack> {
   const polling = new AbortController();
   let consuming: Promise<unknown> | undefined;
   let simulator: Promise<void> | undefined;

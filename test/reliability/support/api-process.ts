@@ -5,8 +5,8 @@
  * @module
  */
 import { stack } from "@oemr-reg/core/resources";
-import { interceptLocalhostDns } from "fauxqs";
 import { serveApi } from "@oemr-reg/local/serve-api";
+import { interceptLocalhostDns } from "fauxqs";
 
 interceptLocalhostDns();
 const { port } = await serveApi(stack, 0);

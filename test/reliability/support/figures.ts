@@ -29,7 +29,10 @@ export function recordFigure(figure: Figure): void {
  */
 export function recordSecrets(...values: string[]): void {
   if (values.length === 0) return;
-  appendFileSync(join(inject("reliabilityDir"), "secrets.jsonl"), values.map((value) => `${JSON.stringify(value)}\n`).join(""));
+  appendFileSync(
+    join(inject("reliabilityDir"), "secrets.jsonl"),
+    values.map((value) => `${JSON.stringify(value)}\n`).join(""),
+  );
 }
 
 /** Appends what a process other than the test worker logged (a spawned `npm start`) to the scanned logs. */

@@ -33,7 +33,8 @@ export default function reliabilityRun(project: TestProject) {
       notes: leaks.found.slice(0, 3).join("; ") || undefined,
     });
     // Started by test/setup/emulators.ts in this process: whether DynamoDB's conflict rules applied.
-    const { rules, counts } = ((globalThis as Record<symbol, unknown>)[Symbol.for("oemr-reg.emulators")] as Emulators).dynamodbConflicts;
+    const { rules, counts } = ((globalThis as Record<symbol, unknown>)[Symbol.for("oemr-reg.emulators")] as Emulators)
+      .dynamodbConflicts;
     const dynamodbConflictRules = rules ? "on" : "off";
     const refused = counts();
     figures.push({
@@ -45,7 +46,10 @@ export default function reliabilityRun(project: TestProject) {
     });
     const seconds = Math.round((Date.now() - started) / 1000);
     printTable(figures, seconds);
-    writeFileSync(RESULTS, `${JSON.stringify({ at: new Date().toISOString(), seconds, dynamodbConflictRules, figures }, null, 2)}\n`);
+    writeFileSync(
+      RESULTS,
+      `${JSON.stringify({ at: new Date().toISOString(), seconds, dynamodbConflictRules, figures }, null, 2)}\n`,
+    );
     if (leaks.found.length > 0) {
       // A throw here would stop the emulators from being stopped; the exit code carries the failure.
       console.error(`FAILED: the logs leaked ${leaks.found.length} secrets, e.g. ${leaks.found[0]} (logs in ${dir})`);
@@ -56,7 +60,10 @@ export default function reliabilityRun(project: TestProject) {
 
 function readLines<T>(file: string): T[] {
   try {
-    return readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as T);
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as T);
   } catch {
     return [];
   }
@@ -71,8 +78,10 @@ function scanLogs(dir: string): { lines: number; secrets: number; found: string[
       if (!line) continue;
       lines += 1;
       const lower = line.toLowerCase();
-      for (const secret of secrets) if (lower.includes(secret)) found.add(`${name}: a recorded secret (${secret.slice(0, 3)}…)`);
-      for (const [address] of line.matchAll(EMAIL)) if (!OWN_ADDRESSES.test(address)) found.add(`${name}: address ${address.slice(0, 3)}…`);
+      for (const secret of secrets)
+        if (lower.includes(secret)) found.add(`${name}: a recorded secret (${secret.slice(0, 3)}…)`);
+      for (const [address] of line.matchAll(EMAIL))
+        if (!OWN_ADDRESSES.test(address)) found.add(`${name}: address ${address.slice(0, 3)}…`);
       for (const [token] of line.matchAll(TOKEN)) found.add(`${name}: token ${token.slice(0, 6)}…`);
     }
   }
@@ -80,9 +89,14 @@ function scanLogs(dir: string): { lines: number; secrets: number; found: string[
 }
 
 function printTable(figures: Figure[], seconds: number): void {
-  const rows = [["check", "tried", "count", "lost", "notes"], ...figures.map((f) => [f.check, f.tried, String(f.count), String(f.lost), f.notes ?? ""])];
+  const rows = [
+    ["check", "tried", "count", "lost", "notes"],
+    ...figures.map((f) => [f.check, f.tried, String(f.count), String(f.lost), f.notes ?? ""]),
+  ];
   const widths = rows[0]!.map((_, column) => Math.min(70, Math.max(...rows.map((row) => row[column]!.length))));
   const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(" | ")} |`;
-  console.log(`\nReliability summary (${seconds} s)\n${line(rows[0]!)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  console.log(
+    `\nReliability summary (${seconds} s)\n${line(rows[0]!)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+  );
   for (const row of rows.slice(1)) console.log(line(row));
 }

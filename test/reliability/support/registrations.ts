@@ -6,7 +6,9 @@ export async function storedAddresses(db: DynamoDBDocumentClient): Promise<Set<s
   const keys = new Set<string>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await db.send(new ScanCommand({ TableName: Resource.Registrations.name, ProjectionExpression: "email", ExclusiveStartKey }));
+    const page = await db.send(
+      new ScanCommand({ TableName: Resource.Registrations.name, ProjectionExpression: "email", ExclusiveStartKey }),
+    );
     for (const item of page.Items ?? []) keys.add(item.email as string);
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);

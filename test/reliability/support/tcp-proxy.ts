@@ -1,5 +1,5 @@
-import { connect, createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll } from "vitest";
 
 export type CutMode = "refuse" | "stall";
@@ -10,7 +10,9 @@ export type CutMode = "refuse" | "stall";
  * passes no byte either way until the cut ends (a network that drops packets), then lets the
  * held bytes through as TCP retransmission would.
  */
-export async function startTcpProxy(target: string): Promise<{ url: string; cut: (mode: CutMode, ms: number) => Promise<void> }> {
+export async function startTcpProxy(
+  target: string,
+): Promise<{ url: string; cut: (mode: CutMode, ms: number) => Promise<void> }> {
   const { hostname, port: targetPort } = new URL(target);
   const open = new Set<Socket>();
   let stalled: Promise<void> | undefined;
@@ -21,13 +23,22 @@ export async function startTcpProxy(target: string): Promise<{ url: string; cut:
       from.on("data", (chunk: Buffer) => {
         if (!stalled) return void to.write(chunk);
         from.pause();
-        void stalled.then(() => (to.write(chunk), from.resume()));
+        void stalled.then(() => {
+          to.write(chunk);
+          from.resume();
+        });
       });
     pipe(client, upstream);
     pipe(upstream, client);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       a.on("error", () => b.destroy());
-      a.on("close", () => (open.delete(a), b.destroy()));
+      a.on("close", () => {
+        open.delete(a);
+        b.destroy();
+      });
     }
   };
   let server: Server = createServer(handle);

@@ -1,4 +1,9 @@
-import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -52,7 +57,10 @@ export async function transactWrite(
       await db.send(new TransactWriteCommand({ TransactItems: typeof items === "function" ? items() : items }));
       return undefined;
     } catch (error) {
-      const codes = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None") : [];
+      const codes =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None")
+          : [];
       if (codes.includes("ConditionalCheckFailed")) return codes;
       if (!isConflict(error) || attempt === maxAttempts) throw error;
       await backOff(attempt);
@@ -91,7 +99,9 @@ export function isConflict(error: unknown): boolean {
   if (error instanceof TransactionConflictException) return true;
   if (!(error instanceof TransactionCanceledException)) return false;
   const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
-  return codes.includes("TransactionConflict") && codes.every((code) => code === "TransactionConflict" || code === "None");
+  return (
+    codes.includes("TransactionConflict") && codes.every((code) => code === "TransactionConflict" || code === "None")
+  );
 }
 
 /**
@@ -111,7 +121,10 @@ function backOff(attempt: number): Promise<void> {
 type Item = Record<string, unknown>;
 
 /** Every item a query matches, page after page, read consistently. */
-export async function queryAll(db: DynamoDBDocumentClient, input: Omit<QueryCommandInput, "ExclusiveStartKey" | "ConsistentRead">): Promise<Item[]> {
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, "ExclusiveStartKey" | "ConsistentRead">,
+): Promise<Item[]> {
   const items: Item[] = [];
   let cursor: Item | undefined;
   do {
@@ -140,7 +153,12 @@ export async function batchGet(
       const response: BatchGetCommandOutput = await db.send(
         new BatchGetCommand({
           RequestItems: {
-            [tableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: projection?.expression, ExpressionAttributeNames: projection?.names },
+            [tableName]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ProjectionExpression: projection?.expression,
+              ExpressionAttributeNames: projection?.names,
+            },
           },
         }),
       );

@@ -19,7 +19,8 @@ export function createSqsQueue<T>(sqs: SQSClient, queueUrl: string): WorkQueue<T
         }));
         for (let attempt = 1; entries.length > 0; attempt++) {
           const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-          if (Failed.length > 0 && attempt === 5) throw new Error(`SQS refused ${Failed.length} messages: ${Failed[0]!.Code}`);
+          if (Failed.length > 0 && attempt === 5)
+            throw new Error(`SQS refused ${Failed.length} messages: ${Failed[0]!.Code}`);
           const failedIds = new Set(Failed.map((failure) => failure.Id));
           entries = entries.filter((entry) => failedIds.has(entry.Id));
         }
@@ -35,6 +36,12 @@ export function createSqsQueue<T>(sqs: SQSClient, queueUrl: string): WorkQueue<T
 export function createSqsBackoff(sqs: SQSClient, queueUrl: string) {
   return async function retryLater(receiptHandle: string, receiveCount: number): Promise<void> {
     const seconds = Math.min(900, 2 ** Math.max(1, receiveCount));
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
   };
 }

@@ -1,9 +1,22 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { batchGet, ignoringConditionFailure, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import {
+  batchGet,
+  ignoringConditionFailure,
+  retryingConflicts,
+  type TransactItems,
+  transactWrite,
+} from "../aws/dynamo.ts";
 import { deliveryKey, sesMessageKey } from "../state/keys.ts";
 import { progressUpdate } from "./progress.ts";
-import { type Claim, type DeliveryOutcome, type DeliveryRef, type DeliveryStore, SETTLEMENTS_PER_WRITE, type Settlement } from "./store.ts";
+import {
+  type Claim,
+  type DeliveryOutcome,
+  type DeliveryRef,
+  type DeliveryStore,
+  SETTLEMENTS_PER_WRITE,
+  type Settlement,
+} from "./store.ts";
 
 // In the State table (state/keys.ts): one delivery record per recipient of a broadcast, `pending`,
 // `sending` (leased), `sent`, `skipped` or `failed`; and, for each email sent, which broadcast and
@@ -14,7 +27,13 @@ const FINISHED = new Set(["sent", "skipped", "failed"]);
 const DELIVERIES_PER_TRANSACTION = 99;
 const CLAIMS_PER_TRANSACTION = 100;
 
-export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): DeliveryStore {
+export function createDynamoDeliveryStore({
+  db,
+  stateTable,
+}: {
+  db: DynamoDBDocumentClient;
+  stateTable: string;
+}): DeliveryStore {
   const TableName = stateTable;
 
   async function existingDeliveries(broadcastId: string, emails: string[]): Promise<Map<string, string>> {
@@ -31,7 +50,13 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
       UpdateExpression: "SET #status = :sending, leaseUntil = :until ADD attempts :one",
       ConditionExpression: "#status = :pending OR (#status = :sending AND leaseUntil < :now)",
       ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":sending": "sending", ":pending": "pending", ":until": leaseUntil.getTime(), ":now": now.getTime(), ":one": 1 },
+      ExpressionAttributeValues: {
+        ":sending": "sending",
+        ":pending": "pending",
+        ":until": leaseUntil.getTime(),
+        ":now": now.getTime(),
+        ":one": 1,
+      },
       ReturnValuesOnConditionCheckFailure: returnOnFailure,
     };
   }
@@ -54,7 +79,10 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
    * shards anew each time it is called. `deliveryAt[i]` is the index of settlement i's record
    * update, whose cancellation reason tells if its condition failed.
    */
-  function settleTransaction(settlements: Settlement[], now: Date): { items: () => TransactItems; deliveryAt: number[] } {
+  function settleTransaction(
+    settlements: Settlement[],
+    now: Date,
+  ): { items: () => TransactItems; deliveryAt: number[] } {
     const items: TransactItems = [];
     const deliveryAt: number[] = [];
     const counts = new Map<string, Record<DeliveryOutcome["status"], number>>();
@@ -69,7 +97,10 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
           Key: deliveryKey(broadcastId, email),
           UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
           ConditionExpression: "#status = :sending",
-          ExpressionAttributeNames: { "#status": "status", ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
+          ExpressionAttributeNames: {
+            "#status": "status",
+            ...Object.fromEntries(names.map((name) => [`#${name}`, name])),
+          },
           ExpressionAttributeValues: {
             ":status": status,
             ":sending": "sending",
@@ -77,7 +108,8 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
           },
         },
       });
-      if (outcome.status === "sent") items.push({ Put: { TableName, Item: { ...sesMessageKey(outcome.sesMessageId), broadcastId, email } } });
+      if (outcome.status === "sent")
+        items.push({ Put: { TableName, Item: { ...sesMessageKey(outcome.sesMessageId), broadcastId, email } } });
       const count = counts.get(broadcastId) ?? { sent: 0, skipped: 0, failed: 0 };
       count[status]++;
       counts.set(broadcastId, count);
@@ -115,7 +147,9 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
           if (attempt === 5) throw new Error(`Fan-outs of broadcast ${broadcastId} keep racing for one page`);
           continue;
         }
-        return emails.filter((email) => !existing.has(email) || existing.get(email) === "pending" || existing.get(email) === "sending");
+        return emails.filter(
+          (email) => !existing.has(email) || existing.get(email) === "pending" || existing.get(email) === "sending",
+        );
       }
     },
 
@@ -134,7 +168,10 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
       });
       while (open.length > 0) {
         const chunk = open.slice(0, CLAIMS_PER_TRANSACTION);
-        const codes = await transactWrite(db, chunk.map((index) => ({ Update: claimUpdate(deliveries[index]!, leaseUntil, now) })));
+        const codes = await transactWrite(
+          db,
+          chunk.map((index) => ({ Update: claimUpdate(deliveries[index]!, leaseUntil, now) })),
+        );
         if (!codes) for (const index of chunk) claims[index] = "claimed";
         // Cancelled: each refused delivery is claimed alone, which says whether it is finished,
         // leased or unknown, and the others are claimed together again.
@@ -185,13 +222,21 @@ export function createDynamoDeliveryStore({ db, stateTable }: { db: DynamoDBDocu
 }
 
 /** The broadcast and recipient an SES message was sent to, if a broadcast sent it. */
-export async function readSentMail(db: DynamoDBDocumentClient, stateTable: string, sesMessageId: string): Promise<DeliveryRef | undefined> {
+export async function readSentMail(
+  db: DynamoDBDocumentClient,
+  stateTable: string,
+  sesMessageId: string,
+): Promise<DeliveryRef | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: sesMessageKey(sesMessageId) }));
   return Item && { broadcastId: Item.broadcastId as string, email: Item.email as string };
 }
 
 /** The transaction item that marks a recipient's delivery delivered, as SES reported it. */
-export function deliveredUpdate(stateTable: string, { broadcastId, email }: DeliveryRef, at: string): TransactItems[number] {
+export function deliveredUpdate(
+  stateTable: string,
+  { broadcastId, email }: DeliveryRef,
+  at: string,
+): TransactItems[number] {
   return {
     Update: {
       TableName: stateTable,
@@ -204,7 +249,11 @@ export function deliveredUpdate(stateTable: string, { broadcastId, email }: Deli
 }
 
 /** The transaction item that marks a recipient's delivery hard-bounced, refused if it was already. */
-export function hardBounceMark(stateTable: string, { broadcastId, email }: DeliveryRef, at: string): TransactItems[number] {
+export function hardBounceMark(
+  stateTable: string,
+  { broadcastId, email }: DeliveryRef,
+  at: string,
+): TransactItems[number] {
   return {
     Update: {
       TableName: stateTable,

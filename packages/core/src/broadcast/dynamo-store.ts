@@ -13,7 +13,13 @@ import { Broadcast, type BroadcastStatus, type BroadcastStore, type ResumeResult
 /** How long an Idempotency-Key names its broadcast. */
 const IDEMPOTENCY_SECONDS = 24 * 60 * 60;
 
-export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): BroadcastStore {
+export function createDynamoBroadcastStore({
+  db,
+  stateTable,
+}: {
+  db: DynamoDBDocumentClient;
+  stateTable: string;
+}): BroadcastStore {
   const TableName = stateTable;
 
   const readMeta = async (broadcastId: string) =>
@@ -23,7 +29,9 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
   async function countsOf(meta: Record<string, unknown>): Promise<Progress> {
     const progress = await readProgress(db, TableName, meta.broadcastId as string);
     const legacy = (name: keyof Progress) => (typeof meta[name] === "number" ? meta[name] : 0);
-    return Object.fromEntries(Object.entries(progress).map(([name, value]) => [name, value + legacy(name as keyof Progress)])) as Progress;
+    return Object.fromEntries(
+      Object.entries(progress).map(([name, value]) => [name, value + legacy(name as keyof Progress)]),
+    ) as Progress;
   }
 
   async function get(broadcastId: string): Promise<Broadcast | undefined> {
@@ -39,7 +47,12 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       const claimKey = idempotency && {
         Put: {
           TableName,
-          Item: { ...broadcastIdempotencyKey(idempotency.key), broadcastId, fingerprint: idempotency.fingerprint, expiresAt: nowSeconds + IDEMPOTENCY_SECONDS },
+          Item: {
+            ...broadcastIdempotencyKey(idempotency.key),
+            broadcastId,
+            fingerprint: idempotency.fingerprint,
+            expiresAt: nowSeconds + IDEMPOTENCY_SECONDS,
+          },
           // TTL deletes lazily: a key past its 24 hours is free again.
           ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
           ExpressionAttributeValues: { ":now": nowSeconds },
@@ -49,7 +62,14 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
         {
           Put: {
             TableName,
-            Item: { ...broadcastMeta(broadcastId), broadcastId, title: content.title, status: "queued", totalSegments, createdAt: now.toISOString() },
+            Item: {
+              ...broadcastMeta(broadcastId),
+              broadcastId,
+              title: content.title,
+              status: "queued",
+              totalSegments,
+              createdAt: now.toISOString(),
+            },
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
@@ -59,9 +79,13 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
       if (!refused) return { result: "created" };
       if (!idempotency) throw new Error(`Broadcast ${broadcastId} exists already`);
       // Only the key's condition can fail: the id is new. The key's item may only just have expired.
-      const { Item } = await db.send(new GetCommand({ TableName, Key: broadcastIdempotencyKey(idempotency.key), ConsistentRead: true }));
+      const { Item } = await db.send(
+        new GetCommand({ TableName, Key: broadcastIdempotencyKey(idempotency.key), ConsistentRead: true }),
+      );
       if (!Item) throw new Error("An Idempotency-Key refused a broadcast, then was gone");
-      return Item.fingerprint === idempotency.fingerprint ? { result: "replayed", broadcastId: String(Item.broadcastId) } : { result: "key-reused" };
+      return Item.fingerprint === idempotency.fingerprint
+        ? { result: "replayed", broadcastId: String(Item.broadcastId) }
+        : { result: "key-reused" };
     },
 
     get,
@@ -115,7 +139,8 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
 
     async finishIfComplete(broadcastId, now) {
       const meta = await readMeta(broadcastId);
-      if (meta?.status !== "sending" || (meta.segmentsDone as Set<number> | undefined)?.size !== meta.totalSegments) return false;
+      if (meta?.status !== "sending" || (meta.segmentsDone as Set<number> | undefined)?.size !== meta.totalSegments)
+        return false;
       // Every segment is fanned out, so no recipient is added any more and `pending` only falls.
       if ((await countsOf(meta)).pending !== 0) return false;
       return ignoringConditionFailure(
@@ -141,7 +166,12 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
             UpdateExpression: "SET #status = :paused, pausedReason = :reason, pausedAt = :now",
             ConditionExpression: "#status = :sending",
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":paused": "paused", ":sending": "sending", ":reason": reason, ":now": now.toISOString() },
+            ExpressionAttributeValues: {
+              ":paused": "paused",
+              ":sending": "sending",
+              ":reason": reason,
+              ":now": now.toISOString(),
+            },
           }),
         ),
       );
@@ -157,7 +187,8 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
           new UpdateCommand({
             TableName,
             Key: broadcastMeta(broadcastId),
-            UpdateExpression: "SET #status = :sending, resumedAt = :now, hardBouncesAtResume = :hardBounces, sentAtResume = :sent",
+            UpdateExpression:
+              "SET #status = :sending, resumedAt = :now, hardBouncesAtResume = :hardBounces, sentAtResume = :sent",
             ConditionExpression: "#status = :paused",
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: {
@@ -177,11 +208,13 @@ export function createDynamoBroadcastStore({ db, stateTable }: { db: DynamoDBDoc
         return broadcast ? { result: "not-paused", broadcast } : { result: "not-found" };
       }
     },
-
   };
 }
 
 /** The broadcast's own item with its summed counters, read through the one Broadcast schema. */
-function toBroadcast(item: Record<string, unknown>, { recipients, sent, skipped, failed, hardBounces }: Progress): Broadcast {
+function toBroadcast(
+  item: Record<string, unknown>,
+  { recipients, sent, skipped, failed, hardBounces }: Progress,
+): Broadcast {
   return Broadcast.parse({ ...item, recipients, sent, skipped, failed, hardBounces });
 }

@@ -11,7 +11,10 @@
  * const settle = groupCommit((settlements) => store.completeDeliveries(settlements, new Date()), { maxItems: 50 });
  * await settle({ broadcastId, email, outcome });
  */
-export function groupCommit<T>(write: (items: T[]) => Promise<void>, { maxItems }: { maxItems: number }): (item: T) => Promise<void> {
+export function groupCommit<T>(
+  write: (items: T[]) => Promise<void>,
+  { maxItems }: { maxItems: number },
+): (item: T) => Promise<void> {
   type Waiting = { item: T; resolve: () => void; reject: (error: unknown) => void };
   const waiting: Waiting[] = [];
   let draining = false;

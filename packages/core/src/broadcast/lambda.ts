@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { fanOut, type FanoutDeps } from "./fanout.ts";
+import { type FanoutDeps, fanOut } from "./fanout.ts";
 import type { SendPacer } from "./pacing.ts";
 import type { createSender } from "./send.ts";
 import type { BroadcastStore } from "./store.ts";
@@ -31,12 +31,17 @@ export type SendHandlerDeps = {
 export function createSendHandler({ sender, pacer, broadcasts, retryLater }: SendHandlerDeps) {
   return async function sendHandler(event: SQSEvent, context: Context) {
     const deadline = Date.now() + context.getRemainingTimeInMillis();
-    const parsed = new Map(event.Records.map((record) => [record.messageId, SendTask.safeParse(parseJson(record.body))]));
+    const parsed = new Map(
+      event.Records.map((record) => [record.messageId, SendTask.safeParse(parseJson(record.body))]),
+    );
     const valid = event.Records.flatMap((record) => {
       const task = parsed.get(record.messageId)!;
       return task.success ? [{ messageId: record.messageId, task: task.data }] : [];
     });
-    const sending = sender(valid.map(({ task }) => task), { sendTime: ticketBook(pacer, event.Records.length), deadline });
+    const sending = sender(
+      valid.map(({ task }) => task),
+      { sendTime: ticketBook(pacer, event.Records.length), deadline },
+    );
     const outcomes = new Map(valid.map(({ messageId }, index) => [messageId, sending[index]!]));
     const touched = new Set(valid.map(({ task }) => task.broadcastId));
     const recordHandler = async (record: SQSRecord) => {

@@ -30,7 +30,12 @@ const MAX_LATENESS_MS = 20;
  * on `issued`, so concurrent senders never contend for the same slot and a whole batch costs one
  * write; token i may be sent at origin + i × interval.
  */
-export function createDynamoSendPacer({ db, stateTable, ratePerSecond, headroom = 0.95 }: DynamoSendPacerOptions): SendPacer {
+export function createDynamoSendPacer({
+  db,
+  stateTable,
+  ratePerSecond,
+  headroom = 0.95,
+}: DynamoSendPacerOptions): SendPacer {
   const intervalMs = 1000 / (ratePerSecond * headroom);
   return {
     async reserve(count, now) {

@@ -27,7 +27,11 @@ export type Progress = {
 const NAMES: (keyof Progress)[] = ["recipients", "pending", "sent", "skipped", "failed", "hardBounces"];
 
 /** A transaction item moving a random shard of the broadcast's counters by these amounts. */
-export function progressUpdate(stateTable: string, broadcastId: string, delta: Partial<Progress>): TransactItems[number] {
+export function progressUpdate(
+  stateTable: string,
+  broadcastId: string,
+  delta: Partial<Progress>,
+): TransactItems[number] {
   const update = addExpression(delta);
   return {
     Update: {
@@ -44,8 +48,16 @@ export function progressUpdate(stateTable: string, broadcastId: string, delta: P
  * The broadcast's counters, every shard summed, read consistently. Once every segment is fanned
  * out, `pending` only falls; so a sum of 0 means it was 0 when the last shard was read.
  */
-export async function readProgress(db: DynamoDBDocumentClient, stateTable: string, broadcastId: string): Promise<Progress> {
-  const shards = await queryAll(db, { TableName: stateTable, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": broadcastProgressPk(broadcastId) } });
+export async function readProgress(
+  db: DynamoDBDocumentClient,
+  stateTable: string,
+  broadcastId: string,
+): Promise<Progress> {
+  const shards = await queryAll(db, {
+    TableName: stateTable,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": broadcastProgressPk(broadcastId) },
+  });
   const sum: Progress = { recipients: 0, pending: 0, sent: 0, skipped: 0, failed: 0, hardBounces: 0 };
   for (const shard of shards) for (const name of NAMES) sum[name] += typeof shard[name] === "number" ? shard[name] : 0;
   return sum;

@@ -1,10 +1,22 @@
-import { composeRawEmail, personalize, renderBroadcast, type RenderedBroadcast, unsubscribeUrl } from "../email/index.ts";
-import { maskEmail, type RegistrationStore } from "../registration/index.ts";
-import { logger } from "../log.ts";
-import { signToken } from "../tokens/index.ts";
+import {
+  composeRawEmail,
+  personalize,
+  type RenderedBroadcast,
+  renderBroadcast,
+  unsubscribeUrl,
+} from "../email/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
+import { logger } from "../log.ts";
+import { maskEmail, type RegistrationStore } from "../registration/index.ts";
+import { signToken } from "../tokens/index.ts";
 import { groupCommit } from "./group-commit.ts";
-import { type BroadcastStore, type Claim, type DeliveryOutcome, SETTLEMENTS_PER_WRITE, type Settlement } from "./store.ts";
+import {
+  type BroadcastStore,
+  type Claim,
+  type DeliveryOutcome,
+  SETTLEMENTS_PER_WRITE,
+  type Settlement,
+} from "./store.ts";
 import type { SendTask } from "./tasks.ts";
 
 export type SenderDeps = {
@@ -93,9 +105,12 @@ export function createSender(deps: SenderDeps) {
     return paused;
   }
 
-  const commitSettle = groupCommit((settlements: Settlement[]) => broadcasts.completeDeliveries(settlements, new Date()), {
-    maxItems: SETTLEMENTS_PER_WRITE,
-  });
+  const commitSettle = groupCommit(
+    (settlements: Settlement[]) => broadcasts.completeDeliveries(settlements, new Date()),
+    {
+      maxItems: SETTLEMENTS_PER_WRITE,
+    },
+  );
 
   /**
    * Each task's claim, made together, or `paused`. `undefined` when claiming together failed: each
@@ -103,7 +118,8 @@ export function createSender(deps: SenderDeps) {
    */
   async function claimTogether(tasks: SendTask[], leaseUntil: Date): Promise<(Claim | "paused" | undefined)[]> {
     const paused = new Set<string>();
-    for (const broadcastId of new Set(tasks.map((task) => task.broadcastId))) if (await isPaused(broadcastId)) paused.add(broadcastId);
+    for (const broadcastId of new Set(tasks.map((task) => task.broadcastId)))
+      if (await isPaused(broadcastId)) paused.add(broadcastId);
     const live = tasks.filter((task) => !paused.has(task.broadcastId));
     const claims = await broadcasts.claimDeliveries(live, leaseUntil, new Date()).catch(() => []);
     let next = 0;
@@ -123,7 +139,8 @@ export function createSender(deps: SenderDeps) {
       const claim = together ?? (await broadcasts.claimDelivery(broadcastId, email, leaseUntil, new Date()));
       if (claim === "finished") return;
       if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
-      if (claim === "unknown") throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);
+      if (claim === "unknown")
+        throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);
 
       const settle = (outcome: DeliveryOutcome) => commitSettle({ broadcastId, email, outcome });
       let sesMessageId: string;
@@ -136,7 +153,13 @@ export function createSender(deps: SenderDeps) {
         const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email });
         const link = unsubscribeUrl(publicUrl, token);
         const message = personalize(content, { unsubscribeUrl: link });
-        const raw = await composeRawEmail({ from, to: registration.address, ...message, unsubscribeUrl: link, broadcastId });
+        const raw = await composeRawEmail({
+          from,
+          to: registration.address,
+          ...message,
+          unsubscribeUrl: link,
+          broadcastId,
+        });
         const at = (await sendTime()).getTime();
         if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
         await new Promise((resolve) => setTimeout(resolve, at - Date.now()));

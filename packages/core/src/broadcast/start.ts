@@ -29,12 +29,15 @@ export async function startBroadcast(
   content: BroadcastContent,
   idempotencyKey?: string,
 ): Promise<{ broadcastId: string; replayed: boolean }> {
-  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(content) };
+  const idempotency =
+    idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(content) };
   const broadcastId = crypto.randomUUID();
   const created = await broadcasts.create({ broadcastId, content, totalSegments: FANOUT_SEGMENTS, now, idempotency });
-  if (created.result === "key-reused") throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");
+  if (created.result === "key-reused")
+    throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");
   if (created.result === "replayed") {
-    if ((await broadcasts.status(created.broadcastId)) === "queued") await queueFanout(fanoutQueue, created.broadcastId, FANOUT_SEGMENTS);
+    if ((await broadcasts.status(created.broadcastId)) === "queued")
+      await queueFanout(fanoutQueue, created.broadcastId, FANOUT_SEGMENTS);
     return { broadcastId: created.broadcastId, replayed: true };
   }
   await queueFanout(fanoutQueue, broadcastId, FANOUT_SEGMENTS);
@@ -45,7 +48,11 @@ export async function startBroadcast(
  * Fans a broadcast out again from the start. Recipients already handled are recognised by their
  * delivery records, so only those not reached yet get an email.
  */
-export async function resumeBroadcast(fanoutQueue: WorkQueue<FanoutTask>, broadcastId: string, totalSegments: number): Promise<void> {
+export async function resumeBroadcast(
+  fanoutQueue: WorkQueue<FanoutTask>,
+  broadcastId: string,
+  totalSegments: number,
+): Promise<void> {
   await queueFanout(fanoutQueue, broadcastId, totalSegments);
 }
 
@@ -55,10 +62,14 @@ export async function resumeBroadcast(fanoutQueue: WorkQueue<FanoutTask>, broadc
  * leaving those recipients pending). If queueing fails it is paused again, so the board can retry.
  * @throws BroadcastNotFoundError, BroadcastNotPausedError
  */
-export async function resumePausedBroadcast({ broadcasts, fanoutQueue, now }: StartBroadcastDeps, broadcastId: string): Promise<Broadcast> {
+export async function resumePausedBroadcast(
+  { broadcasts, fanoutQueue, now }: StartBroadcastDeps,
+  broadcastId: string,
+): Promise<Broadcast> {
   const resumed = await broadcasts.resume(broadcastId, now);
   if (resumed.result === "not-found") throw new BroadcastNotFoundError("No broadcast has this id");
-  if (resumed.result === "not-paused") throw new BroadcastNotPausedError(`The broadcast is ${resumed.broadcast.status}, not paused`);
+  if (resumed.result === "not-paused")
+    throw new BroadcastNotPausedError(`The broadcast is ${resumed.broadcast.status}, not paused`);
   const { broadcast } = resumed;
   try {
     await resumeBroadcast(fanoutQueue, broadcastId, broadcast.totalSegments);
@@ -74,9 +85,13 @@ export async function resumePausedBroadcast({ broadcasts, fanoutQueue, now }: St
  * because its queues live in memory and lose whatever was queued when it stopped. A paused
  * broadcast stays paused: only the board resumes it.
  */
-export async function resumeUnfinishedBroadcasts(broadcasts: BroadcastStore, fanoutQueue: WorkQueue<FanoutTask>): Promise<string[]> {
+export async function resumeUnfinishedBroadcasts(
+  broadcasts: BroadcastStore,
+  fanoutQueue: WorkQueue<FanoutTask>,
+): Promise<string[]> {
   const unfinished = (await broadcasts.unfinished()).filter(({ status }) => status !== "paused");
-  for (const { broadcastId, totalSegments } of unfinished) await resumeBroadcast(fanoutQueue, broadcastId, totalSegments);
+  for (const { broadcastId, totalSegments } of unfinished)
+    await resumeBroadcast(fanoutQueue, broadcastId, totalSegments);
   return unfinished.map(({ broadcastId }) => broadcastId);
 }
 
@@ -85,7 +100,11 @@ export async function resumeUnfinishedBroadcasts(broadcasts: BroadcastStore, fan
  * message was lost (the request died after storing it, or SQS refused). The scheduled Requeue
  * function runs it every 5 minutes on AWS. Returns the broadcasts queued again.
  */
-export async function requeueStalledBroadcasts(broadcasts: BroadcastStore, fanoutQueue: WorkQueue<FanoutTask>, now: Date): Promise<string[]> {
+export async function requeueStalledBroadcasts(
+  broadcasts: BroadcastStore,
+  fanoutQueue: WorkQueue<FanoutTask>,
+  now: Date,
+): Promise<string[]> {
   const stalled = (await broadcasts.unfinished()).filter(
     ({ status, createdAt }) => status === "queued" && now.getTime() - Date.parse(createdAt) > STALLED_AFTER_MS,
   );
@@ -95,9 +114,13 @@ export async function requeueStalledBroadcasts(broadcasts: BroadcastStore, fanou
 
 /** What identifies a request's content under its Idempotency-Key. */
 function fingerprintOf({ title, contents, html }: BroadcastContent): string {
-  return createHash("sha256").update(JSON.stringify([title, contents, html ?? null])).digest("base64url");
+  return createHash("sha256")
+    .update(JSON.stringify([title, contents, html ?? null]))
+    .digest("base64url");
 }
 
 function queueFanout(fanoutQueue: WorkQueue<FanoutTask>, broadcastId: string, totalSegments: number) {
-  return fanoutQueue.send(Array.from({ length: totalSegments }, (_, segment) => ({ broadcastId, segment, totalSegments })));
+  return fanoutQueue.send(
+    Array.from({ length: totalSegments }, (_, segment) => ({ broadcastId, segment, totalSegments })),
+  );
 }

@@ -14,7 +14,10 @@ export const Broadcast = z.object({
   sent: z.number().int(),
   skipped: z.number().int().meta({ description: "Not active when their turn came" }),
   failed: z.number().int().meta({ description: "Refused by SES for good" }),
-  hardBounces: z.number().int().meta({ description: "Permanent bounces SES reported for its emails, each recipient counted once" }),
+  hardBounces: z
+    .number()
+    .int()
+    .meta({ description: "Permanent bounces SES reported for its emails, each recipient counted once" }),
   createdAt: z.string(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),

@@ -7,7 +7,13 @@ export const CONFIRMATION_SUBJECT = "Confirm your OpenEMR announcements address"
  * until the link is followed, the address gets no announcements, so a stranger cannot undo an
  * opt-out by registering someone else's address.
  */
-export function confirmationEmail({ confirmUrl, validDays }: { confirmUrl: string; validDays: number }): PersonalizedEmail {
+export function confirmationEmail({
+  confirmUrl,
+  validDays,
+}: {
+  confirmUrl: string;
+  validDays: number;
+}): PersonalizedEmail {
   const intro =
     "This address was registered again in an OpenEMR installation to get security and release " +
     "announcements from the OpenEMR project. It had stopped getting them, so they start again only " +

@@ -3,10 +3,11 @@
  * personalized with an unsubscribe footer and composed as raw MIME for each recipient.
  * @module
  */
-export { InvalidEmailMessageError } from "./errors.ts";
+
 export { CONFIRMATION_SUBJECT, confirmationEmail } from "./confirmation-email.ts";
+export { InvalidEmailMessageError } from "./errors.ts";
 export { confirmUrl, unsubscribeUrl } from "./links.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
 export { composeRawEmail, type RawEmailOptions } from "./mime.ts";
-export { escapeHtml, personalize, type PersonalizedEmail } from "./personalize.ts";
-export { renderBroadcast, type RenderedBroadcast } from "./render.ts";
+export { escapeHtml, type PersonalizedEmail, personalize } from "./personalize.ts";
+export { type RenderedBroadcast, renderBroadcast } from "./render.ts";

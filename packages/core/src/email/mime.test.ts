@@ -1,4 +1,4 @@
-import { SendRawEmailCommand, SESClient } from "@aws-sdk/client-ses";
+import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { simpleParser } from "mailparser";
 import { describe, expect, inject, it } from "vitest";
 import { signToken } from "../tokens/index.ts";
@@ -12,7 +12,10 @@ const to = "Jürgen Admin <admin@clinic.example.org>";
 const broadcastId = crypto.randomUUID();
 
 async function compose(title: string) {
-  const rendered = renderBroadcast({ title, contents: "# Patch 4\n\nUpgrade via [the wiki](https://www.open-emr.org/wiki)." });
+  const rendered = renderBroadcast({
+    title,
+    contents: "# Patch 4\n\nUpgrade via [the wiki](https://www.open-emr.org/wiki).",
+  });
   const token = await signToken("test-key", { purpose: "unsubscribe", email: "admin@clinic.example.org" });
   const url = unsubscribeUrl("https://reg.open-emr.org/", token);
   const email = personalize(rendered, { unsubscribeUrl: url });
@@ -34,7 +37,8 @@ describe("composeRawEmail", () => {
     expect(parsed.html).toContain(`href="${url}"`);
 
     // Raw lines, unfolded: they show the values go out neither encoded nor altered.
-    const rawHeader = (key: string) => parsed.headerLines.find((line) => line.key === key)?.line.replace(/\r\n(?=[ \t])/g, "");
+    const rawHeader = (key: string) =>
+      parsed.headerLines.find((line) => line.key === key)?.line.replace(/\r\n(?=[ \t])/g, "");
     expect(rawHeader("list-unsubscribe")).toBe(`List-Unsubscribe: <${url}>`);
     expect(rawHeader("list-unsubscribe-post")).toBe("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
     expect(rawHeader("x-broadcast-id")).toBe(`X-Broadcast-ID: ${broadcastId}`);

@@ -16,7 +16,15 @@ export type RawEmailOptions = PersonalizedEmail & {
  * Message-ID and Date come from the composer. Without `unsubscribeUrl` and `broadcastId`, those
  * headers are left out.
  */
-export function composeRawEmail({ from, to, subject, html, text, unsubscribeUrl, broadcastId }: RawEmailOptions): Promise<Buffer> {
+export function composeRawEmail({
+  from,
+  to,
+  subject,
+  html,
+  text,
+  unsubscribeUrl,
+  broadcastId,
+}: RawEmailOptions): Promise<Buffer> {
   const headers: Record<string, string> = {};
   if (unsubscribeUrl) {
     headers["List-Unsubscribe"] = `<${unsubscribeUrl}>`;

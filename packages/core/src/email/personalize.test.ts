@@ -4,7 +4,7 @@ import { personalize } from "./personalize.ts";
 import { renderBroadcast } from "./render.ts";
 
 const URL = "https://reg.open-emr.org/api/registration/unsubscribe/eyJlIjoiYUBiLmMifQ.abc-_123";
-const rendered = renderBroadcast({ title: "Patch <4> & \"more\"", contents: "Please **upgrade**." });
+const rendered = renderBroadcast({ title: 'Patch <4> & "more"', contents: "Please **upgrade**." });
 
 describe("personalize", () => {
   const { subject, html, text } = personalize(rendered, { unsubscribeUrl: URL });
@@ -25,7 +25,9 @@ describe("personalize", () => {
   it("wraps the HTML part in a self-contained document with the body, then the footer link", () => {
     expect(html).toMatch(/^<!doctype html><html><head><meta charset="utf-8">/);
     expect(html).toContain("<title>Patch &lt;4&gt; &amp; &quot;more&quot;</title>");
-    expect(html.indexOf("<strong>upgrade</strong>")).toBeLessThan(html.indexOf("registered in an OpenEMR installation"));
+    expect(html.indexOf("<strong>upgrade</strong>")).toBeLessThan(
+      html.indexOf("registered in an OpenEMR installation"),
+    );
     expect(html).toContain(`<a href="${URL}" style="color:#59636e;">Unsubscribe</a>`);
     expect(html).toMatch(/<\/html>$/);
     expect(html).not.toMatch(/<link|<style|<script|src=/);
@@ -39,7 +41,11 @@ describe("personalize", () => {
 
 describe("unsubscribeUrl", () => {
   it("puts the token under the API's unsubscribe route, with or without a trailing slash", () => {
-    expect(unsubscribeUrl("https://reg.open-emr.org", "p.s")).toBe("https://reg.open-emr.org/api/registration/unsubscribe/p.s");
-    expect(unsubscribeUrl("http://localhost:3000/", "p.s")).toBe("http://localhost:3000/api/registration/unsubscribe/p.s");
+    expect(unsubscribeUrl("https://reg.open-emr.org", "p.s")).toBe(
+      "https://reg.open-emr.org/api/registration/unsubscribe/p.s",
+    );
+    expect(unsubscribeUrl("http://localhost:3000/", "p.s")).toBe(
+      "http://localhost:3000/api/registration/unsubscribe/p.s",
+    );
   });
 });

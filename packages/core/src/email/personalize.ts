@@ -16,7 +16,10 @@ const FOOTER_STYLE = "margin:0;font-size:13px;color:#59636e;";
  * `unsubscribeUrl`, the HTML part wrapped in a self-contained document. Only concatenates, so it
  * is cheap enough to call for every recipient.
  */
-export function personalize(rendered: RenderedBroadcast, { unsubscribeUrl }: { unsubscribeUrl: string }): PersonalizedEmail {
+export function personalize(
+  rendered: RenderedBroadcast,
+  { unsubscribeUrl }: { unsubscribeUrl: string },
+): PersonalizedEmail {
   const url = escapeHtml(unsubscribeUrl);
   const html =
     `<!doctype html><html><head><meta charset="utf-8">` +

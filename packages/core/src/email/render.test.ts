@@ -30,7 +30,9 @@ describe("renderBroadcast from Markdown", () => {
     expect(subject).toBe(title);
     expect(html).toContain("<h1>Security release</h1>");
     expect(html).toContain('<a href="https://www.open-emr.org/wiki/index.php/OpenEMR_Patches">release notes</a>');
-    expect(html).toMatch(/<ul>\s*<li>Fixes <strong>one<\/strong> XSS<\/li>\s*<li>Fixes <em>another<\/em> issue<\/li>\s*<\/ul>/);
+    expect(html).toMatch(
+      /<ul>\s*<li>Fixes <strong>one<\/strong> XSS<\/li>\s*<li>Fixes <em>another<\/em> issue<\/li>\s*<\/ul>/,
+    );
     expect(html).toMatch(/<ol>\s*<li>Back up<\/li>/);
     expect(html).toContain('<code style="');
   });
@@ -93,8 +95,16 @@ describe("renderBroadcast from HTML", () => {
     ["a data: image", '<p>ok</p><img src="data:image/png;base64,iVBORw0KGgo=">', /data:|<img/],
     ["a data: link", '<p><a href="data:text/html,<script>alert(1)</script>">x</a></p>', /data:|alert/],
     ["an object and embed", '<p>ok</p><object data="x.swf"></object><embed src="x.swf">', /object|embed|swf/],
-    ["a form", '<form action="https://evil.example"><input name="pw"><button>go</button></form><p>ok</p>', /form|input|button|evil/],
-    ["style blocks and attributes", '<style>p{color:red}</style><p style="background:url(https://evil.example)">ok</p>', /color:red|evil/],
+    [
+      "a form",
+      '<form action="https://evil.example"><input name="pw"><button>go</button></form><p>ok</p>',
+      /form|input|button|evil/,
+    ],
+    [
+      "style blocks and attributes",
+      '<style>p{color:red}</style><p style="background:url(https://evil.example)">ok</p>',
+      /color:red|evil/,
+    ],
     ["an event handler on any tag", '<p onclick="alert(1)" onmouseover="alert(2)">ok</p>', /onclick|onmouseover|alert/],
   ])("removes %s", (_, input, forbidden) => {
     const { html } = fromHtml(input);
@@ -120,7 +130,9 @@ describe("renderBroadcast from HTML", () => {
   });
 
   it("drops images that are not absolute https", () => {
-    const { html } = fromHtml('<p>ok</p><img src="http://a.example/i.png"><img src="/relative.png"><img src="//cdn.example/i.png">');
+    const { html } = fromHtml(
+      '<p>ok</p><img src="http://a.example/i.png"><img src="/relative.png"><img src="//cdn.example/i.png">',
+    );
     expect(html).toBe("<p>ok</p>");
   });
 
@@ -136,6 +148,8 @@ describe("renderBroadcast from HTML", () => {
     ["empty", ""],
     ["only empty markup", "<div><p> </p></div>"],
   ])("throws InvalidEmailMessageError when the HTML is %s", (_, html) => {
-    expect(() => fromHtml(html)).toThrow(new InvalidEmailMessageError("The HTML has no visible text once unsafe markup is removed"));
+    expect(() => fromHtml(html)).toThrow(
+      new InvalidEmailMessageError("The HTML has no visible text once unsafe markup is removed"),
+    );
   });
 });

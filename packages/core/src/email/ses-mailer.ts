@@ -1,4 +1,4 @@
-import { SendRawEmailCommand, type SESClient } from "@aws-sdk/client-ses";
+import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { redactEmails } from "../address.ts";
 
 /** Sends one finished MIME message and returns SES's message id. */
@@ -43,7 +43,8 @@ export function createSesMailer(ses: SESClient, { configurationSet }: { configur
       } catch (error) {
         // SES quotes addresses in some messages; these end up in logs and delivery records.
         const message = redactEmails(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-        if (error instanceof Error && PERMANENT_ERRORS.has(error.name)) throw new PermanentSendError(message, { cause: error });
+        if (error instanceof Error && PERMANENT_ERRORS.has(error.name))
+          throw new PermanentSendError(message, { cause: error });
         throw new RetryableSendError(message, { cause: error });
       }
     },

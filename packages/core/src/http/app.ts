@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { BlankEnv } from "hono/types";
 import { secureHeaders } from "hono/secure-headers";
 import { timeout } from "hono/timeout";
+import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
-import { broadcastRoutes, type BroadcastRoutesDeps } from "./broadcast-routes.ts";
+import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
-import { usageRoutes, type UsageRoutesDeps } from "./usage-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
-import { registrationRoutes, type RegistrationRoutesDeps } from "./registration-routes.ts";
+import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
+import { type UsageRoutesDeps, usageRoutes } from "./usage-routes.ts";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 export const DOCS_PATH = "/api/docs";
@@ -20,7 +20,8 @@ const DOCUMENT_INFO = {
   info: {
     title: "OpenEMR product registration",
     version: "1.0.0",
-    description: "Registration of OpenEMR administrators' addresses, and the board's security and release announcements to them.",
+    description:
+      "Registration of OpenEMR administrators' addresses, and the board's security and release announcements to them.",
   },
 };
 
@@ -84,9 +85,27 @@ export function createApp({
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, now }))
     .route(
       "/api/registration",
-      registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, pinGuard: broadcasting.pinGuard, secretPin: broadcasting.secretPin, now }),
+      registrationRoutes({
+        registrations,
+        registrationAttempts,
+        registrationLimitPerHour,
+        confirmations,
+        pinGuard: broadcasting.pinGuard,
+        secretPin: broadcasting.secretPin,
+        now,
+      }),
     )
-    .route("/api/usage", usageRoutes({ usage, usageAttempts, usageLimits, pinGuard: broadcasting.pinGuard, secretPin: broadcasting.secretPin, now }))
+    .route(
+      "/api/usage",
+      usageRoutes({
+        usage,
+        usageAttempts,
+        usageLimits,
+        pinGuard: broadcasting.pinGuard,
+        secretPin: broadcasting.secretPin,
+        now,
+      }),
+    )
     .route("/", healthRoutes({ registrations }));
   registerDocumentation(app);
   app
@@ -112,7 +131,12 @@ function registerDocumentation(app: OpenAPIHono<BlankEnv>): void {
     method: "get",
     path: OPENAPI_PATH,
     summary: "This API's OpenAPI 3 document",
-    responses: { 200: { description: "The document", content: { [JSON_TYPE]: { schema: z.looseObject({ openapi: z.string() }) } } } },
+    responses: {
+      200: {
+        description: "The document",
+        content: { [JSON_TYPE]: { schema: z.looseObject({ openapi: z.string() }) } },
+      },
+    },
   });
   app.openapi(documentRoute, (c) => c.json(openApiDocument(), 200));
 

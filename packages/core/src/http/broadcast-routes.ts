@@ -1,16 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { WorkQueue } from "../aws/sqs.ts";
-import type { PinGuard } from "../limits/pin-guard.ts";
 import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
 import type { BroadcastStore } from "../broadcast/store.ts";
 import type { FanoutTask } from "../broadcast/tasks.ts";
 import { BroadcastMessage } from "../email/message.ts";
+import type { PinGuard } from "../limits/pin-guard.ts";
 import { logger } from "../log.ts";
-import { limitBody, readBody } from "./body.ts";
-import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 import { BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
+import { limitBody, readBody } from "./body.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { FORM, formOrJsonBody, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
+import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
 const MAX_BROADCAST_BYTES = 1024 * 1024;
@@ -18,7 +18,10 @@ const MAX_BROADCAST_BYTES = 1024 * 1024;
 const MAX_RESUME_BYTES = 4 * 1024;
 
 /** As the IETF's Idempotency-Key draft has it: an opaque string; a UUID is usual. */
-const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, "1 to 255 visible ASCII characters").optional();
+const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, "1 to 255 visible ASCII characters")
+  .optional();
 // Described as any string and checked in the handler, after the PIN, so that it is answered in
 // this API's error format.
 const IdempotencyKeyHeader = z.object({
@@ -27,7 +30,8 @@ const IdempotencyKeyHeader = z.object({
     .optional()
     .meta({
       param: { name: "idempotency-key", in: "header" },
-      description: "The same key within 24 hours answers the same broadcast and starts nothing new (the CLI sends one, and reuses it when it retries).",
+      description:
+        "The same key within 24 hours answers the same broadcast and starts nothing new (the CLI sends one, and reuses it when it retries).",
     }),
 });
 
@@ -57,10 +61,13 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     request: { headers: IdempotencyKeyHeader, body: formOrJsonBody(app, "BroadcastRequest", BroadcastRequest) },
     responses: {
       200: {
-        description: "Stored and queued; or, for an Idempotency-Key already used with this content, that broadcast (with `Idempotent-Replayed: true`)",
+        description:
+          "Stored and queued; or, for an Idempotency-Key already used with this content, that broadcast (with `Idempotent-Replayed: true`)",
         content: { [JSON_TYPE]: { schema: BroadcastStarted } },
       },
-      400: jsonError("InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; InvalidIdempotencyKeyException"),
+      400: jsonError(
+        "InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; InvalidIdempotencyKeyException",
+      ),
       422: jsonError("IdempotencyKeyReusedException: the key was used for another broadcast in the last 24 hours"),
       413: jsonError(`PayloadTooLargeException: over ${MAX_BROADCAST_BYTES} bytes`),
       415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
@@ -78,7 +85,11 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     renderBroadcast(parsed.data);
     const key = IdempotencyKey.safeParse(c.req.header("idempotency-key"));
     if (!key.success) throw invalidInput("InvalidIdempotencyKeyException", key.error);
-    const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data, key.data);
+    const { broadcastId, replayed } = await startBroadcast(
+      { broadcasts, fanoutQueue, now: now() },
+      parsed.data,
+      key.data,
+    );
     logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId });
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json({ status: "sent" as const, broadcastId }, 200);

@@ -47,7 +47,8 @@ ${document.info.description ? html`<p>${document.info.description}</p>` : ""}
 ${operations.map(({ path, method, operation }) => operationSection(path, method, operation))}
 <h2>Schemas</h2>
 ${Object.entries(document.components?.schemas ?? {}).map(
-  ([name, schema]) => html`<section id="schema-${name}"><h3><code>${name}</code></h3><pre>${JSON.stringify(schema, null, 2)}</pre></section>`,
+  ([name, schema]) =>
+    html`<section id="schema-${name}"><h3><code>${name}</code></h3><pre>${JSON.stringify(schema, null, 2)}</pre></section>`,
 )}
 </main></body>
 </html>`;
@@ -61,13 +62,15 @@ function operationSection(path: string, method: string, operation: Operation) {
 ${operation.summary ? html`<p><strong>${operation.summary}</strong></p>` : ""}
 ${operation.description ? html`<p>${operation.description}</p>` : ""}
 ${pin ? html`<p>The board's PIN in the <code>X-Secret-Pin</code> header.</p>` : ""}
-${body.length
-  ? html`<h3>Body</h3><p>${body.map(([type]) => html`<code>${type}</code> `)}</p><pre>${JSON.stringify(body[0]![1].schema, null, 2)}</pre>`
-  : ""}
+${
+  body.length
+    ? html`<h3>Body</h3><p>${body.map(([type]) => html`<code>${type}</code> `)}</p><pre>${JSON.stringify(body[0]![1].schema, null, 2)}</pre>`
+    : ""
+}
 <h3>Responses</h3>
 <table>${Object.entries(operation.responses ?? {}).map(
-  ([status, response]) =>
-    html`<tr><th>${status}</th><td>${response.description ?? ""}</td><td>${Object.keys(response.content ?? {}).map((type) => html`<code>${type}</code> `)}</td></tr>`,
-)}</table>
+    ([status, response]) =>
+      html`<tr><th>${status}</th><td>${response.description ?? ""}</td><td>${Object.keys(response.content ?? {}).map((type) => html`<code>${type}</code> `)}</td></tr>`,
+  )}</table>
 </section>`;
 }

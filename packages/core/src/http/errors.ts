@@ -1,6 +1,6 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { z } from "zod";
+import type { z } from "zod";
 import { logger } from "../log.ts";
 
 /** An error meant for the caller: its `code` and message are what the JSON body says. */
@@ -24,16 +24,17 @@ type Issue = { path: string; message: string };
 export type ErrorBody = { error: string; message: string; issues?: Issue[] };
 
 /** Domain errors by name, so that core never learns HTTP and this is the one place that maps it. */
-const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string; headers?: Record<string, string> }> = {
-  AlreadyRegisteredError: { status: 409, code: "AlreadyRegisteredException" },
-  InvalidEmailMessageError: { status: 400, code: "InvalidEmailMessageException" },
-  // SES did not take a re-registration's confirmation email: registering again sends it.
-  ConfirmationNotSentError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "30" } },
-  RegistrationBusyError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "5" } },
-  BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
-  BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
-  IdempotencyKeyReusedError: { status: 422, code: "IdempotencyKeyReusedException" },
-};
+const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string; headers?: Record<string, string> }> =
+  {
+    AlreadyRegisteredError: { status: 409, code: "AlreadyRegisteredException" },
+    InvalidEmailMessageError: { status: 400, code: "InvalidEmailMessageException" },
+    // SES did not take a re-registration's confirmation email: registering again sends it.
+    ConfirmationNotSentError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "30" } },
+    RegistrationBusyError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "5" } },
+    BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
+    BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
+    IdempotencyKeyReusedError: { status: 422, code: "IdempotencyKeyReusedException" },
+  };
 
 const STATUS_CODES: Partial<Record<number, string>> = {
   400: "BadRequestException",
@@ -73,7 +74,11 @@ export function invalidInput(code: string, error: z.ZodError): ApiError {
 }
 
 /** The response for anything thrown while handling a request. Never leaks internals. */
-export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody; headers: Record<string, string> } {
+export function errorResponse(error: unknown): {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
   if (error instanceof ApiError) {
     const body = { error: error.code, message: error.message, issues: error.issues };
     return { status: error.status, body, headers: error.headers };
@@ -107,5 +112,7 @@ function isTransient(error: unknown): boolean {
 }
 
 function describe(error: unknown): Record<string, unknown> {
-  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { value: String(error) };
+  return error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
 }

@@ -33,7 +33,9 @@ export function healthRoutes({ registrations }: { registrations: RegistrationSto
     } catch (error) {
       // Whatever the reason (unreachable, throttled, missing), the caller's answer is the same.
       logger.warn("health check failed", { error: error instanceof Error ? error.name : String(error) });
-      return c.json({ error: "ServiceUnavailableException", message: "The table cannot be read" }, 503, { "Retry-After": "5" });
+      return c.json({ error: "ServiceUnavailableException", message: "The table cannot be read" }, 503, {
+        "Retry-After": "5",
+      });
     }
     return c.json({ status: "up" as const }, 200);
   });

@@ -1,8 +1,8 @@
 import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { html } from "hono/html";
-import { logger } from "../log.ts";
 import { maskEmail } from "../address.ts";
+import { logger } from "../log.ts";
 import { confirm, unsubscribe } from "../registration/opt-out.ts";
 import type { RegistrationStore } from "../registration/store.ts";
 import { type TokenPurpose, verifyToken } from "../tokens/index.ts";
@@ -19,14 +19,17 @@ export type LinkRoutesDeps = {
 };
 
 // RFC 8058: a mailbox provider's one-click POST carries exactly this field; the page's button too.
-const OneClick = z.object({ "List-Unsubscribe": z.literal("One-Click", "The body must be List-Unsubscribe=One-Click") });
+const OneClick = z.object({
+  "List-Unsubscribe": z.literal("One-Click", "The body must be List-Unsubscribe=One-Click"),
+});
 const Confirmation = z.object({ confirm: z.literal("yes", "The body must be confirm=yes") });
 const MAX_FORM_BYTES = 4 * 1024;
 
 /** The token's address, or a 400 page: tampered, expired, for another purpose, or not a token. */
 async function tokenEmail(c: Context, keys: readonly string[], purpose: TokenPurpose, now: Date): Promise<string> {
   const claims = await verifyToken(keys, c.req.param("token") ?? "", purpose, now);
-  if (!claims) throw new ApiError(400, "InvalidTokenException", "This link is not valid. It may be incomplete or have expired.");
+  if (!claims)
+    throw new ApiError(400, "InvalidTokenException", "This link is not valid. It may be incomplete or have expired.");
   return claims.email;
 }
 
@@ -39,7 +42,8 @@ async function readForm(c: Context, schema: z.ZodType): Promise<void> {
     throw new ApiError(400, "MalformedRequestException", "The body is not a readable form");
   }
   const result = schema.safeParse(body);
-  if (!result.success) throw new ApiError(400, "InvalidRequestException", result.error.issues[0]?.message ?? "Invalid form");
+  if (!result.success)
+    throw new ApiError(400, "InvalidRequestException", result.error.issues[0]?.message ?? "Invalid form");
 }
 
 const TokenParam = z.object({ token: z.string().meta({ param: { name: "token", in: "path" } }) });
@@ -68,7 +72,13 @@ function linkRoute(method: "get" | "post", summary: string, description: string,
 function linkPages() {
   return $(new OpenAPIHono().use(pageHeaders())).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);
-    return page(c, status, status >= 500 ? "Something went wrong" : "This did not work", html`<p>${body.message}</p>`, headers);
+    return page(
+      c,
+      status,
+      status >= 500 ? "Something went wrong" : "This did not work",
+      html`<p>${body.message}</p>`,
+      headers,
+    );
   });
 }
 
@@ -78,7 +88,11 @@ function linkPages() {
  */
 export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps) {
   const app = linkPages();
-  const pageRoute = linkRoute("get", "Unsubscribe page", "Shows the address and an Unsubscribe button; never unsubscribes.");
+  const pageRoute = linkRoute(
+    "get",
+    "Unsubscribe page",
+    "Shows the address and an Unsubscribe button; never unsubscribes.",
+  );
   app.openapi(pageRoute, async (c) => {
     const email = await tokenEmail(c, tokenKeys, "unsubscribe", now());
     const registration = await registrations.get(email);
@@ -94,14 +108,24 @@ export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesD
     );
   });
   const oneClick = schemaRef(app, "OneClickUnsubscribe", OneClick);
-  const unsubscribeRoute = linkRoute("post", "Unsubscribe (RFC 8058 one-click)", "Unsubscribes at once; again changes nothing.", oneClick);
+  const unsubscribeRoute = linkRoute(
+    "post",
+    "Unsubscribe (RFC 8058 one-click)",
+    "Unsubscribes at once; again changes nothing.",
+    oneClick,
+  );
   app.openapi(unsubscribeRoute, async (c) => {
     const email = await tokenEmail(c, tokenKeys, "unsubscribe", now());
     await readForm(c, OneClick);
     const { result, registration } = await unsubscribe(registrations, email, now());
     logger.info("unsubscribe", { email: maskEmail(email), result });
     const address = registration?.address ?? email;
-    return page(c, 200, "Unsubscribed", html`<p><strong>${address}</strong> will get no more OpenEMR announcements.</p>`);
+    return page(
+      c,
+      200,
+      "Unsubscribed",
+      html`<p><strong>${address}</strong> will get no more OpenEMR announcements.</p>`,
+    );
   });
   return app;
 }
@@ -113,7 +137,12 @@ export function confirmRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps)
     const email = await tokenEmail(c, tokenKeys, "confirm", now());
     const registration = await registrations.get(email);
     if (registration?.status === "active") {
-      return page(c, 200, "Confirmed", html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`);
+      return page(
+        c,
+        200,
+        "Confirmed",
+        html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`,
+      );
     }
     return page(
       c,
@@ -123,7 +152,12 @@ export function confirmRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps)
     );
   });
   const confirmation = schemaRef(app, "Confirmation", Confirmation);
-  const confirmRoute = linkRoute("post", "Confirm a re-registered address", "Makes the address active again; again answers 200.", confirmation);
+  const confirmRoute = linkRoute(
+    "post",
+    "Confirm a re-registered address",
+    "Makes the address active again; again answers 200.",
+    confirmation,
+  );
   app.openapi(confirmRoute, async (c) => {
     const email = await tokenEmail(c, tokenKeys, "confirm", now());
     await readForm(c, Confirmation);
@@ -131,9 +165,18 @@ export function confirmRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps)
     logger.info("confirm", { email: maskEmail(email), result });
     if (result === "unregistered") throw new ApiError(400, "NotRegisteredException", "This address is not registered.");
     if (result === "stale") {
-      throw new ApiError(400, "StaleLinkException", "This link was sent before the address last changed. Register it again to get a new link.");
+      throw new ApiError(
+        400,
+        "StaleLinkException",
+        "This link was sent before the address last changed. Register it again to get a new link.",
+      );
     }
-    return page(c, 200, "Confirmed", html`<p><strong>${registration!.address}</strong> gets OpenEMR announcements again.</p>`);
+    return page(
+      c,
+      200,
+      "Confirmed",
+      html`<p><strong>${registration!.address}</strong> gets OpenEMR announcements again.</p>`,
+    );
   });
   return app;
 }

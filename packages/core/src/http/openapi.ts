@@ -22,7 +22,11 @@ export const JSON_TYPE = "application/json";
  * component is zod's own JSON Schema of what the schema accepts (its input side).
  */
 export function schemaRef(app: OpenAPIHono, name: string, schema: z.ZodType): { $ref: string } {
-  const { $schema: _, ...component } = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" });
+  const { $schema: _, ...component } = z.toJSONSchema(schema, {
+    target: "openapi-3.0",
+    io: "input",
+    unrepresentable: "any",
+  });
   app.openAPIRegistry.registerComponent("schemas", name, component as never);
   return { $ref: `#/components/schemas/${name}` };
 }
@@ -34,7 +38,10 @@ export function formOrJsonBody(app: OpenAPIHono, name: string, schema: z.ZodType
 }
 
 /** A JSON error response in the API's one error shape. */
-export function jsonError(description: string, headers?: Record<string, { description: string; schema: { type: "integer" } }>) {
+export function jsonError(
+  description: string,
+  headers?: Record<string, { description: string; schema: { type: "integer" } }>,
+) {
   return { description, headers, content: { [JSON_TYPE]: { schema: ErrorBody } } };
 }
 

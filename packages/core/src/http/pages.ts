@@ -33,7 +33,13 @@ export const pageHeaders = () =>
 export type PageContent = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /** A small self-contained HTML page; interpolations in `body` are escaped by `html`. */
-export function page(c: Context, status: ContentfulStatusCode, title: string, body: PageContent, headers: Record<string, string> = {}) {
+export function page(
+  c: Context,
+  status: ContentfulStatusCode,
+  title: string,
+  body: PageContent,
+  headers: Record<string, string> = {},
+) {
   c.header("Cache-Control", "no-store");
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   return c.html(

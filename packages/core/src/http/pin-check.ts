@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type PinGuard, pinMatches } from "../limits/pin-guard.ts";
 import { secrets, secretTooShort } from "../resources.ts";
-import { clientIp } from "./client-ip.ts";
 import { readBody } from "./body.ts";
+import { clientIp } from "./client-ip.ts";
 import { ApiError } from "./errors.ts";
 import { jsonError, retryAfter } from "./openapi.ts";
 
@@ -17,7 +17,9 @@ export const PIN_ERRORS = {
       "every PIN route for an hour, even with the right PIN",
     retryAfter,
   ),
-  503: jsonError(`PinNotConfiguredException: the board's PIN is shorter than ${secrets.SecretPin.minLength} characters, so none is accepted`),
+  503: jsonError(
+    `PinNotConfiguredException: the board's PIN is shorter than ${secrets.SecretPin.minLength} characters, so none is accepted`,
+  ),
 };
 
 /**
@@ -60,7 +62,8 @@ export function requirePin(deps: PinCheckDeps): MiddlewareHandler {
 function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
   const misconfigured = secretTooShort("SecretPin", secrets.SecretPin, secretPin);
   return async function authorize(c: Context, candidate: unknown): Promise<void> {
-    if (crossSite(c)) throw new ApiError(403, "CrossSiteRequestException", "A PIN route takes no requests that another site sent");
+    if (crossSite(c))
+      throw new ApiError(403, "CrossSiteRequestException", "A PIN route takes no requests that another site sent");
     if (misconfigured) throw new ApiError(503, "PinNotConfiguredException", `${misconfigured}: set a longer one`);
     const at = now();
     const attempt = await pinGuard.reserve(clientIp(c) ?? "unknown", at);
@@ -70,9 +73,14 @@ function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
         attempt.scope === "ip"
           ? "Too many wrong PINs, or PIN requests at once, from this address"
           : "Too many wrong PINs from everywhere: every PIN route is locked";
-      throw new ApiError(429, "TooManyRequestsException", `${what}; try again in ${Math.ceil(retryAfter / 60)} minutes`, {
-        headers: { "Retry-After": String(retryAfter) },
-      });
+      throw new ApiError(
+        429,
+        "TooManyRequestsException",
+        `${what}; try again in ${Math.ceil(retryAfter / 60)} minutes`,
+        {
+          headers: { "Retry-After": String(retryAfter) },
+        },
+      );
     }
     if (typeof candidate !== "string" || !pinMatches(secretPin, candidate)) {
       await pinGuard.failed(attempt, at);

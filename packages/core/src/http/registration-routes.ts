@@ -1,19 +1,19 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { logger } from "../log.ts";
-import type { WindowCounter } from "../limits/window-counter.ts";
-import type { ConfirmationSender } from "../registration/confirmation-sender.ts";
 import { maskEmail } from "../address.ts";
-import { register, RegistrationRequest } from "../registration/register.ts";
+import type { PinGuard } from "../limits/pin-guard.ts";
+import type { WindowCounter } from "../limits/window-counter.ts";
+import { logger } from "../log.ts";
+import type { ConfirmationSender } from "../registration/confirmation-sender.ts";
+import { RegistrationRequest, register } from "../registration/register.ts";
 import type { RegistrationStore } from "../registration/store.ts";
+import { ActiveVersionsBody, Registered, RegistrationCounts } from "./api-schemas.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
-import type { PinGuard } from "../limits/pin-guard.ts";
-import { ActiveVersionsBody, Registered, RegistrationCounts } from "./api-schemas.ts";
-import { PIN_ERRORS, requirePin } from "./pin-check.ts";
-import { enforceLimit } from "./rate-limit.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { formOrJsonBody, JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME } from "./openapi.ts";
+import { PIN_ERRORS, requirePin } from "./pin-check.ts";
+import { enforceLimit } from "./rate-limit.ts";
 
 export type RegistrationRoutesDeps = {
   registrations: RegistrationStore;
@@ -29,7 +29,15 @@ export type RegistrationRoutesDeps = {
 
 export const MAX_REGISTRATION_BYTES = 16 * 1024;
 
-export function registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, pinGuard, secretPin, now }: RegistrationRoutesDeps) {
+export function registrationRoutes({
+  registrations,
+  registrationAttempts,
+  registrationLimitPerHour,
+  confirmations,
+  pinGuard,
+  secretPin,
+  now,
+}: RegistrationRoutesDeps) {
   const pin = requirePin({ pinGuard, secretPin, now });
 
   /**
@@ -37,9 +45,14 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
    * script could fill the list with strangers' addresses, or tell registered ones by the 409.
    */
   function limitAttempts(c: Context): Promise<void> {
-    return enforceLimit(registrationAttempts, clientIp(c) ?? "unknown", registrationLimitPerHour, now(), (minutes) => `Too many registrations from this address: try again in ${minutes} minutes`);
+    return enforceLimit(
+      registrationAttempts,
+      clientIp(c) ?? "unknown",
+      registrationLimitPerHour,
+      now(),
+      (minutes) => `Too many registrations from this address: try again in ${minutes} minutes`,
+    );
   }
-
 
   const app = new OpenAPIHono();
   const registerRoute = createRoute({
@@ -61,15 +74,26 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
       413: jsonError(`PayloadTooLargeException: over ${MAX_REGISTRATION_BYTES} bytes`),
       415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
       429: jsonError("TooManyRequestsException: too many attempts from this IP", retryAfter),
-      503: jsonError("ServiceUnavailableException: the table is briefly unreachable, or SES did not take a confirmation email", retryAfter),
+      503: jsonError(
+        "ServiceUnavailableException: the table is briefly unreachable, or SES did not take a confirmation email",
+        retryAfter,
+      ),
     },
   });
   app.openapi(registerRoute, async (c) => {
     await limitAttempts(c);
     const request = parseRegistration(await readBody(c));
-    const { productId, pending, reported } = await register(registrations, request, { sourceIp: clientIp(c), now: now(), confirmations });
+    const { productId, pending, reported } = await register(registrations, request, {
+      sourceIp: clientIp(c),
+      now: now(),
+      confirmations,
+    });
     const details = { email: maskEmail(request.email), version: request.version };
-    if (pending) logger.info("registered again, awaiting confirmation", { ...details, confirmationSent: pending.confirmationSent });
+    if (pending)
+      logger.info("registered again, awaiting confirmation", {
+        ...details,
+        confirmationSent: pending.confirmationSent,
+      });
     else if (reported) logger.info("version reported", { ...details, previousVersion: reported.previousVersion });
     else logger.info("registered", details);
     return c.json({ productId }, 201);
@@ -94,7 +118,10 @@ export function registrationRoutes({ registrations, registrationAttempts, regist
       "at 100,000 registrations.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
     middleware: [pin],
-    responses: { 200: { description: "The tallies", content: { [JSON_TYPE]: { schema: ActiveVersionsBody } } }, ...PIN_ERRORS },
+    responses: {
+      200: { description: "The tallies", content: { [JSON_TYPE]: { schema: ActiveVersionsBody } } },
+      ...PIN_ERRORS,
+    },
   });
   app.openapi(versionsRoute, async (c) => {
     return c.json(await registrations.activeVersions(), 200);

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { PinGuard } from "../limits/pin-guard.ts";
+import type { WindowCounter } from "../limits/window-counter.ts";
 import { logger } from "../log.ts";
 import { ReportTooLargeError, type UsageStore } from "../usage/dynamo-store.ts";
 import { MAX_USAGE_RECORDS, storedReport, UsageReport } from "../usage/report.ts";
 import { summarize } from "../usage/summary.ts";
-import type { WindowCounter } from "../limits/window-counter.ts";
 import { UsageAccepted, UsageSummaryBody } from "./api-schemas.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
@@ -28,12 +28,15 @@ export type UsageRoutesDeps = {
   now: () => Date;
 };
 
-const SiteId = z.string().trim().min(1, "SiteID is required").max(64).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dots, dashes and underscores");
+const SiteId = z
+  .string()
+  .trim()
+  .min(1, "SiteID is required")
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dots, dashes and underscores");
 
 export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secretPin, now }: UsageRoutesDeps) {
   const pin = requirePin({ pinGuard, secretPin, now });
-
-
 
   const app = new OpenAPIHono();
   const reportRoute = createRoute({
@@ -52,19 +55,37 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
     },
     responses: {
       201: { description: "Stored", content: { [JSON_TYPE]: { schema: UsageAccepted } } },
-      400: jsonError("InvalidSiteIdException (missing or malformed SiteID), InvalidUsageReportException or MalformedRequestException"),
+      400: jsonError(
+        "InvalidSiteIdException (missing or malformed SiteID), InvalidUsageReportException or MalformedRequestException",
+      ),
       413: jsonError(`PayloadTooLargeException: over ${MAX_USAGE_BYTES} bytes, or too large to keep`),
       415: jsonError("UnsupportedMediaTypeException: not JSON"),
-      429: jsonError("TooManyRequestsException: too many reports from this IP this hour, or for this site today", retryAfter),
+      429: jsonError(
+        "TooManyRequestsException: too many reports from this IP this hour, or for this site today",
+        retryAfter,
+      ),
     },
   });
   app.openapi(reportRoute, async (c) => {
     const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (mediaType !== JSON_TYPE) throw new ApiError(415, "UnsupportedMediaTypeException", `Send the report as ${JSON_TYPE}`);
-    await enforceLimit(usageAttempts.perIp, clientIp(c) ?? "unknown", usageLimits.perIpPerHour, now(), (minutes) => `Too many usage reports from this address: try again in ${minutes} minutes`);
+    if (mediaType !== JSON_TYPE)
+      throw new ApiError(415, "UnsupportedMediaTypeException", `Send the report as ${JSON_TYPE}`);
+    await enforceLimit(
+      usageAttempts.perIp,
+      clientIp(c) ?? "unknown",
+      usageLimits.perIpPerHour,
+      now(),
+      (minutes) => `Too many usage reports from this address: try again in ${minutes} minutes`,
+    );
     const siteId = SiteId.safeParse(c.req.query("SiteID") ?? "");
     if (!siteId.success) throw invalidInput("InvalidSiteIdException", siteId.error);
-    await enforceLimit(usageAttempts.perSite, siteId.data, usageLimits.perSitePerDay, now(), (minutes) => `Too many usage reports for this site: try again in ${minutes} minutes`);
+    await enforceLimit(
+      usageAttempts.perSite,
+      siteId.data,
+      usageLimits.perSitePerDay,
+      now(),
+      (minutes) => `Too many usage reports for this site: try again in ${minutes} minutes`,
+    );
     const parsed = UsageReport.safeParse(await readBody(c));
     if (!parsed.success) throw invalidInput("InvalidUsageReportException", parsed.error);
     const at = now();
@@ -88,7 +109,10 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
       "the most enabled modules and encounter forms; API calls by kind. Read from one snapshot per site, kept as reports arrive.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
     middleware: [pin],
-    responses: { 200: { description: "The summary", content: { [JSON_TYPE]: { schema: UsageSummaryBody } } }, ...PIN_ERRORS },
+    responses: {
+      200: { description: "The summary", content: { [JSON_TYPE]: { schema: UsageSummaryBody } } },
+      ...PIN_ERRORS,
+    },
   });
   app.openapi(summaryRoute, async (c) => {
     const since = new Date(now().getTime() - SUMMARY_DAYS * DAY_MS);

@@ -56,7 +56,12 @@ export function createPinGuard({
   globalWindowSeconds = 60 * 60,
 }: PinGuardOptions): PinGuard {
   const perIp = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.pinFailuresPerIp, windowSeconds });
-  const everyone = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.pinFailuresEverywhere, windowSeconds: globalWindowSeconds });
+  const everyone = createWindowCounter({
+    db,
+    stateTable,
+    name: RATE_WINDOWS.pinFailuresEverywhere,
+    windowSeconds: globalWindowSeconds,
+  });
   return {
     async reserve(ip, now) {
       const ipWindow = await perIp.take(ip, now, maxFailures);

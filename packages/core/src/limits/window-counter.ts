@@ -56,7 +56,8 @@ export function createWindowCounter({ db, stateTable, name, windowSeconds }: Win
           new UpdateCommand({
             TableName: stateTable,
             Key: Key(key),
-            UpdateExpression: "ADD hits :one SET windowEndsAt = if_not_exists(windowEndsAt, :end), expiresAt = if_not_exists(expiresAt, :end)",
+            UpdateExpression:
+              "ADD hits :one SET windowEndsAt = if_not_exists(windowEndsAt, :end), expiresAt = if_not_exists(expiresAt, :end)",
             ConditionExpression: "attribute_not_exists(pk) OR (windowEndsAt > :now AND hits < :limit)",
             ExpressionAttributeValues: { ":one": 1, ":end": windowEndsAt, ":now": nowSeconds, ":limit": limit },
             ReturnValues: "ALL_NEW",
@@ -86,7 +87,10 @@ export function createWindowCounter({ db, stateTable, name, windowSeconds }: Win
     }
   }
 
-  async function changeOpenWindow(key: string, update: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">) {
+  async function changeOpenWindow(
+    key: string,
+    update: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">,
+  ) {
     try {
       await db.send(new UpdateCommand({ TableName: stateTable, Key: Key(key), ...update }));
     } catch (error) {

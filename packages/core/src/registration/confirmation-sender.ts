@@ -1,5 +1,5 @@
-import type { Mailer } from "../email/ses-mailer.ts";
 import { composeRawEmail, confirmationEmail, confirmUrl } from "../email/index.ts";
+import type { Mailer } from "../email/ses-mailer.ts";
 import { signToken } from "../tokens/index.ts";
 
 /** How long a confirmation link works. */
@@ -24,12 +24,20 @@ export type ConfirmationSenderOptions = {
  * Confirmation emails through SES, each with a signed `confirm` link valid
  * {@link CONFIRMATION_VALID_DAYS} days.
  */
-export function createConfirmationSender({ mailer, from, publicUrl, tokenKey }: ConfirmationSenderOptions): ConfirmationSender {
+export function createConfirmationSender({
+  mailer,
+  from,
+  publicUrl,
+  tokenKey,
+}: ConfirmationSenderOptions): ConfirmationSender {
   return {
     async send({ email, address }, now) {
       const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_VALID_DAYS * 86_400;
       const token = await signToken(tokenKey, { purpose: "confirm", email, expiresAt });
-      const message = confirmationEmail({ confirmUrl: confirmUrl(publicUrl, token), validDays: CONFIRMATION_VALID_DAYS });
+      const message = confirmationEmail({
+        confirmUrl: confirmUrl(publicUrl, token),
+        validDays: CONFIRMATION_VALID_DAYS,
+      });
       await mailer.sendRaw(await composeRawEmail({ from, to: address, ...message }), { purpose: "confirm" });
     },
   };

@@ -42,15 +42,26 @@ export function counterUpdate(stateTable: string, email: string, delta: Partial<
  * The change of the `active` count that moving a registration from one status to another makes,
  * for a transaction that changes the status; `undefined` when the count stays.
  */
-export function activeCounterUpdate(stateTable: string, email: string, from: RegistrationStatus | undefined, to: RegistrationStatus): TransactItem | undefined {
+export function activeCounterUpdate(
+  stateTable: string,
+  email: string,
+  from: RegistrationStatus | undefined,
+  to: RegistrationStatus,
+): TransactItem | undefined {
   const delta = (to === "active" ? 1 : 0) - (from === "active" ? 1 : 0);
   return delta === 0 ? undefined : counterUpdate(stateTable, email, { active: delta });
 }
 
 /** Both counts: every shard and the legacy counter, summed. One request (at most 100 keys). */
 export async function readCounts(db: DynamoDBDocumentClient, stateTable: string): Promise<Counts> {
-  const keys = [legacyRegistrationCounter, ...Array.from({ length: COUNTER_SHARDS }, (_, shard) => registrationCounterShard(shard))];
+  const keys = [
+    legacyRegistrationCounter,
+    ...Array.from({ length: COUNTER_SHARDS }, (_, shard) => registrationCounterShard(shard)),
+  ];
   const items = await batchGet(db, stateTable, keys, { expression: "#count, active", names: { "#count": "count" } });
   const number = (value: unknown) => (typeof value === "number" ? value : 0);
-  return items.reduce<Counts>((sum, item) => ({ count: sum.count + number(item.count), active: sum.active + number(item.active) }), { count: 0, active: 0 });
+  return items.reduce<Counts>(
+    (sum, item) => ({ count: sum.count + number(item.count), active: sum.active + number(item.active) }),
+    { count: 0, active: 0 },
+  );
 }

@@ -15,7 +15,11 @@ export type DeliveryState = {
 };
 
 /** A registration's delivery state, read consistently; `undefined` when the address is not registered. */
-export async function readDeliveryState(db: DynamoDBDocumentClient, registrationsTable: string, email: string): Promise<DeliveryState | undefined> {
+export async function readDeliveryState(
+  db: DynamoDBDocumentClient,
+  registrationsTable: string,
+  email: string,
+): Promise<DeliveryState | undefined> {
   const { Item } = await db.send(
     new GetCommand({
       TableName: registrationsTable,
@@ -40,7 +44,13 @@ export async function readDeliveryState(db: DynamoDBDocumentClient, registration
  * next, refused if anybody changed it since: the SES events store puts it in its own transaction,
  * so the registration changes with the event's record or not at all.
  */
-export function deliveryStateUpdate(registrationsTable: string, email: string, changedAt: string, from: DeliveryState, to: DeliveryState): TransactItems[number] {
+export function deliveryStateUpdate(
+  registrationsTable: string,
+  email: string,
+  changedAt: string,
+  from: DeliveryState,
+  to: DeliveryState,
+): TransactItems[number] {
   const update = setExpression({
     status: to.status,
     transientBounces: to.transientBounces,

@@ -31,12 +31,18 @@ export function createDynamoRegistrationStore({
   const historyPut = (entry: ListChange): TransactItem => ({
     Put: {
       TableName: stateTable,
-      Item: { pk: addressHistoryPk(entry.email), sk: listChangeSk(entry.at, entry.type, crypto.randomUUID().slice(0, 8)), ...entry },
+      Item: {
+        pk: addressHistoryPk(entry.email),
+        sk: listChangeSk(entry.at, entry.type, crypto.randomUUID().slice(0, 8)),
+        ...entry,
+      },
     },
   });
 
   async function get(email: string): Promise<Registration | undefined> {
-    const { Item } = await db.send(new GetCommand({ TableName: registrationsTable, Key: { email }, ConsistentRead: true }));
+    const { Item } = await db.send(
+      new GetCommand({ TableName: registrationsTable, Key: { email }, ConsistentRead: true }),
+    );
     return Item as Registration | undefined;
   }
 
@@ -74,7 +80,8 @@ export function createDynamoRegistrationStore({
   /** Runs the transaction; `false` when the condition of its first item failed. */
   async function transact(items: TransactItems): Promise<boolean> {
     const failed = await transactWrite(db, items);
-    if (failed && failed[0] !== "ConditionalCheckFailed") throw new Error(`Transaction cancelled: ${failed.join(", ")}`);
+    if (failed && failed[0] !== "ConditionalCheckFailed")
+      throw new Error(`Transaction cancelled: ${failed.join(", ")}`);
     return !failed;
   }
 
@@ -84,7 +91,13 @@ export function createDynamoRegistrationStore({
       // itself, and `history` reads it from there. DynamoDB Local runs about a quarter more
       // registrations a second this way, and each costs two write units fewer on AWS.
       const added = await transact([
-        { Put: { TableName: registrationsTable, Item: registration, ConditionExpression: "attribute_not_exists(email)" } },
+        {
+          Put: {
+            TableName: registrationsTable,
+            Item: registration,
+            ConditionExpression: "attribute_not_exists(email)",
+          },
+        },
         counterUpdate(stateTable, registration.email, { count: 1, active: 1 }),
       ]).catch(async (error: unknown) => {
         // Transactions on this address kept meeting (many registrations of it at once): if one of
@@ -128,16 +141,25 @@ export function createDynamoRegistrationStore({
     },
 
     reregister({ email, expected, set, entry }) {
-      const sentCondition = expected.confirmationSentAt ? "#confirmationSentAt = :sentBefore" : "attribute_not_exists(#confirmationSentAt)";
+      const sentCondition = expected.confirmationSentAt
+        ? "#confirmationSentAt = :sentBefore"
+        : "attribute_not_exists(#confirmationSentAt)";
       return updateWithHistory(email, set, entry, {
         expression: `#status = :status AND ${sentCondition}`,
         names: { "#status": "status", "#confirmationSentAt": "confirmationSentAt" },
-        values: { ":status": expected.status, ...(expected.confirmationSentAt ? { ":sentBefore": expected.confirmationSentAt } : {}) },
+        values: {
+          ":status": expected.status,
+          ...(expected.confirmationSentAt ? { ":sentBefore": expected.confirmationSentAt } : {}),
+        },
       });
     },
 
     report({ email, set, entry }) {
-      return updateWithHistory(email, set, entry, { expression: "#status = :active", names: { "#status": "status" }, values: { ":active": "active" } });
+      return updateWithHistory(email, set, entry, {
+        expression: "#status = :active",
+        names: { "#status": "status" },
+        values: { ":active": "active" },
+      });
     },
 
     async releaseConfirmation(email, sentAt) {
@@ -219,7 +241,12 @@ export function createDynamoRegistrationStore({
 }
 
 /** The items of one address's history whose sort key starts with `prefix`, oldest first, keys left out. */
-export async function readHistory<T>(db: DynamoDBDocumentClient, stateTable: string, email: string, prefix: string): Promise<T[]> {
+export async function readHistory<T>(
+  db: DynamoDBDocumentClient,
+  stateTable: string,
+  email: string,
+  prefix: string,
+): Promise<T[]> {
   const items = await queryAll(db, {
     TableName: stateTable,
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",

@@ -3,15 +3,17 @@
  * @module
  */
 export { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "../address.ts";
-export { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
 export {
   CONFIRMATION_VALID_DAYS,
-  createConfirmationSender,
   type ConfirmationSender,
   type ConfirmationSenderOptions,
+  createConfirmationSender,
 } from "./confirmation-sender.ts";
-export { confirm, type ConfirmOutcome, unsubscribe, type UnsubscribeOutcome } from "./opt-out.ts";
-export { CONFIRMATION_INTERVAL_MS, register, RegistrationRequest, type RegisterContext } from "./register.ts";
+export { counterShardOf, counterUpdate } from "./counters.ts";
+export { createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";
+export { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
+export { type ConfirmOutcome, confirm, type UnsubscribeOutcome, unsubscribe } from "./opt-out.ts";
+export { CONFIRMATION_INTERVAL_MS, type RegisterContext, RegistrationRequest, register } from "./register.ts";
 export type {
   ListChange,
   Registration,
@@ -22,5 +24,3 @@ export type {
   ScanPageRequest,
   StatusChange,
 } from "./store.ts";
-export { counterShardOf, counterUpdate } from "./counters.ts";
-export { createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";

@@ -7,7 +7,10 @@ const MAX_ATTEMPTS = 5;
 export type UnsubscribeOutcome = { result: "unsubscribed" | "unchanged" | "unregistered"; registration?: Registration };
 
 /** What confirming did; `stale` when the address changed status after the link was sent. */
-export type ConfirmOutcome = { result: "confirmed" | "unchanged" | "stale" | "unregistered"; registration?: Registration };
+export type ConfirmOutcome = {
+  result: "confirmed" | "unchanged" | "stale" | "unregistered";
+  registration?: Registration;
+};
 
 /**
  * Takes an address off the announcement list at its owner's request (the unsubscribe link):
@@ -19,7 +22,8 @@ export async function unsubscribe(store: RegistrationStore, email: string, now: 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const registration = await store.get(email);
     if (!registration) return { result: "unregistered" };
-    if (registration.status === "unsubscribed" || registration.status === "complained") return { result: "unchanged", registration };
+    if (registration.status === "unsubscribed" || registration.status === "complained")
+      return { result: "unchanged", registration };
     const at = now.toISOString();
     const changed = await store.changeStatus({
       email,
@@ -29,7 +33,8 @@ export async function unsubscribe(store: RegistrationStore, email: string, now: 
       set: { unsubscribedAt: at },
       entry: { email, type: "Unsubscribed", at, from: registration.status, to: "unsubscribed" },
     });
-    if (changed) return { result: "unsubscribed", registration: { ...registration, status: "unsubscribed", unsubscribedAt: at } };
+    if (changed)
+      return { result: "unsubscribed", registration: { ...registration, status: "unsubscribed", unsubscribedAt: at } };
   }
   throw new Error(`Unsubscribing kept conflicting after ${MAX_ATTEMPTS} attempts`);
 }
@@ -47,7 +52,8 @@ export async function confirm(store: RegistrationStore, email: string, now: Date
     if (!registration) return { result: "unregistered" };
     if (registration.status === "active") return { result: "unchanged", registration };
     const { confirmationSentAt, statusChangedAt } = registration;
-    if (!confirmationSentAt || (statusChangedAt && statusChangedAt > confirmationSentAt)) return { result: "stale", registration };
+    if (!confirmationSentAt || (statusChangedAt && statusChangedAt > confirmationSentAt))
+      return { result: "stale", registration };
     const at = now.toISOString();
     const from: RegistrationStatus = registration.status;
     const changed = await store.changeStatus({

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ConfirmationSender } from "./confirmation-sender.ts";
 import { EmailAddress, normalizeEmail } from "../address.ts";
+import type { ConfirmationSender } from "./confirmation-sender.ts";
 import { AlreadyRegisteredError, ConfirmationNotSentError, RegistrationBusyError } from "./errors.ts";
 import type { Registration, RegistrationStore } from "./store.ts";
 
@@ -73,7 +73,12 @@ export async function register(
   return reregister(store, registration, confirmations, now);
 }
 
-async function reregister(store: RegistrationStore, registration: Registration, confirmations: ConfirmationSender, now: Date): Promise<RegisterOutcome> {
+async function reregister(
+  store: RegistrationStore,
+  registration: Registration,
+  confirmations: ConfirmationSender,
+  now: Date,
+): Promise<RegisterOutcome> {
   const { email, productId, version, distribution, sourceIp, registeredAt: at } = registration;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const existing = await store.get(email);
@@ -82,8 +87,23 @@ async function reregister(store: RegistrationStore, registration: Registration, 
       const previousVersion = existing.latestVersion ?? existing.version;
       const reported = await store.report({
         email,
-        set: { latestVersion: version!, latestDistribution: distribution, latestReportedAt: at, latestSourceIp: sourceIp },
-        entry: { email, type: "Reported", at, from: "active", to: "active", sourceIp, productId: existing.productId, version, previousVersion },
+        set: {
+          latestVersion: version!,
+          latestDistribution: distribution,
+          latestReportedAt: at,
+          latestSourceIp: sourceIp,
+        },
+        entry: {
+          email,
+          type: "Reported",
+          at,
+          from: "active",
+          to: "active",
+          sourceIp,
+          productId: existing.productId,
+          version,
+          previousVersion,
+        },
       });
       if (reported) return { productId: existing.productId, reported: { version: version!, previousVersion } };
       continue;

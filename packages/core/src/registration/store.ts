@@ -70,13 +70,17 @@ export type Reregistration = {
   email: string;
   /** Applied only if the registration is still as read: this status, this confirmation time. */
   expected: Pick<Registration, "status" | "confirmationSentAt">;
-  set: Pick<Registration, "productId" | "version" | "distribution" | "sourceIp"> & { reregisteredAt: string; confirmationSentAt?: string };
+  set: Pick<Registration, "productId" | "version" | "distribution" | "sourceIp"> & {
+    reregisteredAt: string;
+    confirmationSentAt?: string;
+  };
   entry: ListChange;
 };
 
 export type VersionReport = {
   email: string;
-  set: Required<Pick<Registration, "latestVersion" | "latestReportedAt">> & Pick<Registration, "latestDistribution" | "latestSourceIp">;
+  set: Required<Pick<Registration, "latestVersion" | "latestReportedAt">> &
+    Pick<Registration, "latestDistribution" | "latestSourceIp">;
   entry: ListChange;
 };
 
@@ -119,7 +123,11 @@ export type RegistrationStore = {
   activeVersions(): Promise<ActiveVersions>;
 };
 
-export type ActiveVersions = { active: number; byVersion: Record<string, number>; byDistribution: Record<string, number> };
+export type ActiveVersions = {
+  active: number;
+  byVersion: Record<string, number>;
+  byDistribution: Record<string, number>;
+};
 
 /** Where a scan segment stopped: DynamoDB's `LastEvaluatedKey`, opaque to callers. */
 export type ScanCursor = Record<string, string>;

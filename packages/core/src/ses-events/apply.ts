@@ -40,7 +40,11 @@ export function decideSesEffect(state: DeliveryState, event: SesEvent): { effect
       }
       if (state.lastDeliveryAt && event.occurredAt <= state.lastDeliveryAt) return unchanged;
       const transientBounces = state.transientBounces + 1;
-      const next = { ...state, transientBounces, lastTransientBounceAt: latest(state.lastTransientBounceAt, event.occurredAt) };
+      const next = {
+        ...state,
+        transientBounces,
+        lastTransientBounceAt: latest(state.lastTransientBounceAt, event.occurredAt),
+      };
       if (state.status === "active" && transientBounces >= TRANSIENT_BOUNCE_LIMIT) {
         return { effect: "bounced", next: { ...next, status: "bounced" } };
       }
@@ -52,7 +56,8 @@ export function decideSesEffect(state: DeliveryState, event: SesEvent): { effect
         : unchanged;
     case "Delivery": {
       const next = { ...state, lastDeliveryAt: latest(state.lastDeliveryAt, event.occurredAt) };
-      const clears = state.transientBounces > 0 && !(state.lastTransientBounceAt && state.lastTransientBounceAt > event.occurredAt);
+      const clears =
+        state.transientBounces > 0 && !(state.lastTransientBounceAt && state.lastTransientBounceAt > event.occurredAt);
       return clears ? { effect: "reset", next: { ...next, transientBounces: 0 } } : { effect: "none", next };
     }
     case "Reject":

@@ -18,7 +18,11 @@ export type DynamoSesEventStoreOptions = {
   stateTable: string;
 };
 
-export function createDynamoSesEventStore({ db, registrationsTable, stateTable }: DynamoSesEventStoreOptions): SesEventStore {
+export function createDynamoSesEventStore({
+  db,
+  registrationsTable,
+  stateTable,
+}: DynamoSesEventStoreOptions): SesEventStore {
   return {
     deliveryState: (email) => readDeliveryState(db, registrationsTable, email),
 
@@ -29,13 +33,19 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
         {
           Put: {
             TableName: stateTable,
-            Item: { pk: addressHistoryPk(entry.email), sk: sesEventSk(entry.occurredAt, entry.sesMessageId, entry.type), ...entry },
+            Item: {
+              pk: addressHistoryPk(entry.email),
+              sk: sesEventSk(entry.occurredAt, entry.sesMessageId, entry.type),
+              ...entry,
+            },
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
       ];
       if (change) {
-        transactItems.push(deliveryStateUpdate(registrationsTable, entry.email, entry.recordedAt, change.from, change.to));
+        transactItems.push(
+          deliveryStateUpdate(registrationsTable, entry.email, entry.recordedAt, change.from, change.to),
+        );
         // A bounce or complaint of an active address takes it out of the `active` count.
         const counter = activeCounterUpdate(stateTable, entry.email, change.from.status, change.to.status);
         if (counter) transactItems.push(counter);
@@ -49,7 +59,11 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
       const marker = transactItems.length;
       const result = await write(
         db,
-        () => [...transactItems, hardBounceMark(stateTable, { broadcastId: hardBounceOf.broadcastId, email: entry.email }, entry.occurredAt), progressUpdate(stateTable, hardBounceOf.broadcastId, { hardBounces: 1 })],
+        () => [
+          ...transactItems,
+          hardBounceMark(stateTable, { broadcastId: hardBounceOf.broadcastId, email: entry.email }, entry.occurredAt),
+          progressUpdate(stateTable, hardBounceOf.broadcastId, { hardBounces: 1 }),
+        ],
         marker,
       );
       // Another notification about this recipient's email counted it already: record this one only.
@@ -65,11 +79,19 @@ export function createDynamoSesEventStore({ db, registrationsTable, stateTable }
  * its first item (the history entry) exists, `counted already` when only the hard bounce marker at
  * `marker` refused, `conflict` when something else changed.
  */
-async function write(db: DynamoDBDocumentClient, items: () => TransactItems, marker?: number): Promise<"recorded" | "duplicate" | "conflict" | "counted already"> {
+async function write(
+  db: DynamoDBDocumentClient,
+  items: () => TransactItems,
+  marker?: number,
+): Promise<"recorded" | "duplicate" | "conflict" | "counted already"> {
   const codes = await transactWrite(db, items);
   if (!codes) return "recorded";
   if (codes[0] === "ConditionalCheckFailed") return "duplicate";
-  if (marker !== undefined && codes[marker] === "ConditionalCheckFailed" && codes.every((code, index) => index === marker || code === "None")) {
+  if (
+    marker !== undefined &&
+    codes[marker] === "ConditionalCheckFailed" &&
+    codes.every((code, index) => index === marker || code === "None")
+  ) {
     return "counted already";
   }
   return "conflict";

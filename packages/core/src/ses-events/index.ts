@@ -4,7 +4,14 @@
  * statuses (`bounced`, `complained`) so that an address that cannot or must not be mailed is not.
  * @module
  */
-export { addressHistory, applySesEvent, decideSesEffect, isHardBounce, type SesEventOutcome, TRANSIENT_BOUNCE_LIMIT } from "./apply.ts";
+export {
+  addressHistory,
+  applySesEvent,
+  decideSesEffect,
+  isHardBounce,
+  type SesEventOutcome,
+  TRANSIENT_BOUNCE_LIMIT,
+} from "./apply.ts";
 export { createDynamoSesEventStore, type DynamoSesEventStoreOptions } from "./dynamo-store.ts";
 export { createSesEventsHandler, type SesEventsHandlerDeps } from "./lambda.ts";
 export { type ParsedNotification, parseSesNotification, type SesEvent } from "./parse.ts";

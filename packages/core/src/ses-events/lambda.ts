@@ -1,6 +1,6 @@
 import type { SNSEvent } from "aws-lambda";
-import { logger } from "../log.ts";
 import { maskEmail } from "../address.ts";
+import { logger } from "../log.ts";
 import { applySesEvent } from "./apply.ts";
 import { parseSesNotification } from "./parse.ts";
 import type { SesEventStore } from "./store.ts";
@@ -35,7 +35,14 @@ export function createSesEventsHandler({ store, onHardBounce, now = () => new Da
       }
       for (const sesEvent of parsed.events) {
         const { result, effect, hardBounceOf } = await applySesEvent(store, sesEvent, now());
-        const details = { snsMessageId, sesMessageId: sesEvent.sesMessageId, type: sesEvent.type, email: maskEmail(sesEvent.email), result, effect };
+        const details = {
+          snsMessageId,
+          sesMessageId: sesEvent.sesMessageId,
+          type: sesEvent.type,
+          email: maskEmail(sesEvent.email),
+          result,
+          effect,
+        };
         if (effect === "unregistered") logger.warn("SES event for an address that is not registered", details);
         else logger.info("SES event recorded", details);
         if (hardBounceOf && onHardBounce) await onHardBounce(hardBounceOf);

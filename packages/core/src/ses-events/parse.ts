@@ -1,6 +1,13 @@
 import type { z } from "zod";
 import { normalizeEmail } from "../address.ts";
-import { IDENTITY_KINDS, IGNORED_KINDS, IdentityNotification, PUBLISHED_KINDS, PublishedEvent, type SesMail } from "./schema.ts";
+import {
+  IDENTITY_KINDS,
+  IdentityNotification,
+  IGNORED_KINDS,
+  PUBLISHED_KINDS,
+  PublishedEvent,
+  type SesMail,
+} from "./schema.ts";
 
 type Common = {
   /** The recipient, normalized as registrations are keyed. */
@@ -17,7 +24,12 @@ type Common = {
 /** One SES event about one recipient: a notification naming several recipients yields several. */
 export type SesEvent = Common &
   (
-    | { type: "Bounce"; bounceType: "Permanent" | "Transient" | "Undetermined"; bounceSubType: string; status: string | undefined }
+    | {
+        type: "Bounce";
+        bounceType: "Permanent" | "Transient" | "Undetermined";
+        bounceSubType: string;
+        status: string | undefined;
+      }
     | { type: "Complaint"; feedbackType: string | undefined }
     | { type: "Delivery" }
     | { type: "Reject" }
@@ -95,7 +107,10 @@ function toEvents(notification: Notification): SesEvent[] {
   }
   if ("delivery" in notification) {
     const { delivery } = notification;
-    return delivery.recipients.map((address) => ({ ...common(address, delivery.timestamp, delivery.smtpResponse), type: "Delivery" }));
+    return delivery.recipients.map((address) => ({
+      ...common(address, delivery.timestamp, delivery.smtpResponse),
+      type: "Delivery",
+    }));
   }
   if ("reject" in notification) {
     // A reject is about the message (a virus, say), not an address; SES names no recipient, so

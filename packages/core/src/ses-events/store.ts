@@ -1,6 +1,5 @@
-import type { SesEvent } from "./parse.ts";
-
 import type { DeliveryState } from "../registration/delivery-state.ts";
+import type { SesEvent } from "./parse.ts";
 
 export type { DeliveryState };
 

@@ -16,8 +16,10 @@ export const legacyRegistrationCounter: StateKey = { pk: "counter", sk: "registr
 export const addressHistoryPk = (email: string) => `address#${email}`;
 export const LIST_CHANGE_PREFIX = "change#";
 export const SES_EVENT_PREFIX = "event#";
-export const listChangeSk = (at: string, type: string, unique: string) => `${LIST_CHANGE_PREFIX}${at}#${type}#${unique}`;
-export const sesEventSk = (occurredAt: string, sesMessageId: string, type: string) => `${SES_EVENT_PREFIX}${occurredAt}#${sesMessageId}#${type}`;
+export const listChangeSk = (at: string, type: string, unique: string) =>
+  `${LIST_CHANGE_PREFIX}${at}#${type}#${unique}`;
+export const sesEventSk = (occurredAt: string, sesMessageId: string, type: string) =>
+  `${SES_EVENT_PREFIX}${occurredAt}#${sesMessageId}#${type}`;
 
 // Broadcasts (broadcast/dynamo-store.ts): one partition lists them all, one holds each one's content.
 export const BROADCAST_LIST_PK = "broadcast";
@@ -28,10 +30,16 @@ export const broadcastIdempotencyKey = (key: string): StateKey => ({ pk: `idem#$
 
 // A broadcast's counters (broadcast/progress.ts), in shards.
 export const broadcastProgressPk = (broadcastId: string) => `broadcast#${broadcastId}#progress`;
-export const broadcastProgressShard = (broadcastId: string, shard: number): StateKey => ({ pk: broadcastProgressPk(broadcastId), sk: `shard#${shard}` });
+export const broadcastProgressShard = (broadcastId: string, shard: number): StateKey => ({
+  pk: broadcastProgressPk(broadcastId),
+  sk: `shard#${shard}`,
+});
 
 // One recipient's delivery (broadcast/delivery-store.ts), and the SES message id it was sent as.
-export const deliveryKey = (broadcastId: string, email: string): StateKey => ({ pk: `broadcast#${broadcastId}`, sk: `${DELIVERY_PREFIX}${email}` });
+export const deliveryKey = (broadcastId: string, email: string): StateKey => ({
+  pk: `broadcast#${broadcastId}`,
+  sk: `${DELIVERY_PREFIX}${email}`,
+});
 /** What every delivery's sort key starts with, beside its broadcast's content. */
 export const DELIVERY_PREFIX = "to#";
 export const sesMessageKey = (sesMessageId: string): StateKey => ({ pk: `sesmsg#${sesMessageId}`, sk: "mail" });
@@ -52,5 +60,8 @@ export const rateWindowKey = (window: RateWindow, key: string): StateKey => ({ p
 
 // OpenEMR usage reports (usage/dynamo-store.ts): each report, and each site's latest in shards.
 export const usageReportsPk = (siteId: string) => `usage#${siteId}`;
-export const usageReportKey = (siteId: string, reportingDate: string): StateKey => ({ pk: usageReportsPk(siteId), sk: `report#${reportingDate}` });
+export const usageReportKey = (siteId: string, reportingDate: string): StateKey => ({
+  pk: usageReportsPk(siteId),
+  sk: `report#${reportingDate}`,
+});
 export const usageSitesPk = (shard: number) => `usagesites#${shard}`;

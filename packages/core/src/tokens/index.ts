@@ -4,4 +4,4 @@
  * purpose only, and name their key so that links keep working after a rotation.
  * @module
  */
-export { signToken, verifyToken, type TokenClaims, type TokenPurpose } from "./sign.ts";
+export { signToken, type TokenClaims, type TokenPurpose, verifyToken } from "./sign.ts";

@@ -23,7 +23,9 @@ function spellings(text: string): string[] {
     const inner = (encoded: string) => encoded.slice(Math.ceil((shift * 4) / 3) + 1, -4);
     return [inner(bytes.toString("base64url")), inner(bytes.toString("base64"))];
   });
-  return [text, encodeURIComponent(text), Buffer.from(text).toString("hex"), ...base64].filter((spelling) => spelling.length >= 4);
+  return [text, encodeURIComponent(text), Buffer.from(text).toString("hex"), ...base64].filter(
+    (spelling) => spelling.length >= 4,
+  );
 }
 
 describe("signToken and verifyToken", () => {
@@ -48,10 +50,15 @@ describe("signToken and verifyToken", () => {
 
   it("reveals nothing of the address: no part of it in any spelling, and a new token each time", async () => {
     const email = "jane.doe.admin@clinic-example.org";
-    const [first, second] = [await signToken(KEY, { purpose: "unsubscribe", email }), await signToken(KEY, { purpose: "unsubscribe", email })];
+    const [first, second] = [
+      await signToken(KEY, { purpose: "unsubscribe", email }),
+      await signToken(KEY, { purpose: "unsubscribe", email }),
+    ];
     expect(first).not.toBe(second);
     // The check finds the address where it is readable: in a token of the format before v2.
-    expect(spellings(email).some((spelling) => legacyToken(KEY, "unsubscribe", { e: email }).includes(spelling))).toBe(true);
+    expect(spellings(email).some((spelling) => legacyToken(KEY, "unsubscribe", { e: email }).includes(spelling))).toBe(
+      true,
+    );
     for (const token of [first, second]) {
       for (const part of [email, "jane.doe.admin", "clinic-example.org", JSON.stringify({ e: email })]) {
         for (const spelling of spellings(part)) expect(token, spelling).not.toContain(spelling);
@@ -70,7 +77,10 @@ describe("signToken and verifyToken", () => {
 
   it("names the key it was made with by an id that is the same for every token of that key only", async () => {
     const id = (token: string) => token.split(".")[1];
-    const [a, b] = [await signToken(KEY, { purpose: "unsubscribe", email: "a@example.org" }), await signToken(KEY, { purpose: "confirm", email: "b@example.org" })];
+    const [a, b] = [
+      await signToken(KEY, { purpose: "unsubscribe", email: "a@example.org" }),
+      await signToken(KEY, { purpose: "confirm", email: "b@example.org" }),
+    ];
     expect(id(a)).toBe(id(b));
     expect(id(await signToken(PREVIOUS, { purpose: "unsubscribe", email: "a@example.org" }))).not.toBe(id(a));
     for (const spelling of spellings(KEY)) expect(a).not.toContain(spelling);
@@ -79,7 +89,9 @@ describe("signToken and verifyToken", () => {
   it("imports a key once however many tokens it signs", async () => {
     const importKey = vi.spyOn(crypto.subtle, "importKey");
     const key = `fresh-${crypto.randomUUID()}`;
-    await Promise.all(Array.from({ length: 100 }, (_, i) => signToken(key, { purpose: "unsubscribe", email: `a${i}@example.org` })));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => signToken(key, { purpose: "unsubscribe", email: `a${i}@example.org` })),
+    );
     expect(importKey).toHaveBeenCalledTimes(1);
     importKey.mockRestore();
   });
@@ -101,7 +113,9 @@ describe("signToken and verifyToken", () => {
   });
 
   it("refuses to sign an expiry that is not whole epoch seconds, or with an empty key", async () => {
-    await expect(signToken(KEY, { purpose: "confirm", email: "a@example.org", expiresAt: 1.5 })).rejects.toThrow(RangeError);
+    await expect(signToken(KEY, { purpose: "confirm", email: "a@example.org", expiresAt: 1.5 })).rejects.toThrow(
+      RangeError,
+    );
     await expect(signToken("", { purpose: "confirm", email: "a@example.org" })).rejects.toThrow("empty");
   });
 
@@ -117,7 +131,8 @@ describe("signToken and verifyToken", () => {
 
   it("rejects a token cut short or lengthened", async () => {
     const token = await signToken(KEY, { purpose: "unsubscribe", email: "a@example.org" });
-    for (let end = 0; end < token.length; end++) expect(await verifyToken(KEY, token.slice(0, end), "unsubscribe")).toBeUndefined();
+    for (let end = 0; end < token.length; end++)
+      expect(await verifyToken(KEY, token.slice(0, end), "unsubscribe")).toBeUndefined();
     expect(await verifyToken(KEY, `${token}AAAA`, "unsubscribe")).toBeUndefined();
   });
 
@@ -133,10 +148,14 @@ describe("signToken and verifyToken", () => {
       fc.string({ maxLength: 50 }).map((junk) => valid.slice(0, -2) + junk),
     );
     await fc.assert(
-      fc.asyncProperty(anyString, fc.constantFrom("unsubscribe" as const, "confirm" as const), async (token, purpose) => {
-        fc.pre(token !== valid);
-        expect(await verifyToken([KEY, PREVIOUS], token, purpose)).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        anyString,
+        fc.constantFrom("unsubscribe" as const, "confirm" as const),
+        async (token, purpose) => {
+          fc.pre(token !== valid);
+          expect(await verifyToken([KEY, PREVIOUS], token, purpose)).toBeUndefined();
+        },
+      ),
       { numRuns: 500 },
     );
     expect(await verifyToken(KEY, "x".repeat(5_000_000), "unsubscribe")).toBeUndefined();
@@ -170,7 +189,10 @@ describe("tokens of the format before v2", () => {
     expect(await verifyToken([KEY, PREVIOUS], previous, "confirm")).toBeUndefined();
 
     const expiring = legacyToken(PREVIOUS, "confirm", { e: "a@example.org", x: nowSeconds + 60 });
-    expect(await verifyToken([KEY, PREVIOUS], expiring, "confirm", NOW)).toEqual({ email: "a@example.org", expiresAt: nowSeconds + 60 });
+    expect(await verifyToken([KEY, PREVIOUS], expiring, "confirm", NOW)).toEqual({
+      email: "a@example.org",
+      expiresAt: nowSeconds + 60,
+    });
     expect(await verifyToken([KEY, PREVIOUS], expiring, "confirm", new Date((nowSeconds + 60) * 1000))).toBeUndefined();
   });
 

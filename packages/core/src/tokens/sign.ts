@@ -50,7 +50,11 @@ export async function signToken(key: string, { purpose, email, expiresAt }: Toke
   const { id, key: aesKey } = await sealingKey(key);
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const plaintext = padded(JSON.stringify({ e: normalizeEmail(email), x: expiresAt }));
-  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: boundData(purpose) }, aesKey, plaintext);
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: boundData(purpose) },
+    aesKey,
+    plaintext,
+  );
   const token = `${VERSION}.${id}.${Buffer.concat([iv, new Uint8Array(sealed)]).toString("base64url")}`;
   // Such a token could never be verified: fail here rather than mail a dead link.
   if (token.length > MAX_TOKEN_LENGTH) throw new RangeError("The address is too long for a token");
@@ -71,7 +75,9 @@ export async function verifyToken(
 ): Promise<{ email: string; expiresAt?: number } | undefined> {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
   const secrets = [keys].flat().filter((key) => key !== "");
-  const claims = token.startsWith(`${VERSION}.`) ? await unsealed(secrets, token, purpose) : await legacyClaims(secrets, token, purpose);
+  const claims = token.startsWith(`${VERSION}.`)
+    ? await unsealed(secrets, token, purpose)
+    : await legacyClaims(secrets, token, purpose);
   if (!claims) return undefined;
   if (claims.x !== undefined && now.getTime() / 1000 >= claims.x) return undefined;
   return claims.x === undefined ? { email: claims.e } : { email: claims.e, expiresAt: claims.x };
@@ -99,7 +105,8 @@ async function legacyClaims(secrets: string[], token: string, purpose: TokenPurp
   const signed = encoder.encode(`${purpose}.${payload}`);
   for (const secret of secrets) {
     // subtle.verify compares in constant time, so the MAC cannot be guessed byte by byte.
-    if (await crypto.subtle.verify("HMAC", await hmacKey(secret), mac, signed)) return parsePayload(Buffer.from(payload, "base64url"));
+    if (await crypto.subtle.verify("HMAC", await hmacKey(secret), mac, signed))
+      return parsePayload(Buffer.from(payload, "base64url"));
   }
   return undefined;
 }
@@ -147,14 +154,27 @@ function once<T>(cache: Map<string, Promise<T>>, secret: string, derive: (secret
 
 function sealingKey(secret: string): Promise<SealingKey> {
   return once(sealingKeys, secret, async () => {
-    const master = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey", "deriveBits"]);
-    const hkdf = (label: string) => ({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(label) });
-    const key = await crypto.subtle.deriveKey(hkdf("oemr-reg token v2 AES-256-GCM"), master, { name: "AES-GCM", length: 256 }, false, [
-      "encrypt",
-      "decrypt",
+    const master = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, [
+      "deriveKey",
+      "deriveBits",
     ]);
+    const hkdf = (label: string) => ({
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new Uint8Array(),
+      info: encoder.encode(label),
+    });
+    const key = await crypto.subtle.deriveKey(
+      hkdf("oemr-reg token v2 AES-256-GCM"),
+      master,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    );
     // One-way and under a label of its own: the id names the key and tells nothing of it.
-    const id = Buffer.from(await crypto.subtle.deriveBits(hkdf("oemr-reg token v2 key id"), master, KEY_ID_BYTES * 8)).toString("base64url");
+    const id = Buffer.from(
+      await crypto.subtle.deriveBits(hkdf("oemr-reg token v2 key id"), master, KEY_ID_BYTES * 8),
+    ).toString("base64url");
     return { id, key };
   });
 }

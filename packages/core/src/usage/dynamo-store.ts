@@ -28,16 +28,28 @@ export type UsageStore = {
   snapshots(since: Date): Promise<SiteSnapshot[]>;
 };
 
-export function createDynamoUsageStore({ db, stateTable }: { db: DynamoDBDocumentClient; stateTable: string }): UsageStore {
+export function createDynamoUsageStore({
+  db,
+  stateTable,
+}: {
+  db: DynamoDBDocumentClient;
+  stateTable: string;
+}): UsageStore {
   return {
     async save(report, expiresAt) {
       const compressed = gzipSync(JSON.stringify(report));
-      if (compressed.length > MAX_STORED_REPORT_BYTES) throw new ReportTooLargeError(`The report is ${compressed.length} bytes compressed`);
+      if (compressed.length > MAX_STORED_REPORT_BYTES)
+        throw new ReportTooLargeError(`The report is ${compressed.length} bytes compressed`);
       const ttl = Math.floor(expiresAt.getTime() / 1000);
       await db.send(
         new PutCommand({
           TableName: stateTable,
-          Item: { ...usageReportKey(report.siteId, report.reportingDate), receivedAt: report.receivedAt, report: compressed, expiresAt: ttl },
+          Item: {
+            ...usageReportKey(report.siteId, report.reportingDate),
+            receivedAt: report.receivedAt,
+            report: compressed,
+            expiresAt: ttl,
+          },
         }),
       );
       const snapshot = snapshotOf(report);

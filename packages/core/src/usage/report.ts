@@ -21,16 +21,18 @@ const Count = z
   .pipe(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
 
 /** A field OpenEMR sends as a JSON string; an already-decoded value is taken as it is. */
-const Encoded = z.union([z.string().max(256 * 1024), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()]).transform((value, ctx) => {
-  if (typeof value !== "string") return value ?? undefined;
-  if (value === "") return undefined;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    ctx.addIssue({ code: "custom", message: "not valid JSON" });
-    return z.NEVER;
-  }
-});
+const Encoded = z
+  .union([z.string().max(256 * 1024), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()])
+  .transform((value, ctx) => {
+    if (typeof value !== "string") return value ?? undefined;
+    if (value === "") return undefined;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not valid JSON" });
+      return z.NEVER;
+    }
+  });
 
 export const UsageRecord = z.object({
   event_type: Text(64),
@@ -89,9 +91,17 @@ export type StoredReport = {
 };
 
 /** The report as stored: location cut down to country and region, nothing that names a person or an IP. */
-export function storedReport(siteId: string, { usageRecords, localeData }: UsageReport, receivedAt: Date): StoredReport {
-  const location = typeof localeData.location === "object" && localeData.location !== null ? (localeData.location as Record<string, unknown>) : {};
-  const place = (name: string) => (typeof location[name] === "string" && location[name] ? (location[name] as string).slice(0, 64) : undefined);
+export function storedReport(
+  siteId: string,
+  { usageRecords, localeData }: UsageReport,
+  receivedAt: Date,
+): StoredReport {
+  const location =
+    typeof localeData.location === "object" && localeData.location !== null
+      ? (localeData.location as Record<string, unknown>)
+      : {};
+  const place = (name: string) =>
+    typeof location[name] === "string" && location[name] ? (location[name] as string).slice(0, 64) : undefined;
   return {
     siteId,
     reportingDate: localeData.reporting_date,

@@ -63,7 +63,9 @@ export function summarize(snapshots: SiteSnapshot[], since: Date): UsageSummary 
   const tally = (names: (site: SiteSnapshot) => string[]) => {
     const counts = new Map<string, number>();
     for (const site of recent) for (const name of new Set(names(site))) counts.set(name, (counts.get(name) ?? 0) + 1);
-    return [...counts].map(([name, sites]) => ({ name, sites })).sort((a, b) => b.sites - a.sites || a.name.localeCompare(b.name));
+    return [...counts]
+      .map(([name, sites]) => ({ name, sites }))
+      .sort((a, b) => b.sites - a.sites || a.name.localeCompare(b.name));
   };
   const calls = new Map<string, { calls: number; sites: number }>();
   for (const site of recent) {
