@@ -1,7 +1,8 @@
-import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
+import { dynamoError, forwardWhole, ONGOING, transactionCanceled } from "./dynamodb-wire.ts";
 
 /**
  * DynamoDB's transaction conflict rules ("Transaction conflict handling", DynamoDB developer
@@ -64,7 +65,6 @@ type KeyedAction = { TableName: string; Key?: Item; Item?: Item };
 type Holds = { transactions: number; writes: number };
 
 const TARGET_PREFIX = "DynamoDB_20120810.";
-const ONGOING = "Transaction is ongoing for the item";
 const SINGLE_WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem"]);
 const TABLE_CHANGES = new Set(["CreateTable", "DeleteTable"]);
 
@@ -117,34 +117,7 @@ export async function startConflictProxy({
     };
   }
 
-  /** Sends the request to DynamoDB Local and waits for its whole answer. */
-  function forward(
-    incoming: IncomingMessage,
-    body: Buffer,
-  ): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> {
-    return new Promise((resolve, reject) => {
-      const outgoing = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: incoming.method,
-          path: incoming.url,
-          headers: incoming.headers,
-          agent,
-        },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on("data", (chunk: Buffer) => chunks.push(chunk));
-          answer.on("end", () =>
-            resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
-          );
-          answer.on("error", reject);
-        },
-      );
-      outgoing.on("error", reject);
-      outgoing.end(body);
-    });
-  }
+  const forward = (incoming: IncomingMessage, body: Buffer) => forwardWhole(target, agent, incoming, body);
 
   async function forwardHolding(incoming: IncomingMessage, body: Buffer, release: () => void, minimumMs = 0) {
     const started = performance.now();
@@ -246,26 +219,5 @@ export async function startConflictProxy({
       agent.destroy();
       describer.destroy();
     },
-  };
-}
-
-function transactionCanceled(reasons: string[]) {
-  return dynamoError("TransactionCanceledException", {
-    CancellationReasons: reasons.map((code) => (code === "None" ? { Code: code } : { Code: code, Message: ONGOING })),
-    Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(", ")}]`,
-  });
-}
-
-/** An error as DynamoDB's JSON protocol carries it: the type in `__type`, status 400 for client errors. */
-function dynamoError(type: string, fields: Record<string, unknown>, status = 400) {
-  const body = Buffer.from(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, ...fields }));
-  return {
-    status,
-    headers: {
-      "content-type": "application/x-amz-json-1.0",
-      "content-length": String(body.length),
-      "x-amzn-requestid": crypto.randomUUID(),
-    },
-    body,
   };
 }

@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { batchGet, isConflict, queryAll, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
+import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
 import { activeCounterUpdate, counterUpdate, readCounts } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
+import { readHistory, registeredEntry } from "./history.ts";
 import type { ActiveVersions, ListChange, Registration, RegistrationStore, ScanCursor } from "./store.ts";
 
 // The Registrations table, key <email>, is this store's alone; in the State table (state/keys.ts)
@@ -237,38 +238,5 @@ export function createDynamoRegistrationStore({
         cursor: page.LastEvaluatedKey as ScanCursor | undefined,
       };
     },
-  };
-}
-
-/** The items of one address's history whose sort key starts with `prefix`, oldest first, keys left out. */
-export async function readHistory<T>(
-  db: DynamoDBDocumentClient,
-  stateTable: string,
-  email: string,
-  prefix: string,
-): Promise<T[]> {
-  const items = await queryAll(db, {
-    TableName: stateTable,
-    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-    ExpressionAttributeValues: { ":pk": addressHistoryPk(email), ":prefix": prefix },
-  });
-  return items.map(({ pk: _pk, sk: _sk, ...entry }) => entry as T);
-}
-
-/**
- * The registration as the first change of its address's history. A re-registration replaces the
- * item's product id and source IP, and its own change keeps the ones it replaced: the first such
- * change holds the original ones.
- */
-function registeredEntry(registration: Registration, changes: ListChange[]): ListChange {
-  const firstReregistration = changes.find((change) => change.type === "Reregistered");
-  return {
-    email: registration.email,
-    type: "Registered",
-    at: registration.registeredAt,
-    from: undefined,
-    to: "active",
-    sourceIp: firstReregistration ? firstReregistration.previousSourceIp : registration.sourceIp,
-    productId: firstReregistration?.previousProductId ?? registration.productId,
   };
 }

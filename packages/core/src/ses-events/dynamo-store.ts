@@ -1,10 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type TransactItems, transactWrite } from "../aws/dynamo.ts";
-import { deliveredUpdate, hardBounceMark, readSentMail } from "../broadcast/delivery-store.ts";
+import { deliveredUpdate, hardBounceMark, readSentMail } from "../broadcast/delivery-events.ts";
 import { progressUpdate } from "../broadcast/progress.ts";
 import { activeCounterUpdate } from "../registration/counters.ts";
 import { deliveryStateUpdate, readDeliveryState } from "../registration/delivery-state.ts";
-import { readHistory } from "../registration/dynamo-store.ts";
+import { readHistory } from "../registration/history.ts";
 import { addressHistoryPk, SES_EVENT_PREFIX, sesEventSk } from "../state/keys.ts";
 import type { HistoryEntry, SesEventStore } from "./store.ts";
 

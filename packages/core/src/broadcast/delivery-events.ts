@@ -1,0 +1,52 @@
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { TransactItems } from "../aws/dynamo.ts";
+import { deliveryKey, sesMessageKey } from "../state/keys.ts";
+import type { DeliveryRef } from "./store.ts";
+
+// What SES later reports about a delivery the delivery store settled: which recipient an SES
+// message id was sent to, and the marks its events leave on the delivery record, for the SES
+// events store to put in its own transactions.
+
+/** The broadcast and recipient an SES message was sent to, if a broadcast sent it. */
+export async function readSentMail(
+  db: DynamoDBDocumentClient,
+  stateTable: string,
+  sesMessageId: string,
+): Promise<DeliveryRef | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: sesMessageKey(sesMessageId) }));
+  return Item && { broadcastId: Item.broadcastId as string, email: Item.email as string };
+}
+
+/** The transaction item that marks a recipient's delivery delivered, as SES reported it. */
+export function deliveredUpdate(
+  stateTable: string,
+  { broadcastId, email }: DeliveryRef,
+  at: string,
+): TransactItems[number] {
+  return {
+    Update: {
+      TableName: stateTable,
+      Key: deliveryKey(broadcastId, email),
+      UpdateExpression: "SET deliveredAt = :at",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":at": at },
+    },
+  };
+}
+
+/** The transaction item that marks a recipient's delivery hard-bounced, refused if it was already. */
+export function hardBounceMark(
+  stateTable: string,
+  { broadcastId, email }: DeliveryRef,
+  at: string,
+): TransactItems[number] {
+  return {
+    Update: {
+      TableName: stateTable,
+      Key: deliveryKey(broadcastId, email),
+      UpdateExpression: "SET hardBouncedAt = :at",
+      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(hardBouncedAt)",
+      ExpressionAttributeValues: { ":at": at },
+    },
+  };
+}
