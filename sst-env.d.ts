@@ -5,51 +5,50 @@
 
 declare module "sst" {
   export interface Resource {
-    Fanout: {
-      type: "sst.aws.Queue";
-      url: string;
-    };
-    Mailer: {
-      configSet: string;
-      sender: string;
-      type: "sst.aws.Email";
-    };
-    Registrations: {
-      name: string;
-      type: "sst.aws.Dynamo";
-    };
-    SecretPin: {
-      type: "sst.sst.Secret";
-      value: string;
-    };
-    Send: {
-      type: "sst.aws.Queue";
-      url: string;
-    };
-    Settings: {
-      publicUrl: string;
-      registrationLimitPerHour: number;
-      sendRate: number;
-      type: "sst.sst.Linkable";
-      usageLimitPerDay: number;
-      usageLimitPerHour: number;
-      usageRetentionDays: number;
-    };
-    State: {
-      name: string;
-      type: "sst.aws.Dynamo";
-    };
-    UnsubscribeKey: {
-      type: "sst.sst.Secret";
-      value: string;
-    };
-    UnsubscribeKeyPrevious: {
-      type: "sst.sst.Secret";
-      value: string;
-    };
+    "Fanout": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
+    "Mailer": {
+      "configSet": string
+      "sender": string
+      "type": "sst.aws.Email"
+    }
+    "Registrations": {
+      "name": string
+      "type": "sst.aws.Dynamo"
+    }
+    "SecretPin": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
+    "Send": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
+    "Settings": {
+      "publicUrl": string
+      "registrationLimitPerHour": number
+      "sendRate": number
+      "type": "sst.sst.Linkable"
+      "usageLimitPerDay": number
+      "usageLimitPerHour": number
+      "usageRetentionDays": number
+    }
+    "State": {
+      "name": string
+      "type": "sst.aws.Dynamo"
+    }
+    "UnsubscribeKey": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
+    "UnsubscribeKeyPrevious": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
   }
 }
 
-import "sst";
-
-export {};
+import "sst"
+export {}
