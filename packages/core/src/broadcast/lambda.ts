@@ -23,32 +23,23 @@ export type SendHandlerDeps = {
 };
 
 /**
- * The send queue's consumer. A batch reserves its send times from the shared pacer in one write,
- * and its records are sent in parallel, sharing their DynamoDB reads and writes (see
- * `createSender`); a record that fails is put back with backoff and reported in
- * `batchItemFailures`, so the rest of its batch is not retried.
+ * The send queue's consumer: each record's task goes to the sender, which sends a batch's tasks
+ * together (see `createSender`); the batch's send times are reserved from the shared pacer in one
+ * write. A record that fails is put back with backoff and reported in `batchItemFailures`, so the
+ * rest of its batch is not retried.
  */
 export function createSendHandler({ sender, pacer, broadcasts, retryLater }: SendHandlerDeps) {
   return async function sendHandler(event: SQSEvent, context: Context) {
-    const deadline = Date.now() + context.getRemainingTimeInMillis();
-    const parsed = new Map(
-      event.Records.map((record) => [record.messageId, SendTask.safeParse(parseJson(record.body))]),
-    );
-    const valid = event.Records.flatMap((record) => {
-      const task = parsed.get(record.messageId)!;
-      return task.success ? [{ messageId: record.messageId, task: task.data }] : [];
-    });
-    const sending = sender(
-      valid.map(({ task }) => task),
-      { sendTime: ticketBook(pacer, event.Records.length), deadline },
-    );
-    const outcomes = new Map(valid.map(({ messageId }, index) => [messageId, sending[index]!]));
-    const touched = new Set(valid.map(({ task }) => task.broadcastId));
+    const window = {
+      sendTime: ticketBook(pacer, event.Records.length),
+      deadline: Date.now() + context.getRemainingTimeInMillis(),
+    };
+    const touched = new Set<string>();
     const recordHandler = async (record: SQSRecord) => {
       try {
-        const task = parsed.get(record.messageId)!;
-        if (!task.success) throw task.error;
-        await outcomes.get(record.messageId);
+        const task = SendTask.parse(parseJson(record.body));
+        touched.add(task.broadcastId);
+        await sender.send(task, window);
       } catch (error) {
         await retryLater(record.receiptHandle, Number(record.attributes.ApproximateReceiveCount));
         throw error;

@@ -68,11 +68,11 @@ export class UnknownDeliveryError extends Error {
  * (or put back) `pending`: nothing is lost, because resuming fans the broadcast out again and that
  * queues every recipient still pending. Keeping the messages instead would cycle them through the
  * queue with backoff for as long as the board takes, and into the DLQ after ten receives.
- * @returns a function that sends one batch and returns each task's outcome, in their order; an
- * outcome rejects (RetryableSendError, DeliveryBusyError, ...) to have its message retried later.
+ * @returns `send`, called once per task: the tasks sent within one turn of the event loop (one
+ * invocation's batch) are sent together. Its promise rejects (RetryableSendError,
+ * DeliveryBusyError, ...) to have the task's message retried later.
  * @example
- * const outcomes = sendBatch(tasks, { sendTime, deadline });
- * const results = await Promise.allSettled(outcomes);
+ * await Promise.allSettled(tasks.map((task) => sender.send(task, { sendTime, deadline })));
  */
 export function createSender(deps: SenderDeps) {
   const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey } = deps;
@@ -126,7 +126,7 @@ export function createSender(deps: SenderDeps) {
     return tasks.map((task) => (paused.has(task.broadcastId) ? "paused" : claims[next++]));
   }
 
-  return function sendBatch(tasks: SendTask[], { sendTime, deadline }: DeliveryWindow): Promise<void>[] {
+  function sendBatch(tasks: SendTask[], { sendTime, deadline }: DeliveryWindow): Promise<void>[] {
     const leaseUntil = new Date(deadline + LEASE_MARGIN_MS);
     const claims = claimTogether(tasks, leaseUntil);
     // Read while the records are claimed, and used only by those claimed.
@@ -180,5 +180,28 @@ export function createSender(deps: SenderDeps) {
       // Sent: from here on the lease is never released, only settled or left to expire.
       await settle({ status: "sent", sesMessageId });
     });
+  }
+
+  // Tasks wait here until the current turn of the event loop ends, then go out as one batch per window.
+  type Waiting = { task: SendTask; window: DeliveryWindow; resolve: () => void; reject: (error: unknown) => void };
+  let waiting: Waiting[] = [];
+  function sendWaiting() {
+    const batch = waiting;
+    waiting = [];
+    for (const window of new Set(batch.map((entry) => entry.window))) {
+      const entries = batch.filter((entry) => entry.window === window);
+      const outcomes = sendBatch(
+        entries.map((entry) => entry.task),
+        window,
+      );
+      outcomes.forEach((outcome, index) => outcome.then(entries[index]!.resolve, entries[index]!.reject));
+    }
+  }
+
+  return {
+    send(task: SendTask, window: DeliveryWindow): Promise<void> {
+      if (waiting.length === 0) setImmediate(sendWaiting);
+      return new Promise((resolve, reject) => waiting.push({ task, window, resolve, reject }));
+    },
   };
 }
