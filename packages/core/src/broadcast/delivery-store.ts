@@ -122,9 +122,10 @@ export function createDynamoDeliveryStore({
   }
 
   return {
-    async addRecipients(broadcastId, emails) {
+    async addRecipients(broadcastId, emails, others = []) {
       for (let attempt = 1; ; attempt++) {
-        const existing = await existingDeliveries(broadcastId, emails);
+        // One read of the page's records, the audience's and the others'.
+        const existing = await existingDeliveries(broadcastId, [...emails, ...others]);
         const fresh = emails.filter((email) => !existing.has(email));
         let raced = false;
         for (let start = 0; start < fresh.length && !raced; start += DELIVERIES_PER_TRANSACTION) {
@@ -147,9 +148,8 @@ export function createDynamoDeliveryStore({
           if (attempt === 5) throw new Error(`Fan-outs of broadcast ${broadcastId} keep racing for one page`);
           continue;
         }
-        return emails.filter(
-          (email) => !existing.has(email) || existing.get(email) === "pending" || existing.get(email) === "sending",
-        );
+        const waiting = (email: string) => existing.get(email) === "pending" || existing.get(email) === "sending";
+        return [...emails.filter((email) => !existing.has(email) || waiting(email)), ...others.filter(waiting)];
       }
     },
 

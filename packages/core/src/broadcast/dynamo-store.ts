@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ignoringConditionFailure, queryAll, transactWrite } from "../aws/dynamo.ts";
+import { Audience } from "../registration/audience.ts";
 import { BROADCAST_LIST_PK, broadcastContent, broadcastIdempotencyKey, broadcastMeta } from "../state/keys.ts";
 import { createDynamoDeliveryStore } from "./delivery-store.ts";
 import { type Progress, readProgress } from "./progress.ts";
@@ -42,7 +43,7 @@ export function createDynamoBroadcastStore({
   return {
     ...createDynamoDeliveryStore({ db, stateTable }),
 
-    async create({ broadcastId, content, totalSegments, now, idempotency }) {
+    async create({ broadcastId, content, totalSegments, now, idempotency, audience }) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const claimKey = idempotency && {
         Put: {
@@ -69,6 +70,7 @@ export function createDynamoBroadcastStore({
               status: "queued",
               totalSegments,
               createdAt: now.toISOString(),
+              ...(audience && { audience }),
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },
@@ -93,6 +95,11 @@ export function createDynamoBroadcastStore({
     async content(broadcastId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: broadcastContent(broadcastId) }));
       return Item && { title: Item.title, contents: Item.contents, html: Item.html };
+    },
+
+    async audience(broadcastId) {
+      const audience = (await readMeta(broadcastId))?.audience;
+      return audience === undefined ? undefined : Audience.parse(audience);
     },
 
     async status(broadcastId) {

@@ -1,4 +1,5 @@
 import type { WorkQueue } from "../aws/sqs.ts";
+import { createAudienceFilter } from "../registration/audience.ts";
 import type { RegistrationStore } from "../registration/index.ts";
 import type { BroadcastStore } from "./store.ts";
 import type { FanoutTask, SendTask } from "./tasks.ts";
@@ -16,14 +17,17 @@ export type FanoutDeps = {
 };
 
 /**
- * Walks one scan segment page by page: records each page's addresses as recipients and queues a
- * send for each one still waiting. Near the time limit it queues its own continuation instead of
- * running long. Every step can run twice without sending twice (delivery records decide).
+ * Walks one scan segment page by page: records each page's addresses in the broadcast's audience
+ * as recipients and queues a send for each one still waiting. Near the time limit it queues its own
+ * continuation instead of running long. Every step can run twice without sending twice (delivery
+ * records decide). An address is in the audience or not by its version and distribution when its
+ * page is read; one an earlier run added stays a recipient (`addRecipients`' `others`).
  */
 export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: () => number): Promise<void> {
   const { broadcasts, registrations, sendQueue, fanoutQueue, now } = deps;
   const { broadcastId, segment, totalSegments } = task;
   await broadcasts.markSending(broadcastId, now());
+  const verdict = createAudienceFilter(await broadcasts.audience(broadcastId));
   let cursor = task.cursor;
   do {
     if (remainingMs() < TIME_RESERVE_MS) {
@@ -31,7 +35,9 @@ export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: ()
       return;
     }
     const page = await registrations.scanPage({ segment, totalSegments, cursor, limit: PAGE_SIZE });
-    const waiting = await broadcasts.addRecipients(broadcastId, page.emails);
+    const inAudience = page.entries.filter((entry) => verdict(entry) === "in").map(({ email }) => email);
+    const others = page.entries.filter((entry) => verdict(entry) !== "in").map(({ email }) => email);
+    const waiting = await broadcasts.addRecipients(broadcastId, inAudience, others);
     await sendQueue.send(waiting.map((email) => ({ broadcastId, email })));
     cursor = page.cursor;
   } while (cursor);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { WorkQueue } from "../aws/sqs.ts";
+import { type Audience, normalizeAudience } from "../registration/audience.ts";
 import { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
 import type { Broadcast, BroadcastContent, BroadcastStore } from "./store.ts";
 import type { FanoutTask } from "./tasks.ts";
@@ -22,17 +23,26 @@ export const STALLED_AFTER_MS = 5 * 60 * 1000;
  * `idempotencyKey` used in the last 24 hours for the same content, it starts nothing new and
  * answers that broadcast, queueing its fan-out again if it never left `queued` (the first request
  * may have died between storing and queueing; a fan-out queued twice reaches each recipient once).
- * @throws IdempotencyKeyReusedError when the key was used for other content
+ * `audience` (absent: every active address) is part of what the key identifies.
+ * @throws IdempotencyKeyReusedError when the key was used for other content or another audience
  */
 export async function startBroadcast(
   { broadcasts, fanoutQueue, now }: StartBroadcastDeps,
   content: BroadcastContent,
-  idempotencyKey?: string,
+  { idempotencyKey, audience: requested }: { idempotencyKey?: string; audience?: Audience } = {},
 ): Promise<{ broadcastId: string; replayed: boolean }> {
+  const audience = normalizeAudience(requested);
   const idempotency =
-    idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(content) };
+    idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(content, audience) };
   const broadcastId = crypto.randomUUID();
-  const created = await broadcasts.create({ broadcastId, content, totalSegments: FANOUT_SEGMENTS, now, idempotency });
+  const created = await broadcasts.create({
+    broadcastId,
+    content,
+    totalSegments: FANOUT_SEGMENTS,
+    now,
+    idempotency,
+    audience,
+  });
   if (created.result === "key-reused")
     throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");
   if (created.result === "replayed") {
@@ -112,10 +122,13 @@ export async function requeueStalledBroadcasts(
   return stalled.map(({ broadcastId }) => broadcastId);
 }
 
-/** What identifies a request's content under its Idempotency-Key. */
-function fingerprintOf({ title, contents, html }: BroadcastContent): string {
+/**
+ * What identifies a request's content and audience under its Idempotency-Key. Everyone adds
+ * nothing, so a key taken before audiences existed still names its broadcast.
+ */
+function fingerprintOf({ title, contents, html }: BroadcastContent, audience?: Audience): string {
   return createHash("sha256")
-    .update(JSON.stringify([title, contents, html ?? null]))
+    .update(JSON.stringify([title, contents, html ?? null, ...(audience ? [audience] : [])]))
     .digest("base64url");
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Audience } from "../registration/audience.ts";
 
 /** `paused`: stopped by too many hard bounces; the board resumes it, or leaves it. */
 export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done"]);
@@ -30,6 +31,7 @@ export const Broadcast = z.object({
     .optional()
     .meta({ description: "`hardBounces` when last resumed: only what follows counts towards pausing again" }),
   sentAtResume: z.number().int().optional(),
+  audience: Audience.optional().meta({ description: "Who it is for; absent, every active address" }),
 });
 export type Broadcast = z.infer<typeof Broadcast>;
 
@@ -81,9 +83,12 @@ export const SETTLEMENTS_PER_WRITE = 33;
 export type DeliveryStore = {
   /**
    * Records these addresses as recipients, once each however often a page is fanned out, and
-   * returns those still waiting for their email: the ones to enqueue.
+   * returns those still waiting for their email: the ones to enqueue. `others` (a page's addresses
+   * outside the audience now) are never added, but returned too if they are recipients still
+   * waiting: an earlier fan-out added them before their version changed, and they must not stay
+   * pending for ever.
    */
-  addRecipients(broadcastId: string, emails: string[]): Promise<string[]>;
+  addRecipients(broadcastId: string, emails: string[], others?: string[]): Promise<string[]>;
   claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
   /**
    * Claims several deliveries, in one transaction when none is refused, and returns each one's
@@ -108,11 +113,15 @@ export type BroadcastStore = DeliveryStore & {
     totalSegments: number;
     now: Date;
     idempotency?: IdempotencyClaim;
+    /** Absent: every active address. */
+    audience?: Audience;
   }): Promise<CreateResult>;
   get(broadcastId: string): Promise<Broadcast | undefined>;
   /** Its status alone: one read, for the senders that check it before each email. */
   status(broadcastId: string): Promise<BroadcastStatus | undefined>;
   content(broadcastId: string): Promise<BroadcastContent | undefined>;
+  /** Who it is for (`undefined`: everyone), read once by each fan-out task. */
+  audience(broadcastId: string): Promise<Audience | undefined>;
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;
   markSending(broadcastId: string, now: Date): Promise<void>;

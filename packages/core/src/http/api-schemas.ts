@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { Broadcast } from "../broadcast/store.ts";
 import { BroadcastMessage } from "../email/message.ts";
+import { Audience } from "../registration/audience.ts";
 
 /**
  * What the API answers, as zod schemas: the OpenAPI document is generated from them, and the
  * board's CLI parses the server's answers with them. This module imports only zod, the message
- * schema and the broadcast's, so a client can load it without the AWS SDK.
+ * schema, the broadcast's and the audience's, so a client can load it without the AWS SDK.
  * @module
  */
 
@@ -53,8 +54,46 @@ export const RegistrationCounts = z.object({
   active: z.number().int().meta({ description: "Addresses a broadcast would mail now" }),
 });
 
-/** A broadcast as the board sends it: the message, and the PIN that lets the board in. */
-export const BroadcastRequest = BroadcastMessage.extend({ secretPin: z.string() });
+/** A broadcast as the board sends it: the message, the PIN that lets the board in, and who it is for. */
+export const BroadcastRequest = BroadcastMessage.extend({
+  secretPin: z.string(),
+  audience: Audience.optional().meta({ description: "Absent: every active address" }),
+});
+
+const DistributionField = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .meta({ description: "A distribution, repeated or comma-separated for several; `unknown` for none sent" });
+const BelowVersionField = z.string().optional().meta({ description: "An OpenEMR version, such as 7.0.3 or 7.0.3.4" });
+
+/** The same as a form posts it, its audience in flat fields (JSON may use them too, instead of `audience`). */
+export const BroadcastForm = BroadcastMessage.extend({
+  secretPin: z.string(),
+  belowVersion: BelowVersionField,
+  distribution: DistributionField,
+});
+
+/** `GET /api/registration/audience`'s query: the audience as a form gives it. */
+export const AudienceQuery = z.object({
+  belowVersion: z
+    .string()
+    .optional()
+    .meta({ param: { name: "belowVersion", in: "query" }, description: "An OpenEMR version, such as 7.0.3" }),
+  distribution: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .meta({ param: { name: "distribution", in: "query" }, description: "Repeated or comma-separated for several" }),
+});
+
+/** `GET /api/registration/audience`: how many active addresses a broadcast to this audience would reach. */
+export const AudienceReachBody = z.object({
+  audience: Audience.optional().meta({ description: "As understood; absent, everyone" }),
+  active: z.number().int().meta({ description: "Every active address" }),
+  reached: z.number().int().meta({ description: "The active addresses in the audience" }),
+  unknownVersion: z.number().int().meta({
+    description: "Active addresses among the distributions with no known version: a `belowVersion` leaves them out",
+  }),
+});
 
 export const BroadcastStarted = z.object({ status: z.literal("sent"), broadcastId: z.string() });
 

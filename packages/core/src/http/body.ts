@@ -15,12 +15,16 @@ export function limitBody(maxBytes: number) {
 
 /**
  * The request body as plain data, read by its Content-Type: OpenEMR posts a form, older clients
- * post JSON, and both must reach the same schema.
+ * post JSON, and both must reach the same schema. A form's field named in `lists` keeps every
+ * value, as an array; any other keeps its last.
  */
-export async function readBody(c: Context): Promise<unknown> {
+export async function readBody(c: Context, { lists = [] }: { lists?: string[] } = {}): Promise<unknown> {
   const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
   if (mediaType === FORM) {
-    return Object.fromEntries(new URLSearchParams(await c.req.text()));
+    const form = new URLSearchParams(await c.req.text());
+    const fields: Record<string, string | string[]> = Object.fromEntries(form);
+    for (const name of lists) if (form.has(name)) fields[name] = form.getAll(name);
+    return fields;
   }
   if (mediaType === JSON_TYPE || mediaType?.endsWith("+json")) {
     return parseJson(await c.req.text());

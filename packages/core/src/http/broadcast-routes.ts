@@ -6,10 +6,11 @@ import type { FanoutTask } from "../broadcast/tasks.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import type { PinGuard } from "../limits/pin-guard.ts";
 import { logger } from "../log.ts";
-import { BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
+import { BroadcastForm, BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
+import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { FORM, formOrJsonBody, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
+import { FORM, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
@@ -50,15 +51,24 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
   const BroadcastIdParam = z.object({ broadcastId: z.string().meta({ param: { name: "broadcastId", in: "path" } }) });
   const progress = { description: "The broadcast's progress", content: { [JSON_TYPE]: { schema: BroadcastProgress } } };
 
+  const broadcastBody = {
+    required: true,
+    content: {
+      [FORM]: { schema: schemaRef(app, "BroadcastForm", BroadcastForm) },
+      [JSON_TYPE]: { schema: schemaRef(app, "BroadcastRequest", BroadcastRequest) },
+    },
+  };
   const startRoute = createRoute({
     method: "post",
     path: "/",
-    summary: "Broadcast an announcement to every active address",
+    summary: "Broadcast an announcement to every active address, or to an audience",
     description:
-      "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived from it. " +
-      "Answers once the broadcast is stored and its fan-out queued; sending happens after.",
+      "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived " +
+      "from it. `audience` (a form's `belowVersion` and `distribution` fields) narrows it to the installations " +
+      "below a version and/or of some distributions. Answers once the broadcast is stored and its fan-out queued; " +
+      "sending happens after.",
     middleware: [limitBody(MAX_BROADCAST_BYTES), pin],
-    request: { headers: IdempotencyKeyHeader, body: formOrJsonBody(app, "BroadcastRequest", BroadcastRequest) },
+    request: { headers: IdempotencyKeyHeader, body: broadcastBody },
     responses: {
       200: {
         description:
@@ -66,7 +76,9 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
         content: { [JSON_TYPE]: { schema: BroadcastStarted } },
       },
       400: jsonError(
-        "InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; InvalidIdempotencyKeyException",
+        "InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; " +
+          "InvalidIdempotencyKeyException; InvalidAudienceException: a version OpenEMR does not write, or an " +
+          "unknown criterion",
       ),
       422: jsonError("IdempotencyKeyReusedException: the key was used for another broadcast in the last 24 hours"),
       413: jsonError(`PayloadTooLargeException: over ${MAX_BROADCAST_BYTES} bytes`),
@@ -75,22 +87,22 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     },
   });
   app.openapi(startRoute, async (c) => {
-    const body = await readBody(c);
+    const body = await readBody(c, { lists: ["distribution"] });
     const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
     const parsed = BroadcastMessage.safeParse(fields);
     if (!parsed.success) throw invalidInput("InvalidEmailMessageException", parsed.error);
+    const audience = parseAudience(fields);
     // Rendering now rejects HTML that sanitizes to nothing before anyone is queued. The HTML and
     // Markdown libraries load only here: a cold start for any other request skips them.
     const { renderBroadcast } = await import("../email/render.ts");
     renderBroadcast(parsed.data);
     const key = IdempotencyKey.safeParse(c.req.header("idempotency-key"));
     if (!key.success) throw invalidInput("InvalidIdempotencyKeyException", key.error);
-    const { broadcastId, replayed } = await startBroadcast(
-      { broadcasts, fanoutQueue, now: now() },
-      parsed.data,
-      key.data,
-    );
-    logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId });
+    const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data, {
+      idempotencyKey: key.data,
+      audience,
+    });
+    logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId, audience });
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json({ status: "sent" as const, broadcastId }, 200);
   });

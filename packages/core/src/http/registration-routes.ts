@@ -7,7 +7,8 @@ import { logger } from "../log.ts";
 import type { ConfirmationSender } from "../registration/confirmation-sender.ts";
 import { RegistrationRequest, register } from "../registration/register.ts";
 import type { RegistrationStore } from "../registration/store.ts";
-import { ActiveVersionsBody, Registered, RegistrationCounts } from "./api-schemas.ts";
+import { ActiveVersionsBody, AudienceQuery, AudienceReachBody, Registered, RegistrationCounts } from "./api-schemas.ts";
+import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
@@ -125,6 +126,31 @@ export function registrationRoutes({
   });
   app.openapi(versionsRoute, async (c) => {
     return c.json(await registrations.activeVersions(), 200);
+  });
+
+  const audienceRoute = createRoute({
+    method: "get",
+    path: "/audience",
+    summary: "How many active addresses a broadcast to this audience reaches",
+    description:
+      "The audience as a broadcast takes it: `belowVersion` (in OpenEMR's order, by each registration's latest " +
+      "version) and/or `distribution` (repeated or comma-separated). A registration without a known version is " +
+      "not below any version: `unknownVersion` counts them. The same scan as `/versions`.",
+    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    middleware: [pin],
+    request: { query: AudienceQuery },
+    responses: {
+      200: { description: "The reach", content: { [JSON_TYPE]: { schema: AudienceReachBody } } },
+      400: jsonError("InvalidAudienceException: a version OpenEMR does not write"),
+      ...PIN_ERRORS,
+    },
+  });
+  app.openapi(audienceRoute, async (c) => {
+    const audience = parseAudience({
+      belowVersion: c.req.query("belowVersion"),
+      distribution: c.req.queries("distribution"),
+    });
+    return c.json({ audience, ...(await registrations.audienceReach(audience)) }, 200);
   });
   return app;
 }

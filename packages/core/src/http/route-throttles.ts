@@ -12,6 +12,7 @@ export const apiRoutes = {
   "GET /api/registration/unique": { rate: 50, burst: 100 },
   // A scan of every registration, behind the PIN.
   "GET /api/registration/versions": { rate: 1, burst: 5 },
+  "GET /api/registration/audience": { rate: 1, burst: 5 },
   "POST /api/registration/broadcast": { rate: 1, burst: 5 },
   "GET /api/registration/broadcast/{broadcastId}": { rate: 10, burst: 20 },
   "POST /api/registration/broadcast/{broadcastId}/resume": { rate: 1, burst: 5 },

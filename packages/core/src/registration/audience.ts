@@ -6,7 +6,7 @@ import { compareOpenEmrVersions, type OpenEmrVersion, parseOpenEmrVersion } from
  * `belowVersion` and/or whose latest distribution is one of `distributions`. One schema for the
  * API's body, the stored broadcast and its progress.
  */
-export const Audience = z.object({
+export const Audience = z.strictObject({
   belowVersion: z
     .string()
     .trim()

@@ -1,21 +1,21 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
 import { activeCounterUpdate, counterUpdate, readCounts } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import { readHistory, registeredEntry } from "./history.ts";
-import type { ActiveVersions, ListChange, Registration, RegistrationStore, ScanCursor } from "./store.ts";
+import { activeVersions, audienceReach, scanPage } from "./scan.ts";
+import type { ListChange, Registration, RegistrationStore } from "./store.ts";
 
 // The Registrations table, key <email>, is this store's alone; in the State table (state/keys.ts)
 // it keeps the counters (counters.ts) and each address's list changes, beside its SES events.
 //
 // `active` moves in the same transaction as every status change, so it stays exact. A stack that
 // held registrations before `active` existed has no such attribute: ADD starts it from 0, so set it
-// once to the number of active registrations (docs/api.md, GET /api/registration/unique).
-// Parallel scan segments for `activeVersions`: DynamoDB reads each in its own partition's time.
-const VERSION_SCAN_SEGMENTS = 8;
+// once to the number of active registrations (docs/api.md, GET /api/registration/unique). Its scans
+// are scan.ts's.
 type TransactItem = TransactItems[number];
 
 export type DynamoRegistrationStoreOptions = {
@@ -188,55 +188,10 @@ export function createDynamoRegistrationStore({
       return registration ? [registeredEntry(registration, changes), ...changes] : changes;
     },
 
-    async activeVersions() {
-      const tally: ActiveVersions = { active: 0, byVersion: {}, byDistribution: {} };
-      const add = (counts: Record<string, number>, name: unknown) => {
-        const key = typeof name === "string" && name ? name : "unknown";
-        counts[key] = (counts[key] ?? 0) + 1;
-      };
-      await Promise.all(
-        Array.from({ length: VERSION_SCAN_SEGMENTS }, async (_, segment) => {
-          let cursor: Record<string, unknown> | undefined;
-          do {
-            const page = await db.send(
-              new ScanCommand({
-                TableName: registrationsTable,
-                Segment: segment,
-                TotalSegments: VERSION_SCAN_SEGMENTS,
-                ExclusiveStartKey: cursor,
-                ProjectionExpression: "version, latestVersion, distribution, latestDistribution",
-                FilterExpression: "#status = :active",
-                ExpressionAttributeNames: { "#status": "status" },
-                ExpressionAttributeValues: { ":active": "active" },
-              }),
-            );
-            for (const item of page.Items ?? []) {
-              tally.active++;
-              add(tally.byVersion, item.latestVersion ?? item.version);
-              add(tally.byDistribution, item.latestDistribution ?? item.distribution);
-            }
-            cursor = page.LastEvaluatedKey;
-          } while (cursor);
-        }),
-      );
-      return tally;
-    },
+    activeVersions: () => activeVersions(db, registrationsTable),
 
-    async scanPage({ segment, totalSegments, cursor, limit }) {
-      const page = await db.send(
-        new ScanCommand({
-          TableName: registrationsTable,
-          Segment: segment,
-          TotalSegments: totalSegments,
-          ExclusiveStartKey: cursor,
-          Limit: limit,
-          ProjectionExpression: "email",
-        }),
-      );
-      return {
-        emails: (page.Items ?? []).map((item) => item.email as string),
-        cursor: page.LastEvaluatedKey as ScanCursor | undefined,
-      };
-    },
+    audienceReach: (audience) => audienceReach(db, registrationsTable, audience),
+
+    scanPage: (request) => scanPage(db, registrationsTable, request),
   };
 }

@@ -1,3 +1,5 @@
+import type { Audience, AudienceProfile } from "./audience.ts";
+
 /**
  * Only `active` addresses are mailed. `bounced` and `complained` are set from SES events (see
  * ses-events); `unsubscribed` by the owner's unsubscribe link. An opted-out address that is
@@ -112,16 +114,31 @@ export type RegistrationStore = {
   history(email: string): Promise<ListChange[]>;
   /**
    * One page of one segment of a parallel scan over the whole list, so that a large list is read
-   * by several workers and in pieces that each fit a Lambda invocation.
+   * by several workers and in pieces that each fit a Lambda invocation; with each address, what an
+   * audience filters by.
    */
-  scanPage(page: ScanPageRequest): Promise<{ emails: string[]; cursor: ScanCursor | undefined }>;
+  scanPage(page: ScanPageRequest): Promise<ScanPage>;
   /**
    * Active registrations by their latest reported version and by distribution (`unknown` where
    * none was sent). Reads the whole list (a parallel scan of a few attributes): the board asks
    * for it by hand, and `npm run bench` measures it at 100,000 registrations.
    */
   activeVersions(): Promise<ActiveVersions>;
+  /** How many active registrations an audience reaches: the same scan as `activeVersions`. */
+  audienceReach(audience: Audience | undefined): Promise<AudienceReach>;
 };
+
+export type AudienceReach = {
+  active: number;
+  reached: number;
+  /** Active addresses among the audience's distributions whose version is unknown. */
+  unknownVersion: number;
+};
+
+/** One registration as a scan reads it: the address, its latest version and distribution. */
+export type ScanEntry = AudienceProfile & { email: string };
+
+export type ScanPage = { entries: ScanEntry[]; cursor: ScanCursor | undefined };
 
 export type ActiveVersions = {
   active: number;
