@@ -5,6 +5,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
 import { onFirstSend } from "@oemr-reg/core/on-first-use";
+import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { api } from "@oemr-reg/core/resources";
 import { RATE_WINDOWS } from "@oemr-reg/core/state/keys";
@@ -71,6 +72,7 @@ export const app = createApp({
     retentionDays: Resource.Settings.usageRetentionDays,
   },
   secretPin: Resource.SecretPin.value,
+  overview: (weeks) => readOverview(db, stateTable, weeks),
 });
 
 export const handler = handle(app);

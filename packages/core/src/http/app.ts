@@ -5,6 +5,7 @@ import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
 import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts";
+import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
@@ -27,7 +28,8 @@ const DOCUMENT_INFO = {
 
 export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Omit<RegistrationRoutesDeps, "now" | "pinGuard" | "secretPin"> &
-  Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> & {
+  Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
+  Pick<ConsoleRoutesDeps, "overview"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /** The key they were signed with before the last rotation, still accepted; empty when none. */
@@ -65,6 +67,7 @@ export function createApp({
   tokenKey,
   previousTokenKey,
   deadlineMs,
+  overview,
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
@@ -103,6 +106,16 @@ export function createApp({
         usageLimits,
         pinGuard: broadcasting.pinGuard,
         secretPin: broadcasting.secretPin,
+        now,
+      }),
+    )
+    .route(
+      "/console",
+      consoleRoutes({
+        tokenKey,
+        pinGuard: broadcasting.pinGuard,
+        secretPin: broadcasting.secretPin,
+        overview,
         now,
       }),
     )

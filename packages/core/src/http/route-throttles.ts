@@ -28,5 +28,10 @@ export const apiRoutes = {
   "GET /api/health": { rate: 20, burst: 40 },
   "GET /api/openapi.json": { rate: 10, burst: 20 },
   "GET /api/docs": { rate: 10, burst: 20 },
+  // The board's console: a few people, by hand; the login is the PIN guard's too.
+  "GET /console": { rate: 5, burst: 10 },
+  "GET /console/login": { rate: 5, burst: 10 },
+  "POST /console/login": { rate: 1, burst: 5 },
+  "POST /console/logout": { rate: 1, burst: 5 },
   $default: { rate: 10, burst: 20 },
 } as const satisfies Record<string, RouteThrottle | undefined>;

@@ -19,13 +19,21 @@ export const COUNTER_SHARDS = 32;
 export type Counts = { count: number; active: number };
 type TransactItem = TransactItems[number];
 
+/** The statuses besides `active` that are counted too, for the board's console. */
+export const OPTED_OUT = ["unsubscribed", "bounced", "complained"] as const;
+export type StatusCounts = Record<(typeof OPTED_OUT)[number], number>;
+
 /** The shard an address moves: the same for every change of it. */
 export function counterShardOf(email: string): number {
   return createHash("sha256").update(email).digest().readUInt32BE(0) % COUNTER_SHARDS;
 }
 
 /** The transaction item that moves an address's shard by these amounts. */
-export function counterUpdate(stateTable: string, email: string, delta: Partial<Counts>): TransactItem {
+export function counterUpdate(
+  stateTable: string,
+  email: string,
+  delta: Partial<Counts> & Partial<StatusCounts> & Record<string, number>,
+): TransactItem {
   const update = addExpression(delta);
   return {
     Update: {
@@ -39,8 +47,20 @@ export function counterUpdate(stateTable: string, email: string, delta: Partial<
 }
 
 /**
- * The change of the `active` count that moving a registration from one status to another makes,
- * for a transaction that changes the status; `undefined` when the count stays.
+ * The counter attribute of registrations in one ISO week (`w2026W49`): on the address's shard, so
+ * a registration's transaction names no item more than before, and one BatchGetItem reads a year.
+ */
+export const weekAttribute = (week: string) => `w${week.replace("-", "")}`;
+
+/** The shard update of a new registration: `count`, `active` and its ISO week's count. */
+export function registrationCounterUpdate(stateTable: string, email: string, registeredAt: string): TransactItem {
+  return counterUpdate(stateTable, email, { count: 1, active: 1, [weekAttribute(isoWeek(registeredAt))]: 1 });
+}
+
+/**
+ * The change of the status counts (`active`, and each opted-out status's) that moving a
+ * registration from one status to another makes, for a transaction that changes the status;
+ * `undefined` when none moves.
  */
 export function activeCounterUpdate(
   stateTable: string,
@@ -48,20 +68,59 @@ export function activeCounterUpdate(
   from: RegistrationStatus | undefined,
   to: RegistrationStatus,
 ): TransactItem | undefined {
-  const delta = (to === "active" ? 1 : 0) - (from === "active" ? 1 : 0);
-  return delta === 0 ? undefined : counterUpdate(stateTable, email, { active: delta });
+  if (from === to) return undefined;
+  const delta: Record<string, number> = { [to]: 1 };
+  if (from) delta[from] = -1;
+  return counterUpdate(stateTable, email, delta);
+}
+
+/** The ISO 8601 week (`2026-W49`) of a moment, in UTC. */
+export function isoWeek(at: string | Date): string {
+  const day = new Date(at);
+  const date = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()));
+  // The week's Thursday decides its year (ISO 8601).
+  date.setUTCDate(date.getUTCDate() + 3 - ((date.getUTCDay() + 6) % 7));
+  const week = Math.ceil(((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
+  return `${date.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
 }
 
 /** Both counts: every shard and the legacy counter, summed. One request (at most 100 keys). */
 export async function readCounts(db: DynamoDBDocumentClient, stateTable: string): Promise<Counts> {
+  const { count, active } = await readTallies(db, stateTable, ["count", "active"]);
+  return { count: count ?? 0, active: active ?? 0 };
+}
+
+/** The ISO weeks that end with `at`'s, oldest first. */
+export function lastWeeks(at: Date, weeks: number): string[] {
+  return Array.from({ length: weeks }, (_, i) => isoWeek(new Date(at.getTime() - (weeks - 1 - i) * 7 * 86_400_000)));
+}
+
+export type Overview = Counts & StatusCounts & { perWeek: { week: string; registrations: number }[] };
+
+/** Every count the console shows, the registrations of each of `weeks` among them: one BatchGetItem. */
+export async function readOverview(db: DynamoDBDocumentClient, stateTable: string, weeks: string[]): Promise<Overview> {
+  const tallies = await readTallies(db, stateTable, ["count", "active", ...OPTED_OUT, ...weeks.map(weekAttribute)]);
+  const of = (name: string) => tallies[name] ?? 0;
+  return {
+    count: of("count"),
+    active: of("active"),
+    unsubscribed: of("unsubscribed"),
+    bounced: of("bounced"),
+    complained: of("complained"),
+    perWeek: weeks.map((week) => ({ week, registrations: of(weekAttribute(week)) })),
+  };
+}
+
+/** These attributes summed over every shard and the legacy counter. One request (at most 100 keys). */
+async function readTallies(db: DynamoDBDocumentClient, stateTable: string, attributes: string[]) {
   const keys = [
     legacyRegistrationCounter,
     ...Array.from({ length: COUNTER_SHARDS }, (_, shard) => registrationCounterShard(shard)),
   ];
-  const items = await batchGet(db, stateTable, keys, { expression: "#count, active", names: { "#count": "count" } });
-  const number = (value: unknown) => (typeof value === "number" ? value : 0);
-  return items.reduce<Counts>(
-    (sum, item) => ({ count: sum.count + number(item.count), active: sum.active + number(item.active) }),
-    { count: 0, active: 0 },
-  );
+  const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
+  const items = await batchGet(db, stateTable, keys, { expression: Object.keys(names).join(", "), names });
+  const sums: Record<string, number> = {};
+  for (const item of items)
+    for (const name of attributes) if (typeof item[name] === "number") sums[name] = (sums[name] ?? 0) + item[name];
+  return sums;
 }

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk
 import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
-import { activeCounterUpdate, counterUpdate, readCounts } from "./counters.ts";
+import { activeCounterUpdate, readCounts, registrationCounterUpdate } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import { readHistory, registeredEntry } from "./history.ts";
 import { activeVersions, audienceReach, scanPage } from "./scan.ts";
@@ -99,7 +99,7 @@ export function createDynamoRegistrationStore({
             ConditionExpression: "attribute_not_exists(email)",
           },
         },
-        counterUpdate(stateTable, registration.email, { count: 1, active: 1 }),
+        registrationCounterUpdate(stateTable, registration.email, registration.registeredAt),
       ]).catch(async (error: unknown) => {
         // Transactions on this address kept meeting (many registrations of it at once): if one of
         // them registered it, this one is a duplicate, as the condition would have said.

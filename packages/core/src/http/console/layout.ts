@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import type { Context } from "hono";
+import { html, raw } from "hono/html";
+import { secureHeaders } from "hono/secure-headers";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { HEAD_META, type PageContent } from "../pages.ts";
+import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
+
+const STYLE =
+  "body{margin:0;font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5}" +
+  "header{display:flex;gap:16px;align-items:center;padding:8px 16px;background:#f6f8fa;" +
+  "border-bottom:1px solid #d0d7de}" +
+  "header form{margin-left:auto}main{max-width:1000px;margin:24px auto;padding:0 16px}" +
+  "button{font:inherit;padding:6px 16px;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}" +
+  "input{font:inherit;padding:6px;border:1px solid #8c959f;border-radius:6px}label{display:block;font-weight:600}" +
+  "a{color:#0969da}.error{color:#b42318;font-weight:600}" +
+  "dl.counts{display:flex;flex-wrap:wrap;gap:12px}" +
+  "dl.counts div{border:1px solid #d0d7de;border-radius:6px;padding:8px 16px}" +
+  "dl.counts dt{font-size:.85em;color:#57606a}dl.counts dd{margin:0;font-size:1.6em;font-weight:600}" +
+  ".chart{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.chart svg{max-width:100%;height:auto}" +
+  "table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #d0d7de;padding:2px 8px;text-align:left}" +
+  "td.n{text-align:right}.scroll{max-height:320px;overflow-y:auto}";
+const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
+
+/**
+ * The console's headers: nothing but its one inline style loads, no script at all, forms post
+ * only back here, no framing, no Referer leaves for another site. Not `no-referrer`: under it
+ * browsers send `Origin: null` with a form, which the cross-site check rightly refuses.
+ */
+export const consoleHeaders = () =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: [`'sha256-${STYLE_HASH}'`],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    xFrameOptions: "DENY",
+    referrerPolicy: "same-origin",
+  });
+
+/** The hidden field that carries a session's CSRF token in a console form. */
+export const csrfInput = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
+
+/** A console page: the navigation and "Log out" when signed in, never cached. */
+export function consolePage(
+  c: Context,
+  {
+    status = 200,
+    title,
+    body,
+    session,
+  }: { status?: ContentfulStatusCode; title: string; body: PageContent; session?: Session },
+) {
+  c.header("Cache-Control", "no-store");
+  const logout = (session: Session) =>
+    html`<form method="post" action="${CONSOLE_PATH}/logout">${csrfInput(session)}<button>Log out</button></form>`;
+  const nav = session
+    ? html`<header><nav aria-label="Console"><a href="${CONSOLE_PATH}">Overview</a></nav>${logout(session)}</header>`
+    : "";
+  return c.html(
+    html`<!doctype html>
+<html lang="en">
+<head>${raw(HEAD_META)}<title>${title} · OpenEMR registrations</title><style>${raw(STYLE)}</style></head>
+<body>${nav}<main><h1>${title}</h1>${body}</main></body>
+</html>`,
+    status,
+  );
+}

@@ -1,0 +1,38 @@
+import { html } from "hono/html";
+import { lastWeeks, type Overview } from "../../registration/counters.ts";
+import { columnChart } from "./charts.ts";
+
+const number = (value: number) => value.toLocaleString("en-US");
+
+/** Weeks of registrations the overview charts. */
+export const WEEKS = 52;
+
+/**
+ * When the opted-out and weekly counts began: before this release a status change moved only
+ * `active` and a registration only `count`, so these count what came since, and the page says so
+ * (docs/console.md).
+ */
+export const STATUS_COUNTS_SINCE = "2026-12-03";
+
+/** The overview: the counts, then registrations per ISO week. Counters only: no scan. */
+export async function overviewBody(read: (weeks: string[]) => Promise<Overview>, now: Date) {
+  const overview = await read(lastWeeks(now, WEEKS));
+  const counts = [
+    ["Registrations", overview.count],
+    ["Active", overview.active],
+    ["Unsubscribed", overview.unsubscribed],
+    ["Bounced", overview.bounced],
+    ["Complained", overview.complained],
+  ] as const;
+  return html`<section aria-labelledby="counts"><h2 id="counts">The list</h2>
+<dl class="counts">${counts.map(([name, value]) => html`<div><dt>${name}</dt><dd>${number(value)}</dd></div>`)}</dl>
+<p>Registrations: every address ever registered; active: those mailed now. Unsubscribed, bounced and complained
+count the status changes, and the weeks the registrations, since ${STATUS_COUNTS_SINCE}.</p></section>
+${columnChart({
+  id: "per-week",
+  title: `Registrations per week, last ${WEEKS} weeks`,
+  labelHeading: "ISO week",
+  valueHeading: "Registrations",
+  rows: overview.perWeek.map(({ week, registrations }) => ({ label: week, value: registrations })),
+})}`;
+}

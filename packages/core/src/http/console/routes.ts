@@ -1,0 +1,136 @@
+import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
+import { html } from "hono/html";
+import type { PinGuard } from "../../limits/pin-guard.ts";
+import type { Overview } from "../../registration/counters.ts";
+import { limitBody, readBody } from "../body.ts";
+import { ApiError, errorResponse } from "../errors.ts";
+import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
+import { requirePin } from "../pin-check.ts";
+import { consoleHeaders, consolePage } from "./layout.ts";
+import { overviewBody } from "./overview.ts";
+import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
+
+export type ConsoleRoutesDeps = {
+  /** The link-signing secret, from which the session key is derived. */
+  tokenKey: string;
+  pinGuard: PinGuard;
+  secretPin: string;
+  /** Every count of the overview, the registrations of each of these ISO weeks among them. */
+  overview: (weeks: string[]) => Promise<Overview>;
+  now: () => Date;
+};
+
+const LOGIN_PATH = `${CONSOLE_PATH}/login`;
+const MAX_FORM_BYTES = 4 * 1024;
+const Login = z.object({ secretPin: z.string().meta({ format: "password" }) });
+const Logout = z.object({ [CSRF_FIELD]: z.string() });
+const redirect = (location: string) => ({
+  description: `To ${location}`,
+  headers: { Location: { schema: { type: "string" as const } } },
+});
+
+const TITLES: Record<number, string> = {
+  401: "Wrong PIN",
+  403: "Refused",
+  429: "Locked out for now",
+};
+
+/**
+ * The board's console, rendered on the server, no script: a login with the PIN (the PIN routes'
+ * lockout and cross-site check), an overview of the list, and logout. Every POST must come from
+ * this origin (`hono/csrf`) and, once signed in, carry its session's CSRF token; else 403.
+ */
+export function consoleRoutes({ tokenKey, pinGuard, secretPin, overview, now }: ConsoleRoutesDeps) {
+  const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
+    const { status, body, headers } = errorResponse(error);
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    const again = html`<p>${body.message}.</p><p><a href="${LOGIN_PATH}">Back to the login</a></p>`;
+    return consolePage(c, { status, title: TITLES[status] ?? "Something went wrong", body: again });
+  });
+  // Built on first use: an app made only to describe its routes has no key.
+  let sessionsOnce: ReturnType<typeof createSessions> | undefined;
+  const sessions = () => (sessionsOnce ??= createSessions({ key: sessionKey(tokenKey), now }));
+  const sameOrigin = csrf();
+
+  const loginPage = createRoute({
+    method: "get",
+    path: "/login",
+    summary: "The console's login page",
+    description: "One password field, the board's PIN. Signed in already: to the overview.",
+    responses: { 200: htmlResponse("The page"), 303: redirect(CONSOLE_PATH) },
+  });
+  app.openapi(loginPage, async (c) => {
+    if (await sessions().read(c)) return c.redirect(CONSOLE_PATH, 303);
+    const form = html`<form method="post" action="${LOGIN_PATH}">
+<label for="pin">PIN</label>
+<p><input id="pin" name="secretPin" type="password" autocomplete="current-password" required></p>
+<button type="submit">Log in</button></form>`;
+    return consolePage(c, { title: "Board console", body: form });
+  });
+
+  const login = createRoute({
+    method: "post",
+    path: "/login",
+    summary: "Log in to the console with the PIN",
+    description:
+      "A wrong PIN counts towards the PIN routes' lockout. The right one starts a session: a signed cookie " +
+      "(HttpOnly, SameSite=Strict, Secure except on http://localhost, Path=/console, 8 hours).",
+    middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, requirePin({ pinGuard, secretPin, now })],
+    request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogin", Login) } } } },
+    responses: {
+      303: redirect(CONSOLE_PATH),
+      401: htmlResponse("Wrong PIN"),
+      403: htmlResponse("Another site sent it"),
+      429: htmlResponse("Locked out: too many wrong PINs"),
+      503: htmlResponse("The PIN is not configured"),
+    },
+  });
+  app.openapi(login, async (c) => {
+    await sessions().start(c);
+    return c.redirect(CONSOLE_PATH, 303);
+  });
+
+  /** A POST of a session: from this origin, with its session's token; else 403. */
+  const sessionPost: MiddlewareHandler = async (c, next) => {
+    const session = await sessions().read(c);
+    const body = Logout.partial().safeParse(await readBody(c)).data;
+    if (!session || !sessions().csrfMatches(session, body?.[CSRF_FIELD]))
+      throw new ApiError(403, "ForbiddenException", "This form has expired or was not sent from the console");
+    await next();
+  };
+
+  const logout = createRoute({
+    method: "post",
+    path: "/logout",
+    summary: "Log out of the console",
+    description: "Ends the session. Needs the session's CSRF token, sent from the console itself; else 403.",
+    middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, sessionPost],
+    request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogout", Logout) } } } },
+    responses: {
+      303: redirect(LOGIN_PATH),
+      403: htmlResponse("No session, no token or the wrong one, or another site"),
+    },
+  });
+  app.openapi(logout, (c) => {
+    sessions().end(c);
+    return c.redirect(LOGIN_PATH, 303);
+  });
+
+  const overviewPage = createRoute({
+    method: "get",
+    path: "/",
+    summary: "The console's overview",
+    description:
+      "Registrations, active, unsubscribed, bounced, complained; registrations per week over 52 weeks. Read from " +
+      "the sharded counters (one BatchGetItem), not a scan. Without a session: to the login page.",
+    responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH) },
+  });
+  app.openapi(overviewPage, async (c) => {
+    const session = await sessions().read(c);
+    if (!session) return c.redirect(LOGIN_PATH, 303);
+    return consolePage(c, { title: "Overview", body: await overviewBody(overview, now()), session });
+  });
+  return app;
+}

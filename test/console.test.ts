@@ -1,0 +1,149 @@
+import { mkdirSync } from "node:fs";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { isoWeek } from "@oemr-reg/core/registration/counters";
+import { RATE_WINDOWS, rateWindowKey } from "@oemr-reg/core/state/keys";
+import { app } from "@oemr-reg/functions/api";
+import type { Hono } from "hono";
+import type { BrowserContext, Page } from "playwright-core";
+import { Resource } from "sst";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
+
+const PIN = Resource.SecretPin.value;
+const SCREENSHOTS = new URL("../docs/console/", import.meta.url);
+const base = await serveForFile(app as unknown as Hono);
+const browser = await browserForFile();
+const db = createDocumentClient();
+
+let context: BrowserContext;
+let page: Page;
+beforeAll(async () => {
+  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  page = await context.newPage();
+});
+afterAll(() => context.close());
+
+/** Wrong PINs charged to the browser's IP in the current window. */
+async function wrongPins(): Promise<number> {
+  const key = rateWindowKey(RATE_WINDOWS.pinFailuresPerIp, "127.0.0.1");
+  const { Item } = await db.send(new GetCommand({ TableName: Resource.State.name, Key: key, ConsistentRead: true }));
+  return Number(Item?.hits ?? 0);
+}
+
+async function logIn(pin: string) {
+  await page.goto(`${base}/console/login`);
+  await page.getByLabel("PIN").fill(pin);
+  const [response] = await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole("button", { name: "Log in" }).click(),
+  ]);
+  return response;
+}
+
+/** A number the overview shows under `name`. */
+async function shown(name: string): Promise<number> {
+  const figure = page.locator("dl.counts div", { has: page.locator("dt", { hasText: name }) }).locator("dd");
+  return Number((await figure.textContent())?.replaceAll(",", ""));
+}
+
+/** A session's cookie header and CSRF token, for requests made without the browser. */
+async function sessionOf() {
+  const cookies = await context.cookies(`${base}/console`);
+  const cookie = cookies.map(({ name, value }) => `${name}=${value}`).join("; ");
+  const csrf = await page.locator('form[action="/console/logout"] input[name="csrf"]').getAttribute("value");
+  return { cookie, csrf: csrf ?? "" };
+}
+
+function postLogout(headers: Record<string, string>, fields: Record<string, string>) {
+  return fetch(`${base}/console/logout`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams(fields),
+  });
+}
+
+describe("the board's console", () => {
+  it("shows a login page with one field labelled PIN, accessible, under a CSP without script", async () => {
+    const response = await page.goto(`${base}/console`);
+    expect(page.url()).toBe(`${base}/console/login`);
+    expect(response?.headers()["content-security-policy"]).toMatch(/default-src 'none'/);
+    expect(response?.headers()["content-security-policy"]).not.toMatch(/script-src/);
+    await expect(page.getByLabel("PIN").getAttribute("type")).resolves.toBe("password");
+    await expectAccessible(page);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: new URL("login.png", SCREENSHOTS).pathname, fullPage: true });
+  });
+
+  it("answers a wrong PIN with a 401 page, counted towards the lockout", async () => {
+    const before = await wrongPins();
+    const response = await logIn("not-the-board-pin");
+    expect(response?.status()).toBe(401);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Wrong PIN");
+    expect(await wrongPins()).toBe(before + 1);
+    expect(await context.cookies(`${base}/console`)).toEqual([]);
+  });
+
+  it("logs in with the right PIN: a signed cookie, HttpOnly, SameSite=Strict, for /console, 8 hours", async () => {
+    const response = await logIn(PIN);
+    expect(response?.status()).toBe(200);
+    expect(page.url()).toBe(`${base}/console`);
+    const [cookie] = await context.cookies(`${base}/console`);
+    expect(cookie).toMatchObject({ name: "console_session", httpOnly: true, sameSite: "Strict", path: "/console" });
+    expect(cookie!.value).not.toContain(PIN);
+    expect(cookie!.expires - Date.now() / 1000).toBeGreaterThan(8 * 3600 - 60);
+    expect(cookie!.expires - Date.now() / 1000).toBeLessThanOrEqual(8 * 3600);
+  });
+
+  it("shows the counts GET /api/registration/unique gives, and this week's registrations", async () => {
+    for (let i = 0; i < 3; i++) {
+      const created = await postForm(`${base}/api/registration`, { email: uniqueEmail("console"), version: "7.0.3" });
+      expect(created.status).toBe(201);
+    }
+    const unique = (await (await fetch(`${base}/api/registration/unique`)).json()) as { count: number; active: number };
+    expect(unique.count).toBeGreaterThanOrEqual(3);
+    await page.goto(`${base}/console`);
+    expect(await shown("Registrations")).toBe(unique.count);
+    expect(await shown("Active")).toBe(unique.active);
+    expect(await shown("Unsubscribed")).toBe(0);
+    const week = page.locator("#per-week ~ .chart table tr", {
+      has: page.locator("th", { hasText: isoWeek(new Date()) }),
+    });
+    await expect(week.locator("td").textContent()).resolves.toBe(String(unique.count));
+    await expect(page.locator("#per-week ~ .chart tbody tr").count()).resolves.toBe(52);
+    await expectAccessible(page);
+    await page.screenshot({ path: new URL("overview.png", SCREENSHOTS).pathname, fullPage: true });
+  });
+
+  it("refuses a POST without the session's CSRF token, or from another site, with 403", async () => {
+    const { cookie, csrf } = await sessionOf();
+    expect(csrf).not.toBe("");
+    const withoutToken = await postLogout({ cookie, origin: base }, {});
+    expect(withoutToken.status).toBe(403);
+    const wrongToken = await postLogout({ cookie, origin: base }, { csrf: `${csrf.slice(0, -2)}xx` });
+    expect(wrongToken.status).toBe(403);
+    const crossSite = await postLogout({ cookie, origin: "https://elsewhere.example" }, { csrf });
+    expect(crossSite.status).toBe(403);
+    const crossSiteLogin = await fetch(`${base}/console/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site" },
+      body: new URLSearchParams({ secretPin: PIN }),
+    });
+    expect(crossSiteLogin.status).toBe(403);
+    // The session still stands: none of these logged it out.
+    await page.goto(`${base}/console`);
+    expect(page.url()).toBe(`${base}/console`);
+  });
+
+  it("logs out: the session ends and the overview sends back to the login", async () => {
+    await page.goto(`${base}/console`);
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Log out" }).click()]);
+    expect(page.url()).toBe(`${base}/console/login`);
+    expect(await context.cookies(`${base}/console`)).toEqual([]);
+    await page.goto(`${base}/console`);
+    expect(page.url()).toBe(`${base}/console/login`);
+  });
+});

@@ -1,0 +1,22 @@
+import { existsSync } from "node:fs";
+import AxeBuilder from "@axe-core/playwright";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, expect } from "vitest";
+
+/** Debian's Chromium (`.ci/run` installs it): playwright-core drives it, and downloads no browser. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** A headless Chromium for the rest of the test file. */
+export async function browserForFile(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+  afterAll(() => browser.close());
+  return browser;
+}
+
+/** Fails with the rules broken when axe finds a serious or critical accessibility violation. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const severe = violations.filter((violation) => ["serious", "critical"].includes(violation.impact ?? ""));
+  expect(severe.map(({ id, impact, help }) => `${impact}: ${id} (${help})`)).toEqual([]);
+}
