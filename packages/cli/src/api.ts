@@ -1,10 +1,12 @@
 import {
+  AudienceReachBody,
   BroadcastProgress,
   BroadcastStarted,
   ErrorBody,
   RegistrationCounts,
   UsageSummaryBody,
 } from "@oemr-reg/core/http/api-schemas";
+import type { Audience } from "@oemr-reg/core/registration/audience";
 import type { z } from "zod";
 import { CliError, EXIT } from "./exit-codes.ts";
 
@@ -62,7 +64,7 @@ export function createApiClient(baseUrl: string) {
      * or the server fails: the server starts it once, and answers every try with its id.
      */
     startBroadcast: (
-      message: { title: string; contents: string; html?: string },
+      message: { title: string; contents: string; html?: string; audience?: Audience },
       pin: string,
       idempotencyKey: string = crypto.randomUUID(),
     ) =>
@@ -76,6 +78,13 @@ export function createApiClient(baseUrl: string) {
         },
         BROADCAST_ATTEMPTS,
       ),
+    /** How many active addresses a broadcast to this audience would reach; asking it checks the PIN too. */
+    audienceReach(audience: Audience | undefined, pin: string) {
+      const query = new URLSearchParams();
+      if (audience?.belowVersion) query.set("belowVersion", audience.belowVersion);
+      for (const name of audience?.distributions ?? []) query.append("distribution", name);
+      return call(AudienceReachBody, `/api/registration/audience?${query}`, { headers: pinHeader(pin) });
+    },
     progress: (broadcastId: string, pin: string) =>
       call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}`, {
         headers: pinHeader(pin),

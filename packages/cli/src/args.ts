@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { parseOpenEmrVersion } from "@oemr-reg/core/registration/openemr-version";
 import { z } from "zod";
 import { CliError, EXIT } from "./exit-codes.ts";
 
@@ -15,6 +16,8 @@ const OPTIONS = {
   yes: { type: "boolean", short: "y" },
   once: { type: "boolean" },
   interval: { type: "string" },
+  "below-version": { type: "string" },
+  distribution: { type: "string", multiple: true },
 } as const;
 
 const Common = {
@@ -45,6 +48,14 @@ export const CliArgs = z.discriminatedUnion("command", [
     html: z.string().min(1).optional(),
     previewHtml: z.string().min(1).default("broadcast-preview.html"),
     yes: z.boolean().default(false),
+    belowVersion: z
+      .string()
+      .refine(
+        (version) => parseOpenEmrVersion(version) !== undefined,
+        "--below-version must be an OpenEMR version, such as 7.0.3 or 7.0.3.4",
+      )
+      .optional(),
+    distribution: z.array(z.string()).optional(),
   }),
   z.strictObject({
     command: z.literal("status"),
@@ -73,11 +84,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArg
   if (extra.length > 0 || (broadcastId !== undefined && command !== "status" && command !== "resume")) {
     throw new CliError(EXIT.usage, `Unexpected argument: ${[broadcastId, ...extra].filter(Boolean).join(" ")}`);
   }
-  const { "preview-html": previewHtml, help: _, ...rest } = values;
+  const { "preview-html": previewHtml, "below-version": belowVersion, help: _, ...rest } = values;
   const candidate = {
     command,
     ...rest,
     ...(previewHtml !== undefined && { previewHtml }),
+    ...(belowVersion !== undefined && { belowVersion }),
     ...(broadcastId !== undefined && { broadcastId }),
     url: values.url ?? (env.OEMR_REG_URL || DEFAULT_URL),
   };
@@ -101,6 +113,7 @@ export const USAGE = `oemr-reg: the board's tools for OpenEMR announcements
   oemr-reg count                                  registrations and active subscribers
   oemr-reg usage                                  what installations report of their use (last 90 days)
   oemr-reg broadcast --title "..." --file notice.md [--html notice.html] [--yes]
+                    [--below-version 7.0.3] [--distribution docker]
                                                   preview, confirm, send, then follow it
   oemr-reg status <broadcastId> [--once]          follow a broadcast until it is done
   oemr-reg resume <broadcastId>                   resume a paused broadcast and follow it
@@ -110,6 +123,8 @@ Options:
   --json                 JSON for scripts: one object per line
   --preview-html <file>  where broadcast writes the HTML part for you to open (default broadcast-preview.html)
   --yes, -y              send without asking for confirmation
+  --below-version <v>    broadcast: only installations whose latest version is below v, in OpenEMR's order
+  --distribution <name>  broadcast: only this distribution (repeat, or separate with commas, for several)
   --once                 status: show the progress once, do not follow
   --interval <seconds>   how often to look at the progress (default 1)
 

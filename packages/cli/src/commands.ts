@@ -1,5 +1,6 @@
 import type { ApiClient } from "./api.ts";
 import type { CliArgs } from "./args.ts";
+import { audienceOf, reachOfAudience, reachOfEveryone } from "./audience.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { previewBroadcast } from "./preview.ts";
 import { follow, progressLine } from "./progress.ts";
@@ -62,26 +63,32 @@ export async function usage({ json }: Args<"usage">, context: CommandContext): P
 /** Preview, count, PIN, confirmation, send, then follow: nothing is sent before the board says yes. */
 export async function broadcast(args: Args<"broadcast">, context: CommandContext): Promise<ExitCode> {
   const { client, out = process.stdout, err = process.stderr } = context;
+  const audience = audienceOf(args);
   const preview = await previewBroadcast(args, args.url);
-  const { active } = await client.counts();
   // With --json, stdout carries JSON only; the preview a person reads goes to stderr.
   const show = args.json ? err : out;
   show.write(
     `Subject: ${preview.subject}\n\n${preview.text}\n` +
       `HTML part written to ${preview.htmlFile}: open it in a browser to see it as recipients will.\n` +
-      `(The unsubscribe link above is a sample: each recipient gets their own.)\n\n` +
-      `It will be sent to ${active} active subscriber${active === 1 ? "" : "s"} at ${args.url}.\n`,
+      `(The unsubscribe link above is a sample: each recipient gets their own.)\n\n`,
   );
-  const pin = await pinFrom(context.env);
-  await client.checkPin(pin);
-  if (!args.yes && !(await confirm(`Send "${preview.subject}" to ${active} subscribers now? Type yes to send: `))) {
+  // An audience is counted behind the PIN (a scan of the list), so the PIN comes first then.
+  const reach = audience
+    ? await reachOfAudience(client, audience, await pinFrom(context.env))
+    : await reachOfEveryone(client);
+  const { active, reached, sentence } = reach;
+  show.write(`It will be sent to ${sentence} at ${args.url}.\n`);
+  const pin = reach.pin ?? (await pinFrom(context.env));
+  if (!reach.pin) await client.checkPin(pin);
+  if (!args.yes && !(await confirm(`Send "${preview.subject}" to ${sentence} now? Type yes to send: `))) {
     err.write("Not sent.\n");
     return EXIT.declined;
   }
-  const { broadcastId } = await client.startBroadcast(preview.message, pin);
-  if (args.json)
-    out.write(`${JSON.stringify({ broadcastId, activeSubscribers: active, previewHtml: preview.htmlFile })}\n`);
-  else out.write(`Sending: broadcast ${broadcastId}. Ctrl-C stops watching, not the broadcast.\n`);
+  const { broadcastId } = await client.startBroadcast({ ...preview.message, audience }, pin);
+  if (args.json) {
+    const started = { broadcastId, activeSubscribers: active, previewHtml: preview.htmlFile };
+    out.write(`${JSON.stringify(audience ? { ...started, audience, recipients: reached } : started)}\n`);
+  } else out.write(`Sending: broadcast ${broadcastId}. Ctrl-C stops watching, not the broadcast.\n`);
   return follow(client, broadcastId, pin, {
     json: args.json,
     intervalMs: args.interval * 1000,

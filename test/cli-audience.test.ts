@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { app } from "@oemr-reg/functions/api";
+import { Resource } from "sst";
+import { describe, expect, it } from "vitest";
+import { httpBuildQuery } from "./support/openemr.ts";
+import { postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
+import { emailsWithSubject, runStackConsumers } from "./support/stack.ts";
+
+// oemr-reg broadcast --below-version / --distribution, run as a script runs it, against this file's
+// own stack (its registrations only, so every count is exact).
+const base = await serveForFile(app);
+await runStackConsumers();
+const PIN = Resource.SecretPin.value;
+const work = mkdtempSync(join(tmpdir(), "oemr-reg-cli-audience-"));
+writeFileSync(join(work, "notice.md"), "Upgrade now.");
+
+async function openEmrRegisters(fields: Record<string, string>): Promise<void> {
+  const response = await fetch(`${base}/api/registration`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: httpBuildQuery(fields),
+  });
+  expect(response.status).toBe(201);
+}
+
+const [old, dev, patched, ancient, noVersion] = ["old", "dev", "patched", "ancient", "noversion"].map(uniqueEmail);
+await openEmrRegisters({ email: old!, version: "7.0.2", distribution: "docker" });
+await openEmrRegisters({ email: dev!, version: "7.0.3-dev", distribution: "docker" });
+await openEmrRegisters({ email: patched!, version: "7.0.3 (4)", distribution: "docker" });
+await openEmrRegisters({ email: ancient!, version: "6.1.0", distribution: "aws-standard" });
+expect((await postJson(`${base}/api/registration`, { email: noVersion, distribution: "docker" })).status).toBe(201);
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["packages/cli/bin/oemr-reg.js", ...args], {
+    env: { ...process.env, OEMR_REG_URL: base, OEMR_REG_PIN: PIN },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+const broadcastArgs = (title: string) => [
+  "broadcast",
+  "--title",
+  title,
+  "--file",
+  join(work, "notice.md"),
+  "--preview-html",
+  join(work, `${crypto.randomUUID()}.html`),
+  "--yes",
+  "--interval",
+  "0.3",
+];
+
+describe("oemr-reg broadcast to an audience", () => {
+  it("says the audience and its reach, then sends to it alone, once each", async () => {
+    const title = `CLI below 7.0.3 ${crypto.randomUUID()}`;
+    const run = await cli([...broadcastArgs(title), "--below-version", "7.0.3", "--distribution", "docker"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "It will be sent to 2 of 5 active subscribers (below OpenEMR 7.0.3, distribution docker; " +
+        "1 with no known version left out, since nobody can tell)",
+    );
+    const to = (await emailsWithSubject(title)).map((email) => email.destination.to[0]!.toLowerCase());
+    expect(to.sort()).toEqual([old!, dev!].sort());
+  });
+
+  it("--json: the broadcast's audience and recipients first, the progress last", async () => {
+    const title = `CLI distributions ${crypto.randomUUID()}`;
+    const run = await cli([...broadcastArgs(title), "--json", "--distribution", "aws-standard,docker"]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines[0]).toMatchObject({
+      audience: { distributions: ["aws-standard", "docker"] },
+      activeSubscribers: 5,
+      recipients: 5,
+    });
+    expect(lines.at(-1)).toMatchObject({ status: "done", recipients: 5, sent: 5 });
+    expect(run.stderr).toContain("It will be sent to 5 of 5 active subscribers (distribution aws-standard or docker)");
+  });
+
+  it("refuses a version OpenEMR does not write, and the flags on another command", async () => {
+    const bad = await cli([...broadcastArgs("Never"), "--below-version", "latest"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--below-version must be an OpenEMR version");
+    const elsewhere = await cli(["count", "--below-version", "7.0.3"]);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain("--below-version does not apply to count");
+  });
+});
