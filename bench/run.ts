@@ -105,7 +105,9 @@ writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 
 console.log(table(figures));
 console.log(
-  `\n${results.date.slice(0, 10)}, ${results.machine.cores} cores (${results.machine.cpu}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ${results.durationSeconds} s; written to bench/${file.split("/").at(-1)}`,
+  `\n${results.date.slice(0, 10)}, ${results.machine.cores} cores (${results.machine.cpu}), ` +
+    `${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ${results.durationSeconds} s; ` +
+    `written to bench/${file.split("/").at(-1)}`,
 );
 if (failures.length > 0) {
   console.error(`Cases that failed: ${failures.join(", ")}`);
@@ -174,11 +176,10 @@ function runCase(name: string, endpoints = emulators.endpoints): Promise<Figure[
 function table(rows: Figure[]): string {
   const lines = ["| case | figure | value | target | met |", "| --- | --- | ---: | --- | --- |"];
   for (const row of rows) {
-    const value =
-      `${Number.isFinite(row.value) ? row.value.toLocaleString("en-US", { maximumFractionDigits: 3 }) : "n/a"} ${row.unit === "ratio" ? "" : row.unit}`.trim();
-    const target = row.target
-      ? `${row.target.op === "==" ? "=" : row.target.op.replace(">=", "≥").replace("<=", "≤")} ${row.target.value.toLocaleString("en-US")}`
-      : "";
+    const amount = Number.isFinite(row.value) ? row.value.toLocaleString("en-US", { maximumFractionDigits: 3 }) : "n/a";
+    const value = `${amount} ${row.unit === "ratio" ? "" : row.unit}`.trim();
+    const op = row.target?.op === "==" ? "=" : row.target?.op.replace(">=", "≥").replace("<=", "≤");
+    const target = row.target ? `${op} ${row.target.value.toLocaleString("en-US")}` : "";
     const met = row.met === undefined ? "" : row.met ? "yes" : "**no**";
     lines.push(`| ${row.case} | ${row.name} | ${value} | ${target} | ${met} |`);
   }

@@ -106,41 +106,51 @@ async function deliveryStatus(broadcastId: string, email: string): Promise<strin
 }
 
 describe("hard bounces of a broadcast's emails", () => {
-  it("are counted on the broadcast once per recipient, however often SNS delivers one and however many SES sends", async () => {
-    const { broadcastId, sent } = await sendingBroadcast(3);
-    const [first, second] = sent as [Sent, Sent];
-    const redelivered = snsEvent(first.email, first.sesMessageId);
-    await sesEventsHandler(redelivered);
-    await Promise.all([sesEventsHandler(redelivered), sesEventsHandler(redelivered)]);
-    // Distinct notifications (their own times) about one recipient's email: one bounced address.
-    await bounce(second, second);
-    await Promise.all([bounce(second), bounce(second)]);
-    expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "sending", hardBounces: 2 });
-    const { Item } = await db.send(
-      new GetCommand({
-        TableName: Resource.State.name,
-        Key: deliveryKey(broadcastId, second.email),
-        ConsistentRead: true,
-      }),
-    );
-    expect(Item).toMatchObject({ status: "sent", hardBouncedAt: expect.any(String) });
-  });
+  it(
+    "are counted on the broadcast once per recipient, " + "however often SNS delivers one and however many SES sends",
+    async () => {
+      const { broadcastId, sent } = await sendingBroadcast(3);
+      const [first, second] = sent as [Sent, Sent];
+      const redelivered = snsEvent(first.email, first.sesMessageId);
+      await sesEventsHandler(redelivered);
+      await Promise.all([sesEventsHandler(redelivered), sesEventsHandler(redelivered)]);
+      // Distinct notifications (their own times) about one recipient's email: one bounced address.
+      await bounce(second, second);
+      await Promise.all([bounce(second), bounce(second)]);
+      expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "sending", hardBounces: 2 });
+      const { Item } = await db.send(
+        new GetCommand({
+          TableName: Resource.State.name,
+          Key: deliveryKey(broadcastId, second.email),
+          ConsistentRead: true,
+        }),
+      );
+      expect(Item).toMatchObject({ status: "sent", hardBouncedAt: expect.any(String) });
+    },
+  );
 
-  it("are the only events counted: not auto-responses, complaints, or a bounce of another recipient's message id", async () => {
-    const { broadcastId, sent } = await sendingBroadcast(2);
-    const [first, second] = sent as [Sent, Sent];
-    await sesEventsHandler(
-      snsEvent("ooto@simulator.amazonses.com", first.sesMessageId, first.email.replace("bounce+", "ooto+")),
-    );
-    await sesEventsHandler(
-      snsEvent("complaint@simulator.amazonses.com", second.sesMessageId, second.email.replace("bounce+", "complaint+")),
-    );
-    // A bounce naming an address the message was not sent to says nothing about this broadcast.
-    await sesEventsHandler(
-      snsEvent("bounce@simulator.amazonses.com", first.sesMessageId, "bounce+other@simulator.amazonses.com"),
-    );
-    expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "sending", hardBounces: 0 });
-  });
+  it(
+    "are the only events counted: " + "not auto-responses, complaints, or a bounce of another recipient's message id",
+    async () => {
+      const { broadcastId, sent } = await sendingBroadcast(2);
+      const [first, second] = sent as [Sent, Sent];
+      await sesEventsHandler(
+        snsEvent("ooto@simulator.amazonses.com", first.sesMessageId, first.email.replace("bounce+", "ooto+")),
+      );
+      await sesEventsHandler(
+        snsEvent(
+          "complaint@simulator.amazonses.com",
+          second.sesMessageId,
+          second.email.replace("bounce+", "complaint+"),
+        ),
+      );
+      // A bounce naming an address the message was not sent to says nothing about this broadcast.
+      await sesEventsHandler(
+        snsEvent("bounce@simulator.amazonses.com", first.sesMessageId, "bounce+other@simulator.amazonses.com"),
+      );
+      expect(await broadcasts.get(broadcastId)).toMatchObject({ status: "sending", hardBounces: 0 });
+    },
+  );
 
   it("pause the broadcast once they pass both 10 addresses and 10% of what it sent, saying why", async () => {
     const { broadcastId, sent } = await sendingBroadcast(120);
@@ -183,28 +193,31 @@ describe("hard bounces of a broadcast's emails", () => {
 });
 
 describe("a paused broadcast", () => {
-  it("is not sent by its senders, which drop the message and leave the recipient pending, until it is resumed", async () => {
-    const title = `Paused ${crypto.randomUUID()}`;
-    const { broadcastId, sent } = await sendingBroadcast(11, title);
-    await bounce(...sent);
-    expect((await broadcasts.get(broadcastId))?.status).toBe("paused");
-    const waiting = uniqueEmail("waiting").toLowerCase();
-    expect((await postForm(`${base}/api/registration`, { email: waiting })).status).toBe(201);
-    await broadcasts.addRecipients(broadcastId, [waiting]);
+  it(
+    "is not sent by its senders, which drop the message and leave the recipient pending, " + "until it is resumed",
+    async () => {
+      const title = `Paused ${crypto.randomUUID()}`;
+      const { broadcastId, sent } = await sendingBroadcast(11, title);
+      await bounce(...sent);
+      expect((await broadcasts.get(broadcastId))?.status).toBe("paused");
+      const waiting = uniqueEmail("waiting").toLowerCase();
+      expect((await postForm(`${base}/api/registration`, { email: waiting })).status).toBe(201);
+      await broadcasts.addRecipients(broadcastId, [waiting]);
 
-    const event = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email: waiting }]);
-    const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 };
-    expect(await sendHandler(event, context)).toEqual({ batchItemFailures: [] });
-    expect(await deliveryStatus(broadcastId, waiting)).toBe("pending");
-    expect(await emailsWithSubject(title)).toHaveLength(0);
-    expect(await broadcasts.finishIfComplete(broadcastId, new Date())).toBe(false);
+      const event = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email: waiting }]);
+      const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 };
+      expect(await sendHandler(event, context)).toEqual({ batchItemFailures: [] });
+      expect(await deliveryStatus(broadcastId, waiting)).toBe("pending");
+      expect(await emailsWithSubject(title)).toHaveLength(0);
+      expect(await broadcasts.finishIfComplete(broadcastId, new Date())).toBe(false);
 
-    // The resume's fan-out queues the recipient again; the sender that just saw "paused" sends it.
-    expect((await resume(broadcastId, { pin: PIN })).status).toBe(200);
-    expect(await sendHandler(event, context)).toEqual({ batchItemFailures: [] });
-    expect(await deliveryStatus(broadcastId, waiting)).toBe("sent");
-    expect((await emailsWithSubject(title)).map((email) => email.destination.to[0])).toEqual([waiting]);
-  });
+      // The resume's fan-out queues the recipient again; the sender that just saw "paused" sends it.
+      expect((await resume(broadcastId, { pin: PIN })).status).toBe(200);
+      expect(await sendHandler(event, context)).toEqual({ batchItemFailures: [] });
+      expect(await deliveryStatus(broadcastId, waiting)).toBe("sent");
+      expect((await emailsWithSubject(title)).map((email) => email.destination.to[0])).toEqual([waiting]);
+    },
+  );
 
   it("is not resumed by the local runner's start: only the board resumes it", async () => {
     const { broadcastId, sent } = await sendingBroadcast(11);

@@ -30,7 +30,7 @@ const base = await serveForFile(app);
 await runStackConsumers(provisioned, spec);
 
 describe("a broadcast while SES throttles and refuses", () => {
-  it("retries throttled sends until every recipient has exactly one email, and records refusals as failed", async () => {
+  it("retries throttled sends until every recipient has exactly one email and records refusals as failed", async () => {
     const emails = [...Array.from({ length: 20 }, () => uniqueEmail("throttled")), uniqueEmail("rejected")];
     for (const email of emails) expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
     const title = `Throttled ${crypto.randomUUID()}`;

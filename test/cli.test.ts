@@ -156,58 +156,62 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ sites: 1, byPhp: [{ name: "8.3.9", sites: 1 }] });
   });
 
-  it("broadcast previews the email, asks for the PIN without echoing it and for confirmation, sends, and follows it to done", async () => {
-    const previewHtml = join(work, "preview.html");
-    const title = `Security patch ${crypto.randomUUID().slice(0, 6)}`;
-    const session = terminal([
-      "broadcast",
-      "--title",
-      title,
-      "--file",
-      join(work, "notice.md"),
-      "--preview-html",
-      previewHtml,
-      "--interval",
-      "0.3",
-    ]);
-    await session.waitFor("PIN (not shown as you type): ");
-    expect(session.screen()).toContain(`Subject: ${title}`);
-    expect(session.screen()).toContain("OpenEMR 7.0.3.4 fixes a security issue. See https://open-emr.org.");
-    expect(session.screen()).toContain(`It will be sent to ${RECIPIENTS} active subscribers`);
-    session.type(`${PIN}\r`);
-    await session.waitFor("Type yes to send: ");
-    session.type("yes\r");
-    expect(await session.exited).toBe(0);
+  it(
+    "broadcast previews the email, asks for the PIN without echoing it and for confirmation, " +
+      "sends, and follows it to done",
+    async () => {
+      const previewHtml = join(work, "preview.html");
+      const title = `Security patch ${crypto.randomUUID().slice(0, 6)}`;
+      const session = terminal([
+        "broadcast",
+        "--title",
+        title,
+        "--file",
+        join(work, "notice.md"),
+        "--preview-html",
+        previewHtml,
+        "--interval",
+        "0.3",
+      ]);
+      await session.waitFor("PIN (not shown as you type): ");
+      expect(session.screen()).toContain(`Subject: ${title}`);
+      expect(session.screen()).toContain("OpenEMR 7.0.3.4 fixes a security issue. See https://open-emr.org.");
+      expect(session.screen()).toContain(`It will be sent to ${RECIPIENTS} active subscribers`);
+      session.type(`${PIN}\r`);
+      await session.waitFor("Type yes to send: ");
+      session.type("yes\r");
+      expect(await session.exited).toBe(0);
 
-    const screen = session.screen();
-    expect(screen).not.toContain(PIN);
-    expect(screen).toContain("yes"); // the confirmation is echoed like any answer
-    expect(screen).toMatch(/█{30} 100% {2}30\/30 {2}sent 30 · skipped 0 · failed 0/);
-    expect(screen).toContain(`Done: ${RECIPIENTS} recipients; ${RECIPIENTS} sent, 0 skipped`);
+      const screen = session.screen();
+      expect(screen).not.toContain(PIN);
+      expect(screen).toContain("yes"); // the confirmation is echoed like any answer
+      expect(screen).toMatch(/█{30} 100% {2}30\/30 {2}sent 30 · skipped 0 · failed 0/);
+      expect(screen).toContain(`Done: ${RECIPIENTS} recipients; ${RECIPIENTS} sent, 0 skipped`);
 
-    // The preview is the email a recipient got, but for their own unsubscribe link.
-    const broadcastId = /broadcast ([0-9a-f-]{36})/.exec(screen)![1]!;
-    const mail = (await (
-      await fetch(`${api.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + 1}`)}/store`)
-    ).json()) as {
-      emails: { subject: string; body: { html: string } }[];
-    };
-    const received = mail.emails.filter((email) => email.subject === title);
-    expect(received).toHaveLength(RECIPIENTS);
-    const sample = (html: string) => html.replace(/\/unsubscribe\/[^"]+"/g, '/unsubscribe/LINK"');
-    expect(sample(readFileSync(previewHtml, "utf8"))).toBe(sample(received[0]!.body.html));
+      // The preview is the email a recipient got, but for their own unsubscribe link.
+      const broadcastId = /broadcast ([0-9a-f-]{36})/.exec(screen)![1]!;
+      const mail = (await (
+        await fetch(`${api.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + 1}`)}/store`)
+      ).json()) as {
+        emails: { subject: string; body: { html: string } }[];
+      };
+      const received = mail.emails.filter((email) => email.subject === title);
+      expect(received).toHaveLength(RECIPIENTS);
+      const sample = (html: string) => html.replace(/\/unsubscribe\/[^"]+"/g, '/unsubscribe/LINK"');
+      expect(sample(readFileSync(previewHtml, "utf8"))).toBe(sample(received[0]!.body.html));
 
-    const status = await cli(["status", broadcastId, "--json", "--once"], { OEMR_REG_PIN: PIN });
-    expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({
-      broadcastId,
-      status: "done",
-      recipients: RECIPIENTS,
-      sent: RECIPIENTS,
-      skipped: 0,
-      failed: 0,
-    });
-  });
+      const status = await cli(["status", broadcastId, "--json", "--once"], { OEMR_REG_PIN: PIN });
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        broadcastId,
+        status: "done",
+        recipients: RECIPIENTS,
+        sent: RECIPIENTS,
+        skipped: 0,
+        failed: 0,
+      });
+    },
+  );
 
   it("sends nothing when the board does not confirm", async () => {
     const session = terminal(
@@ -229,45 +233,48 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     expect(existsSync(join(work, "no.html"))).toBe(true);
   });
 
-  it("Ctrl-C stops following, not the broadcast, and says how to follow again; status --json follows it to done", async () => {
-    const session = terminal(
-      [
-        "broadcast",
-        "--title",
-        "Followed twice",
-        "--file",
-        join(work, "notice.md"),
-        "--yes",
-        "--preview-html",
-        join(work, "p2.html"),
-      ],
-      {
-        OEMR_REG_PIN: PIN,
-      },
-    );
-    await session.waitFor("Ctrl-C stops watching");
-    await session.waitFor("%");
-    session.type("\u0003");
-    expect(await session.exited).toBe(130);
-    const broadcastId = /broadcast ([0-9a-f-]{36})/.exec(session.screen())![1]!;
-    expect(session.screen()).toContain(
-      `Stopped following. The broadcast goes on; to follow it again, run: oemr-reg status ${broadcastId}`,
-    );
+  it(
+    "Ctrl-C stops following, not the broadcast, and says how to follow again; " + "status --json follows it to done",
+    async () => {
+      const session = terminal(
+        [
+          "broadcast",
+          "--title",
+          "Followed twice",
+          "--file",
+          join(work, "notice.md"),
+          "--yes",
+          "--preview-html",
+          join(work, "p2.html"),
+        ],
+        {
+          OEMR_REG_PIN: PIN,
+        },
+      );
+      await session.waitFor("Ctrl-C stops watching");
+      await session.waitFor("%");
+      session.type("\u0003");
+      expect(await session.exited).toBe(130);
+      const broadcastId = /broadcast ([0-9a-f-]{36})/.exec(session.screen())![1]!;
+      expect(session.screen()).toContain(
+        `Stopped following. The broadcast goes on; to follow it again, run: oemr-reg status ${broadcastId}`,
+      );
 
-    const followed = await cli(["status", broadcastId, "--json", "--interval", "0.3"], { OEMR_REG_PIN: PIN });
-    expect(followed.code).toBe(0);
-    const lines = followed.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { status: string });
-    expect(lines.at(-1)).toMatchObject({
-      status: "done",
-      recipients: RECIPIENTS,
-      sent: RECIPIENTS,
-      skipped: 0,
-      failed: 0,
-    });
-  });
+      const followed = await cli(["status", broadcastId, "--json", "--interval", "0.3"], { OEMR_REG_PIN: PIN });
+      expect(followed.code).toBe(0);
+      const lines = followed.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { status: string });
+      expect(lines.at(-1)).toMatchObject({
+        status: "done",
+        recipients: RECIPIENTS,
+        sent: RECIPIENTS,
+        skipped: 0,
+        failed: 0,
+      });
+    },
+  );
 
   it("refuses a message that is too long before asking anything, with its own exit status", async () => {
     const run = await cli(["broadcast", "--title", "x".repeat(201), "--file", join(work, "notice.md"), "--yes"], {

@@ -57,54 +57,57 @@ function start(options: Omit<Parameters<typeof runEventSource>[0], "signal" | "s
 }
 
 describe("the local SQS event source", () => {
-  it("deletes what a batch handled, redelivers what it reported failed, and dead-letters it after its retries", async () => {
-    const stack = await provision();
-    const work = stack.queues.Work!;
-    const seen: SQSRecord[] = [];
-    const handler = async (event: SQSEvent) => {
-      seen.push(...event.Records);
-      const failures = event.Records.filter((record) => record.body.startsWith("fail"));
-      return { batchItemFailures: failures.map((record) => ({ itemIdentifier: record.messageId })) };
-    };
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: work.url,
-        Entries: ["ok-1", "ok-2", "fail-1"].map((body, i) => ({
-          Id: String(i),
-          MessageBody: body,
-          MessageAttributes: { kind: { DataType: "String", StringValue: body.split("-")[0] } },
-        })),
-      }),
-    );
-    start({
-      queueUrl: work.url,
-      batchSize: 10,
-      concurrency: 1,
-      invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }),
-    });
-
-    const dead = await eventually(async () => {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: stack.queues.WorkDlq!.url, WaitTimeSeconds: 0 }),
+  it(
+    "deletes what a batch handled, redelivers what it reported failed, " + "and dead-letters it after its retries",
+    async () => {
+      const stack = await provision();
+      const work = stack.queues.Work!;
+      const seen: SQSRecord[] = [];
+      const handler = async (event: SQSEvent) => {
+        seen.push(...event.Records);
+        const failures = event.Records.filter((record) => record.body.startsWith("fail"));
+        return { batchItemFailures: failures.map((record) => ({ itemIdentifier: record.messageId })) };
+      };
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: work.url,
+          Entries: ["ok-1", "ok-2", "fail-1"].map((body, i) => ({
+            Id: String(i),
+            MessageBody: body,
+            MessageAttributes: { kind: { DataType: "String", StringValue: body.split("-")[0] } },
+          })),
+        }),
       );
-      return Messages?.length ? Messages : undefined;
-    });
-    expect(dead.map((message) => message.Body)).toEqual(["fail-1"]);
-    expect(await visibleAndInFlight(work.url)).toBe(0);
+      start({
+        queueUrl: work.url,
+        batchSize: 10,
+        concurrency: 1,
+        invoke: invokeSqsHandler({ handler, functionName: "Work", timeoutSeconds: 2, queueArn: work.arn }),
+      });
 
-    const bodies = seen.map((record) => record.body);
-    expect(bodies.filter((body) => body === "ok-1")).toHaveLength(1);
-    expect(bodies.filter((body) => body === "fail-1")).toHaveLength(2);
-    const retried = seen
-      .filter((record) => record.body === "fail-1")
-      .map((record) => record.attributes.ApproximateReceiveCount);
-    expect(retried).toEqual(["1", "2"]);
-    expect(seen[0]).toMatchObject({
-      eventSource: "aws:sqs",
-      eventSourceARN: work.arn,
-      messageAttributes: { kind: { dataType: "String", stringValue: "ok" } },
-    });
-  });
+      const dead = await eventually(async () => {
+        const { Messages } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: stack.queues.WorkDlq!.url, WaitTimeSeconds: 0 }),
+        );
+        return Messages?.length ? Messages : undefined;
+      });
+      expect(dead.map((message) => message.Body)).toEqual(["fail-1"]);
+      expect(await visibleAndInFlight(work.url)).toBe(0);
+
+      const bodies = seen.map((record) => record.body);
+      expect(bodies.filter((body) => body === "ok-1")).toHaveLength(1);
+      expect(bodies.filter((body) => body === "fail-1")).toHaveLength(2);
+      const retried = seen
+        .filter((record) => record.body === "fail-1")
+        .map((record) => record.attributes.ApproximateReceiveCount);
+      expect(retried).toEqual(["1", "2"]);
+      expect(seen[0]).toMatchObject({
+        eventSource: "aws:sqs",
+        eventSourceARN: work.arn,
+        messageAttributes: { kind: { dataType: "String", stringValue: "ok" } },
+      });
+    },
+  );
 
   it("returns the whole batch when the handler throws or names a message it was not given", async () => {
     for (const outcome of ["throw", "unknown id"] as const) {

@@ -63,21 +63,25 @@ async function broadcastsTitled(title: string): Promise<string[]> {
 }
 
 describe("POST /api/registration/broadcast with an Idempotency-Key", () => {
-  it("answers the same broadcastId for the same key and content, starts nothing new, and every recipient gets one email", async () => {
-    const key = crypto.randomUUID();
-    const title = `Idempotent ${key}`;
-    const first = await post({ title, contents: "Once." }, key);
-    expect(first.status).toBe(200);
-    expect(first.headers.get("idempotent-replayed")).toBeNull();
-    const { broadcastId } = (await first.json()) as { broadcastId: string };
-    const again = await post({ title, contents: "Once." }, key);
-    expect(again.status).toBe(200);
-    expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(await again.json()).toEqual({ status: "sent", broadcastId });
-    await untilDone(broadcastId);
-    expect(await receivedBy(title)).toEqual([1, 1, 1]);
-    expect(await broadcastsTitled(title)).toEqual([broadcastId]);
-  });
+  it(
+    "answers the same broadcastId for the same key and content, " +
+      "starts nothing new, and every recipient gets one email",
+    async () => {
+      const key = crypto.randomUUID();
+      const title = `Idempotent ${key}`;
+      const first = await post({ title, contents: "Once." }, key);
+      expect(first.status).toBe(200);
+      expect(first.headers.get("idempotent-replayed")).toBeNull();
+      const { broadcastId } = (await first.json()) as { broadcastId: string };
+      const again = await post({ title, contents: "Once." }, key);
+      expect(again.status).toBe(200);
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(await again.json()).toEqual({ status: "sent", broadcastId });
+      await untilDone(broadcastId);
+      expect(await receivedBy(title)).toEqual([1, 1, 1]);
+      expect(await broadcastsTitled(title)).toEqual([broadcastId]);
+    },
+  );
 
   it("starts one broadcast for five concurrent requests under one key", async () => {
     const key = crypto.randomUUID();
@@ -177,24 +181,28 @@ describe("the CLI's broadcast when its first answer is lost", () => {
 });
 
 describe("the Requeue function, every 5 minutes", () => {
-  it(`fans out again a broadcast left queued for more than ${STALLED_AFTER_MS / 60_000} minutes, and no younger one`, async () => {
-    const stalled = { broadcastId: crypto.randomUUID(), title: `Stalled ${crypto.randomUUID()}` };
-    const young = { broadcastId: crypto.randomUUID(), title: `Young ${crypto.randomUUID()}` };
-    await broadcasts.create({
-      broadcastId: stalled.broadcastId,
-      content: { title: stalled.title, contents: "Lost, then found." },
-      totalSegments: FANOUT_SEGMENTS,
-      now: new Date(Date.now() - STALLED_AFTER_MS - 60_000),
-    });
-    await broadcasts.create({
-      broadcastId: young.broadcastId,
-      content: { title: young.title, contents: "Just stored." },
-      totalSegments: FANOUT_SEGMENTS,
-      now: new Date(Date.now() - 60_000),
-    });
-    await requeue();
-    await untilDone(stalled.broadcastId);
-    expect(await receivedBy(stalled.title)).toEqual([1, 1, 1]);
-    expect((await progress(young.broadcastId)).status).toBe("queued");
-  });
+  it(
+    `fans out again a broadcast left queued for more than ${STALLED_AFTER_MS / 60_000} minutes, ` +
+      "and no younger one",
+    async () => {
+      const stalled = { broadcastId: crypto.randomUUID(), title: `Stalled ${crypto.randomUUID()}` };
+      const young = { broadcastId: crypto.randomUUID(), title: `Young ${crypto.randomUUID()}` };
+      await broadcasts.create({
+        broadcastId: stalled.broadcastId,
+        content: { title: stalled.title, contents: "Lost, then found." },
+        totalSegments: FANOUT_SEGMENTS,
+        now: new Date(Date.now() - STALLED_AFTER_MS - 60_000),
+      });
+      await broadcasts.create({
+        broadcastId: young.broadcastId,
+        content: { title: young.title, contents: "Just stored." },
+        totalSegments: FANOUT_SEGMENTS,
+        now: new Date(Date.now() - 60_000),
+      });
+      await requeue();
+      await untilDone(stalled.broadcastId);
+      expect(await receivedBy(stalled.title)).toEqual([1, 1, 1]);
+      expect((await progress(young.broadcastId)).status).toBe("queued");
+    },
+  );
 });

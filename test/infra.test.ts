@@ -353,24 +353,27 @@ describe("queues", () => {
 });
 
 describe("SES", () => {
-  it("sends from the configured identity and publishes bounce, complaint, delivery and reject to SesEvents", async () => {
-    const { one, all } = await deploy("dev", { SES_SENDER: "mail.open-emr.org" });
-    const mailer = one("sst.aws.Email", "Mailer");
-    expect(mailer.args).toMatchObject({ sender: "mail.open-emr.org", dns: false });
-    expect(mailer.args.events).toEqual([
-      { name: "SesEvents", types: ["bounce", "complaint", "delivery", "reject"], topic: "arn(SesEvents)" },
-    ]);
-    const [policy] = all("aws.sns.TopicPolicy");
-    expect(policy!.args.arn).toBe("arn(SesEvents)");
-    expect(JSON.parse(policy!.args.policy).Statement).toEqual([
-      expect.objectContaining({
-        Principal: { Service: "ses.amazonaws.com" },
-        Action: "SNS:Publish",
-        Resource: "arn(SesEvents)",
-      }),
-    ]);
-    expect(mailer.opts.dependsOn).toHaveLength(1);
-  });
+  it(
+    "sends from the configured identity " + "and publishes bounce, complaint, delivery and reject to SesEvents",
+    async () => {
+      const { one, all } = await deploy("dev", { SES_SENDER: "mail.open-emr.org" });
+      const mailer = one("sst.aws.Email", "Mailer");
+      expect(mailer.args).toMatchObject({ sender: "mail.open-emr.org", dns: false });
+      expect(mailer.args.events).toEqual([
+        { name: "SesEvents", types: ["bounce", "complaint", "delivery", "reject"], topic: "arn(SesEvents)" },
+      ]);
+      const [policy] = all("aws.sns.TopicPolicy");
+      expect(policy!.args.arn).toBe("arn(SesEvents)");
+      expect(JSON.parse(policy!.args.policy).Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: "ses.amazonaws.com" },
+          Action: "SNS:Publish",
+          Resource: "arn(SesEvents)",
+        }),
+      ]);
+      expect(mailer.opts.dependsOn).toHaveLength(1);
+    },
+  );
 
   it("creates the DKIM records itself when given a Route 53 zone", async () => {
     const { one } = await deploy("dev", { DNS_ZONE: "Z0123" });
@@ -492,36 +495,40 @@ describe("configuration", () => {
 });
 
 describe("alarms", () => {
-  it("watch every DLQ, the API's 5xx rate, SES's bounce and complaint rates and PIN lockouts, and tell the alarm topic", async () => {
-    const { all } = await deploy("production", productionEnv);
-    const alarms = all("aws.cloudwatch.MetricAlarm");
-    const byName = Object.fromEntries(alarms.map((a) => [a.name, a.args]));
-    for (const queue of [...deadLetterNames, ...subscriberNames.map((s) => `${s}Failures`)]) {
-      expect(byName[`${queue}NotEmpty`], queue).toMatchObject({
-        namespace: "AWS/SQS",
-        dimensions: { QueueName: `queueName(${queue})` },
+  it(
+    "watch every DLQ, the API's 5xx rate, SES's bounce and complaint rates and PIN lockouts, " +
+      "and tell the alarm topic",
+    async () => {
+      const { all } = await deploy("production", productionEnv);
+      const alarms = all("aws.cloudwatch.MetricAlarm");
+      const byName = Object.fromEntries(alarms.map((a) => [a.name, a.args]));
+      for (const queue of [...deadLetterNames, ...subscriberNames.map((s) => `${s}Failures`)]) {
+        expect(byName[`${queue}NotEmpty`], queue).toMatchObject({
+          namespace: "AWS/SQS",
+          dimensions: { QueueName: `queueName(${queue})` },
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+        });
+      }
+      expect(byName.Api5xxRate).toMatchObject({
+        namespace: "AWS/ApiGateway",
+        metricName: "5xx",
+        dimensions: { ApiId: "apiId(Api)" },
+      });
+      expect(byName.SesBounceRate).toMatchObject({ metricName: "Reputation.BounceRate", threshold: 0.04 });
+      expect(byName.SesComplaintRate).toMatchObject({ metricName: "Reputation.ComplaintRate", threshold: 0.0008 });
+      expect(byName.PinLockout).toMatchObject({
+        namespace: "oemr-reg",
+        metricName: "PinLockouts",
+        dimensions: { service: "oemr-reg", function: "name(ApiHandler)" },
+        statistic: "Sum",
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
       });
-    }
-    expect(byName.Api5xxRate).toMatchObject({
-      namespace: "AWS/ApiGateway",
-      metricName: "5xx",
-      dimensions: { ApiId: "apiId(Api)" },
-    });
-    expect(byName.SesBounceRate).toMatchObject({ metricName: "Reputation.BounceRate", threshold: 0.04 });
-    expect(byName.SesComplaintRate).toMatchObject({ metricName: "Reputation.ComplaintRate", threshold: 0.0008 });
-    expect(byName.PinLockout).toMatchObject({
-      namespace: "oemr-reg",
-      metricName: "PinLockouts",
-      dimensions: { service: "oemr-reg", function: "name(ApiHandler)" },
-      statistic: "Sum",
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-    });
-    expect(alarms).toHaveLength(deadLetterNames.length + subscriberNames.length + 4);
-    for (const { name, args } of alarms) expect(args.alarmActions, name).toEqual(["arn(Alarms)"]);
-  });
+      expect(alarms).toHaveLength(deadLetterNames.length + subscriberNames.length + 4);
+      for (const { name, args } of alarms) expect(args.alarmActions, name).toEqual(["arn(Alarms)"]);
+    },
+  );
 
   it("email the configured address, and nobody when a dev stage sets none", async () => {
     const production = await deploy("production", productionEnv);

@@ -79,35 +79,39 @@ async function count(api: string): Promise<number> {
 
 // Each test starts JVMs and emulators as child processes: slow on a busy 2-core machine.
 describe("npm start", { timeout: 120_000 }, () => {
-  it("serves the API and mail viewer, keeps registrations across a restart, and stops cleanly on SIGINT and SIGTERM", async () => {
-    const port = await freePortBlock();
-    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
-    const first = launch(env);
-    const { api, mail } = await ready(first);
-    expect(first.stdout.slice(0, 2)).toEqual([`API: http://localhost:${port}`, `MAIL: http://localhost:${port + 1}`]);
+  it(
+    "serves the API and mail viewer, keeps registrations across a restart, " +
+      "and stops cleanly on SIGINT and SIGTERM",
+    async () => {
+      const port = await freePortBlock();
+      const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
+      const first = launch(env);
+      const { api, mail } = await ready(first);
+      expect(first.stdout.slice(0, 2)).toEqual([`API: http://localhost:${port}`, `MAIL: http://localhost:${port + 1}`]);
 
-    const viewer = await fetch(mail.replace("localhost", "127.0.0.1"));
-    expect(viewer.status).toBe(200);
-    expect(await viewer.text()).toMatch(/<html/i);
+      const viewer = await fetch(mail.replace("localhost", "127.0.0.1"));
+      expect(viewer.status).toBe(200);
+      expect(await viewer.text()).toMatch(/<html/i);
 
-    const apiUrl = api.replace("localhost", "127.0.0.1");
-    const email = uniqueEmail();
-    expect((await postForm(`${apiUrl}/api/registration`, { email })).status).toBe(201);
-    // After the two address lines, the runner writes structured JSON logs only.
-    for (const line of first.stdout.slice(2).filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+      const apiUrl = api.replace("localhost", "127.0.0.1");
+      const email = uniqueEmail();
+      expect((await postForm(`${apiUrl}/api/registration`, { email })).status).toBe(201);
+      // After the two address lines, the runner writes structured JSON logs only.
+      for (const line of first.stdout.slice(2).filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
 
-    first.child.kill("SIGINT");
-    expect(await first.exited).toBe(0);
-    for (const offset of [0, 1, 2, 3]) expect(await isListening(port + offset)).toBe(false);
+      first.child.kill("SIGINT");
+      expect(await first.exited).toBe(0);
+      for (const offset of [0, 1, 2, 3]) expect(await isListening(port + offset)).toBe(false);
 
-    const second = launch(env);
-    await ready(second);
-    expect(await count(apiUrl)).toBe(1);
-    expect((await postForm(`${apiUrl}/api/registration`, { email: email.toUpperCase() })).status).toBe(409);
-    second.child.kill("SIGTERM");
-    expect(await second.exited).toBe(0);
-    expect(await isListening(port + 2)).toBe(false);
-  });
+      const second = launch(env);
+      await ready(second);
+      expect(await count(apiUrl)).toBe(1);
+      expect((await postForm(`${apiUrl}/api/registration`, { email: email.toUpperCase() })).status).toBe(409);
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+      expect(await isListening(port + 2)).toBe(false);
+    },
+  );
 
   it("starts again after being killed with SIGKILL, replacing the DynamoDB Local it left behind", async () => {
     const port = await freePortBlock();
@@ -200,7 +204,8 @@ describe("npm start", { timeout: 120_000 }, () => {
     }
   });
 
-  it("plays SES's part: a broadcast to the mailbox simulator's bounce address marks it bounced, and the next one skips it", async () => {
+  it("plays SES's part: a broadcast to the mailbox simulator's bounce address marks it bounced, " +
+    "and the next one skips it", async () => {
     const port = await freePortBlock();
     const pin = "board-pin-11223344";
     const runner = launch({

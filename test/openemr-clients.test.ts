@@ -72,13 +72,16 @@ describe("OpenEMR 7 and 8 registering again after an upgrade", () => {
     expect(latest).toMatchObject({ previousVersion: "7.0.4", version: "8.0.0-dev.2" });
   });
 
-  it("keeps 409 for a registered address without a version, as OpenEMR 5 and the 2016 API's clients expect", async () => {
-    const email = uniqueEmail();
-    expect((await openEmrRegisters({ email, version: "7.0.3.4" })).status).toBe(201);
-    const duplicate = await openEmrRegisters({ email });
-    expect(duplicate.status).toBe(409);
-    expect(await duplicate.json()).toMatchObject({ error: "AlreadyRegisteredException" });
-  });
+  it(
+    "keeps 409 for a registered address without a version, " + "as OpenEMR 5 and the 2016 API's clients expect",
+    async () => {
+      const email = uniqueEmail();
+      expect((await openEmrRegisters({ email, version: "7.0.3.4" })).status).toBe(201);
+      const duplicate = await openEmrRegisters({ email });
+      expect(duplicate.status).toBe(409);
+      expect(await duplicate.json()).toMatchObject({ error: "AlreadyRegisteredException" });
+    },
+  );
 
   it("answers every one of 20 concurrent upgrade reports of one address 201, with one product id", async () => {
     const email = uniqueEmail();
@@ -150,19 +153,22 @@ describe("health", () => {
     expect(await response.json()).toEqual({ status: "up" });
   });
 
-  it("answers GET /api/health 200 when the table can be read, and a JSON 503 with Retry-After when it cannot", async () => {
-    const healthy = await fetch(`${base}/api/health`);
-    expect(healthy.status).toBe(200);
-    expect(await healthy.json()).toEqual({ status: "up" });
+  it(
+    "answers GET /api/health 200 when the table can be read, " + "and a JSON 503 with Retry-After when it cannot",
+    async () => {
+      const healthy = await fetch(`${base}/api/health`);
+      expect(healthy.status).toBe(200);
+      expect(await healthy.json()).toEqual({ status: "up" });
 
-    const missing = createDynamoRegistrationStore({
-      db: createDocumentClient(),
-      registrationsTable: "no-such-table",
-      stateTable: "no-such-state",
-    });
-    const response = await healthRoutes({ registrations: missing }).request("/api/health");
-    expect(response.status).toBe(503);
-    expect(response.headers.get("retry-after")).toBe("5");
-    expect(await response.json()).toMatchObject({ error: "ServiceUnavailableException" });
-  });
+      const missing = createDynamoRegistrationStore({
+        db: createDocumentClient(),
+        registrationsTable: "no-such-table",
+        stateTable: "no-such-state",
+      });
+      const response = await healthRoutes({ registrations: missing }).request("/api/health");
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(await response.json()).toMatchObject({ error: "ServiceUnavailableException" });
+    },
+  );
 });

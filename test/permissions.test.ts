@@ -377,7 +377,8 @@ describe("each function's AWS calls", () => {
       // Unsubscribed, registered again (a confirmation email), confirmed.
       const leaver = uniqueEmail("leaver");
       expect((await postForm(`${base}/api/registration`, { email: leaver })).status).toBe(201);
-      const unsubscribe = `${base}/api/registration/unsubscribe/${await signToken(Resource.UnsubscribeKey.value, { purpose: "unsubscribe", email: leaver })}`;
+      const token = await signToken(Resource.UnsubscribeKey.value, { purpose: "unsubscribe", email: leaver });
+      const unsubscribe = `${base}/api/registration/unsubscribe/${token}`;
       expect((await fetch(unsubscribe)).status).toBe(200);
       expect((await postForm(unsubscribe, { "List-Unsubscribe": "One-Click" })).status).toBe(200);
       expect((await postForm(`${base}/api/registration`, { email: leaver })).status).toBe(201);
@@ -446,7 +447,8 @@ describe("each function's AWS calls", () => {
     expect(await emailsWithSubject(title)).toHaveLength(16);
   }, 60_000);
 
-  it("the SES events function, on each sent email's events: deliveries, 11 hard bounces (which pause the broadcast), a complaint", async () => {
+  it("the SES events function, on each sent email's events: " +
+    "deliveries, 11 hard bounces (which pause the broadcast), a complaint", async () => {
     const mails = await emailsWithSubject(title);
     const events = mails.flatMap((mail) => {
       const to = /[^\s<>,;"]+@[^\s<>,;"]+/.exec(mail.destination.to[0]!)![0];

@@ -13,37 +13,40 @@ function versions(sourceIp: string, pin: string) {
 }
 
 describe("wrong PINs from many IPs together", () => {
-  it("lock every PIN route for an hour after 50 within an hour, and count a PinLockouts metric for the alarm", async () => {
-    const written: string[] = [];
-    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
-    let answers: Awaited<ReturnType<typeof versions>>[];
-    try {
-      // 12 addresses, 5 guesses each: 60 wrong PINs, fewer than any one address's limit would stop.
-      answers = await Promise.all(
-        Array.from({ length: 60 }, (_, i) => versions(`203.0.113.${100 + (i % 12)}`, `wrong-guess-${i}`)),
-      );
-    } finally {
-      write.mockRestore();
-    }
-    const compared = answers.filter((a) => a.statusCode === 401).length;
-    expect(compared).toBe(50);
-    expect(answers.filter((a) => a.statusCode === 429)).toHaveLength(10);
+  it(
+    "lock every PIN route for an hour after 50 within an hour, " + "and count a PinLockouts metric for the alarm",
+    async () => {
+      const written: string[] = [];
+      const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+        written.push(String(chunk));
+        return true;
+      });
+      let answers: Awaited<ReturnType<typeof versions>>[];
+      try {
+        // 12 addresses, 5 guesses each: 60 wrong PINs, fewer than any one address's limit would stop.
+        answers = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => versions(`203.0.113.${100 + (i % 12)}`, `wrong-guess-${i}`)),
+        );
+      } finally {
+        write.mockRestore();
+      }
+      const compared = answers.filter((a) => a.statusCode === 401).length;
+      expect(compared).toBe(50);
+      expect(answers.filter((a) => a.statusCode === 429)).toHaveLength(10);
 
-    // The board, from an address that never guessed, is locked out too, for about an hour.
-    const locked = await versions("192.0.2.1", PIN);
-    expect(locked.statusCode).toBe(429);
-    expect(JSON.parse(locked.body!).message).toMatch(/every PIN route is locked/);
-    expect(Number(locked.headers?.["retry-after"])).toBeGreaterThan(59 * 60);
+      // The board, from an address that never guessed, is locked out too, for about an hour.
+      const locked = await versions("192.0.2.1", PIN);
+      expect(locked.statusCode).toBe(429);
+      expect(JSON.parse(locked.body!).message).toMatch(/every PIN route is locked/);
+      expect(Number(locked.headers?.["retry-after"])).toBeGreaterThan(59 * 60);
 
-    const metricLines = written.filter((line) => line.includes('"PinLockouts"')).map((line) => JSON.parse(line));
-    expect(metricLines).toHaveLength(1);
-    expect(metricLines[0]).toMatchObject({
-      PinLockouts: 1,
-      service: "oemr-reg",
-      _aws: { CloudWatchMetrics: [{ Namespace: "oemr-reg" }] },
-    });
-  });
+      const metricLines = written.filter((line) => line.includes('"PinLockouts"')).map((line) => JSON.parse(line));
+      expect(metricLines).toHaveLength(1);
+      expect(metricLines[0]).toMatchObject({
+        PinLockouts: 1,
+        service: "oemr-reg",
+        _aws: { CloudWatchMetrics: [{ Namespace: "oemr-reg" }] },
+      });
+    },
+  );
 });

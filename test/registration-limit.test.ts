@@ -23,27 +23,30 @@ function attempt(sourceIp: string, email: string) {
 }
 
 describe("the registration limit per IP", () => {
-  it("answers 429 with Retry-After beyond the limit, counting invalid attempts too, and leaves other IPs alone", async () => {
-    const script = "198.51.100.20";
-    expect((await attempt(script, uniqueEmail("limit"))).statusCode).toBe(201);
-    expect((await attempt(script, "not-an-address")).statusCode).toBe(400);
-    expect((await attempt(script, uniqueEmail("limit"))).statusCode).toBe(201);
+  it(
+    "answers 429 with Retry-After beyond the limit, " + "counting invalid attempts too, and leaves other IPs alone",
+    async () => {
+      const script = "198.51.100.20";
+      expect((await attempt(script, uniqueEmail("limit"))).statusCode).toBe(201);
+      expect((await attempt(script, "not-an-address")).statusCode).toBe(400);
+      expect((await attempt(script, uniqueEmail("limit"))).statusCode).toBe(201);
 
-    const email = uniqueEmail("limit");
-    const refused = await attempt(script, email);
-    expect(refused.statusCode).toBe(429);
-    expect(JSON.parse(refused.body)).toEqual({
-      error: "TooManyRequestsException",
-      message: expect.stringContaining("Too many registrations"),
-    });
-    const retryAfter = Number(refused.headers?.["retry-after"]);
-    expect(retryAfter).toBeGreaterThan(59 * 60);
-    expect(retryAfter).toBeLessThanOrEqual(60 * 60);
+      const email = uniqueEmail("limit");
+      const refused = await attempt(script, email);
+      expect(refused.statusCode).toBe(429);
+      expect(JSON.parse(refused.body)).toEqual({
+        error: "TooManyRequestsException",
+        message: expect.stringContaining("Too many registrations"),
+      });
+      const retryAfter = Number(refused.headers?.["retry-after"]);
+      expect(retryAfter).toBeGreaterThan(59 * 60);
+      expect(retryAfter).toBeLessThanOrEqual(60 * 60);
 
-    expect((await attempt("198.51.100.21", email)).statusCode).toBe(201);
-    // The refused attempt stored nothing: the other IP's registration was the first.
-    expect((await attempt(script, email)).statusCode).toBe(429);
-  });
+      expect((await attempt("198.51.100.21", email)).statusCode).toBe(201);
+      // The refused attempt stored nothing: the other IP's registration was the first.
+      expect((await attempt(script, email)).statusCode).toBe(429);
+    },
+  );
 
   it("hides whether an address is registered once the limit is reached", async () => {
     const prober = "198.51.100.30";

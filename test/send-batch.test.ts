@@ -202,37 +202,40 @@ describe("the send handler with a batch of ten", () => {
 });
 
 describe("claiming a batch's deliveries together", () => {
-  it("claims the pending ones in one go and tells a finished, a leased, an unknown and a repeated recipient apart", async () => {
-    const { broadcastId, emails } = await broadcastTo(Array(5).fill("active"));
-    const [pending, finished, leased, alsoPending, repeated] = emails as [string, string, string, string, string];
-    const now = new Date();
-    const lease = new Date(now.getTime() + 60_000);
-    expect(
-      await broadcasts.claimDeliveries(
-        [
-          { broadcastId, email: finished },
-          { broadcastId, email: leased },
-        ],
+  it(
+    "claims the pending ones in one go " + "and tells a finished, a leased, an unknown and a repeated recipient apart",
+    async () => {
+      const { broadcastId, emails } = await broadcastTo(Array(5).fill("active"));
+      const [pending, finished, leased, alsoPending, repeated] = emails as [string, string, string, string, string];
+      const now = new Date();
+      const lease = new Date(now.getTime() + 60_000);
+      expect(
+        await broadcasts.claimDeliveries(
+          [
+            { broadcastId, email: finished },
+            { broadcastId, email: leased },
+          ],
+          lease,
+          now,
+        ),
+      ).toEqual(["claimed", "claimed"]);
+      await broadcasts.completeDeliveries(
+        [{ broadcastId, email: finished, outcome: { status: "skipped", reason: "test" } }],
+        now,
+      );
+
+      const claims = await broadcasts.claimDeliveries(
+        [pending, finished, leased, "nobody@example.org", alsoPending, repeated, repeated].map((email) => ({
+          broadcastId,
+          email,
+        })),
         lease,
         now,
-      ),
-    ).toEqual(["claimed", "claimed"]);
-    await broadcasts.completeDeliveries(
-      [{ broadcastId, email: finished, outcome: { status: "skipped", reason: "test" } }],
-      now,
-    );
+      );
 
-    const claims = await broadcasts.claimDeliveries(
-      [pending, finished, leased, "nobody@example.org", alsoPending, repeated, repeated].map((email) => ({
-        broadcastId,
-        email,
-      })),
-      lease,
-      now,
-    );
-
-    expect(claims).toEqual(["claimed", "finished", "busy", "unknown", "claimed", "claimed", "busy"]);
-    for (const email of [pending, alsoPending, repeated])
-      expect(await delivery(broadcastId, email)).toMatchObject({ status: "sending", attempts: 1 });
-  });
+      expect(claims).toEqual(["claimed", "finished", "busy", "unknown", "claimed", "claimed", "busy"]);
+      for (const email of [pending, alsoPending, repeated])
+        expect(await delivery(broadcastId, email)).toMatchObject({ status: "sending", attempts: 1 });
+    },
+  );
 });

@@ -183,28 +183,31 @@ describe("parseSesNotification", () => {
 });
 
 describe("the SES events handler", () => {
-  it("marks an address bounced on a permanent bounce (identity notification) and records it with its diagnostic", async () => {
-    const email = await registered();
-    const messageId = newMessageId();
-    const at = tick();
-    await deliver(notification("identity-bounce-permanent", { email, messageId, at }));
+  it(
+    "marks an address bounced on a permanent bounce (identity notification) " + "and records it with its diagnostic",
+    async () => {
+      const email = await registered();
+      const messageId = newMessageId();
+      const at = tick();
+      await deliver(notification("identity-bounce-permanent", { email, messageId, at }));
 
-    expect(await stored(email)).toMatchObject({ status: "bounced", statusChangedAt: expect.any(String) });
-    expect(await history(email)).toEqual([
-      {
-        email: normalizeEmail(email),
-        type: "Bounce",
-        occurredAt: at,
-        sesMessageId: messageId,
-        diagnostic: "smtp; 550 5.1.1 user unknown",
-        bounceType: "Permanent",
-        bounceSubType: "General",
-        smtpStatus: "5.1.1",
-        effect: "bounced",
-        recordedAt: expect.any(String),
-      },
-    ]);
-  });
+      expect(await stored(email)).toMatchObject({ status: "bounced", statusChangedAt: expect.any(String) });
+      expect(await history(email)).toEqual([
+        {
+          email: normalizeEmail(email),
+          type: "Bounce",
+          occurredAt: at,
+          sesMessageId: messageId,
+          diagnostic: "smtp; 550 5.1.1 user unknown",
+          bounceType: "Permanent",
+          bounceSubType: "General",
+          smtpStatus: "5.1.1",
+          effect: "bounced",
+          recordedAt: expect.any(String),
+        },
+      ]);
+    },
+  );
 
   it("marks an address bounced on a permanent bounce (event publishing) and keeps the broadcast tag", async () => {
     const email = await registered();

@@ -112,22 +112,25 @@ describe("GET /api/registration/unsubscribe/:token", () => {
 });
 
 describe("POST /api/registration/unsubscribe/:token", () => {
-  it("unsubscribes at once on List-Unsubscribe=One-Click: status and time, history, active down, count kept", async () => {
-    const email = uniqueEmail("oneclick");
-    await registered(email);
-    const before = await counts();
-    const response = await post(await unsubscribeUrl(email));
-    expect(response.status).toBe(200);
-    expectPageHeaders(response);
-    expect(await response.text()).toContain("will get no more OpenEMR announcements");
+  it(
+    "unsubscribes at once on List-Unsubscribe=One-Click: " + "status and time, history, active down, count kept",
+    async () => {
+      const email = uniqueEmail("oneclick");
+      await registered(email);
+      const before = await counts();
+      const response = await post(await unsubscribeUrl(email));
+      expect(response.status).toBe(200);
+      expectPageHeaders(response);
+      expect(await response.text()).toContain("will get no more OpenEMR announcements");
 
-    const registration = await stored(email);
-    expect(registration).toMatchObject({ status: "unsubscribed" });
-    expect(Date.parse(registration!.unsubscribedAt!)).toBeGreaterThan(Date.now() - 60_000);
-    expect(registration!.statusChangedAt).toBe(registration!.unsubscribedAt);
-    expect(await changes(email)).toEqual(["Registered:active", "Unsubscribed:unsubscribed"]);
-    expect(await counts()).toEqual({ count: before.count, active: before.active - 1 });
-  });
+      const registration = await stored(email);
+      expect(registration).toMatchObject({ status: "unsubscribed" });
+      expect(Date.parse(registration!.unsubscribedAt!)).toBeGreaterThan(Date.now() - 60_000);
+      expect(registration!.statusChangedAt).toBe(registration!.unsubscribedAt);
+      expect(await changes(email)).toEqual(["Registered:active", "Unsubscribed:unsubscribed"]);
+      expect(await counts()).toEqual({ count: before.count, active: before.active - 1 });
+    },
+  );
 
   it("answers 200 to a second unsubscribe and changes nothing more", async () => {
     const email = uniqueEmail("twice");
@@ -215,35 +218,39 @@ describe("POST /api/registration/unsubscribe/:token", () => {
 });
 
 describe("SES events and the active count", () => {
-  it("takes a bounced address out of the active count in the same transaction, and not the registration count", async () => {
-    const email = uniqueEmail("bounced");
-    await registered(email);
-    const before = await counts();
-    const sesEvents = createDynamoSesEventStore({ db, ...tables });
-    const bounce = {
-      type: "Bounce" as const,
-      email: email.toLowerCase(),
-      sesMessageId: crypto.randomUUID(),
-      occurredAt: new Date().toISOString(),
-      broadcastId: undefined,
-      diagnostic: "smtp; 550 5.1.1 user unknown",
-      bounceType: "Permanent" as const,
-      bounceSubType: "General",
-      status: "5.1.1",
-    };
-    expect(await applySesEvent(sesEvents, bounce, new Date())).toEqual({ result: "applied", effect: "bounced" });
-    expect(await applySesEvent(sesEvents, bounce, new Date())).toMatchObject({ result: "duplicate" });
-    expect(await counts()).toEqual({ count: before.count, active: before.active - 1 });
+  it(
+    "takes a bounced address out of the active count in the same transaction, " + "and not the registration count",
+    async () => {
+      const email = uniqueEmail("bounced");
+      await registered(email);
+      const before = await counts();
+      const sesEvents = createDynamoSesEventStore({ db, ...tables });
+      const bounce = {
+        type: "Bounce" as const,
+        email: email.toLowerCase(),
+        sesMessageId: crypto.randomUUID(),
+        occurredAt: new Date().toISOString(),
+        broadcastId: undefined,
+        diagnostic: "smtp; 550 5.1.1 user unknown",
+        bounceType: "Permanent" as const,
+        bounceSubType: "General",
+        status: "5.1.1",
+      };
+      expect(await applySesEvent(sesEvents, bounce, new Date())).toEqual({ result: "applied", effect: "bounced" });
+      expect(await applySesEvent(sesEvents, bounce, new Date())).toMatchObject({ result: "duplicate" });
+      expect(await counts()).toEqual({ count: before.count, active: before.active - 1 });
 
-    // A bounced address that is unsubscribed stays out of the active count once.
-    expect((await post(await unsubscribeUrl(email))).status).toBe(200);
-    expect((await stored(email))?.status).toBe("unsubscribed");
-    expect(await counts()).toEqual({ count: before.count, active: before.active - 1 });
-  });
+      // A bounced address that is unsubscribed stays out of the active count once.
+      expect((await post(await unsubscribeUrl(email))).status).toBe(200);
+      expect((await stored(email))?.status).toBe("unsubscribed");
+      expect(await counts()).toEqual({ count: before.count, active: before.active - 1 });
+    },
+  );
 });
 
 describe("registering an address that opted out", () => {
-  it("answers 201 with a new product id, keeps it out until its owner confirms by email, and sends one email a day", async () => {
+  it("answers 201 with a new product id, keeps it out until its owner confirms by email, " +
+    "and sends one email a day", async () => {
     const email = uniqueEmail("Returning");
     const firstId = await registered(email);
     expect((await post(await unsubscribeUrl(email))).status).toBe(200);
@@ -400,21 +407,24 @@ describe("registering an address that opted out", () => {
     expect((await stored(email))?.status).toBe("unsubscribed");
   });
 
-  it("fails with ConfirmationNotSentError when SES refuses the email, and lets the next registration send it", async () => {
-    const email = uniqueEmail("ses-down");
-    await registered(email);
-    await post(await unsubscribeUrl(email));
-    const sent: string[] = [];
-    const context = { sourceIp: "203.0.113.9", now: new Date() };
-    const down = { send: () => Promise.reject(new Error("SES is down")) };
-    await expect(register(store, { email }, { ...context, confirmations: down })).rejects.toBeInstanceOf(
-      ConfirmationNotSentError,
-    );
-    expect((await stored(email))?.confirmationSentAt).toBeUndefined();
-    const up = { send: async ({ address }: { address: string }) => void sent.push(address) };
-    expect(await register(store, { email }, { ...context, confirmations: up })).toMatchObject({
-      pending: { confirmationSent: true },
-    });
-    expect(sent).toEqual([email]);
-  });
+  it(
+    "fails with ConfirmationNotSentError when SES refuses the email, " + "and lets the next registration send it",
+    async () => {
+      const email = uniqueEmail("ses-down");
+      await registered(email);
+      await post(await unsubscribeUrl(email));
+      const sent: string[] = [];
+      const context = { sourceIp: "203.0.113.9", now: new Date() };
+      const down = { send: () => Promise.reject(new Error("SES is down")) };
+      await expect(register(store, { email }, { ...context, confirmations: down })).rejects.toBeInstanceOf(
+        ConfirmationNotSentError,
+      );
+      expect((await stored(email))?.confirmationSentAt).toBeUndefined();
+      const up = { send: async ({ address }: { address: string }) => void sent.push(address) };
+      expect(await register(store, { email }, { ...context, confirmations: up })).toMatchObject({
+        pending: { confirmationSent: true },
+      });
+      expect(sent).toEqual([email]);
+    },
+  );
 });

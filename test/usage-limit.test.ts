@@ -16,18 +16,21 @@ const send = (siteId: string) =>
   });
 
 describe("usage report limits", () => {
-  it("answers 429 with Retry-After past the reports a site may send a day, then past the caller's hourly limit", async () => {
-    const site = crypto.randomUUID();
-    expect((await send(site)).status).toBe(201);
-    expect((await send(site)).status).toBe(201);
-    const perSite = await send(site);
-    expect(perSite.status).toBe(429);
-    expect(Number(perSite.headers.get("retry-after"))).toBeGreaterThan(23 * 3600);
-    expect(await perSite.json()).toMatchObject({ error: "TooManyRequestsException" });
+  it(
+    "answers 429 with Retry-After past the reports a site may send a day, " + "then past the caller's hourly limit",
+    async () => {
+      const site = crypto.randomUUID();
+      expect((await send(site)).status).toBe(201);
+      expect((await send(site)).status).toBe(201);
+      const perSite = await send(site);
+      expect(perSite.status).toBe(429);
+      expect(Number(perSite.headers.get("retry-after"))).toBeGreaterThan(23 * 3600);
+      expect(await perSite.json()).toMatchObject({ error: "TooManyRequestsException" });
 
-    expect((await send(crypto.randomUUID())).status).toBe(201);
-    const perIp = await send(crypto.randomUUID());
-    expect(perIp.status).toBe(429);
-    expect(Number(perIp.headers.get("retry-after"))).toBeLessThanOrEqual(3600);
-  });
+      expect((await send(crypto.randomUUID())).status).toBe(201);
+      const perIp = await send(crypto.randomUUID());
+      expect(perIp.status).toBe(429);
+      expect(Number(perIp.headers.get("retry-after"))).toBeLessThanOrEqual(3600);
+    },
+  );
 });

@@ -33,26 +33,30 @@ describe("POST /api/usage, as OpenEMR 7.0.3 and later report", () => {
     expect(await response.json()).toEqual({ status: "success" });
   });
 
-  it("keeps the report anonymous: country and region of the location, no city or coordinates, no IP, a TTL", async () => {
-    const siteId = crypto.randomUUID();
-    expect((await telemetryPost(base, siteId, JSON.stringify(openEmrReport()))).status).toBe(201);
-    const stored = (await storedReport(siteId, "20261201"))!;
-    expect(stored.report).toMatchObject({
-      siteId,
-      reportingDate: "20261201",
-      country: "US",
-      region: "Oregon",
-      version: "7.0.3 (4)",
-      php: "8.3.9",
-    });
-    expect(stored.report.settings).toEqual({ portal_enabled: true });
-    expect(stored.report.usageRecords).toHaveLength(5);
-    const text = JSON.stringify(stored.report);
-    for (const dropped of ["Portland", "45.52", "122.68", "latitude", "127.0.0.1"]) expect(text).not.toContain(dropped);
-    const days = (stored.expiresAt * 1000 - Date.now()) / 86_400_000;
-    expect(days).toBeGreaterThan(399);
-    expect(days).toBeLessThan(401);
-  });
+  it(
+    "keeps the report anonymous: country and region of the location, " + "no city or coordinates, no IP, a TTL",
+    async () => {
+      const siteId = crypto.randomUUID();
+      expect((await telemetryPost(base, siteId, JSON.stringify(openEmrReport()))).status).toBe(201);
+      const stored = (await storedReport(siteId, "20261201"))!;
+      expect(stored.report).toMatchObject({
+        siteId,
+        reportingDate: "20261201",
+        country: "US",
+        region: "Oregon",
+        version: "7.0.3 (4)",
+        php: "8.3.9",
+      });
+      expect(stored.report.settings).toEqual({ portal_enabled: true });
+      expect(stored.report.usageRecords).toHaveLength(5);
+      const text = JSON.stringify(stored.report);
+      for (const dropped of ["Portland", "45.52", "122.68", "latitude", "127.0.0.1"])
+        expect(text).not.toContain(dropped);
+      const days = (stored.expiresAt * 1000 - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(399);
+      expect(days).toBeLessThan(401);
+    },
+  );
 
   it("replaces a resend of the same date, and keeps reports of other dates beside it", async () => {
     const siteId = crypto.randomUUID();

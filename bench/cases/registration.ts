@@ -43,7 +43,10 @@ try {
     } while (cursor);
     return stored;
   }
-  /** The handler's transaction (dynamo-store.ts `add`): the conditional put and its counter shard's ADD, retried on conflict as it is. */
+  /**
+   * The handler's transaction (dynamo-store.ts `add`): the conditional put and its counter shard's ADD, retried on
+   * conflict as it is.
+   */
   async function rawRegistration(address: string): Promise<void> {
     const refused = await transactWrite(
       bench.db,
@@ -99,7 +102,9 @@ try {
           headers: { "content-type": "application/x-www-form-urlencoded" },
           setupRequest: (request) => ({
             ...request,
-            body: `email=${encodeURIComponent(`${prefix}${sequence++}@api.bench.example.org`)}&version=7.0.3&distribution=docker`,
+            body:
+              `email=${encodeURIComponent(`${prefix}${sequence++}@api.bench.example.org`)}` +
+              "&version=7.0.3&distribution=docker",
           }),
         },
       ],

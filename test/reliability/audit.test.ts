@@ -55,7 +55,9 @@ describe("npm audit --omit=dev", () => {
       tried: "the production dependency tree",
       count: Object.values(rest).reduce((a, b) => a + b, 0) + high + critical,
       lost: high + critical,
-      notes: `high ${high}, critical ${critical}${flagged.length ? `: ${flagged.join(", ")}` : ""}; moderate ${rest.moderate ?? 0}, low ${rest.low ?? 0}`,
+      notes:
+        `high ${high}, critical ${critical}${flagged.length ? `: ${flagged.join(", ")}` : ""}; ` +
+        `moderate ${rest.moderate ?? 0}, low ${rest.low ?? 0}`,
     });
     expect(flagged).toEqual([]);
   }, 120_000);

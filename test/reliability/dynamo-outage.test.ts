@@ -35,7 +35,8 @@ const cuts: [CutMode, number][] = [
   ["stall", 15_000],
 ];
 describe.each(cuts)("DynamoDB unreachable (%s for %i ms)", (mode, outageMs) => {
-  it("answers 503 with JSON and Retry-After, never past the function's timeout, recovers, and loses no acknowledged registration", async () => {
+  it("answers 503 with JSON and Retry-After, never past the function's timeout, " +
+    "recovers, and loses no acknowledged registration", async () => {
     const answers: Answer[] = [];
     let running = true;
     const caller = async () => {
@@ -78,7 +79,10 @@ describe.each(cuts)("DynamoDB unreachable (%s for %i ms)", (mode, outageMs) => {
       tried: `${answers.length} registrations by ${CALLERS} callers around a ${outageMs / 1000} s cut`,
       count: answers.length,
       lost: missing.length,
-      notes: `201×${acknowledged.length} 503×${unavailable.length} other×${other.length}; slowest ${Math.round(slowest)} ms; recovered ${late.length > 0 && late.every((a) => a.status === 201) ? "yes" : "no"}`,
+      notes:
+        `201×${acknowledged.length} 503×${unavailable.length} other×${other.length}; ` +
+        `slowest ${Math.round(slowest)} ms; ` +
+        `recovered ${late.length > 0 && late.every((a) => a.status === 201) ? "yes" : "no"}`,
     });
 
     // A refused connection fails fast, so requests during the cut get 503s; a short stall holds

@@ -130,7 +130,9 @@ describe("every route under arbitrary requests", () => {
     );
     recordFigure({
       check: "fuzz: every route",
-      tried: `${runs} random requests over ${routes.length} routes (methods, content types, headers, huge, nested, binary, invalid UTF-8 bodies)`,
+      tried:
+        `${runs} random requests over ${routes.length} routes ` +
+        "(methods, content types, headers, huge, nested, binary, invalid UTF-8 bodies)",
       count: runs,
       lost: 0,
       notes: [...statuses]
@@ -350,7 +352,7 @@ describe("broadcast retries", () => {
 });
 
 describe("response headers", () => {
-  it("pages carry a strict CSP, nosniff and frame-ancestors 'none'; JSON is application/json with no CORS", async () => {
+  it("pages carry a strict CSP, nosniff and frame-ancestors 'none'; JSON is application/json, no CORS", async () => {
     const email = uniqueEmail("headers");
     await register(email);
     const token = await signToken(tokenKey, { purpose: "unsubscribe", email });

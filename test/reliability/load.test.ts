@@ -23,7 +23,8 @@ type Kind = "new" | "duplicate" | "report" | "count";
 type Sent = { kind: Kind; email?: string };
 
 describe("the API under 255 concurrent connections for 30 seconds", () => {
-  it("answers no 5xx, stores every 201, counts exactly the new 201s, 201 to every upgrade report and 409 to every duplicate", async () => {
+  it("answers no 5xx, stores every 201, counts exactly the new 201s, " +
+    "201 to every upgrade report and 409 to every duplicate", async () => {
     const seeded = Array.from({ length: SEEDED }, () => uniqueEmail("seeded"));
     const seeding = [...seeded];
     const seedingStatuses = new Set<number>();
@@ -105,12 +106,16 @@ describe("the API under 255 concurrent connections for 30 seconds", () => {
     recordSecrets(...seeded, ...acknowledged);
     recordFigure({
       check: "load: 255 connections, 30 s",
-      tried: `${result.requests.total} requests: new ${describeStatuses(statuses.new)}, duplicate ${describeStatuses(statuses.duplicate)}, upgrade report ${describeStatuses(statuses.report)}, count ${describeStatuses(statuses.count)}`,
+      tried:
+        `${result.requests.total} requests: new ${describeStatuses(statuses.new)}, ` +
+        `duplicate ${describeStatuses(statuses.duplicate)}, upgrade report ${describeStatuses(statuses.report)}, ` +
+        `count ${describeStatuses(statuses.count)}`,
       count: result.requests.total,
       lost: missing.length + Math.abs(counts.count - stored.size),
       notes:
-        `${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, 5xx ${serverErrors}, ` +
-        `unanswered after 30 s ${result.timeouts}, stored but never answered (in flight when the run stopped) ${unacknowledged}`,
+        `${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
+        `5xx ${serverErrors}, unanswered after 30 s ${result.timeouts}, ` +
+        `stored but never answered (in flight when the run stopped) ${unacknowledged}`,
     });
 
     // A request still unanswered after 30 s is reported, not failed: DynamoDB Local runs a few

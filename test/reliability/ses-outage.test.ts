@@ -52,7 +52,8 @@ const waiting = async (queue: string) => {
 };
 
 describe("SES failing for a while", () => {
-  it("retries with backoff, parks what exhausts its retries in the DLQ, and the redrive command finishes the broadcast with no duplicates", async () => {
+  it("retries with backoff, parks what exhausts its retries in the DLQ, " +
+    "and the redrive command finishes the broadcast with no duplicates", async () => {
     const recipients = Array.from({ length: 30 }, () => uniqueEmail("outage"));
     recordSecrets(...recipients);
     for (const email of recipients) expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
@@ -114,10 +115,14 @@ describe("SES failing for a while", () => {
     const average = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length / 100) / 10;
     recordFigure({
       check: "SES outage, DLQ, redrive",
-      tried: `${recipients.length} recipients while SES answered ServiceUnavailable (${proxy.faults()} refused sends), then \`npm run redrive -- --queue SendDlq\``,
+      tried:
+        `${recipients.length} recipients while SES answered ServiceUnavailable (${proxy.faults()} refused sends), ` +
+        "then `npm run redrive -- --queue SendDlq`",
       count: recipients.length,
       lost: missing.length,
-      notes: `retries after ${average(gaps.map((g) => g[0]!))} s then ${average(gaps.map((g) => g[1]!))} s; ${recipients.length} in the DLQ, all redriven; duplicates ${duplicates}`,
+      notes:
+        `retries after ${average(gaps.map((g) => g[0]!))} s then ${average(gaps.map((g) => g[1]!))} s; ` +
+        `${recipients.length} in the DLQ, all redriven; duplicates ${duplicates}`,
     });
   }, 120_000);
 });

@@ -156,7 +156,9 @@ describe("npm start killed with SIGKILL in the middle of a 2,000-recipient broad
       tried: `npm start killed after ${seenBeforeKill} of ${RECIPIENTS} emails, started again`,
       count: RECIPIENTS,
       lost: missing.length + unsettled.length,
-      notes: `done ${Math.round(finishedAfterMs / 1000)} s after the kill; sent twice ${twice}; leases taken over ${reLeased}; sent in the poller's blind 50 ms ${unseenButRecorded.length}`,
+      notes:
+        `done ${Math.round(finishedAfterMs / 1000)} s after the kill; sent twice ${twice}; ` +
+        `leases taken over ${reLeased}; sent in the poller's blind 50 ms ${unseenButRecorded.length}`,
     });
     expect(progress).toMatchObject({ recipients: RECIPIENTS, sent: RECIPIENTS });
     expect(records).toHaveLength(RECIPIENTS);

@@ -94,7 +94,10 @@ export function telemetryPost(
   });
 }
 
-/** What TelemetryService checks before it empties its `track_events`: 200, 201 or 204, and a body that decodes to something. */
+/**
+ * What TelemetryService checks before it empties its `track_events`: 200, 201 or 204, and a body that decodes to
+ * something.
+ */
 export async function openEmrClears(response: Response): Promise<boolean> {
   if (![200, 201, 204].includes(response.status)) return false;
   try {

@@ -36,7 +36,8 @@ export function createApiClient(baseUrl: string) {
         const reason = cause?.code ?? cause?.message ?? String(error);
         throw new CliError(
           EXIT.unavailable,
-          `Cannot reach the server at ${baseUrl} (${reason}). Is it running? Locally, start it with npm start; otherwise pass --url.`,
+          `Cannot reach the server at ${baseUrl} (${reason}). Is it running? ` +
+            "Locally, start it with npm start; otherwise pass --url.",
         );
       }
       const body: unknown = await response.json().catch(() => undefined);

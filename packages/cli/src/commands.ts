@@ -39,7 +39,8 @@ export async function usage({ json }: Args<"usage">, context: CommandContext): P
     return EXIT.ok;
   }
   const table = (title: string, rows: [string, string][]) =>
-    `${title}\n${rows.length === 0 ? "  (none)\n" : rows.map(([name, value]) => `  ${value.padStart(8)}  ${name}\n`).join("")}`;
+    `${title}\n` +
+    (rows.length === 0 ? "  (none)\n" : rows.map(([name, value]) => `  ${value.padStart(8)}  ${name}\n`).join(""));
   const sites = (tallies: { name: string; sites: number }[]) =>
     tallies.map(({ name, sites }): [string, string] => [name, String(sites)]);
   out.write(

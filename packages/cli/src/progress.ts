@@ -13,14 +13,15 @@ export function progressLine(progress: BroadcastProgress, { color = false } = {}
   const bar = "█".repeat(filled) + "░".repeat(BAR_WIDTH - filled);
   const paint = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const statusText = status === "done" ? paint("32", status) : status === "paused" ? paint("33", status) : status;
-  return `${bar} ${String(Math.round(share * 100)).padStart(3)}%  ${handled}/${recipients}  sent ${sent} · skipped ${skipped} · failed ${failed}  ${statusText}`;
+  const figures = `sent ${sent} · skipped ${skipped} · failed ${failed}`;
+  return `${bar} ${String(Math.round(share * 100)).padStart(3)}%  ${handled}/${recipients}  ${figures}  ${statusText}`;
 }
 
 /** What the board reads once a broadcast is done. */
 export function doneSentence({ recipients, sent, skipped, failed }: BroadcastProgress): string {
   return (
-    `Done: ${recipients} recipient${recipients === 1 ? "" : "s"}; ${sent} sent, ${skipped} skipped (no longer subscribed), ` +
-    `${failed} failed (refused by the mail service).`
+    `Done: ${recipients} recipient${recipients === 1 ? "" : "s"}; ${sent} sent, ` +
+    `${skipped} skipped (no longer subscribed), ${failed} failed (refused by the mail service).`
   );
 }
 

@@ -5,7 +5,10 @@
  * A failed load is tried again on the next call.
  * @example
  * const fanoutQueue = onFirstSend(async () => {
- *   const [{ SQSClient }, { createSqsQueue }] = await Promise.all([import("@aws-sdk/client-sqs"), import("@oemr-reg/core/aws/sqs")]);
+ *   const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
+ *     import("@aws-sdk/client-sqs"),
+ *     import("@oemr-reg/core/aws/sqs"),
+ *   ]);
  *   return createSqsQueue(new SQSClient({}), url);
  * });
  */

@@ -104,30 +104,36 @@ describe("DynamoDB's transaction conflict rules in front of DynamoDB Local", () 
     expect(await counter("g2")).toBe(1);
   });
 
-  it("refuses PutItem, UpdateItem and DeleteItem on an item of a transaction in flight, and the SDK does not retry them", async () => {
-    const first = db.send(transaction("shared3"));
-    const errors = await overlapping(first, () =>
-      Promise.all([
-        db.send(new PutCommand({ TableName, Item: { ...key("shared3"), n: 100 } })).catch((caught: unknown) => caught),
-        db
-          .send(
-            new UpdateCommand({
-              TableName,
-              Key: key("shared3"),
-              UpdateExpression: "ADD n :one",
-              ExpressionAttributeValues: { ":one": 1 },
-            }),
-          )
-          .catch((caught: unknown) => caught),
-        db.send(new DeleteCommand({ TableName, Key: key("shared3") })).catch((caught: unknown) => caught),
-      ]),
-    );
-    for (const error of errors) {
-      expect(error).toBeInstanceOf(TransactionConflictException);
-      expect((error as TransactionConflictException).$metadata.attempts).toBe(1);
-    }
-    expect(await counter("shared3")).toBe(1);
-  });
+  it(
+    "refuses PutItem, UpdateItem and DeleteItem on an item of a transaction in flight, " +
+      "and the SDK does not retry them",
+    async () => {
+      const first = db.send(transaction("shared3"));
+      const errors = await overlapping(first, () =>
+        Promise.all([
+          db
+            .send(new PutCommand({ TableName, Item: { ...key("shared3"), n: 100 } }))
+            .catch((caught: unknown) => caught),
+          db
+            .send(
+              new UpdateCommand({
+                TableName,
+                Key: key("shared3"),
+                UpdateExpression: "ADD n :one",
+                ExpressionAttributeValues: { ":one": 1 },
+              }),
+            )
+            .catch((caught: unknown) => caught),
+          db.send(new DeleteCommand({ TableName, Key: key("shared3") })).catch((caught: unknown) => caught),
+        ]),
+      );
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(TransactionConflictException);
+        expect((error as TransactionConflictException).$metadata.attempts).toBe(1);
+      }
+      expect(await counter("shared3")).toBe(1);
+    },
+  );
 
   it("cancels a transactional read of an item that a transaction or a single write in flight writes", async () => {
     const read = () =>

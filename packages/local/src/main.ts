@@ -45,7 +45,8 @@ for (const [name, spec] of Object.entries(stack.secrets)) {
   const tooShort = secretTooShort(name, spec, secrets.values[name] ?? "");
   if (!tooShort) continue;
   console.error(
-    `${tooShort}: set ${spec.env} to a longer one, or delete ${name} from ${config.dataDir}/secrets.json to have one made`,
+    `${tooShort}: set ${spec.env} to a longer one, ` +
+      `or delete ${name} from ${config.dataDir}/secrets.json to have one made`,
   );
   process.exit(1);
 }

@@ -41,7 +41,9 @@ export async function startSesProxy(target: string, { fault }: { fault?: FaultRu
         faults += 1;
         response.writeHead(400, { "content-type": "text/xml" });
         response.end(
-          `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${refused.code}</Code><Message>${refused.message}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
+          `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type>` +
+            `<Code>${refused.code}</Code><Message>${refused.message}</Message></Error>` +
+            `<RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
         );
         return;
       }

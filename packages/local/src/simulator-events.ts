@@ -83,7 +83,8 @@ export function simulatedEvents(mail: SentMail, recipient: string, now: Date): R
           action: "failed",
           status: "5.1.1",
           diagnosticCode:
-            "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.",
+            "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an " +
+            "invalid address.",
         }),
       ];
     case "ooto":

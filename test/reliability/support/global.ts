@@ -42,7 +42,9 @@ export default function reliabilityRun(project: TestProject) {
       tried: "every request of this run through the conflict proxy (packages/local/src/dynamodb-conflicts.ts)",
       count: refused.transactWrites + refused.singleWrites + refused.transactGets,
       lost: 0,
-      notes: `refused for a conflict: ${refused.transactWrites} transactions, ${refused.singleWrites} single writes, ${refused.transactGets} transactional reads`,
+      notes:
+        `refused for a conflict: ${refused.transactWrites} transactions, ${refused.singleWrites} single writes, ` +
+        `${refused.transactGets} transactional reads`,
     });
     const seconds = Math.round((Date.now() - started) / 1000);
     printTable(figures, seconds);

@@ -17,7 +17,10 @@ export function bouncePauseReason(broadcast: Broadcast): string | undefined {
   const sent = broadcast.sent - (broadcast.sentAtResume ?? 0);
   if (bounces > BOUNCE_PAUSE.minBounces && bounces > sent * BOUNCE_PAUSE.maxRate) {
     const since = broadcast.resumedAt ? " since it was resumed" : "";
-    return `${bounces} hard bounces out of ${sent} emails sent${since}: over ${BOUNCE_PAUSE.minBounces} and over ${BOUNCE_PAUSE.maxRate * 100}%`;
+    return (
+      `${bounces} hard bounces out of ${sent} emails sent${since}: ` +
+      `over ${BOUNCE_PAUSE.minBounces} and over ${BOUNCE_PAUSE.maxRate * 100}%`
+    );
   }
   return undefined;
 }

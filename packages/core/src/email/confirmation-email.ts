@@ -18,7 +18,8 @@ export function confirmationEmail({
     "This address was registered again in an OpenEMR installation to get security and release " +
     "announcements from the OpenEMR project. It had stopped getting them, so they start again only " +
     "when you confirm.";
-  const ignore = `If you did not register it, ignore this email: nothing changes. The link works for ${validDays} days.`;
+  const ignore =
+    "If you did not register it, ignore this email: nothing changes. " + `The link works for ${validDays} days.`;
   const url = escapeHtml(confirmUrl);
   const html =
     `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(CONFIRMATION_SUBJECT)}</title></head>` +

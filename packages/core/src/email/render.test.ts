@@ -113,7 +113,8 @@ describe("renderBroadcast from HTML", () => {
 
   it("keeps https images, http/https/mailto links and formatting", () => {
     const { html } = fromHtml(
-      '<p><strong>b</strong> <em>i</em> <a href="http://a.example">a</a> <a href="mailto:board@open-emr.org">m</a></p>' +
+      '<p><strong>b</strong> <em>i</em> <a href="http://a.example">a</a> ' +
+        '<a href="mailto:board@open-emr.org">m</a></p>' +
         '<blockquote>q</blockquote><pre><code>x</code></pre><hr><img src="https://open-emr.org/logo.png" alt="logo">',
     );
     expect(html).toContain('<a href="http://a.example">a</a>');

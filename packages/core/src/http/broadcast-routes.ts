@@ -32,7 +32,8 @@ const IdempotencyKeyHeader = z.object({
     .meta({
       param: { name: "idempotency-key", in: "header" },
       description:
-        "The same key within 24 hours answers the same broadcast and starts nothing new (the CLI sends one, and reuses it when it retries).",
+        "The same key within 24 hours answers the same broadcast and starts nothing new (the CLI sends one, and " +
+        "reuses it when it retries).",
     }),
 });
 
@@ -72,7 +73,8 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     responses: {
       200: {
         description:
-          "Stored and queued; or, for an Idempotency-Key already used with this content, that broadcast (with `Idempotent-Replayed: true`)",
+          "Stored and queued; or, for an Idempotency-Key already used with this content, that broadcast (with " +
+          "`Idempotent-Replayed: true`)",
         content: { [JSON_TYPE]: { schema: BroadcastStarted } },
       },
       400: jsonError(

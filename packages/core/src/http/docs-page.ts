@@ -1,5 +1,6 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { HEAD_META } from "./pages.ts";
 
 /** The parts of an OpenAPI 3 document the page shows. */
 type Document = {
@@ -17,6 +18,10 @@ type Operation = {
 };
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
+
+/** Media types as code, each followed by a space. */
+const codes = (types: string[]) => types.map((type) => html`<code>${type}</code> `);
+const asJson = (value: unknown) => JSON.stringify(value, null, 2);
 
 export const DOCS_STYLE =
   "body{margin:0;font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5}" +
@@ -39,7 +44,7 @@ export function docsPage(document: Document, documentUrl: string): HtmlEscapedSt
   );
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${document.info.title}</title><style>${raw(DOCS_STYLE)}</style></head>
+<head>${raw(HEAD_META)}<title>${document.info.title}</title><style>${raw(DOCS_STYLE)}</style></head>
 <body><main>
 <h1>${document.info.title} <small>${document.info.version}</small></h1>
 ${document.info.description ? html`<p>${document.info.description}</p>` : ""}
@@ -48,7 +53,7 @@ ${operations.map(({ path, method, operation }) => operationSection(path, method,
 <h2>Schemas</h2>
 ${Object.entries(document.components?.schemas ?? {}).map(
   ([name, schema]) =>
-    html`<section id="schema-${name}"><h3><code>${name}</code></h3><pre>${JSON.stringify(schema, null, 2)}</pre></section>`,
+    html`<section id="schema-${name}"><h3><code>${name}</code></h3><pre>${asJson(schema)}</pre></section>`,
 )}
 </main></body>
 </html>`;
@@ -56,21 +61,18 @@ ${Object.entries(document.components?.schemas ?? {}).map(
 
 function operationSection(path: string, method: string, operation: Operation) {
   const body = Object.entries(operation.requestBody?.content ?? {});
+  const bodyTypes = codes(body.map(([type]) => type));
   const pin = operation.security?.some((requirement) => "SecretPin" in requirement);
   return html`<section>
 <h2><span class="method">${method}</span> <code>${path}</code></h2>
 ${operation.summary ? html`<p><strong>${operation.summary}</strong></p>` : ""}
 ${operation.description ? html`<p>${operation.description}</p>` : ""}
 ${pin ? html`<p>The board's PIN in the <code>X-Secret-Pin</code> header.</p>` : ""}
-${
-  body.length
-    ? html`<h3>Body</h3><p>${body.map(([type]) => html`<code>${type}</code> `)}</p><pre>${JSON.stringify(body[0]![1].schema, null, 2)}</pre>`
-    : ""
-}
+${body.length ? html`<h3>Body</h3><p>${bodyTypes}</p><pre>${asJson(body[0]![1].schema)}</pre>` : ""}
 <h3>Responses</h3>
-<table>${Object.entries(operation.responses ?? {}).map(
-    ([status, response]) =>
-      html`<tr><th>${status}</th><td>${response.description ?? ""}</td><td>${Object.keys(response.content ?? {}).map((type) => html`<code>${type}</code> `)}</td></tr>`,
-  )}</table>
+<table>${Object.entries(operation.responses ?? {}).map(([status, response]) => {
+    const types = codes(Object.keys(response.content ?? {}));
+    return html`<tr><th>${status}</th><td>${response.description ?? ""}</td><td>${types}</td></tr>`;
+  })}</table>
 </section>`;
 }

@@ -100,11 +100,12 @@ export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesD
     if (registration?.status !== "active") {
       return page(c, 200, "Unsubscribe", html`<p><strong>${address}</strong> gets no OpenEMR announcements.</p>`);
     }
+    const button = postButton("Unsubscribe", "List-Unsubscribe", "One-Click");
     return page(
       c,
       200,
       "Unsubscribe",
-      html`<p>Stop sending OpenEMR security and release announcements to <strong>${address}</strong>?</p>${postButton("Unsubscribe", "List-Unsubscribe", "One-Click")}`,
+      html`<p>Stop sending OpenEMR security and release announcements to <strong>${address}</strong>?</p>${button}`,
     );
   });
   const oneClick = schemaRef(app, "OneClickUnsubscribe", OneClick);
@@ -144,11 +145,13 @@ export function confirmRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps)
         html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`,
       );
     }
+    const address = registration?.address ?? email;
+    const button = postButton("Confirm", "confirm", "yes");
     return page(
       c,
       200,
       "Confirm your address",
-      html`<p>Send OpenEMR security and release announcements to <strong>${registration?.address ?? email}</strong> again?</p>${postButton("Confirm", "confirm", "yes")}`,
+      html`<p>Send OpenEMR security and release announcements to <strong>${address}</strong> again?</p>${button}`,
     );
   });
   const confirmation = schemaRef(app, "Confirmation", Confirmation);

@@ -12,6 +12,9 @@ const STYLE =
   "strong{word-break:break-all}";
 const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 
+/** The `<head>`'s first tags, before the title, on every page (the API reference's too). */
+export const HEAD_META = '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">';
+
 /**
  * Headers of every page reached from a link in mail: nothing but the one inline style may load
  * or run, forms post only back here, no framing, and the token in the URL never leaves as a
@@ -45,7 +48,7 @@ export function page(
   return c.html(
     html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${raw(STYLE)}</style></head>
+<head>${raw(HEAD_META)}<title>${title}</title><style>${raw(STYLE)}</style></head>
 <body><main><h1>${title}</h1>${body}</main></body>
 </html>`,
     status,
@@ -54,5 +57,6 @@ export function page(
 
 /** A button that posts `name=value` back to the page's own URL. */
 export function postButton(label: string, name: string, value: string): PageContent {
-  return html`<form method="post"><input type="hidden" name="${name}" value="${value}"><button type="submit">${label}</button></form>`;
+  const input = html`<input type="hidden" name="${name}" value="${value}">`;
+  return html`<form method="post">${input}<button type="submit">${label}</button></form>`;
 }

@@ -13,12 +13,13 @@ export const PIN_ERRORS = {
   401: jsonError("InvalidSecretPinException: wrong or missing PIN"),
   403: jsonError("CrossSiteRequestException: `Origin` or `Sec-Fetch-Site` says another site sent it"),
   429: jsonError(
-    "TooManyRequestsException: 5 wrong PINs from this IP (or 5 PIN requests in flight at once) lock it out for 15 minutes, and 50 from all IPs in an hour lock " +
-      "every PIN route for an hour, even with the right PIN",
+    "TooManyRequestsException: 5 wrong PINs from this IP (or 5 PIN requests in flight at once) lock it out for 15 " +
+      "minutes, and 50 from all IPs in an hour lock every PIN route for an hour, even with the right PIN",
     retryAfter,
   ),
   503: jsonError(
-    `PinNotConfiguredException: the board's PIN is shorter than ${secrets.SecretPin.minLength} characters, so none is accepted`,
+    `PinNotConfiguredException: the board's PIN is shorter than ${secrets.SecretPin.minLength} characters, ` +
+      "so none is accepted",
   ),
 };
 

@@ -61,11 +61,12 @@ export function registrationRoutes({
     path: "/",
     summary: "Register an administrator's address",
     description:
-      "OpenEMR posts a form; older clients post JSON. Every attempt within the size limit counts towards the per-IP hourly limit. " +
-      "Registering an address that opted out answers 201 but leaves it opted out, and emails its owner a confirmation link. " +
-      "Registering an active address again with a `version` is an installation reporting an upgrade (OpenEMR 7 and 8 ask after every " +
-      "one and read anything but 201 as a server error): 201 with the registration's existing product id, the version recorded as its " +
-      "latest, `count` and `active` unchanged. Without a version (OpenEMR 5, the 2016 API's clients) it stays 409, as it always was.",
+      "OpenEMR posts a form; older clients post JSON. Every attempt within the size limit counts towards the per-IP " +
+      "hourly limit. Registering an address that opted out answers 201 but leaves it opted out, and emails its owner " +
+      "a confirmation link. Registering an active address again with a `version` is an installation reporting an " +
+      "upgrade (OpenEMR 7 and 8 ask after every one and read anything but 201 as a server error): 201 with the " +
+      "registration's existing product id, the version recorded as its latest, `count` and `active` unchanged. " +
+      "Without a version (OpenEMR 5, the 2016 API's clients) it stays 409, as it always was.",
     middleware: [limitBody(MAX_REGISTRATION_BYTES)],
     request: { body: formOrJsonBody(app, "RegistrationRequest", RegistrationRequest) },
     responses: {
@@ -114,9 +115,9 @@ export function registrationRoutes({
     path: "/versions",
     summary: "Active registrations by OpenEMR version and distribution",
     description:
-      "By each registration's latest reported version (an upgrade report replaces it) and distribution, `unknown` where none was " +
-      "sent: who still runs a vulnerable release. Reads the whole list, a parallel scan of four attributes: about 3,750 read units " +
-      "at 100,000 registrations.",
+      "By each registration's latest reported version (an upgrade report replaces it) and distribution, `unknown` " +
+      "where none was sent: who still runs a vulnerable release. Reads the whole list, a parallel scan of four " +
+      "attributes: about 3,750 read units at 100,000 registrations.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
     middleware: [pin],
     responses: {

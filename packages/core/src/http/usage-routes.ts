@@ -44,10 +44,10 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
     path: "/",
     summary: "Receive an installation's anonymous usage report",
     description:
-      "What OpenEMR (7.0.3 and later) posts every 33 days, as JSON. It clears its records only on 200, 201 or 204 with a non-empty " +
-      "JSON body, and sends them again next time otherwise. One report is kept per site and reporting date (a resend replaces it), " +
-      "for the retention period; of `location` only country and region are kept, and no IP is stored with it. " +
-      `At most ${MAX_USAGE_RECORDS} usage records a report.`,
+      "What OpenEMR (7.0.3 and later) posts every 33 days, as JSON. It clears its records only on 200, 201 or 204 " +
+      "with a non-empty JSON body, and sends them again next time otherwise. One report is kept per site and " +
+      "reporting date (a resend replaces it), for the retention period; of `location` only country and region are " +
+      `kept, and no IP is stored with it. At most ${MAX_USAGE_RECORDS} usage records a report.`,
     middleware: [limitBody(MAX_USAGE_BYTES)],
     request: {
       query: z.object({ SiteID: z.string().optional().meta({ description: "The installation's unique id" }) }),
@@ -56,7 +56,8 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
     responses: {
       201: { description: "Stored", content: { [JSON_TYPE]: { schema: UsageAccepted } } },
       400: jsonError(
-        "InvalidSiteIdException (missing or malformed SiteID), InvalidUsageReportException or MalformedRequestException",
+        "InvalidSiteIdException (missing or malformed SiteID), InvalidUsageReportException or " +
+          "MalformedRequestException",
       ),
       413: jsonError(`PayloadTooLargeException: over ${MAX_USAGE_BYTES} bytes, or too large to keep`),
       415: jsonError("UnsupportedMediaTypeException: not JSON"),
@@ -105,8 +106,9 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
     path: "/summary",
     summary: "What the sites report, for the board",
     description:
-      `Sites whose latest report came in the last ${SUMMARY_DAYS} days, by OpenEMR version, country, distribution and PHP version; ` +
-      "the most enabled modules and encounter forms; API calls by kind. Read from one snapshot per site, kept as reports arrive.",
+      `Sites whose latest report came in the last ${SUMMARY_DAYS} days, ` +
+      "by OpenEMR version, country, distribution and PHP version; the most enabled modules and encounter forms; API " +
+      "calls by kind. Read from one snapshot per site, kept as reports arrive.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
     middleware: [pin],
     responses: {

@@ -37,7 +37,12 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
  * Lambda instance sees the same count and old windows delete themselves: `hits`, `windowEndsAt`
  * and `expiresAt` (epoch seconds).
  * @example
- * const attempts = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.registrationAttempts, windowSeconds: 3600 });
+ * const attempts = createWindowCounter({
+ *   db,
+ *   stateTable,
+ *   name: RATE_WINDOWS.registrationAttempts,
+ *   windowSeconds: 3600,
+ * });
  * const { hits, endsAt } = await attempts.hit(ip, new Date());
  */
 export function createWindowCounter({ db, stateTable, name, windowSeconds }: WindowCounterOptions): WindowCounter {
@@ -57,7 +62,8 @@ export function createWindowCounter({ db, stateTable, name, windowSeconds }: Win
             TableName: stateTable,
             Key: Key(key),
             UpdateExpression:
-              "ADD hits :one SET windowEndsAt = if_not_exists(windowEndsAt, :end), expiresAt = if_not_exists(expiresAt, :end)",
+              "ADD hits :one SET windowEndsAt = if_not_exists(windowEndsAt, :end), " +
+              "expiresAt = if_not_exists(expiresAt, :end)",
             ConditionExpression: "attribute_not_exists(pk) OR (windowEndsAt > :now AND hits < :limit)",
             ExpressionAttributeValues: { ":one": 1, ":end": windowEndsAt, ":now": nowSeconds, ":limit": limit },
             ReturnValues: "ALL_NEW",

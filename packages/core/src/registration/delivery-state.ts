@@ -59,12 +59,13 @@ export function deliveryStateUpdate(
     sesVersion: from.version + 1,
     statusChangedAt: to.status !== from.status ? changedAt : undefined,
   });
+  const unchanged = from.version === 0 ? "attribute_not_exists(#sesVersion)" : "#sesVersion = :version";
   return {
     Update: {
       TableName: registrationsTable,
       Key: { email },
       UpdateExpression: update.expression,
-      ConditionExpression: `attribute_exists(email) AND ${from.version === 0 ? "attribute_not_exists(#sesVersion)" : "#sesVersion = :version"}`,
+      ConditionExpression: `attribute_exists(email) AND ${unchanged}`,
       ExpressionAttributeNames: update.names,
       ExpressionAttributeValues: { ...update.values, ...(from.version === 0 ? {} : { ":version": from.version }) },
     },
