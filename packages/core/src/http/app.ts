@@ -116,6 +116,8 @@ export function createApp({
         pinGuard: broadcasting.pinGuard,
         secretPin: broadcasting.secretPin,
         overview,
+        registrations,
+        usage,
         now,
       }),
     )

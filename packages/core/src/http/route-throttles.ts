@@ -31,6 +31,8 @@ export const apiRoutes = {
   // The board's console: a few people, by hand; the login is the PIN guard's too.
   "GET /console": { rate: 5, burst: 10 },
   "GET /console/login": { rate: 5, burst: 10 },
+  // A scan of every registration, as GET /api/registration/versions.
+  "GET /console/versions": { rate: 1, burst: 5 },
   "POST /console/login": { rate: 1, burst: 5 },
   "POST /console/logout": { rate: 1, burst: 5 },
   $default: { rate: 10, burst: 20 },

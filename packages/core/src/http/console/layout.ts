@@ -56,9 +56,9 @@ export function consolePage(
   c.header("Cache-Control", "no-store");
   const logout = (session: Session) =>
     html`<form method="post" action="${CONSOLE_PATH}/logout">${csrfInput(session)}<button>Log out</button></form>`;
-  const nav = session
-    ? html`<header><nav aria-label="Console"><a href="${CONSOLE_PATH}">Overview</a></nav>${logout(session)}</header>`
-    : "";
+  const links = html`<a href="${CONSOLE_PATH}">Overview</a> ·
+<a href="${CONSOLE_PATH}/versions">Versions and usage</a>`;
+  const nav = session ? html`<header><nav aria-label="Console">${links}</nav>${logout(session)}</header>` : "";
   return c.html(
     html`<!doctype html>
 <html lang="en">

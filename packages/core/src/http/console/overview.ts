@@ -1,6 +1,7 @@
 import { html } from "hono/html";
 import { lastWeeks, type Overview } from "../../registration/counters.ts";
 import { columnChart } from "./charts.ts";
+import { CONSOLE_PATH } from "./session.ts";
 
 const number = (value: number) => value.toLocaleString("en-US");
 
@@ -27,7 +28,10 @@ export async function overviewBody(read: (weeks: string[]) => Promise<Overview>,
   return html`<section aria-labelledby="counts"><h2 id="counts">The list</h2>
 <dl class="counts">${counts.map(([name, value]) => html`<div><dt>${name}</dt><dd>${number(value)}</dd></div>`)}</dl>
 <p>Registrations: every address ever registered; active: those mailed now. Unsubscribed, bounced and complained
-count the status changes, and the weeks the registrations, since ${STATUS_COUNTS_SINCE}.</p></section>
+count the status changes, and the weeks the registrations, since ${STATUS_COUNTS_SINCE}.
+Active registrations by OpenEMR version and distribution, and what the sites report:
+<a href="${CONSOLE_PATH}/versions">Versions and usage</a> (reads the whole list).</p>
+</section>
 ${columnChart({
   id: "per-week",
   title: `Registrations per week, last ${WEEKS} weeks`,

@@ -4,6 +4,9 @@ import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import type { PinGuard } from "../../limits/pin-guard.ts";
 import type { Overview } from "../../registration/counters.ts";
+import type { RegistrationStore } from "../../registration/store.ts";
+import type { UsageStore } from "../../usage/dynamo-store.ts";
+import { summarize } from "../../usage/summary.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError, errorResponse } from "../errors.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
@@ -11,6 +14,7 @@ import { requirePin } from "../pin-check.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
+import { usageBody, versionsBody } from "./tallies.ts";
 
 export type ConsoleRoutesDeps = {
   /** The link-signing secret, from which the session key is derived. */
@@ -19,8 +23,14 @@ export type ConsoleRoutesDeps = {
   secretPin: string;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
   overview: (weeks: string[]) => Promise<Overview>;
+  /** The versions page's scan. */
+  registrations: Pick<RegistrationStore, "activeVersions">;
+  usage: Pick<UsageStore, "snapshots">;
   now: () => Date;
 };
+
+/** The usage summary's window, as `GET /api/usage/summary` has it. */
+const USAGE_DAYS = 90;
 
 const LOGIN_PATH = `${CONSOLE_PATH}/login`;
 const MAX_FORM_BYTES = 4 * 1024;
@@ -42,7 +52,15 @@ const TITLES: Record<number, string> = {
  * lockout and cross-site check), an overview of the list, and logout. Every POST must come from
  * this origin (`hono/csrf`) and, once signed in, carry its session's CSRF token; else 403.
  */
-export function consoleRoutes({ tokenKey, pinGuard, secretPin, overview, now }: ConsoleRoutesDeps) {
+export function consoleRoutes({
+  tokenKey,
+  pinGuard,
+  secretPin,
+  overview,
+  registrations,
+  usage,
+  now,
+}: ConsoleRoutesDeps) {
   const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
@@ -130,7 +148,27 @@ export function consoleRoutes({ tokenKey, pinGuard, secretPin, overview, now }: 
   app.openapi(overviewPage, async (c) => {
     const session = await sessions().read(c);
     if (!session) return c.redirect(LOGIN_PATH, 303);
-    return consolePage(c, { title: "Overview", body: await overviewBody(overview, now()), session });
+    const body = await overviewBody(overview, now());
+    return consolePage(c, { title: "Overview", body, session });
+  });
+
+  const versionsPage = createRoute({
+    method: "get",
+    path: "/versions",
+    summary: "Active registrations by OpenEMR version and distribution, and the usage summary",
+    description:
+      "GET /api/registration/versions (a scan of the whole list) and GET /api/usage/summary (every reporting " +
+      "site's snapshot) as a page: each read grows with the list, so they are kept off the overview. Without a " +
+      "session: to the login page.",
+    responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH) },
+  });
+  app.openapi(versionsPage, async (c) => {
+    const session = await sessions().read(c);
+    if (!session) return c.redirect(LOGIN_PATH, 303);
+    const since = new Date(now().getTime() - USAGE_DAYS * 86_400_000);
+    const [versions, sites] = await Promise.all([registrations.activeVersions(), usage.snapshots(since)]);
+    const body = html`${versionsBody(versions)}${usageBody(summarize(sites, since))}`;
+    return consolePage(c, { title: "Versions and usage", body, session });
   });
   return app;
 }
