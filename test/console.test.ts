@@ -3,6 +3,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { isoWeek } from "@oemr-reg/core/registration/counters";
 import { RATE_WINDOWS, rateWindowKey } from "@oemr-reg/core/state/keys";
+import { signToken } from "@oemr-reg/core/tokens";
 import { app } from "@oemr-reg/functions/api";
 import type { Hono } from "hono";
 import type { BrowserContext, Page } from "playwright-core";
@@ -151,6 +152,20 @@ describe("the board's console", () => {
     await expect(page.locator("#usage ~ p").first().textContent()).resolves.toMatch(/^2 sites reported since/);
     await expectAccessible(page);
     await page.screenshot({ path: new URL("versions.png", SCREENSHOTS).pathname, fullPage: true });
+  });
+
+  it("counts an unsubscribe: one fewer active, one more unsubscribed, as GET /unique says", async () => {
+    const email = uniqueEmail("leaving");
+    expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
+    const token = await signToken(Resource.UnsubscribeKey.value, { purpose: "unsubscribe", email });
+    const left = await postForm(`${base}/api/registration/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" });
+    expect(left.status).toBe(200);
+    const unique = (await (await fetch(`${base}/api/registration/unique`)).json()) as { count: number; active: number };
+    await page.goto(`${base}/console`);
+    expect(await shown("Registrations")).toBe(unique.count);
+    expect(await shown("Active")).toBe(unique.active);
+    expect(await shown("Unsubscribed")).toBe(1);
+    expect(unique.count - unique.active).toBe(1);
   });
 
   it("refuses a POST without the session's CSRF token, or from another site, with 403", async () => {
