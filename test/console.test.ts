@@ -189,12 +189,15 @@ describe("the board's console", () => {
     expect(page.url()).toBe(`${base}/console`);
   });
 
-  it("logs out: the session ends and the overview sends back to the login", async () => {
+  it("logs out: the session ends, a copy of its cookie too, and the overview sends back to the login", async () => {
     await page.goto(`${base}/console`);
+    const { cookie } = await sessionOf();
     await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Log out" }).click()]);
     expect(page.url()).toBe(`${base}/console/login`);
     expect(await context.cookies(`${base}/console`)).toEqual([]);
     await page.goto(`${base}/console`);
     expect(page.url()).toBe(`${base}/console/login`);
+    const copied = await fetch(`${base}/console`, { headers: { cookie }, redirect: "manual" });
+    expect([copied.status, copied.headers.get("location")]).toEqual([303, "/console/login"]);
   });
 });

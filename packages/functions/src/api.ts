@@ -2,6 +2,7 @@ import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
 import { createApp } from "@oemr-reg/core/http";
+import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
 import { onFirstSend } from "@oemr-reg/core/on-first-use";
@@ -73,6 +74,7 @@ export const app = createApp({
   },
   secretPin: Resource.SecretPin.value,
   overview: (weeks) => readOverview(db, stateTable, weeks),
+  endedSessions: createEndedSessions({ db, stateTable }),
 });
 
 export const handler = handle(app);

@@ -29,7 +29,7 @@ const DOCUMENT_INFO = {
 export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Omit<RegistrationRoutesDeps, "now" | "pinGuard" | "secretPin"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview"> & {
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /** The key they were signed with before the last rotation, still accepted; empty when none. */
@@ -68,6 +68,7 @@ export function createApp({
   previousTokenKey,
   deadlineMs,
   overview,
+  endedSessions,
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
@@ -116,6 +117,7 @@ export function createApp({
         pinGuard: broadcasting.pinGuard,
         secretPin: broadcasting.secretPin,
         overview,
+        endedSessions,
         registrations,
         usage,
         now,

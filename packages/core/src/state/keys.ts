@@ -58,6 +58,12 @@ export const RATE_WINDOWS = {
 export type RateWindow = (typeof RATE_WINDOWS)[keyof typeof RATE_WINDOWS];
 export const rateWindowKey = (window: RateWindow, key: string): StateKey => ({ pk: `${window}#${key}`, sk: "window" });
 
+/** A console session that was logged out (http/console/ended-sessions.ts), until it would have expired. */
+export const endedConsoleSession = (sessionId: string): StateKey => ({
+  pk: `consoleended#${sessionId}`,
+  sk: "session",
+});
+
 // OpenEMR usage reports (usage/dynamo-store.ts): each report, and each site's latest in shards.
 export const usageReportsPk = (siteId: string) => `usage#${siteId}`;
 export const usageReportKey = (siteId: string, reportingDate: string): StateKey => ({

@@ -11,6 +11,7 @@ import { limitBody, readBody } from "../body.ts";
 import { ApiError, errorResponse } from "../errors.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
 import { requirePin } from "../pin-check.ts";
+import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
@@ -23,6 +24,8 @@ export type ConsoleRoutesDeps = {
   secretPin: string;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
   overview: (weeks: string[]) => Promise<Overview>;
+  /** Sessions logged out before they expired. */
+  endedSessions: EndedSessions;
   /** The versions page's scan. */
   registrations: Pick<RegistrationStore, "activeVersions">;
   usage: Pick<UsageStore, "snapshots">;
@@ -57,6 +60,7 @@ export function consoleRoutes({
   pinGuard,
   secretPin,
   overview,
+  endedSessions,
   registrations,
   usage,
   now,
@@ -69,7 +73,7 @@ export function consoleRoutes({
   });
   // Built on first use: an app made only to describe its routes has no key.
   let sessionsOnce: ReturnType<typeof createSessions> | undefined;
-  const sessions = () => (sessionsOnce ??= createSessions({ key: sessionKey(tokenKey), now }));
+  const sessions = () => (sessionsOnce ??= createSessions({ key: sessionKey(tokenKey), ended: endedSessions, now }));
   const sameOrigin = csrf();
 
   const loginPage = createRoute({
@@ -131,8 +135,10 @@ export function consoleRoutes({
       403: htmlResponse("No session, no token or the wrong one, or another site"),
     },
   });
-  app.openapi(logout, (c) => {
-    sessions().end(c);
+  app.openapi(logout, async (c) => {
+    // sessionPost let it through: the session is there.
+    const session = await sessions().read(c);
+    if (session) await sessions().end(c, session);
     return c.redirect(LOGIN_PATH, 303);
   });
 

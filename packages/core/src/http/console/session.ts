@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import type { EndedSessions } from "./ended-sessions.ts";
 
 /** The console's session cookie: signed, scoped to the console, gone after 8 hours. */
 export const SESSION_COOKIE = "console_session";
@@ -24,7 +25,7 @@ export function sessionKey(tokenKey: string): Uint8Array {
  * Sessions as signed cookies (`hono/cookie`), and each one's CSRF token: an HMAC of the session
  * id, so it is bound to the session and needs no storage.
  */
-export function createSessions({ key, now }: { key: Uint8Array; now: () => Date }) {
+export function createSessions({ key, ended, now }: { key: Uint8Array; ended: EndedSessions; now: () => Date }) {
   const csrfOf = (id: string) => createHmac("sha256", key).update(`csrf.${id}`).digest("base64url");
   const options = (c: Context) => ({
     path: CONSOLE_PATH,
@@ -42,11 +43,12 @@ export function createSessions({ key, now }: { key: Uint8Array; now: () => Date 
       await setSignedCookie(c, SESSION_COOKIE, `${expiresAt}.${id}`, key, options(c));
     },
 
-    /** The request's session, or `undefined` when it has none, an altered one or an expired one. */
+    /** The request's session, or `undefined` when it has none, an altered, expired or logged out one. */
     async read(c: Context): Promise<Session | undefined> {
       const value = await getSignedCookie(c, key, SESSION_COOKIE);
       const [, expires, id] = /^(\d{1,12})\.([A-Za-z0-9_-]{24})$/.exec(value || "") ?? [];
       if (!expires || !id || Number(expires) <= now().getTime() / 1000) return undefined;
+      if (await ended.ended(id)) return undefined;
       return { id, expiresAt: Number(expires), csrf: csrfOf(id) };
     },
 
@@ -57,7 +59,9 @@ export function createSessions({ key, now }: { key: Uint8Array; now: () => Date 
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
 
-    end(c: Context): void {
+    /** Ends the session for good: its cookie here, and any copy of it, which `read` refuses from now on. */
+    async end(c: Context, session: Session): Promise<void> {
+      await ended.end(session.id, session.expiresAt);
       deleteCookie(c, SESSION_COOKIE, options(c));
     },
   };
