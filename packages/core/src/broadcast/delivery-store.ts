@@ -7,6 +7,7 @@ import {
   type TransactItems,
   transactWrite,
 } from "../aws/dynamo.ts";
+import { setExpression } from "../aws/expressions.ts";
 import { deliveryKey, sesMessageKey } from "../state/keys.ts";
 import { progressUpdate } from "./progress.ts";
 import {
@@ -87,25 +88,17 @@ export function createDynamoDeliveryStore({
     const deliveryAt: number[] = [];
     const counts = new Map<string, Record<DeliveryOutcome["status"], number>>();
     for (const { broadcastId, email, outcome } of settlements) {
-      const { status, ...details } = outcome;
-      const attributes = { ...details, finishedAt: now.toISOString() };
-      const names = Object.keys(attributes);
+      const { status } = outcome;
+      const update = setExpression({ ...outcome, finishedAt: now.toISOString() });
       deliveryAt.push(items.length);
       items.push({
         Update: {
           TableName,
           Key: deliveryKey(broadcastId, email),
-          UpdateExpression: `SET #status = :status, ${names.map((name) => `#${name} = :${name}`).join(", ")} REMOVE leaseUntil`,
+          UpdateExpression: `${update.expression} REMOVE leaseUntil`,
           ConditionExpression: "#status = :sending",
-          ExpressionAttributeNames: {
-            "#status": "status",
-            ...Object.fromEntries(names.map((name) => [`#${name}`, name])),
-          },
-          ExpressionAttributeValues: {
-            ":status": status,
-            ":sending": "sending",
-            ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
-          },
+          ExpressionAttributeNames: update.names,
+          ExpressionAttributeValues: { ...update.values, ":sending": "sending" },
         },
       });
       if (outcome.status === "sent")

@@ -194,7 +194,7 @@ export function createSender(deps: SenderDeps) {
         entries.map((entry) => entry.task),
         window,
       );
-      outcomes.forEach((outcome, index) => outcome.then(entries[index]!.resolve, entries[index]!.reject));
+      for (const [index, outcome] of outcomes.entries()) outcome.then(entries[index]!.resolve, entries[index]!.reject);
     }
   }
 
