@@ -17,6 +17,22 @@ describe("the house", () => {
     expect(long).toEqual([]);
   });
 
+  it("has no line over 120 characters in code, tests, scripts or configuration", () => {
+    const checked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter(
+        (path) => /\.(ts|mjs|js|json|java)$/.test(path) && !/package-lock|results[^/]*\.json|fixtures\//.test(path),
+      );
+    const long = checked.flatMap((path) =>
+      readFileSync(path, "utf8")
+        .split("\n")
+        .flatMap((line, index) => ([...line].length > 120 ? [`${path}:${index + 1}`] : [])),
+    );
+    expect(long).toEqual([]);
+  });
+
   it("writes each State key prefix in state/keys.ts alone", () => {
     const keys = readFileSync(KEYS_FILE, "utf8");
     // Every prefix keys.ts builds a key from: the literal text before a `#` in its strings.
