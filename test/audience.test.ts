@@ -1,11 +1,11 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { type Broadcast, createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
+import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
 import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpBuildQuery } from "./support/openemr.ts";
+import { openEmrRegisters as openEmrPosts } from "./support/openemr.ts";
 import { postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
-import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
+import { emailsWithSubject, runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
 
 // This file's stack holds only these registrations, so every count is exact.
 const base = await serveForFile(app);
@@ -15,12 +15,7 @@ const broadcasts = createDynamoBroadcastStore({ db: createDocumentClient(), stat
 
 /** As OpenEMR 7 and 8 register (test/openemr-clients.test.ts): a form, version and distribution. */
 async function openEmrRegisters(fields: Record<string, string>): Promise<void> {
-  const response = await fetch(`${base}/api/registration`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: httpBuildQuery(fields),
-  });
-  expect(response.status).toBe(201);
+  expect((await openEmrPosts(base, fields)).status).toBe(201);
 }
 
 const site = {
@@ -48,19 +43,7 @@ function reach(query: string) {
   return fetch(`${base}/api/registration/audience${query}`, { headers: { "X-Secret-Pin": PIN } });
 }
 
-async function untilDone(broadcastId: string): Promise<Broadcast> {
-  return eventually(
-    async () => {
-      const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, {
-        headers: { "X-Secret-Pin": PIN },
-      });
-      const progress = (await response.json()) as Broadcast;
-      return progress.status === "done" ? progress : undefined;
-    },
-    60_000,
-    `broadcast ${broadcastId} to finish`,
-  );
-}
+const untilDone = (broadcastId: string) => untilBroadcastDone(base, PIN, broadcastId);
 
 /** Starts a broadcast, waits until it is done, and returns its progress and who got it. */
 async function broadcastTo(request: Response, title: string) {

@@ -1,11 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { httpBuildQuery } from "./support/openemr.ts";
+import { runCli } from "./support/cli.ts";
+import { openEmrRegisters as openEmrPosts } from "./support/openemr.ts";
 import { postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, runStackConsumers } from "./support/stack.ts";
 
@@ -18,12 +18,7 @@ const work = mkdtempSync(join(tmpdir(), "oemr-reg-cli-audience-"));
 writeFileSync(join(work, "notice.md"), "Upgrade now.");
 
 async function openEmrRegisters(fields: Record<string, string>): Promise<void> {
-  const response = await fetch(`${base}/api/registration`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: httpBuildQuery(fields),
-  });
-  expect(response.status).toBe(201);
+  expect((await openEmrPosts(base, fields)).status).toBe(201);
 }
 
 const [old, dev, patched, ancient, noVersion] = ["old", "dev", "patched", "ancient", "noversion"].map(uniqueEmail);
@@ -33,17 +28,7 @@ await openEmrRegisters({ email: patched!, version: "7.0.3 (4)", distribution: "d
 await openEmrRegisters({ email: ancient!, version: "6.1.0", distribution: "aws-standard" });
 expect((await postJson(`${base}/api/registration`, { email: noVersion, distribution: "docker" })).status).toBe(201);
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["packages/cli/bin/oemr-reg.js", ...args], {
-    env: { ...process.env, OEMR_REG_URL: base, OEMR_REG_PIN: PIN },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => runCli(args, { OEMR_REG_URL: base, OEMR_REG_PIN: PIN });
 
 const broadcastArgs = (title: string) => [
   "broadcast",

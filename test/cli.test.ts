@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { type AddressInfo, connect, createServer } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePortBlock } from "@oemr-reg/local/ports";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.ts";
 import { postForm, uniqueEmail } from "./support/serve.ts";
 
 // The board's CLI as the board runs it: against `npm start`, prompts in a pseudo-terminal
@@ -26,21 +28,8 @@ type Terminal = {
 };
 
 /** `oemr-reg` with plain pipes, as a script runs it. */
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-  command = [process.execPath, "packages/cli/bin/oemr-reg.js"],
-): Promise<Run> {
-  const child = spawn(command[0]!, [...command.slice(1), ...args], {
-    env: { ...process.env, OEMR_REG_URL: api, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], env: Record<string, string> = {}, command?: string[]): Promise<Run> =>
+  runCli(args, { OEMR_REG_URL: api, ...env }, command);
 
 /** `oemr-reg` in a pseudo-terminal: what it shows, stdout and stderr together, and keys to type. */
 function terminal(args: string[], env: Record<string, string> = {}): Terminal {
@@ -71,24 +60,8 @@ function terminal(args: string[], env: Record<string, string> = {}): Terminal {
   };
 }
 
-async function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 beforeAll(async () => {
-  let port = 0;
-  while (!port) {
-    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!(await Promise.all([0, 1, 2, 3].map((offset) => isListening(candidate + offset)))).includes(true))
-      port = candidate;
-  }
+  const port = await freePortBlock();
   stack = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
     env: {
       ...process.env,

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "@oemr-reg/local/aws-env";
+import { freePortBlock, isListening } from "@oemr-reg/local/ports";
 import { afterEach, describe, expect, it } from "vitest";
 import { postForm, postJson, uniqueEmail } from "./support/serve.ts";
 import { eventually } from "./support/stack.ts";
@@ -48,29 +49,6 @@ async function ready(runner: Runner): Promise<{ api: string; mail: string }> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { api: runner.stdout[0]!.slice("API: ".length), mail: runner.stdout[1]!.slice("MAIL: ".length) };
-}
-
-async function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-/**
- * A `PORT` whose three successors, the emulators' default ports, are free too. It is drawn below
- * the kernel's ephemeral range, where the servers other test files open on port 0 cannot take it.
- */
-async function freePortBlock(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const taken = await Promise.all([0, 1, 2, 3].map((offset) => isListening(port + offset)));
-    if (!taken.includes(true)) return port;
-  }
 }
 
 async function count(api: string): Promise<number> {

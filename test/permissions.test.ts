@@ -22,7 +22,7 @@ import { SIMULATOR_DOMAIN, simulatedEvents } from "@oemr-reg/local/simulator-eve
 import type { Hono } from "hono";
 import { Resource } from "sst";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { httpBuildQuery, openEmrReport, telemetryPost } from "./support/openemr.ts";
+import { openEmrRegisters as openEmrPosts, openEmrReport, telemetryPost } from "./support/openemr.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { startSesFaultProxy } from "./support/ses-faults.ts";
 import { emailsWithSubject, eventually, testStack } from "./support/stack.ts";
@@ -253,14 +253,7 @@ const requeue = await loadHandler<() => Promise<void>>(stack.crons.Requeue.funct
 const PIN = Resource.SecretPin.value;
 const withPin = { headers: { "X-Secret-Pin": PIN } };
 
-/** A registration as OpenEMR 7 and 8 post it. */
-function openEmrRegisters(fields: Record<string, string>): Promise<Response> {
-  return fetch(`${base}/api/registration`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: httpBuildQuery(fields),
-  });
-}
+const openEmrRegisters = (fields: Record<string, string>) => openEmrPosts(base, fields);
 
 async function receive(queueUrl: string, max: number): Promise<Message[]> {
   const { Messages = [] } = await sqs.send(

@@ -1,5 +1,4 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import type { Broadcast } from "@oemr-reg/core/broadcast";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
 import {
   ConfirmationNotSentError,
@@ -14,7 +13,7 @@ import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
-import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
+import { emailsWithSubject, eventually, runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
 
 const base = await serveForFile(app);
 await runStackConsumers();
@@ -81,17 +80,7 @@ async function broadcastTo(title: string): Promise<string[]> {
   });
   expect(started.status).toBe(200);
   const { broadcastId } = (await started.json()) as { broadcastId: string };
-  await eventually(
-    async () => {
-      const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, {
-        headers: { "X-Secret-Pin": PIN },
-      });
-      const progress = (await response.json()) as Broadcast;
-      return progress.status === "done" ? progress : undefined;
-    },
-    60_000,
-    `broadcast ${title}`,
-  );
+  await untilBroadcastDone(base, PIN, broadcastId);
   return (await emailsWithSubject(title)).map((sent) => sent.destination.to[0]!.toLowerCase());
 }
 

@@ -18,6 +18,15 @@ export function httpBuildQuery(fields: Record<string, string>): string {
     .join("&");
 }
 
+/** A registration as OpenEMR 7 and 8 post it: a form, with the version and distribution they send. */
+export function openEmrRegisters(base: string, fields: Record<string, string>): Promise<Response> {
+  return fetch(`${base}/api/registration`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: httpBuildQuery(fields),
+  });
+}
+
 // Usage reports as TelemetryService sends them: `json_encode` of usage records (numbers from the
 // database, as strings) and locale data whose location, settings, population data, module counts
 // and encounter forms are JSON strings inside the JSON; `Content-Type: application/json` and

@@ -1,4 +1,5 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
+import type { Broadcast } from "@oemr-reg/core/broadcast";
 import { type StackSpec, stack } from "@oemr-reg/core/resources";
 import { startConsumers } from "@oemr-reg/local/consumers";
 import type { ProvisionedStack } from "@oemr-reg/local/provision";
@@ -49,4 +50,24 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** A broadcast's progress once it is `done`, asked of the API with the PIN; fails after `timeoutMs`. */
+export function untilBroadcastDone(
+  base: string,
+  pin: string,
+  broadcastId: string,
+  timeoutMs = 60_000,
+): Promise<Broadcast> {
+  return eventually(
+    async () => {
+      const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, {
+        headers: { "X-Secret-Pin": pin },
+      });
+      const progress = (await response.json()) as Broadcast;
+      return progress.status === "done" ? progress : undefined;
+    },
+    timeoutMs,
+    `broadcast ${broadcastId} to finish`,
+  );
 }

@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** A loopback port that nothing listens on right now. */
 export function freePort(): Promise<number> {
@@ -26,4 +26,28 @@ export async function requireFreePort(port: number, setting: string): Promise<vo
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
   if (!free) throw new Error(`Port ${port} is in use: stop what listens there or set ${setting} to another port.`);
+}
+
+/** Whether something accepts connections on this loopback port now. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * A `PORT` whose three successors, the emulators' default ports, are free too. It is drawn below
+ * the kernel's ephemeral range, where servers opened on port 0 cannot take it.
+ */
+export async function freePortBlock(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const taken = await Promise.all([0, 1, 2, 3].map((offset) => isListening(port + offset)));
+    if (!taken.includes(true)) return port;
+  }
 }

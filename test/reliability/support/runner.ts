@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { connect } from "node:net";
 import { afterAll } from "vitest";
 import { recordLogs } from "./figures.ts";
 
@@ -56,22 +55,4 @@ export async function ready(runner: Runner, { marker = "MAIL: ", timeoutMs = 60_
   }
 }
 
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-/** A `PORT` whose three successors are free too, below the ephemeral range (see test/local-runner.test.ts). */
-export async function freePortBlock(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const taken = await Promise.all([0, 1, 2, 3].map((offset) => isListening(port + offset)));
-    if (!taken.includes(true)) return port;
-  }
-}
+export { freePortBlock } from "@oemr-reg/local/ports";

@@ -18,34 +18,32 @@ export async function readSentMail(
 }
 
 /** The transaction item that marks a recipient's delivery delivered, as SES reported it. */
-export function deliveredUpdate(
-  stateTable: string,
-  { broadcastId, email }: DeliveryRef,
-  at: string,
-): TransactItems[number] {
-  return {
-    Update: {
-      TableName: stateTable,
-      Key: deliveryKey(broadcastId, email),
-      UpdateExpression: "SET deliveredAt = :at",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":at": at },
-    },
-  };
-}
+export const deliveredUpdate = (stateTable: string, delivery: DeliveryRef, at: string) =>
+  deliveryMark(stateTable, delivery, "deliveredAt", at, "attribute_exists(pk)");
 
 /** The transaction item that marks a recipient's delivery hard-bounced, refused if it was already. */
-export function hardBounceMark(
+export const hardBounceMark = (stateTable: string, delivery: DeliveryRef, at: string) =>
+  deliveryMark(
+    stateTable,
+    delivery,
+    "hardBouncedAt",
+    at,
+    "attribute_exists(pk) AND attribute_not_exists(hardBouncedAt)",
+  );
+
+function deliveryMark(
   stateTable: string,
   { broadcastId, email }: DeliveryRef,
+  attribute: "deliveredAt" | "hardBouncedAt",
   at: string,
+  condition: string,
 ): TransactItems[number] {
   return {
     Update: {
       TableName: stateTable,
       Key: deliveryKey(broadcastId, email),
-      UpdateExpression: "SET hardBouncedAt = :at",
-      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(hardBouncedAt)",
+      UpdateExpression: `SET ${attribute} = :at`,
+      ConditionExpression: condition,
       ExpressionAttributeValues: { ":at": at },
     },
   };

@@ -16,22 +16,27 @@ const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 export const HEAD_META = '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">';
 
 /**
- * Headers of every page reached from a link in mail: nothing but the one inline style may load
- * or run, forms post only back here, no framing, and the token in the URL never leaves as a
- * Referer. No cookie is ever set.
+ * Headers of a server-rendered page: nothing but its one inline style (by hash) may load or run,
+ * forms post only back here, no framing.
  */
-export const pageHeaders = () =>
+export const strictPageHeaders = (styleHash: string, referrerPolicy: "no-referrer" | "same-origin") =>
   secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
-      styleSrc: [`'sha256-${STYLE_HASH}'`],
+      styleSrc: [`'sha256-${styleHash}'`],
       formAction: ["'self'"],
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
     },
     xFrameOptions: "DENY",
-    referrerPolicy: "no-referrer",
+    referrerPolicy,
   });
+
+/**
+ * Headers of every page reached from a link in mail: the token in the URL never leaves as a
+ * Referer. No cookie is ever set.
+ */
+export const pageHeaders = () => strictPageHeaders(STYLE_HASH, "no-referrer");
 
 export type PageContent = HtmlEscapedString | Promise<HtmlEscapedString>;
 

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { html, raw } from "hono/html";
-import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { HEAD_META, type PageContent } from "../pages.ts";
+import { HEAD_META, type PageContent, strictPageHeaders } from "../pages.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
 
 const STYLE =
@@ -27,18 +26,7 @@ const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
  * only back here, no framing, no Referer leaves for another site. Not `no-referrer`: under it
  * browsers send `Origin: null` with a form, which the cross-site check rightly refuses.
  */
-export const consoleHeaders = () =>
-  secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'none'"],
-      styleSrc: [`'sha256-${STYLE_HASH}'`],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'none'"],
-    },
-    xFrameOptions: "DENY",
-    referrerPolicy: "same-origin",
-  });
+export const consoleHeaders = () => strictPageHeaders(STYLE_HASH, "same-origin");
 
 /** The hidden field that carries a session's CSRF token in a console form. */
 export const csrfInput = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
