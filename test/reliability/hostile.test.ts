@@ -233,7 +233,7 @@ describe("PIN guessing", () => {
     });
 
   it("locks an IP out after 5 wrong PINs, even from the right PIN, and leaves other IPs alone", async () => {
-    const attacker = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+    const attacker = `198.51.100.${Math.floor(Math.random() * 200) + 1}`; // .240 and above: the tests below
     const guesses = fc.sample(
       fc.string({ minLength: 1, maxLength: 12 }).filter((pin) => pin !== PIN),
       20,
