@@ -9,7 +9,7 @@ import type { Hono } from "hono";
 import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { browserForFile, expectAccessible, logIn as logInAs, sessionOf as sessionOfPage } from "./support/browser.ts";
 import { openEmrReport, telemetryPost } from "./support/openemr.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 
@@ -34,15 +34,7 @@ async function wrongPins(): Promise<number> {
   return Number(Item?.hits ?? 0);
 }
 
-async function logIn(pin: string) {
-  await page.goto(`${base}/console/login`);
-  await page.getByLabel("PIN").fill(pin);
-  const [response] = await Promise.all([
-    page.waitForNavigation(),
-    page.getByRole("button", { name: "Log in" }).click(),
-  ]);
-  return response;
-}
+const logIn = (pin: string) => logInAs(page, base, pin);
 
 /** A number the overview shows under `name`. */
 async function shown(name: string): Promise<number> {
@@ -50,13 +42,7 @@ async function shown(name: string): Promise<number> {
   return Number((await figure.textContent())?.replaceAll(",", ""));
 }
 
-/** A session's cookie header and CSRF token, for requests made without the browser. */
-async function sessionOf() {
-  const cookies = await context.cookies(`${base}/console`);
-  const cookie = cookies.map(({ name, value }) => `${name}=${value}`).join("; ");
-  const csrf = await page.locator('form[action="/console/logout"] input[name="csrf"]').getAttribute("value");
-  return { cookie, csrf: csrf ?? "" };
-}
+const sessionOf = () => sessionOfPage(context, page, base);
 
 function postLogout(headers: Record<string, string>, fields: Record<string, string>) {
   return fetch(`${base}/console/logout`, {

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, expect } from "vitest";
 
 /** Debian's Chromium (`.ci/run` installs it): playwright-core drives it, and downloads no browser. */
@@ -19,4 +19,23 @@ export async function expectAccessible(page: Page): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).analyze();
   const severe = violations.filter((violation) => ["serious", "critical"].includes(violation.impact ?? ""));
   expect(severe.map(({ id, impact, help }) => `${impact}: ${id} (${help})`)).toEqual([]);
+}
+
+/** Logs in to the console at `base` with `pin` through its login page; the response the form led to. */
+export async function logIn(page: Page, base: string, pin: string) {
+  await page.goto(`${base}/console/login`);
+  await page.getByLabel("PIN").fill(pin);
+  const [response] = await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole("button", { name: "Log in" }).click(),
+  ]);
+  return response;
+}
+
+/** The signed-in page's session cookie header and CSRF token, for requests made without the browser. */
+export async function sessionOf(context: BrowserContext, page: Page, base: string) {
+  const cookies = await context.cookies(`${base}/console`);
+  const cookie = cookies.map(({ name, value }) => `${name}=${value}`).join("; ");
+  const csrf = await page.locator('form[action="/console/logout"] input[name="csrf"]').getAttribute("value");
+  return { cookie, csrf: csrf ?? "" };
 }

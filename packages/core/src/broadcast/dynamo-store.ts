@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, type QueryCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ignoringConditionFailure, queryAll, transactWrite } from "../aws/dynamo.ts";
 import { Audience } from "../registration/audience.ts";
 import { BROADCAST_LIST_PK, broadcastContent, broadcastIdempotencyKey, broadcastMeta } from "../state/keys.ts";
@@ -38,6 +38,19 @@ export function createDynamoBroadcastStore({
   async function get(broadcastId: string): Promise<Broadcast | undefined> {
     const meta = await readMeta(broadcastId);
     return meta && toBroadcast(meta, await countsOf(meta));
+  }
+
+  /** The broadcasts' partition, one Query, with their counters; `filter` narrows it. */
+  async function listed(
+    filter: Pick<QueryCommandInput, "FilterExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"> = {},
+  ) {
+    const metas = await queryAll(db, {
+      TableName,
+      KeyConditionExpression: "pk = :list",
+      ...filter,
+      ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ":list": BROADCAST_LIST_PK },
+    });
+    return Promise.all(metas.map(async (meta) => toBroadcast(meta, await countsOf(meta))));
   }
 
   return {
@@ -107,15 +120,16 @@ export function createDynamoBroadcastStore({
     },
 
     async unfinished() {
-      const metas = await queryAll(db, {
-        TableName,
-        KeyConditionExpression: "pk = :list",
+      const broadcasts = await listed({
         FilterExpression: "#status <> :done",
         ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":list": BROADCAST_LIST_PK, ":done": "done" },
+        ExpressionAttributeValues: { ":done": "done" },
       });
-      const broadcasts = await Promise.all(metas.map(async (meta) => toBroadcast(meta, await countsOf(meta))));
       return broadcasts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+
+    async list() {
+      return (await listed()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     },
 
     async markSending(broadcastId, now) {

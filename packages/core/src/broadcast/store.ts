@@ -124,6 +124,8 @@ export type BroadcastStore = DeliveryStore & {
   audience(broadcastId: string): Promise<Audience | undefined>;
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;
+  /** Every broadcast, done ones too, newest first: the console's history. */
+  list(): Promise<Broadcast[]>;
   markSending(broadcastId: string, now: Date): Promise<void>;
   completeSegment(broadcastId: string, segment: number): Promise<void>;
   /** Marks the broadcast done if every segment is fanned out and every recipient handled. */

@@ -120,6 +120,8 @@ export function createApp({
         endedSessions,
         registrations,
         usage,
+        broadcasts: broadcasting.broadcasts,
+        fanoutQueue: broadcasting.fanoutQueue,
         now,
       }),
     )

@@ -35,5 +35,8 @@ export const apiRoutes = {
   "GET /console/versions": { rate: 1, burst: 5 },
   "POST /console/login": { rate: 1, burst: 5 },
   "POST /console/logout": { rate: 1, burst: 5 },
+  "GET /console/broadcasts": { rate: 5, burst: 10 },
+  "GET /console/broadcasts/{id}": { rate: 5, burst: 10 },
+  "POST /console/broadcasts/{id}/resume": { rate: 1, burst: 5 },
   $default: { rate: 10, burst: 20 },
 } as const satisfies Record<string, RouteThrottle | undefined>;

@@ -18,7 +18,7 @@ const STYLE =
   "dl.counts dt{font-size:.85em;color:#57606a}dl.counts dd{margin:0;font-size:1.6em;font-weight:600}" +
   ".chart{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.chart svg{max-width:100%;height:auto}" +
   "table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #d0d7de;padding:2px 8px;text-align:left}" +
-  "td.n{text-align:right}.scroll{max-height:320px;overflow-y:auto}";
+  "td.n{text-align:right}.scroll{max-height:320px;overflow-y:auto}.paused{color:#9a6700;font-weight:600}";
 const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 
 /**
@@ -39,18 +39,22 @@ export function consolePage(
     title,
     body,
     session,
-  }: { status?: ContentfulStatusCode; title: string; body: PageContent; session?: Session },
+    refresh,
+  }: { status?: ContentfulStatusCode; title: string; body: PageContent; session?: Session; refresh?: number },
 ) {
   c.header("Cache-Control", "no-store");
   const logout = (session: Session) =>
     html`<form method="post" action="${CONSOLE_PATH}/logout">${csrfInput(session)}<button>Log out</button></form>`;
   const links = html`<a href="${CONSOLE_PATH}">Overview</a> ·
-<a href="${CONSOLE_PATH}/versions">Versions and usage</a>`;
+<a href="${CONSOLE_PATH}/versions">Versions and usage</a> ·
+<a href="${CONSOLE_PATH}/broadcasts">Broadcasts</a>`;
+  // A page that follows work in progress reloads itself: no script, which the CSP forbids.
+  const reload = refresh ? html`<meta http-equiv="refresh" content="${refresh}">` : "";
   const nav = session ? html`<header><nav aria-label="Console">${links}</nav>${logout(session)}</header>` : "";
   return c.html(
     html`<!doctype html>
 <html lang="en">
-<head>${raw(HEAD_META)}<title>${title} · OpenEMR registrations</title><style>${raw(STYLE)}</style></head>
+<head>${raw(HEAD_META)}${reload}<title>${title} · OpenEMR registrations</title><style>${raw(STYLE)}</style></head>
 <body>${nav}<main><h1>${title}</h1>${body}</main></body>
 </html>`,
     status,

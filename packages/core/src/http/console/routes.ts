@@ -11,13 +11,14 @@ import { limitBody, readBody } from "../body.ts";
 import { ApiError, errorResponse } from "../errors.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
 import { requirePin } from "../pin-check.ts";
+import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
 import { usageBody, versionsBody } from "./tallies.ts";
 
-export type ConsoleRoutesDeps = {
+export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The link-signing secret, from which the session key is derived. */
   tokenKey: string;
   pinGuard: PinGuard;
@@ -64,6 +65,7 @@ export function consoleRoutes({
   registrations,
   usage,
   now,
+  ...broadcasting
 }: ConsoleRoutesDeps) {
   const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);
@@ -176,5 +178,6 @@ export function consoleRoutes({
     const body = html`${versionsBody(versions)}${usageBody(summarize(sites, since))}`;
     return consolePage(c, { title: "Versions and usage", body, session });
   });
+  consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
   return app;
 }

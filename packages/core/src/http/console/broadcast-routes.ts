@@ -1,0 +1,121 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
+import { html } from "hono/html";
+import type { WorkQueue } from "../../aws/sqs.ts";
+import { BroadcastNotFoundError, BroadcastNotPausedError } from "../../broadcast/errors.ts";
+import { resumePausedBroadcast } from "../../broadcast/start.ts";
+import type { BroadcastStore } from "../../broadcast/store.ts";
+import type { FanoutTask } from "../../broadcast/tasks.ts";
+import { limitBody } from "../body.ts";
+import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
+import { broadcastBody, broadcastPath, historyBody, inProgress } from "./broadcasts.ts";
+import { consolePage } from "./layout.ts";
+import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
+
+export type ConsoleBroadcastDeps = {
+  broadcasts: BroadcastStore;
+  /** Where a resumed broadcast's fan-out is queued again. */
+  fanoutQueue: WorkQueue<FanoutTask>;
+};
+
+type Shared = ConsoleBroadcastDeps & {
+  sessions: () => Sessions;
+  /** From this origin, with the session's CSRF token; else 403. */
+  sessionPost: MiddlewareHandler;
+  now: () => Date;
+};
+
+const LOGIN_PATH = `${CONSOLE_PATH}/login`;
+/** How often a broadcast's page reloads itself while it is queued or sending, in seconds. */
+const REFRESH_SECONDS = 5;
+const MAX_FORM_BYTES = 4 * 1024;
+const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .meta({ param: { name: "id", in: "path" } }),
+});
+const Resume = z.object({ [CSRF_FIELD]: z.string() });
+const redirect = (description: string) => ({
+  description,
+  headers: { Location: { schema: { type: "string" as const } } },
+});
+
+/**
+ * The broadcasts' history and each one's progress, and "Resume" for a paused one: what
+ * `GET /api/registration/broadcast/{id}` and its resume give, behind the console's session.
+ */
+export function consoleBroadcastRoutes(
+  // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
+  app: OpenAPIHono<any, any, any>,
+  { broadcasts, fanoutQueue, sessions, sessionPost, now }: Shared,
+) {
+  const history = createRoute({
+    method: "get",
+    path: "/broadcasts",
+    summary: "Every broadcast, newest first",
+    description: "Title, audience, status and figures of each. Without a session: to the login page.",
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`) },
+  });
+  app.openapi(history, async (c) => {
+    const session = await sessions().read(c);
+    if (!session) return c.redirect(LOGIN_PATH, 303);
+    return consolePage(c, { title: "Broadcasts", body: historyBody(await broadcasts.list()), session });
+  });
+
+  const progress = createRoute({
+    method: "get",
+    path: "/broadcasts/{id}",
+    summary: "A broadcast's progress",
+    description:
+      "Its figures, reloading itself every 5 seconds while queued or sending; paused, its reason and a " +
+      "Resume button. Without a session: to the login page.",
+    request: { params: IdParam },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`), 404: htmlResponse("No such id") },
+  });
+  app.openapi(progress, async (c) => {
+    const session = await sessions().read(c);
+    if (!session) return c.redirect(LOGIN_PATH, 303);
+    const broadcast = await broadcasts.get(c.req.valid("param").id);
+    if (!broadcast) return notFound(c, session);
+    const refresh = inProgress(broadcast) ? REFRESH_SECONDS : undefined;
+    return consolePage(c, { title: broadcast.title, body: broadcastBody(broadcast, session), session, refresh });
+  });
+
+  const resume = createRoute({
+    method: "post",
+    path: "/broadcasts/{id}/resume",
+    summary: "Resume a paused broadcast",
+    description:
+      "Sets it sending again and queues its fan-out, as POST /api/registration/broadcast/{broadcastId}/resume; " +
+      "then back to its page. Needs the session's CSRF token, sent from the console; else 403.",
+    middleware: [limitBody(MAX_FORM_BYTES), csrf(), sessionPost],
+    request: {
+      params: IdParam,
+      body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleResume", Resume) } } },
+    },
+    responses: {
+      303: redirect("To the broadcast's page"),
+      403: htmlResponse("No session, no token or the wrong one, or another site"),
+      404: htmlResponse("No such id"),
+    },
+  });
+  app.openapi(resume, async (c) => {
+    const { id } = c.req.valid("param");
+    try {
+      await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, id);
+    } catch (error) {
+      if (error instanceof BroadcastNotFoundError) return notFound(c, await sessions().read(c));
+      // Resumed already (a second click, another board member): its page shows how it is now.
+      if (!(error instanceof BroadcastNotPausedError)) throw error;
+    }
+    return c.redirect(broadcastPath(id), 303);
+  });
+}
+
+function notFound(c: Context, session: Awaited<ReturnType<Sessions["read"]>>) {
+  const body = html`<p>No broadcast has this id.</p><p><a href="${CONSOLE_PATH}/broadcasts">Every broadcast</a></p>`;
+  return consolePage(c, { status: 404, title: "No such broadcast", body, session });
+}

@@ -1,0 +1,73 @@
+import { html } from "hono/html";
+import type { Broadcast } from "../../broadcast/store.ts";
+import type { Audience } from "../../registration/audience.ts";
+import { csrfInput } from "./layout.ts";
+import { CONSOLE_PATH, type Session } from "./session.ts";
+
+const number = (value: number) => value.toLocaleString("en-US");
+const time = (iso: string | undefined) => (iso ? iso.slice(0, 19).replace("T", " ") : "");
+
+/** Where a broadcast's page is. */
+export const broadcastPath = (broadcastId: string) => `${CONSOLE_PATH}/broadcasts/${encodeURIComponent(broadcastId)}`;
+
+/** Who a broadcast is for, in words: the audience's versions and distributions, or everyone. */
+export function audienceText(audience: Audience | undefined): string {
+  const parts = [
+    audience?.belowVersion && `below ${audience.belowVersion}`,
+    audience?.distributions && `distributions ${audience.distributions.join(", ")}`,
+  ].filter(Boolean);
+  return parts.length ? parts.join("; ") : "everyone";
+}
+
+/** The figures the history and a broadcast's page both show, in this order. */
+const FIGURES = [
+  ["Recipients", "recipients"],
+  ["Sent", "sent"],
+  ["Skipped", "skipped"],
+  ["Failed", "failed"],
+  ["Hard bounces", "hardBounces"],
+] as const;
+
+const figure = (label: string, value: number) => html`<div><dt>${label}</dt><dd>${number(value)}</dd></div>`;
+
+/** Every broadcast, newest first, each title a link to its page. */
+export function historyBody(broadcasts: Broadcast[]) {
+  if (broadcasts.length === 0) return html`<p>No broadcast has been sent yet.</p>`;
+  const row = (broadcast: Broadcast) => html`<tr>
+<th scope="row"><a href="${broadcastPath(broadcast.broadcastId)}">${broadcast.title}</a></th>
+<td>${audienceText(broadcast.audience)}</td><td>${broadcast.status}</td>
+${FIGURES.map(([, name]) => html`<td class="n">${number(broadcast[name])}</td>`)}
+<td>${time(broadcast.createdAt)}</td></tr>`;
+  const headings = ["Title", "Audience", "Status", ...FIGURES.map(([label]) => label), "Created (UTC)"];
+  return html`<div class="scroll" tabindex="0" role="region" aria-label="Broadcasts"><table>
+<caption>Every broadcast, newest first</caption>
+<thead><tr>${headings.map((heading) => html`<th scope="col">${heading}</th>`)}</tr></thead>
+<tbody>${broadcasts.map(row)}</tbody></table></div>`;
+}
+
+/** Whether a broadcast is still under way, so its page reloads itself. */
+export const inProgress = (broadcast: Broadcast) => broadcast.status === "queued" || broadcast.status === "sending";
+
+/** One broadcast's progress; paused, its reason and the "Resume" form. */
+export function broadcastBody(broadcast: Broadcast, session: Session) {
+  const times = [
+    ["Created", broadcast.createdAt],
+    ["Started", broadcast.startedAt],
+    ["Paused", broadcast.pausedAt],
+    ["Resumed", broadcast.resumedAt],
+    ["Finished", broadcast.finishedAt],
+  ].filter(([, at]) => at);
+  const paused =
+    broadcast.status === "paused"
+      ? html`<section aria-labelledby="paused"><h2 id="paused">Paused</h2>
+<p class="paused">${broadcast.pausedReason ?? "No reason was recorded"}</p>
+<form method="post" action="${broadcastPath(broadcast.broadcastId)}/resume">${csrfInput(session)}
+<button type="submit">Resume</button></form></section>`
+      : "";
+  const reloads = inProgress(broadcast) ? html`<p>This page reloads itself every 5 seconds until it is done.</p>` : "";
+  return html`<p>Status: <strong>${broadcast.status}</strong>. Audience: ${audienceText(broadcast.audience)}.</p>
+${reloads}${paused}
+<dl class="counts">${FIGURES.map(([label, name]) => figure(label, broadcast[name]))}</dl>
+<ul>${times.map(([label, at]) => html`<li>${label}: ${time(at)} UTC</li>`)}</ul>
+<p><a href="${CONSOLE_PATH}/broadcasts">Every broadcast</a></p>`;
+}
