@@ -15,16 +15,7 @@ import type {
   TopicSpec,
 } from "./resource-specs.ts";
 
-export type {
-  AwsAction,
-  CronSpec,
-  FunctionSpec,
-  QueueSpec,
-  SecretSpec,
-  StackSpec,
-  TableSpec,
-  TopicSpec,
-} from "./resource-specs.ts";
+export type * from "./resource-specs.ts";
 
 export const appName = "oemr-reg";
 

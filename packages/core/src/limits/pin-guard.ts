@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { logger } from "../log.ts";
-import { countEvent } from "../metrics.ts";
 import { metrics } from "../resources.ts";
 import { RATE_WINDOWS } from "../state/keys.ts";
 import { createWindowCounter, type WindowCount } from "./window-counter.ts";
@@ -83,6 +82,8 @@ export function createPinGuard({
       // The lock lasts a full window from the last allowed failure, however late in its window.
       await everyone.extend(ALL, new Date(now.getTime() + globalWindowSeconds * 1000));
       logger.warn("every PIN route locked: too many wrong PINs from all addresses", { failures: allWindow.hits });
+      // Powertools Metrics loads only here, on a lockout, not on every cold start of the API.
+      const { countEvent } = await import("../metrics.ts");
       countEvent(metrics.pinLockouts);
     },
   };
