@@ -186,6 +186,19 @@ describe("DynamoDB's transaction conflict rules in front of DynamoDB Local", () 
     expect(lenient.conflicts()).toEqual({ transactWrites: 0, singleWrites: 0, transactGets: 0 });
   });
 
+  it("holds nothing for a request waiting its turn at DynamoDB Local: one at a time, none meets another", async () => {
+    const upstream = inject("dynamodbLocal");
+    const serial = await startConflictProxy({ upstream, port: 0, upstreamConcurrency: 1, transactionMs: 0 });
+    try {
+      const serialDb = clientOf(serial.endpoint);
+      await Promise.all(Array.from({ length: 10 }, () => serialDb.send(transaction("queued8"))));
+      expect(await counter("queued8")).toBe(10);
+      expect(serial.conflicts()).toEqual({ transactWrites: 0, singleWrites: 0, transactGets: 0 });
+    } finally {
+      await serial.stop();
+    }
+  });
+
   it("is on unless DYNAMODB_CONFLICTS=off", () => {
     expect(conflictRulesFrom({})).toBe(true);
     expect(conflictRulesFrom({ DYNAMODB_CONFLICTS: "on" })).toBe(true);

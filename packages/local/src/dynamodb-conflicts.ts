@@ -1,8 +1,8 @@
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, type IncomingMessage } from "node:http";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import pLimit from "p-limit";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
-import { dynamoError, forwardWhole, ONGOING, transactionCanceled } from "./dynamodb-wire.ts";
+import { dynamoError, forwardWhole, ONGOING, serveWhole, transactionCanceled } from "./dynamodb-wire.ts";
 
 /**
  * DynamoDB's transaction conflict rules ("Transaction conflict handling", DynamoDB developer
@@ -21,7 +21,8 @@ import { dynamoError, forwardWhole, ONGOING, transactionCanceled } from "./dynam
  * DynamoDB Local does likewise. Errors have the shape and status DynamoDB gives them, so the SDK
  * raises the same exceptions it raises on AWS.
  *
- * "In flight" is from the moment DynamoDB Local is handed a request until it answers. DynamoDB Local
+ * "In flight" is from the moment DynamoDB Local is handed a request until it answers; the proxy hands
+ * it a few at a time, so that time is its work, not a wait in its queue. DynamoDB Local
  * answers a transaction in a few milliseconds when idle; on AWS one takes tens of milliseconds, so
  * each transaction holds its items for at least `transactionMs` before its answer is passed on.
  */
@@ -36,6 +37,8 @@ export type ConflictProxyOptions = {
   transactionMs?: number;
   /** The least time a single-item or batch write holds its items (tests use it to make writes overlap). */
   writeMs?: number;
+  /** How many requests DynamoDB Local is handed at once; the others wait in the proxy, holding nothing. */
+  upstreamConcurrency?: number;
 };
 
 export type ConflictCounts = {
@@ -63,10 +66,23 @@ type AttributeValue = Record<string, unknown>;
 type Item = Record<string, AttributeValue>;
 type KeyedAction = { TableName: string; Key?: Item; Item?: Item };
 type Holds = { transactions: number; writes: number };
+type Answer = ReturnType<typeof transactionCanceled>;
+type Plan = {
+  /** The error DynamoDB would answer instead, given what is held at hand-over; none: forward it. */
+  refusal?: () => Answer | undefined;
+  /** What the request holds from hand-over until DynamoDB Local answers, and at least `minimumMs`. */
+  holds?: { ids: string[]; kind: keyof Holds; minimumMs: number };
+};
 
 const TARGET_PREFIX = "DynamoDB_20120810.";
 const SINGLE_WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem"]);
 const TABLE_CHANGES = new Set(["CreateTable", "DeleteTable"]);
+/**
+ * Enough to keep DynamoDB Local's threads busy on a few cores, few enough that it queues nothing
+ * itself: a request waiting in its queue would hold its items for as long, where on AWS a request
+ * waits in no queue, and a saturated emulator would refuse many times more transactions than AWS.
+ */
+const UPSTREAM_CONCURRENCY = 8;
 
 export async function startConflictProxy({
   upstream,
@@ -75,6 +91,7 @@ export async function startConflictProxy({
   rules = true,
   transactionMs = 20,
   writeMs = 0,
+  upstreamConcurrency = UPSTREAM_CONCURRENCY,
 }: ConflictProxyOptions): Promise<ConflictProxy> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -82,6 +99,7 @@ export async function startConflictProxy({
   const keySchemas = new Map<string, Promise<string[]>>();
   const holds = new Map<string, Holds>();
   const counts: ConflictCounts = { transactWrites: 0, singleWrites: 0, transactGets: 0 };
+  const handOver = pLimit(upstreamConcurrency);
 
   function keyNames(tableName: string): Promise<string[]> {
     let names = keySchemas.get(tableName);
@@ -119,51 +137,28 @@ export async function startConflictProxy({
 
   const forward = (incoming: IncomingMessage, body: Buffer) => forwardWhole(target, agent, incoming, body);
 
-  async function forwardHolding(incoming: IncomingMessage, body: Buffer, release: () => void, minimumMs = 0) {
-    const started = performance.now();
-    try {
-      const answer = await forward(incoming, body);
-      const left = minimumMs - (performance.now() - started);
-      if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
-      return answer;
-    } finally {
-      release();
-    }
-  }
-
-  async function handle(incoming: IncomingMessage, body: Buffer) {
-    const operation = String(incoming.headers["x-amz-target"] ?? "").replace(TARGET_PREFIX, "");
-    if (!rules || !body.length) return forward(incoming, body);
-    const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-    if (TABLE_CHANGES.has(operation)) keySchemas.delete(input.TableName as string);
-
+  /** What a request writes or reads transactionally, and whether it meets a hold: decided as it is handed over. */
+  async function planOf(operation: string, input: Record<string, unknown>): Promise<Plan> {
     if (operation === "TransactWriteItems") {
       const actions = (input.TransactItems as Record<string, KeyedAction>[]).map((entry) => Object.values(entry)[0]!);
       const ids = await Promise.all(actions.map(itemId));
-      const reasons = ids.map((id) => (holds.get(id)?.transactions ? "TransactionConflict" : "None"));
-      if (reasons.includes("TransactionConflict")) {
-        counts.transactWrites++;
-        return transactionCanceled(reasons);
-      }
-      return forwardHolding(incoming, body, hold(ids, "transactions"), transactionMs);
+      return {
+        refusal: () => refuseIfHeld(ids, (held) => held.transactions > 0, "transactWrites"),
+        holds: { ids, kind: "transactions", minimumMs: transactionMs },
+      };
     }
     if (operation === "TransactGetItems") {
-      const actions = (input.TransactItems as { Get: KeyedAction }[]).map((entry) => entry.Get);
-      const ids = await Promise.all(actions.map(itemId));
-      const reasons = ids.map((id) => (holds.has(id) ? "TransactionConflict" : "None"));
-      if (reasons.includes("TransactionConflict")) {
-        counts.transactGets++;
-        return transactionCanceled(reasons);
-      }
-      return forward(incoming, body);
+      const ids = await Promise.all((input.TransactItems as { Get: KeyedAction }[]).map((entry) => itemId(entry.Get)));
+      return { refusal: () => refuseIfHeld(ids, () => true, "transactGets") };
     }
     if (SINGLE_WRITES.has(operation)) {
       const id = await itemId(input as KeyedAction);
-      if (holds.get(id)?.transactions) {
+      const refusal = () => {
+        if (!holds.get(id)?.transactions) return undefined;
         counts.singleWrites++;
         return dynamoError("TransactionConflictException", { message: ONGOING });
-      }
-      return forwardHolding(incoming, body, hold([id], "writes"), writeMs);
+      };
+      return { refusal, holds: { ids: [id], kind: "writes", minimumMs: writeMs } };
     }
     if (operation === "BatchWriteItem") {
       const requests = Object.entries(
@@ -174,38 +169,55 @@ export async function startConflictProxy({
           writes.map((write) => itemId({ TableName, Item: write.PutRequest?.Item, Key: write.DeleteRequest?.Key })),
         ),
       );
-      return forwardHolding(incoming, body, hold(ids, "writes"), writeMs);
+      return { holds: { ids, kind: "writes", minimumMs: writeMs } };
     }
-    return forward(incoming, body);
+    return {};
   }
 
-  const server: Server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      handle(incoming, Buffer.concat(chunks)).then(
-        (answer) => {
-          outgoing.writeHead(answer.status, answer.headers);
-          outgoing.end(answer.body);
-        },
-        (error: unknown) => {
-          // DynamoDB Local unreachable, or a body it would refuse anyway: answer as a failing server does.
-          const { status, headers, body } = dynamoError(
-            "InternalServerError",
-            { message: `Conflict proxy: ${String(error)}` },
-            500,
-          );
-          outgoing.writeHead(status, headers);
-          outgoing.end(body);
-        },
-      );
+  /** Rules 1 and 3: cancelled, with a `TransactionConflict` reason for each held item. */
+  function refuseIfHeld(ids: string[], conflicts: (held: Holds) => boolean, counted: keyof ConflictCounts) {
+    const reasons = ids.map((id) => {
+      const held = holds.get(id);
+      return held && conflicts(held) ? "TransactionConflict" : "None";
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const { port: listening } = server.address() as AddressInfo;
+    if (!reasons.includes("TransactionConflict")) return undefined;
+    counts[counted]++;
+    return transactionCanceled(reasons);
+  }
+
+  async function handle(incoming: IncomingMessage, body: Buffer) {
+    if (!rules || !body.length) return handOver(() => forward(incoming, body));
+    const operation = String(incoming.headers["x-amz-target"] ?? "").replace(TARGET_PREFIX, "");
+    const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+    if (TABLE_CHANGES.has(operation)) keySchemas.delete(input.TableName as string);
+    const plan = await planOf(operation, input);
+    let release: (() => void) | undefined;
+    let heldFor = 0;
+    const answer = await handOver(async () => {
+      const refused = plan.refusal?.();
+      if (refused) return refused;
+      release = plan.holds && hold(plan.holds.ids, plan.holds.kind);
+      const started = performance.now();
+      try {
+        return await forward(incoming, body);
+      } finally {
+        heldFor = performance.now() - started;
+        // Released before the slot passes on, so the next request sees what is still held.
+        if (release && heldFor >= plan.holds!.minimumMs) {
+          release();
+          release = undefined;
+        }
+      }
+    });
+    // The slot is free for the next request; the items stay held for the least time AWS would hold them.
+    if (release) {
+      await new Promise((resolve) => setTimeout(resolve, plan.holds!.minimumMs - heldFor));
+      release();
+    }
+    return answer;
+  }
+
+  const { server, port: listening } = await serveWhole(port, host, handle);
 
   return {
     endpoint: `http://${host}:${listening}`,

@@ -1,5 +1,5 @@
-import type { Agent, IncomingMessage } from "node:http";
-import { request } from "node:http";
+import { type Agent, createServer, type IncomingMessage, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 
 // DynamoDB's wire format, as the conflict proxy speaks it: requests passed on whole, and errors in
 // the shape and status DynamoDB gives them, so the SDK raises the exceptions it raises on AWS.
@@ -7,12 +7,7 @@ import { request } from "node:http";
 export const ONGOING = "Transaction is ongoing for the item";
 
 /** Sends the request to DynamoDB Local and waits for its whole answer. */
-export function forwardWhole(
-  target: URL,
-  agent: Agent,
-  incoming: IncomingMessage,
-  body: Buffer,
-): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> {
+export function forwardWhole(target: URL, agent: Agent, incoming: IncomingMessage, body: Buffer): Promise<Whole> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       {
@@ -56,4 +51,32 @@ export function dynamoError(type: string, fields: Record<string, unknown>, statu
     },
     body,
   };
+}
+
+type Whole = { status: number; headers: IncomingMessage["headers"]; body: Buffer };
+
+/** Serves each request once its whole body is in; a failure answers as a failing DynamoDB does. */
+export async function serveWhole(
+  port: number,
+  host: string,
+  handle: (incoming: IncomingMessage, body: Buffer) => Promise<Whole>,
+): Promise<{ server: Server; port: number }> {
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.on("end", () => {
+      handle(incoming, Buffer.concat(chunks))
+        // DynamoDB Local unreachable, or a body it would refuse anyway.
+        .catch((error: unknown) => dynamoError("InternalServerError", { message: `Conflict proxy: ${error}` }, 500))
+        .then(({ status, headers, body }) => {
+          outgoing.writeHead(status, headers);
+          outgoing.end(body);
+        });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
 }
