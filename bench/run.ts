@@ -18,7 +18,15 @@ import { startConflictProxy } from "@oemr-reg/local/dynamodb-conflicts";
 import { startEmulatorsOnFreePorts } from "@oemr-reg/local/harness";
 import { type Figure, figure } from "./support/figures.ts";
 
-const CASES = ["registration", "count", "usage-summary", "pacing", "fanout-memory", "bundles"] as const;
+const CASES = [
+  "registration",
+  "count",
+  "console-overview",
+  "usage-summary",
+  "pacing",
+  "fanout-memory",
+  "bundles",
+] as const;
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
 const args = process.argv.slice(2);

@@ -9,11 +9,17 @@ export {
   type ConfirmationSenderOptions,
   createConfirmationSender,
 } from "./confirmation-sender.ts";
-export { counterShardOf, counterUpdate } from "./counters.ts";
+export { counterShardOf, counterUpdate, isoWeek, weekAttribute } from "./counters.ts";
 export { createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";
 export { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
 export { type ConfirmOutcome, confirm, type UnsubscribeOutcome, unsubscribe } from "./opt-out.ts";
-export { CONFIRMATION_INTERVAL_MS, type RegisterContext, RegistrationRequest, register } from "./register.ts";
+export {
+  CONFIRMATION_INTERVAL_MS,
+  newRegistration,
+  type RegisterContext,
+  RegistrationRequest,
+  register,
+} from "./register.ts";
 export type {
   ListChange,
   Registration,

@@ -54,7 +54,22 @@ export async function register(
   request: RegistrationRequest,
   { sourceIp, now, confirmations }: RegisterContext,
 ): Promise<RegisterOutcome> {
-  const registration: Registration = {
+  const registration = newRegistration(request, { sourceIp, now });
+  try {
+    await store.add(registration);
+    return { productId: registration.productId };
+  } catch (error) {
+    if (!(error instanceof AlreadyRegisteredError)) throw error;
+  }
+  return reregister(store, registration, confirmations, now);
+}
+
+/** The item a new address is stored as: a fresh product id, active. The bench seeds with it too. */
+export function newRegistration(
+  request: RegistrationRequest,
+  { sourceIp, now }: Pick<RegisterContext, "sourceIp" | "now">,
+): Registration {
+  return {
     email: normalizeEmail(request.email),
     address: request.email,
     productId: crypto.randomUUID(),
@@ -64,13 +79,6 @@ export async function register(
     status: "active",
     sourceIp,
   };
-  try {
-    await store.add(registration);
-    return { productId: registration.productId };
-  } catch (error) {
-    if (!(error instanceof AlreadyRegisteredError)) throw error;
-  }
-  return reregister(store, registration, confirmations, now);
 }
 
 async function reregister(
