@@ -38,5 +38,10 @@ export const apiRoutes = {
   "GET /console/broadcasts": { rate: 5, burst: 10 },
   "GET /console/broadcasts/{id}": { rate: 5, burst: 10 },
   "POST /console/broadcasts/{id}/resume": { rate: 1, burst: 5 },
+  "GET /console/broadcasts/new": { rate: 5, burst: 10 },
+  // Each a scan of every registration (the audience's reach), as GET /api/registration/audience.
+  "POST /console/broadcasts/new/preview": { rate: 1, burst: 5 },
+  "POST /console/broadcasts/new/confirm": { rate: 1, burst: 5 },
+  "POST /console/broadcasts": { rate: 1, burst: 5 },
   $default: { rate: 10, burst: 20 },
 } as const satisfies Record<string, RouteThrottle | undefined>;

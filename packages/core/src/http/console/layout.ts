@@ -18,7 +18,13 @@ const STYLE =
   "dl.counts dt{font-size:.85em;color:#57606a}dl.counts dd{margin:0;font-size:1.6em;font-weight:600}" +
   ".chart{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.chart svg{max-width:100%;height:auto}" +
   "table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #d0d7de;padding:2px 8px;text-align:left}" +
-  "td.n{text-align:right}.scroll{max-height:320px;overflow-y:auto}.paused{color:#9a6700;font-weight:600}";
+  "td.n{text-align:right}.scroll{max-height:320px;overflow-y:auto}.paused{color:#9a6700;font-weight:600}" +
+  "textarea{font:inherit;width:100%;box-sizing:border-box;padding:6px;border:1px solid #8c959f;border-radius:6px}" +
+  ".compose input{width:100%;box-sizing:border-box}fieldset{border:1px solid #d0d7de;border-radius:6px}" +
+  "button.secondary{background:#57606a}.preview{display:flex;flex-wrap:wrap;gap:16px;align-items:stretch}" +
+  ".preview iframe{flex:1 1 480px;min-height:420px;border:1px solid #d0d7de;border-radius:6px}" +
+  ".preview pre{flex:1 1 300px;min-width:0;margin:0;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;" +
+  "background:#f6f8fa;border-radius:6px}dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}";
 const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 
 /**
@@ -47,7 +53,8 @@ export function consolePage(
     html`<form method="post" action="${CONSOLE_PATH}/logout">${csrfInput(session)}<button>Log out</button></form>`;
   const links = html`<a href="${CONSOLE_PATH}">Overview</a> ·
 <a href="${CONSOLE_PATH}/versions">Versions and usage</a> ·
-<a href="${CONSOLE_PATH}/broadcasts">Broadcasts</a>`;
+<a href="${CONSOLE_PATH}/broadcasts">Broadcasts</a> ·
+<a href="${CONSOLE_PATH}/broadcasts/new">New broadcast</a>`;
   // A page that follows work in progress reloads itself: no script, which the CSP forbids.
   const reload = refresh ? html`<meta http-equiv="refresh" content="${refresh}">` : "";
   const nav = session ? html`<header><nav aria-label="Console">${links}</nav>${logout(session)}</header>` : "";

@@ -12,6 +12,7 @@ import { ApiError, errorResponse } from "../errors.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
 import { requirePin } from "../pin-check.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
+import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
@@ -27,8 +28,8 @@ export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   overview: (weeks: string[]) => Promise<Overview>;
   /** Sessions logged out before they expired. */
   endedSessions: EndedSessions;
-  /** The versions page's scan. */
-  registrations: Pick<RegistrationStore, "activeVersions">;
+  /** The versions page's scan, and the reach of a broadcast's audience. */
+  registrations: Pick<RegistrationStore, "activeVersions" | "audienceReach">;
   usage: Pick<UsageStore, "snapshots">;
   now: () => Date;
 };
@@ -178,6 +179,8 @@ export function consoleRoutes({
     const body = html`${versionsBody(versions)}${usageBody(summarize(sites, since))}`;
     return consolePage(c, { title: "Versions and usage", body, session });
   });
+  // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
+  consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
   return app;
 }
