@@ -5,6 +5,7 @@ import { isoWeek } from "@oemr-reg/core/registration/counters";
 import { RATE_WINDOWS, rateWindowKey } from "@oemr-reg/core/state/keys";
 import { signToken } from "@oemr-reg/core/tokens";
 import { app } from "@oemr-reg/functions/api";
+import { handler as countTallies } from "@oemr-reg/functions/tallies";
 import type { Hono } from "hono";
 import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
@@ -43,6 +44,18 @@ async function shown(name: string): Promise<number> {
 }
 
 const sessionOf = () => sessionOfPage(context, page, base);
+
+/** What `GET /api/registration/versions` counts: the scan the tallies must agree with. */
+async function activeVersions() {
+  const answer = await fetch(`${base}/api/registration/versions`, { headers: { "x-secret-pin": PIN } });
+  return (await answer.json()) as { byVersion: Record<string, number> };
+}
+
+/** The active registrations the page shows for an OpenEMR version. */
+async function versionShown(version: string): Promise<number> {
+  const row = page.locator("#by-version ~ .chart tbody tr", { has: page.locator("th", { hasText: version }) });
+  return Number(await row.locator("td").textContent());
+}
 
 function postLogout(headers: Record<string, string>, fields: Record<string, string>) {
   return fetch(`${base}/console/logout`, {
@@ -108,6 +121,16 @@ describe("the board's console", () => {
     });
     await expect(week.locator("td").textContent()).resolves.toBe(String(unique.count));
     await expect(page.locator("#per-week ~ .chart tbody tr").count()).resolves.toBe(52);
+    await expect(page.getByText("Not counted yet").count()).resolves.toBe(1);
+  });
+
+  it("shows active registrations by version and distribution, and the usage summary, as last counted", async () => {
+    await countTallies();
+    await page.goto(`${base}/console`);
+    const versions = await activeVersions();
+    expect(await versionShown("7.0.3")).toBe(versions.byVersion["7.0.3"]);
+    await expect(page.locator("#usage ~ p").first().textContent()).resolves.toMatch(/^2 sites reported since/);
+    await expect(page.locator("time").first().textContent()).resolves.toBe("just now");
     await expectAccessible(page);
     await page.screenshot({ path: new URL("overview.png", SCREENSHOTS).pathname, fullPage: true });
   });
@@ -129,17 +152,20 @@ describe("the board's console", () => {
     expect(took[0]).toBeLessThan(200);
   });
 
-  it("shows active registrations by version and distribution, and the usage summary, on a page apart", async () => {
-    await page.getByRole("link", { name: "Versions and usage" }).first().click();
+  it("counts the whole list now on request, and the overview shows that count from then on", async () => {
+    const before = (await activeVersions()).byVersion["7.0.3"]!;
+    expect((await postForm(`${base}/api/registration`, { email: uniqueEmail("late"), version: "7.0.3" })).status).toBe(
+      201,
+    );
+    await page.goto(`${base}/console`);
+    expect(await versionShown("7.0.3")).toBe(before);
+    await page.getByRole("link", { name: "Count now" }).click();
     expect(page.url()).toBe(`${base}/console/versions`);
-    const versions = (await (
-      await fetch(`${base}/api/registration/versions`, { headers: { "x-secret-pin": PIN } })
-    ).json()) as { byVersion: Record<string, number> };
-    const row = page.locator("#by-version ~ .chart tbody tr", { has: page.locator("th", { hasText: "7.0.3" }) });
-    await expect(row.locator("td").textContent()).resolves.toBe(String(versions.byVersion["7.0.3"]));
-    await expect(page.locator("#usage ~ p").first().textContent()).resolves.toMatch(/^2 sites reported since/);
+    expect(await versionShown("7.0.3")).toBe(before + 1);
     await expectAccessible(page);
     await page.screenshot({ path: new URL("versions.png", SCREENSHOTS).pathname, fullPage: true });
+    await page.goto(`${base}/console`);
+    expect(await versionShown("7.0.3")).toBe(before + 1);
   });
 
   it("counts an unsubscribe: one fewer active, one more unsubscribed, as GET /unique says", async () => {

@@ -321,6 +321,15 @@ describe("queues", () => {
     });
   });
 
+  it("count the console's tallies of the whole list every 15 minutes, with a scan and one item's write", async () => {
+    const { one } = await deploy("dev");
+    expect(one("sst.aws.Cron", "Tallies").args.schedule).toBe("rate(15 minutes)");
+    expect(crons.Tallies.function.permissions).toEqual({
+      Registrations: ["dynamodb:Scan"],
+      State: ["dynamodb:Query", "dynamodb:PutItem"],
+    });
+  });
+
   it("hide a message longer than its consumer may run", () => {
     for (const [name, spec] of Object.entries(queues)) {
       if ("consumer" in spec) expect(spec.visibilityTimeoutSeconds, name).toBeGreaterThan(spec.consumer.timeoutSeconds);

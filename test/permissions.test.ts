@@ -14,6 +14,7 @@ import { type Broadcast, FANOUT_SEGMENTS, readProgress } from "@oemr-reg/core/br
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
 import { type FunctionSpec, stack } from "@oemr-reg/core/resources";
+import { createDynamoTalliesStore } from "@oemr-reg/core/tallies/snapshot";
 import { signToken } from "@oemr-reg/core/tokens";
 import type { Invoke } from "@oemr-reg/local/event-source";
 import { loadHandler, loadHandlerModule } from "@oemr-reg/local/handlers";
@@ -249,6 +250,7 @@ const fanout = await loadHandler<SqsHandler>(stack.queues.Fanout.consumer.handle
 const send = await loadHandler<SqsHandler>(stack.queues.Send.consumer.handler);
 const sesEvents = await loadHandler<SnsHandler>(stack.topics.SesEvents.subscribers.SesEventsHandler.handler);
 const requeue = await loadHandler<() => Promise<void>>(stack.crons.Requeue.function.handler);
+const countTallies = await loadHandler<() => Promise<void>>(stack.crons.Tallies.function.handler);
 
 const PIN = Resource.SecretPin.value;
 const withPin = { headers: { "X-Secret-Pin": PIN } };
@@ -511,6 +513,14 @@ describe("each function's AWS calls", () => {
     const requeued = await receive(provisioned.queues.Fanout!.url, 10);
     expect(requeued.map((message) => JSON.parse(message.Body!).broadcastId)).toContain(broadcastId);
     await remove(provisioned.queues.Fanout!.url, requeued);
+  });
+
+  it("the Tallies function, counting the whole list and the sites' reports", async () => {
+    await runAs("Tallies", () => countTallies());
+    const counted = await createDynamoTalliesStore({ db, stateTable: provisioned.tables.State! }).latest();
+    const versions = await runAs("Api", async () => (await fetch(`${base}/api/registration/versions`, withPin)).json());
+    expect(counted?.versions).toEqual(versions);
+    expect(counted?.usage.sites).toBeGreaterThanOrEqual(1);
   });
 
   it("made no call outside a function's run", () => {

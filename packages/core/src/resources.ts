@@ -123,6 +123,16 @@ export const crons = {
       permissions: { State: ["dynamodb:Query"], Fanout: ["sqs:SendMessage"] },
     },
   },
+  /** The console overview's tallies of the whole list (versions, distributions, usage), counted afresh. */
+  Tallies: {
+    schedule: "rate(15 minutes)",
+    function: {
+      handler: "packages/functions/src/tallies.handler",
+      timeoutSeconds: 300,
+      link: ["Registrations", "State"],
+      permissions: { Registrations: ["dynamodb:Scan"], State: ["dynamodb:Query", "dynamodb:PutItem"] },
+    },
+  },
 } as const satisfies Record<string, CronSpec>;
 
 /**

@@ -10,6 +10,7 @@ import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { api } from "@oemr-reg/core/resources";
 import { RATE_WINDOWS } from "@oemr-reg/core/state/keys";
+import { createDynamoTalliesStore } from "@oemr-reg/core/tallies/snapshot";
 import { createDynamoUsageStore } from "@oemr-reg/core/usage/dynamo-store";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
@@ -75,6 +76,7 @@ export const app = createApp({
   secretPin: Resource.SecretPin.value,
   overview: (weeks) => readOverview(db, stateTable, weeks),
   endedSessions: createEndedSessions({ db, stateTable }),
+  tallies: createDynamoTalliesStore({ db, stateTable }),
 });
 
 export const handler = handle(app);

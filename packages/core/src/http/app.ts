@@ -29,7 +29,7 @@ const DOCUMENT_INFO = {
 export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Omit<RegistrationRoutesDeps, "now" | "pinGuard" | "secretPin"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions"> & {
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /** The key they were signed with before the last rotation, still accepted; empty when none. */
@@ -69,6 +69,7 @@ export function createApp({
   deadlineMs,
   overview,
   endedSessions,
+  tallies,
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
@@ -120,6 +121,7 @@ export function createApp({
         endedSessions,
         registrations,
         usage,
+        tallies,
         broadcasts: broadcasting.broadcasts,
         fanoutQueue: broadcasting.fanoutQueue,
         now,

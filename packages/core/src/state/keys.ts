@@ -71,3 +71,6 @@ export const usageReportKey = (siteId: string, reportingDate: string): StateKey 
   sk: `report#${reportingDate}`,
 });
 export const usageSitesPk = (shard: number) => `usagesites#${shard}`;
+
+/** The console overview's tallies of the whole list, counted by the `Tallies` cron (tallies/snapshot.ts). */
+export const talliesSnapshotKey: StateKey = { pk: "tallies#overview", sk: "latest" };

@@ -3,7 +3,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 
 export type Bar = { label: string; value: number };
 type Chart = { id: string; title: string; rows: Bar[]; labelHeading: string; valueHeading: string };
-type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
+export type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 const BAR_COLOR = "#1f6feb";
 const AXIS_COLOR = "#57606a";

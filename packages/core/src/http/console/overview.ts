@@ -1,7 +1,8 @@
 import { html } from "hono/html";
 import { lastWeeks, type Overview } from "../../registration/counters.ts";
+import type { TalliesStore } from "../../tallies/snapshot.ts";
 import { columnChart } from "./charts.ts";
-import { CONSOLE_PATH } from "./session.ts";
+import { talliesBody } from "./tallies.ts";
 
 const number = (value: number) => value.toLocaleString("en-US");
 
@@ -15,9 +16,18 @@ export const WEEKS = 52;
  */
 export const STATUS_COUNTS_SINCE = "2026-12-03";
 
-/** The overview: the counts, then registrations per ISO week. Counters only: no scan. */
-export async function overviewBody(read: (weeks: string[]) => Promise<Overview>, now: Date) {
-  const overview = await read(lastWeeks(now, WEEKS));
+/**
+ * The overview: the counts, registrations per ISO week, then the tallies of the whole list as last
+ * counted. Two reads, the counters' and the tallies' item, whatever the size of the list: no scan.
+ */
+export async function overviewBody(
+  {
+    overview: read,
+    tallies,
+  }: { overview: (weeks: string[]) => Promise<Overview>; tallies: Pick<TalliesStore, "latest"> },
+  now: Date,
+) {
+  const [overview, snapshot] = await Promise.all([read(lastWeeks(now, WEEKS)), tallies.latest()]);
   const counts = [
     ["Registrations", overview.count],
     ["Active", overview.active],
@@ -28,9 +38,7 @@ export async function overviewBody(read: (weeks: string[]) => Promise<Overview>,
   return html`<section aria-labelledby="counts"><h2 id="counts">The list</h2>
 <dl class="counts">${counts.map(([name, value]) => html`<div><dt>${name}</dt><dd>${number(value)}</dd></div>`)}</dl>
 <p>Registrations: every address ever registered; active: those mailed now. Unsubscribed, bounced and complained
-count the status changes, and the weeks the registrations, since ${STATUS_COUNTS_SINCE}.
-Active registrations by OpenEMR version and distribution, and what the sites report:
-<a href="${CONSOLE_PATH}/versions">Versions and usage</a> (reads the whole list).</p>
+count the status changes, and the weeks the registrations, since ${STATUS_COUNTS_SINCE}.</p>
 </section>
 ${columnChart({
   id: "per-week",
@@ -38,5 +46,6 @@ ${columnChart({
   labelHeading: "ISO week",
   valueHeading: "Registrations",
   rows: overview.perWeek.map(({ week, registrations }) => ({ label: week, value: registrations })),
-})}`;
+})}
+${talliesBody(snapshot, now)}`;
 }

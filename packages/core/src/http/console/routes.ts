@@ -5,8 +5,8 @@ import { html } from "hono/html";
 import type { PinGuard } from "../../limits/pin-guard.ts";
 import type { Overview } from "../../registration/counters.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
+import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
 import type { UsageStore } from "../../usage/dynamo-store.ts";
-import { summarize } from "../../usage/summary.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError, errorResponse } from "../errors.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
@@ -17,7 +17,7 @@ import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
-import { usageBody, versionsBody } from "./tallies.ts";
+import { talliesBody } from "./tallies.ts";
 
 export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The link-signing secret, from which the session key is derived. */
@@ -31,11 +31,10 @@ export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The versions page's scan, and the reach of a broadcast's audience. */
   registrations: Pick<RegistrationStore, "activeVersions" | "audienceReach">;
   usage: Pick<UsageStore, "snapshots">;
+  /** The whole list's tallies, as the `Tallies` cron last counted them. */
+  tallies: TalliesStore;
   now: () => Date;
 };
-
-/** The usage summary's window, as `GET /api/usage/summary` has it. */
-const USAGE_DAYS = 90;
 
 const LOGIN_PATH = `${CONSOLE_PATH}/login`;
 const MAX_FORM_BYTES = 4 * 1024;
@@ -65,6 +64,7 @@ export function consoleRoutes({
   endedSessions,
   registrations,
   usage,
+  tallies,
   now,
   ...broadcasting
 }: ConsoleRoutesDeps) {
@@ -150,33 +150,32 @@ export function consoleRoutes({
     path: "/",
     summary: "The console's overview",
     description:
-      "Registrations, active, unsubscribed, bounced, complained; registrations per week over 52 weeks. Read from " +
-      "the sharded counters (one BatchGetItem), not a scan. Without a session: to the login page.",
+      "Registrations, active, unsubscribed, bounced, complained; registrations per week over 52 weeks, from the " +
+      "sharded counters (one BatchGetItem); active registrations by version and distribution and the usage " +
+      "summary, as the `Tallies` cron last counted them (one GetItem). Without a session: to the login page.",
     responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH) },
   });
   app.openapi(overviewPage, async (c) => {
     const session = await sessions().read(c);
     if (!session) return c.redirect(LOGIN_PATH, 303);
-    const body = await overviewBody(overview, now());
+    const body = await overviewBody({ overview, tallies }, now());
     return consolePage(c, { title: "Overview", body, session });
   });
 
   const versionsPage = createRoute({
     method: "get",
     path: "/versions",
-    summary: "Active registrations by OpenEMR version and distribution, and the usage summary",
+    summary: "The overview's tallies, counted now",
     description:
-      "GET /api/registration/versions (a scan of the whole list) and GET /api/usage/summary (every reporting " +
-      "site's snapshot) as a page: each read grows with the list, so they are kept off the overview. Without a " +
-      "session: to the login page.",
+      "Active registrations by OpenEMR version and distribution (a scan of the whole list) and the usage summary " +
+      "(every reporting site's snapshot), counted now rather than by the 15-minute `Tallies` cron, and kept for " +
+      "the overview. Without a session: to the login page.",
     responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH) },
   });
   app.openapi(versionsPage, async (c) => {
     const session = await sessions().read(c);
     if (!session) return c.redirect(LOGIN_PATH, 303);
-    const since = new Date(now().getTime() - USAGE_DAYS * 86_400_000);
-    const [versions, sites] = await Promise.all([registrations.activeVersions(), usage.snapshots(since)]);
-    const body = html`${versionsBody(versions)}${usageBody(summarize(sites, since))}`;
+    const body = talliesBody(await countTallies({ registrations, usage, tallies }, now()), now());
     return consolePage(c, { title: "Versions and usage", body, session });
   });
   // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
