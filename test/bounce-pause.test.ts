@@ -13,11 +13,10 @@ import { app } from "@oemr-reg/functions/api";
 import { handler as sendHandler } from "@oemr-reg/functions/send";
 import { handler as sesEventsHandler } from "@oemr-reg/functions/ses-events";
 import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
-import { simulatedEvents } from "@oemr-reg/local/simulator-events";
-import type { SNSEvent } from "aws-lambda";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
+import { snsEvent } from "./support/ses-events.ts";
 import { emailsWithSubject, testStack } from "./support/stack.ts";
 
 const base = await serveForFile(app);
@@ -54,38 +53,6 @@ async function sendingBroadcast(
     );
   }
   return { broadcastId, sent };
-}
-
-/** What SES publishes about one sent email, to a mailbox simulator address, as SNS hands it to the handler. */
-function snsEvent(recipient: string, sesMessageId: string, as = recipient): SNSEvent {
-  const mail = {
-    messageId: sesMessageId,
-    source: "noreply@test.example.org",
-    destination: [recipient],
-    subject: "x",
-    sentAt: new Date(),
-    configurationSet: "test",
-  };
-  return {
-    Records: simulatedEvents(mail, as, new Date()).map((event) => ({
-      EventSource: "aws:sns",
-      EventVersion: "1.0",
-      EventSubscriptionArn: `${testStack().topics.SesEvents}:sub`,
-      Sns: {
-        Type: "Notification",
-        MessageId: crypto.randomUUID(),
-        TopicArn: testStack().topics.SesEvents!,
-        Subject: "",
-        Message: JSON.stringify(event),
-        Timestamp: new Date().toISOString(),
-        SignatureVersion: "1",
-        Signature: "EXAMPLE",
-        SigningCertUrl: "",
-        UnsubscribeUrl: "",
-        MessageAttributes: {},
-      },
-    })),
-  };
 }
 
 async function bounce(...sent: Sent[]): Promise<void> {

@@ -1,13 +1,15 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
 import { app } from "@oemr-reg/functions/api";
+import { handler as sesEventsHandler } from "@oemr-reg/functions/ses-events";
 import type { Hono } from "hono";
 import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible, logIn, sessionOf } from "./support/browser.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
-import { eventually, runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
+import { snsEvent } from "./support/ses-events.ts";
+import { emailsWithSubject, eventually, runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
 
 const PIN = Resource.SecretPin.value;
 const SCREENSHOTS = new URL("../docs/console/", import.meta.url);
@@ -51,21 +53,33 @@ describe("the console's broadcasts", () => {
     }
   });
 
-  it("lists a broadcast started through the API, and shows it done on its page", async () => {
-    for (let i = 0; i < 3; i++)
-      expect((await postForm(`${base}/api/registration`, { email: uniqueEmail("history") })).status).toBe(201);
+  it("lists a broadcast started through the API with what it caused, and shows it done on its page", async () => {
+    // One recipient will complain (the SES mailbox simulator's address for it), one unsubscribe.
+    const complainer = `complaint+${crypto.randomUUID().slice(0, 12)}@simulator.amazonses.com`;
+    const leaver = uniqueEmail("history");
+    for (const email of [complainer, leaver, uniqueEmail("history")])
+      expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
     const title = `Console history ${crypto.randomUUID()}`;
     const started = await postJson(`${base}/api/registration/broadcast`, { secretPin: PIN, title, contents: "Hi." });
     expect(started.status).toBe(200);
     const { broadcastId } = (await started.json()) as { broadcastId: string };
     const done = await untilBroadcastDone(base, PIN, broadcastId);
     expect(done.sent).toBeGreaterThanOrEqual(3);
+    const sent = await emailsWithSubject(title);
+    const to = (address: string) => sent.find((email) => email.destination.to[0]?.toLowerCase() === address)!;
+    await sesEventsHandler(snsEvent(complainer, to(complainer).messageId));
+    const link = /https:\/\/reg\.test\.example\.org(\/api\/registration\/unsubscribe\/[\w.-]+)/.exec(
+      to(leaver.toLowerCase()).body.text ?? "",
+    );
+    const oneClick = { method: "POST", body: new URLSearchParams({ "List-Unsubscribe": "One-Click" }) };
+    expect((await fetch(`${base}${link![1]}`, oneClick)).status).toBe(200);
 
     await page.getByRole("link", { name: "Broadcasts" }).first().click();
     expect(page.url()).toBe(`${base}/console/broadcasts`);
     const row = page.locator("tbody tr", { has: page.getByRole("link", { name: title }) });
     const cells = await row.locator("td").allTextContents();
-    expect(cells.slice(0, 7)).toEqual(["everyone", "done", ...[done.recipients, done.sent, 0, 0, 0].map(String)]);
+    const figures = [done.recipients, done.sent, 0, 0, 0, 1, 1].map(String);
+    expect(cells.slice(0, 9)).toEqual(["everyone", "done", ...figures]);
     // Newest first: the one just started heads the list.
     await expect(page.locator("tbody tr").first().locator("a").textContent()).resolves.toBe(title);
     await expectAccessible(page);
@@ -77,6 +91,7 @@ describe("the console's broadcasts", () => {
     await expect(page.locator("main p strong").first().textContent()).resolves.toBe("done");
     expect(await shown("Sent")).toBe(done.sent);
     expect(await shown("Recipients")).toBe(done.recipients);
+    expect([await shown("Complaints"), await shown("Unsubscribes")]).toEqual([1, 1]);
     // Done: it no longer reloads itself.
     await expect(page.locator('meta[http-equiv="refresh"]').count()).resolves.toBe(0);
   });
@@ -143,5 +158,37 @@ describe("the console's broadcasts", () => {
       body: new URLSearchParams({ csrf }),
     });
     expect(resumed.status).toBe(404);
+  });
+
+  it("pages the history 25 at a time, newest first, and refuses a cursor it did not make", async () => {
+    // Newer than every other broadcast of this file, so they make the first page and head the second.
+    const at = (second: number) => new Date(Date.UTC(2099, 0, 1, 0, 0, second));
+    const titles = Array.from({ length: 30 }, (_, second) => `Paged ${second} ${crypto.randomUUID().slice(0, 8)}`);
+    for (const [second, title] of titles.entries()) {
+      const content = { title, contents: "Old news." };
+      await broadcasts.create({ broadcastId: crypto.randomUUID(), content, totalSegments: 1, now: at(second) });
+    }
+    const newestFirst = titles.toReversed();
+    const listedTitles = () => page.locator("tbody tr th a").allTextContents();
+    await page.goto(`${base}/console/broadcasts`);
+    expect(await listedTitles()).toEqual(newestFirst.slice(0, 25));
+    await expect(page.getByRole("link", { name: "Newest" }).count()).resolves.toBe(0);
+
+    await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Older" }).click()]);
+    expect(new URL(page.url()).searchParams.get("before")).toMatch(/^[A-Za-z0-9_-]+$/);
+    const second = await listedTitles();
+    expect(second.slice(0, 5)).toEqual(newestFirst.slice(25));
+    expect(second).toHaveLength(5 + (await broadcasts.list({ limit: 100 })).broadcasts.length - 30);
+    await expect(page.getByRole("link", { name: "Older" }).count()).resolves.toBe(0);
+    await expectAccessible(page);
+    await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Newest" }).click()]);
+    expect(await listedTitles()).toEqual(newestFirst.slice(0, 25));
+
+    const forged = Buffer.from(JSON.stringify({ createdAt: "yesterday", broadcastId: "x" })).toString("base64url");
+    for (const before of ["not a cursor!", forged, "e30"]) {
+      const response = await page.goto(`${base}/console/broadcasts?before=${encodeURIComponent(before)}`);
+      expect(response?.status()).toBe(400);
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Not a page of broadcasts");
+    }
   });
 });

@@ -112,6 +112,28 @@ function history(email: string): Promise<HistoryEntry[]> {
   return addressHistory(sesEvents, email);
 }
 
+const broadcasts = createDynamoBroadcastStore({ db, stateTable: tables.stateTable });
+
+/** A broadcast that sent one email, to the normalized `recipient`, as a sender leaves it. */
+async function sentBroadcastTo(recipient: string) {
+  const broadcastId = crypto.randomUUID();
+  const sesMessageId = newMessageId();
+  const now = new Date();
+  await broadcasts.create({
+    broadcastId,
+    content: { title: "OpenEMR 7.0.3", contents: "Patch now." },
+    totalSegments: 1,
+    now,
+  });
+  await broadcasts.addRecipients(broadcastId, [recipient]);
+  expect(await broadcasts.claimDelivery(broadcastId, recipient, new Date(now.getTime() + 60_000), now)).toBe("claimed");
+  await broadcasts.completeDeliveries(
+    [{ broadcastId, email: recipient, outcome: { status: "sent", sesMessageId } }],
+    now,
+  );
+  return { broadcastId, sesMessageId };
+}
+
 describe("parseSesNotification", () => {
   const email = "Recipient@Example.com";
 
@@ -349,24 +371,7 @@ describe("the SES events handler", () => {
   it("marks a broadcast's delivery record delivered, and only once", async () => {
     const email = await registered();
     const recipient = normalizeEmail(email);
-    const broadcasts = createDynamoBroadcastStore({ db, stateTable: tables.stateTable });
-    const broadcastId = crypto.randomUUID();
-    const sesMessageId = newMessageId();
-    const now = new Date();
-    await broadcasts.create({
-      broadcastId,
-      content: { title: "OpenEMR 7.0.3", contents: "Patch now." },
-      totalSegments: 1,
-      now,
-    });
-    await broadcasts.addRecipients(broadcastId, [recipient]);
-    expect(await broadcasts.claimDelivery(broadcastId, recipient, new Date(now.getTime() + 60_000), now)).toBe(
-      "claimed",
-    );
-    await broadcasts.completeDeliveries(
-      [{ broadcastId, email: recipient, outcome: { status: "sent", sesMessageId } }],
-      now,
-    );
+    const { broadcastId, sesMessageId } = await sentBroadcastTo(recipient);
 
     const at = tick();
     const delivered = notification("event-delivery", { email, messageId: sesMessageId, at });
@@ -378,6 +383,23 @@ describe("the SES events handler", () => {
     // Still "sent" for the broadcast's own bookkeeping; delivered at the time SES reported.
     expect(Item).toMatchObject({ status: "sent", deliveredAt: at });
     expect(await history(email)).toEqual([expect.objectContaining({ type: "Delivery", sesMessageId, effect: "none" })]);
+  });
+
+  it("counts a complaint of a broadcast's email on that broadcast, once however often SNS delivers it", async () => {
+    const email = await registered();
+    const { broadcastId, sesMessageId } = await sentBroadcastTo(normalizeEmail(email));
+    const complaint = notification("event-complaint", { email, messageId: sesMessageId });
+    await deliver(complaint);
+    await deliver(complaint);
+    // The same complaint reported again in the other format, at another time: recorded, not counted again.
+    await deliver(notification("identity-complaint", { email, messageId: sesMessageId }));
+    expect(await broadcasts.get(broadcastId)).toMatchObject({ complaints: 1, hardBounces: 0, unsubscribes: 0 });
+    expect(await stored(email)).toMatchObject({ status: "complained" });
+    expect((await history(email)).map((entry) => entry.type)).toEqual(["Complaint", "Complaint"]);
+    const { Item } = await db.send(
+      new GetCommand({ TableName: tables.stateTable, Key: deliveryKey(broadcastId, normalizeEmail(email)) }),
+    );
+    expect(Item?.complainedAt).toBeDefined();
   });
 
   it("records an event for an address nobody registered, and acknowledges it", async () => {

@@ -84,6 +84,19 @@ async function broadcastTo(title: string): Promise<string[]> {
   return (await emailsWithSubject(title)).map((sent) => sent.destination.to[0]!.toLowerCase());
 }
 
+/** What SES reports when `email` will never take mail, as the SES events handler reads it. */
+const permanentBounce = (email: string) => ({
+  type: "Bounce" as const,
+  email: email.toLowerCase(),
+  sesMessageId: crypto.randomUUID(),
+  occurredAt: new Date().toISOString(),
+  broadcastId: undefined,
+  diagnostic: "smtp; 550 5.1.1 user unknown",
+  bounceType: "Permanent" as const,
+  bounceSubType: "General",
+  status: "5.1.1",
+});
+
 describe("GET /api/registration/unsubscribe/:token", () => {
   it("shows the address, escaped, and a button that posts back, and changes nothing", async () => {
     const email = uniqueEmail("o'brien");
@@ -206,6 +219,67 @@ describe("POST /api/registration/unsubscribe/:token", () => {
   });
 });
 
+describe("an unsubscribe through a broadcast's email", () => {
+  /** The link in the email `title` sent to `email`, and that broadcast's figures. */
+  async function linkFrom(email: string, title: string) {
+    const distribution = `unsub-${crypto.randomUUID()}`;
+    expect((await postForm(`${base}/api/registration`, { email, distribution })).status).toBe(201);
+    const started = await postJson(`${base}/api/registration/broadcast`, {
+      secretPin: PIN,
+      title,
+      contents: "Upgrade now.",
+      audience: { distributions: [distribution] },
+    });
+    expect(started.status).toBe(200);
+    const { broadcastId } = (await started.json()) as { broadcastId: string };
+    await untilBroadcastDone(base, PIN, broadcastId);
+    const [sent] = await emailsWithSubject(title);
+    const link = /https:\/\/reg\.test\.example\.org(\/api\/registration\/unsubscribe\/[\w.-]+)/.exec(
+      sent?.body.text ?? "",
+    );
+    expect(link).not.toBeNull();
+    const figures = async () => {
+      const response = await fetch(`${base}/api/registration/broadcast/${broadcastId}`, {
+        headers: { "X-Secret-Pin": PIN },
+      });
+      return (await response.json()) as { unsubscribes: number; sent: number };
+    };
+    return { url: `${base}${link![1]}`, figures, broadcastId };
+  }
+
+  it("counts once on that broadcast, and a second click nothing more", async () => {
+    const email = uniqueEmail("fromlink");
+    const { url, figures } = await linkFrom(email, `Unsubscribe counted ${crypto.randomUUID()}`);
+    expect(await figures()).toMatchObject({ sent: 1, unsubscribes: 0 });
+    // The page's button posts the same form to the same link as a mailbox provider's one-click request.
+    expect(await (await fetch(url)).text()).toContain('name="List-Unsubscribe" value="One-Click"');
+    expect((await post(url)).status).toBe(200);
+    expect((await stored(email))?.status).toBe("unsubscribed");
+    expect(await figures()).toMatchObject({ unsubscribes: 1 });
+    expect((await post(url)).status).toBe(200);
+    expect(await figures()).toMatchObject({ unsubscribes: 1 });
+    expect((await store.history(email.toLowerCase())).at(-1)).toMatchObject({ type: "Unsubscribed" });
+  });
+
+  it("counts nowhere through a link without a broadcast, as in mail sent before links named theirs", async () => {
+    const email = uniqueEmail("oldlink");
+    const { figures } = await linkFrom(email, `Unsubscribe old link ${crypto.randomUUID()}`);
+    expect((await post(await unsubscribeUrl(email))).status).toBe(200);
+    expect((await stored(email))?.status).toBe("unsubscribed");
+    expect(await figures()).toMatchObject({ unsubscribes: 0 });
+  });
+
+  it("does not count an address that was no longer active (it bounced) when its owner clicked", async () => {
+    const email = uniqueEmail("bouncedlink");
+    const { url, figures } = await linkFrom(email, `Unsubscribe bounced ${crypto.randomUUID()}`);
+    const sesEvents = createDynamoSesEventStore({ db, ...tables });
+    expect(await applySesEvent(sesEvents, permanentBounce(email), new Date())).toMatchObject({ effect: "bounced" });
+    expect((await post(url)).status).toBe(200);
+    expect((await stored(email))?.status).toBe("unsubscribed");
+    expect(await figures()).toMatchObject({ unsubscribes: 0 });
+  });
+});
+
 describe("SES events and the active count", () => {
   it(
     "takes a bounced address out of the active count in the same transaction, " + "and not the registration count",
@@ -214,17 +288,7 @@ describe("SES events and the active count", () => {
       await registered(email);
       const before = await counts();
       const sesEvents = createDynamoSesEventStore({ db, ...tables });
-      const bounce = {
-        type: "Bounce" as const,
-        email: email.toLowerCase(),
-        sesMessageId: crypto.randomUUID(),
-        occurredAt: new Date().toISOString(),
-        broadcastId: undefined,
-        diagnostic: "smtp; 550 5.1.1 user unknown",
-        bounceType: "Permanent" as const,
-        bounceSubType: "General",
-        status: "5.1.1",
-      };
+      const bounce = permanentBounce(email);
       expect(await applySesEvent(sesEvents, bounce, new Date())).toEqual({ result: "applied", effect: "bounced" });
       expect(await applySesEvent(sesEvents, bounce, new Date())).toMatchObject({ result: "duplicate" });
       expect(await counts()).toEqual({ count: before.count, active: before.active - 1 });

@@ -21,20 +21,24 @@ export async function readSentMail(
 export const deliveredUpdate = (stateTable: string, delivery: DeliveryRef, at: string) =>
   deliveryMark(stateTable, delivery, "deliveredAt", at, "attribute_exists(pk)");
 
-/** The transaction item that marks a recipient's delivery hard-bounced, refused if it was already. */
-export const hardBounceMark = (stateTable: string, delivery: DeliveryRef, at: string) =>
+/** What SES reports that a broadcast counts, once per recipient, and the mark each leaves on the delivery. */
+export const COUNTED_MARKS = { hardBounces: "hardBouncedAt", complaints: "complainedAt" } as const;
+export type CountedEvent = keyof typeof COUNTED_MARKS;
+
+/** The transaction item that marks a recipient's delivery hard-bounced or complained of, refused if it was already. */
+export const countedMark = (stateTable: string, delivery: DeliveryRef, counted: CountedEvent, at: string) =>
   deliveryMark(
     stateTable,
     delivery,
-    "hardBouncedAt",
+    COUNTED_MARKS[counted],
     at,
-    "attribute_exists(pk) AND attribute_not_exists(hardBouncedAt)",
+    `attribute_exists(pk) AND attribute_not_exists(${COUNTED_MARKS[counted]})`,
   );
 
 function deliveryMark(
   stateTable: string,
   { broadcastId, email }: DeliveryRef,
-  attribute: "deliveredAt" | "hardBouncedAt",
+  attribute: "deliveredAt" | (typeof COUNTED_MARKS)[CountedEvent],
   at: string,
   condition: string,
 ): TransactItems[number] {

@@ -4,6 +4,7 @@ import { ignoringConditionFailure, queryAll, transactWrite } from "../aws/dynamo
 import { Audience } from "../registration/audience.ts";
 import { BROADCAST_LIST_PK, broadcastContent, broadcastIdempotencyKey, broadcastMeta } from "../state/keys.ts";
 import { createDynamoDeliveryStore } from "./delivery-store.ts";
+import { pageOf } from "./list-page.ts";
 import { type Progress, readProgress } from "./progress.ts";
 import { Broadcast, type BroadcastStatus, type BroadcastStore, type ResumeResult } from "./store.ts";
 
@@ -40,18 +41,18 @@ export function createDynamoBroadcastStore({
     return meta && toBroadcast(meta, await countsOf(meta));
   }
 
-  /** The broadcasts' partition, one Query, with their counters; `filter` narrows it. */
-  async function listed(
+  /** The broadcasts' own items: their partition, one Query; `filter` narrows it. */
+  const listed = (
     filter: Pick<QueryCommandInput, "FilterExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"> = {},
-  ) {
-    const metas = await queryAll(db, {
+  ) =>
+    queryAll(db, {
       TableName,
       KeyConditionExpression: "pk = :list",
       ...filter,
       ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ":list": BROADCAST_LIST_PK },
-    });
-    return Promise.all(metas.map(async (meta) => toBroadcast(meta, await countsOf(meta))));
-  }
+    }) as Promise<(Record<string, unknown> & { createdAt: string; broadcastId: string })[]>;
+  const withCounts = (metas: Record<string, unknown>[]) =>
+    Promise.all(metas.map(async (meta) => toBroadcast(meta, await countsOf(meta))));
 
   return {
     ...createDynamoDeliveryStore({ db, stateTable }),
@@ -120,16 +121,21 @@ export function createDynamoBroadcastStore({
     },
 
     async unfinished() {
-      const broadcasts = await listed({
-        FilterExpression: "#status <> :done",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":done": "done" },
-      });
+      const broadcasts = await withCounts(
+        await listed({
+          FilterExpression: "#status <> :done",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":done": "done" },
+        }),
+      );
       return broadcasts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
 
-    async list() {
-      return (await listed()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    async list(request) {
+      // Keyed by id, the partition has no time order for a Query's ExclusiveStartKey to follow: its
+      // items (no content, no counters) are read whole and sorted, and only the page's counters read.
+      const { page, next } = pageOf(await listed(), request);
+      return { broadcasts: await withCounts(page), next };
     },
 
     async markSending(broadcastId, now) {
@@ -232,10 +238,7 @@ export function createDynamoBroadcastStore({
   };
 }
 
-/** The broadcast's own item with its summed counters, read through the one Broadcast schema. */
-function toBroadcast(
-  item: Record<string, unknown>,
-  { recipients, sent, skipped, failed, hardBounces }: Progress,
-): Broadcast {
-  return Broadcast.parse({ ...item, recipients, sent, skipped, failed, hardBounces });
+/** The broadcast's own item with its summed counters, read through the one Broadcast schema (which drops `pending`). */
+function toBroadcast(item: Record<string, unknown>, progress: Progress): Broadcast {
+  return Broadcast.parse({ ...item, ...progress });
 }

@@ -15,6 +15,7 @@ export { createDynamoBroadcastStore } from "./dynamo-store.ts";
 export { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
 export { type FanoutDeps, fanOut } from "./fanout.ts";
 export { createFanoutHandler, createSendHandler, type SendHandlerDeps } from "./lambda.ts";
+export { decodeListCursor, encodeListCursor, ListCursor, type ListPageRequest } from "./list-page.ts";
 export { createDynamoSendPacer, type SendPacer } from "./pacing.ts";
 export { readProgress } from "./progress.ts";
 export { createSender, DeliveryBusyError, type SenderDeps, UnknownDeliveryError } from "./send.ts";

@@ -6,8 +6,9 @@ import { broadcastProgressPk, broadcastProgressShard } from "../state/keys.ts";
 /**
  * A broadcast's counters, moved in the same transaction as the delivery records they count (the
  * fan-out adding recipients, a sender settling emails, the SES events handler marking a hard
- * bounce) and spread over shards: fan-out, senders and events run at once, and DynamoDB cancels a
- * transaction that meets another on one of its items (`TransactionConflict`). Each transaction
+ * bounce or a complaint, an unsubscribe link changing its address's status) and spread over
+ * shards: fan-out, senders and events run at once, and DynamoDB cancels a transaction that meets
+ * another on one of its items (`TransactionConflict`). Each transaction
  * moves a shard picked at random, a new one each attempt; reading sums them with one Query.
  */
 export const PROGRESS_SHARDS = 64;
@@ -22,9 +23,22 @@ export type Progress = {
   failed: number;
   /** Permanent bounces SES reported for this broadcast's emails, each counted once. */
   hardBounces: number;
+  /** Complaints SES reported for its emails, each recipient counted once. */
+  complaints: number;
+  /** Addresses its emails' unsubscribe links took off the list (active before), each counted once. */
+  unsubscribes: number;
 };
 
-const NAMES: (keyof Progress)[] = ["recipients", "pending", "sent", "skipped", "failed", "hardBounces"];
+const NAMES: (keyof Progress)[] = [
+  "recipients",
+  "pending",
+  "sent",
+  "skipped",
+  "failed",
+  "hardBounces",
+  "complaints",
+  "unsubscribes",
+];
 
 /** A transaction item moving a random shard of the broadcast's counters by these amounts. */
 export function progressUpdate(
@@ -58,7 +72,7 @@ export async function readProgress(
     KeyConditionExpression: "pk = :pk",
     ExpressionAttributeValues: { ":pk": broadcastProgressPk(broadcastId) },
   });
-  const sum: Progress = { recipients: 0, pending: 0, sent: 0, skipped: 0, failed: 0, hardBounces: 0 };
+  const sum = Object.fromEntries(NAMES.map((name) => [name, 0])) as Progress;
   for (const shard of shards) for (const name of NAMES) sum[name] += typeof shard[name] === "number" ? shard[name] : 0;
   return sum;
 }

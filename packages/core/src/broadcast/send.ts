@@ -150,7 +150,7 @@ export function createSender(deps: SenderDeps) {
           return await settle({ status: "skipped", reason: registration ? registration.status : "not registered" });
         }
         const content = await renderedFor(broadcastId);
-        const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email });
+        const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email, broadcastId });
         const link = unsubscribeUrl(publicUrl, token);
         const message = personalize(content, { unsubscribeUrl: link });
         const raw = await composeRawEmail({

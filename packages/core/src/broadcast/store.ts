@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Audience } from "../registration/audience.ts";
+import type { ListCursor, ListPageRequest } from "./list-page.ts";
 
 /** `paused`: stopped by too many hard bounces; the board resumes it, or leaves it. */
 export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done"]);
@@ -19,6 +20,14 @@ export const Broadcast = z.object({
     .number()
     .int()
     .meta({ description: "Permanent bounces SES reported for its emails, each recipient counted once" }),
+  complaints: z
+    .number()
+    .int()
+    .meta({ description: "Complaints SES reported for its emails, each recipient counted once" }),
+  unsubscribes: z
+    .number()
+    .int()
+    .meta({ description: "Active addresses its emails' unsubscribe links took off the list, each counted once" }),
   createdAt: z.string(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -124,8 +133,8 @@ export type BroadcastStore = DeliveryStore & {
   audience(broadcastId: string): Promise<Audience | undefined>;
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;
-  /** Every broadcast, done ones too, newest first: the console's history. */
-  list(): Promise<Broadcast[]>;
+  /** A page of every broadcast, done ones too, newest first: the console's history; `next` for the older ones. */
+  list(request: ListPageRequest): Promise<{ broadcasts: Broadcast[]; next?: ListCursor }>;
   markSending(broadcastId: string, now: Date): Promise<void>;
   completeSegment(broadcastId: string, segment: number): Promise<void>;
   /** Marks the broadcast done if every segment is fanned out and every recipient handled. */

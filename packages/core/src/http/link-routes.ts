@@ -25,13 +25,17 @@ const OneClick = z.object({
 const Confirmation = z.object({ confirm: z.literal("yes", "The body must be confirm=yes") });
 const MAX_FORM_BYTES = 4 * 1024;
 
-/** The token's address, or a 400 page: tampered, expired, for another purpose, or not a token. */
-async function tokenEmail(c: Context, keys: readonly string[], purpose: TokenPurpose, now: Date): Promise<string> {
+/** The token's claims, or a 400 page: tampered, expired, for another purpose, or not a token. */
+async function tokenClaims(c: Context, keys: readonly string[], purpose: TokenPurpose, now: Date) {
   const claims = await verifyToken(keys, c.req.param("token") ?? "", purpose, now);
   if (!claims)
     throw new ApiError(400, "InvalidTokenException", "This link is not valid. It may be incomplete or have expired.");
-  return claims.email;
+  return claims;
 }
+
+/** The token's address, or a 400 page. */
+const tokenEmail = async (c: Context, keys: readonly string[], purpose: TokenPurpose, now: Date) =>
+  (await tokenClaims(c, keys, purpose, now)).email;
 
 /** A form post as RFC 8058 allows it (urlencoded or multipart), checked against `schema`. */
 async function readForm(c: Context, schema: z.ZodType): Promise<void> {
@@ -116,10 +120,10 @@ export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesD
     oneClick,
   );
   app.openapi(unsubscribeRoute, async (c) => {
-    const email = await tokenEmail(c, tokenKeys, "unsubscribe", now());
+    const { email, broadcastId } = await tokenClaims(c, tokenKeys, "unsubscribe", now());
     await readForm(c, OneClick);
-    const { result, registration } = await unsubscribe(registrations, email, now());
-    logger.info("unsubscribe", { email: maskEmail(email), result });
+    const { result, registration } = await unsubscribe(registrations, email, now(), broadcastId);
+    logger.info("unsubscribe", { email: maskEmail(email), result, broadcastId });
     const address = registration?.address ?? email;
     return page(
       c,

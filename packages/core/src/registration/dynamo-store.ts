@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
+import { progressUpdate } from "../broadcast/progress.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
 import { activeCounterUpdate, readCounts, registrationCounterUpdate } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
@@ -119,7 +120,7 @@ export function createDynamoRegistrationStore({
       return new Map(items.map((registration) => [registration.email, registration]));
     },
 
-    async changeStatus({ email, from, to, at, set = {}, entry }) {
+    async changeStatus({ email, from, to, at, set = {}, entry, unsubscribedBy }) {
       const values: Record<string, unknown> = { ...set, status: to, statusChangedAt: at };
       const update = setExpression(values);
       const counter = activeCounterUpdate(stateTable, email, from, to);
@@ -138,6 +139,8 @@ export function createDynamoRegistrationStore({
         },
         ...(counter ? [counter] : []),
         historyPut(entry),
+        // Only one write can move the address out of `from`: the broadcast counts it once.
+        ...(unsubscribedBy ? [progressUpdate(stateTable, unsubscribedBy, { unsubscribes: 1 })] : []),
       ]);
     },
 

@@ -17,8 +17,15 @@ export type ConfirmOutcome = {
  * `active` and `bounced` become `unsubscribed`, with the time; a `complained` address stays so,
  * being opted out more firmly. Idempotent. The registration count stays; `active` goes down.
  * @param email the normalized address, as an unsubscribe token carries it.
+ * @param broadcastId the broadcast whose email's link it was, as the token carries it: it counts
+ * the unsubscribe if the address was active (a bounced one no longer got its mail).
  */
-export async function unsubscribe(store: RegistrationStore, email: string, now: Date): Promise<UnsubscribeOutcome> {
+export async function unsubscribe(
+  store: RegistrationStore,
+  email: string,
+  now: Date,
+  broadcastId?: string,
+): Promise<UnsubscribeOutcome> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const registration = await store.get(email);
     if (!registration) return { result: "unregistered" };
@@ -31,7 +38,8 @@ export async function unsubscribe(store: RegistrationStore, email: string, now: 
       to: "unsubscribed",
       at,
       set: { unsubscribedAt: at },
-      entry: { email, type: "Unsubscribed", at, from: registration.status, to: "unsubscribed" },
+      entry: { email, type: "Unsubscribed", at, from: registration.status, to: "unsubscribed", broadcastId },
+      unsubscribedBy: registration.status === "active" ? broadcastId : undefined,
     });
     if (changed)
       return { result: "unsubscribed", registration: { ...registration, status: "unsubscribed", unsubscribedAt: at } };

@@ -52,6 +52,8 @@ export type ListChange = {
   previousProductId?: string;
   /** Re-registrations: whether this one sent a confirmation email. */
   confirmationSent?: boolean;
+  /** Unsubscribes: the broadcast whose email's link it was, when the link says. */
+  broadcastId?: string;
   /** Reports: the version reported, and the latest one before it. */
   version?: string;
   previousVersion?: string;
@@ -66,6 +68,8 @@ export type StatusChange = {
   /** Further attributes to set, such as `unsubscribedAt`. */
   set?: Partial<Registration> & { transientBounces?: number };
   entry: ListChange;
+  /** The broadcast whose email's unsubscribe link made the change: its `unsubscribes` counts it, in the same write. */
+  unsubscribedBy?: string;
 };
 
 export type Reregistration = {

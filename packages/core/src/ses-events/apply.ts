@@ -69,25 +69,25 @@ export function decideSesEffect(state: DeliveryState, event: SesEvent): { effect
 /**
  * Records one SES event in the history of its address and applies it to the registration, in one
  * transaction: a duplicate (SNS delivers at least once) changes nothing, and a crash leaves nothing
- * half done. A delivery also marks the broadcast's delivery record; a hard bounce of a broadcast's
- * email is counted on that broadcast, whatever it does to the address, as SES counts it in the
- * account's bounce rate. An address nobody registered gets its record and no more. Store failures
- * throw, so that the invocation is retried.
+ * half done. A delivery also marks the broadcast's delivery record; a hard bounce or a complaint of
+ * a broadcast's email is counted on that broadcast, whatever it does to the address, as SES counts
+ * it in the account's bounce and complaint rates. An address nobody registered gets its record and
+ * no more. Store failures throw, so that the invocation is retried.
  */
 export async function applySesEvent(store: SesEventStore, event: SesEvent, now: Date): Promise<SesEventOutcome> {
   for (let attempt = 1; ; attempt++) {
     const state = await store.deliveryState(event.email);
     const decision = state ? decideSesEffect(state, event) : undefined;
     const effect = decision?.effect ?? "unregistered";
-    const hard = isHardBounce(event);
-    const sent = event.type === "Delivery" || hard ? await store.sentMail(event.sesMessageId) : undefined;
+    const counted = isHardBounce(event) ? "hardBounces" : event.type === "Complaint" ? "complaints" : undefined;
+    const sent = event.type === "Delivery" || counted ? await store.sentMail(event.sesMessageId) : undefined;
     const ours = sent?.email === event.email ? sent : undefined;
-    const hardBounceOf = ours && hard ? ours.broadcastId : undefined;
+    const hardBounceOf = ours && counted === "hardBounces" ? ours.broadcastId : undefined;
     const result = await store.record({
       entry: historyEntry(event, effect, now),
       change: state && decision && !sameState(state, decision.next) ? { from: state, to: decision.next } : undefined,
       delivered: ours && event.type === "Delivery" ? { ...ours, at: event.occurredAt } : undefined,
-      hardBounceOf: hardBounceOf ? { broadcastId: hardBounceOf } : undefined,
+      countedFor: ours && counted ? { broadcastId: ours.broadcastId, counted } : undefined,
     });
     if (result === "recorded") return { result: "applied", effect, hardBounceOf };
     if (result === "duplicate") return { result: "duplicate", effect, hardBounceOf };

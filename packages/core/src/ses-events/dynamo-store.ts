@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type TransactItems, transactWrite } from "../aws/dynamo.ts";
-import { deliveredUpdate, hardBounceMark, readSentMail } from "../broadcast/delivery-events.ts";
+import { countedMark, deliveredUpdate, readSentMail } from "../broadcast/delivery-events.ts";
 import { progressUpdate } from "../broadcast/progress.ts";
 import { activeCounterUpdate } from "../registration/counters.ts";
 import { deliveryStateUpdate, readDeliveryState } from "../registration/delivery-state.ts";
@@ -28,7 +28,7 @@ export function createDynamoSesEventStore({
 
     sentMail: (sesMessageId) => readSentMail(db, stateTable, sesMessageId),
 
-    async record({ entry, change, delivered, hardBounceOf }) {
+    async record({ entry, change, delivered, countedFor }) {
       const transactItems: TransactItems = [
         {
           Put: {
@@ -51,18 +51,19 @@ export function createDynamoSesEventStore({
         if (counter) transactItems.push(counter);
       }
       if (delivered) transactItems.push(deliveredUpdate(stateTable, delivered, delivered.at));
-      // Without the hard bounce marker, a write is never "counted already".
+      // Without the hard bounce or complaint marker, a write is never "counted already".
       const plain = () => write(db, () => transactItems) as Promise<"recorded" | "duplicate" | "conflict">;
-      if (!hardBounceOf) return plain();
+      if (!countedFor) return plain();
       // The recipient's delivery is marked (only if it was not yet) and the broadcast's
-      // `hardBounces` moved, or neither: counted once per recipient.
+      // `hardBounces` or `complaints` moved, or neither: counted once per recipient.
+      const { broadcastId, counted } = countedFor;
       const marker = transactItems.length;
       const result = await write(
         db,
         () => [
           ...transactItems,
-          hardBounceMark(stateTable, { broadcastId: hardBounceOf.broadcastId, email: entry.email }, entry.occurredAt),
-          progressUpdate(stateTable, hardBounceOf.broadcastId, { hardBounces: 1 }),
+          countedMark(stateTable, { broadcastId, email: entry.email }, counted, entry.occurredAt),
+          progressUpdate(stateTable, broadcastId, { [counted]: 1 }),
         ],
         marker,
       );
@@ -76,7 +77,7 @@ export function createDynamoSesEventStore({
 
 /**
  * One transaction (retried while only a transaction in flight stood in its way): `duplicate` when
- * its first item (the history entry) exists, `counted already` when only the hard bounce marker at
+ * its first item (the history entry) exists, `counted already` when only the counted marker at
  * `marker` refused, `conflict` when something else changed.
  */
 async function write(

@@ -1,3 +1,4 @@
+import type { CountedEvent } from "../broadcast/delivery-events.ts";
 import type { DeliveryState } from "../registration/delivery-state.ts";
 import type { SesEvent } from "./parse.ts";
 
@@ -42,10 +43,11 @@ export type RecordRequest = {
   /** A broadcast delivery record to mark delivered at `at`. */
   delivered?: { broadcastId: string; email: string; at: string };
   /**
-   * The broadcast that sent the bounced email: its `hardBounces` counts the recipient, once however
-   * many notifications say so (the delivery record is marked `hardBouncedAt`).
+   * The broadcast that sent the hard-bounced or complained-of email: its `hardBounces` or
+   * `complaints` counts the recipient, once however many notifications say so (the delivery record
+   * is marked `hardBouncedAt` or `complainedAt`).
    */
-  hardBounceOf?: { broadcastId: string };
+  countedFor?: { broadcastId: string; counted: CountedEvent };
 };
 
 /** Where SES events are recorded and where they change registrations. */

@@ -35,6 +35,20 @@ describe("signToken and verifyToken", () => {
     expect(await verifyToken(KEY, token, "unsubscribe")).toEqual({ email: "admin@clinic.example.org" });
   });
 
+  it("seals the broadcast a link was mailed by, with the address, and names none when made without", async () => {
+    const broadcastId = crypto.randomUUID();
+    const token = await signToken(KEY, { purpose: "unsubscribe", email: "a@example.org", broadcastId });
+    expect(await verifyToken(KEY, token, "unsubscribe")).toEqual({ email: "a@example.org", broadcastId });
+    const plain = await signToken(KEY, { purpose: "unsubscribe", email: "a@example.org" });
+    expect(Object.keys((await verifyToken(KEY, plain, "unsubscribe"))!)).toEqual(["email"]);
+    const longest = `${"a".repeat(64)}@${"b".repeat(185)}.org`;
+    const long = await signToken(KEY, { purpose: "unsubscribe", email: longest, broadcastId: "b".repeat(100) });
+    expect(long.length).toBeLessThan(700);
+    await expect(
+      signToken(KEY, { purpose: "unsubscribe", email: "a@example.org", broadcastId: "b".repeat(101) }),
+    ).rejects.toThrow(RangeError);
+  });
+
   it("keeps non-ASCII addresses intact", async () => {
     const token = await signToken(KEY, { purpose: "confirm", email: "jürgen@bücher.example" });
     expect(await verifyToken(KEY, token, "confirm")).toEqual({ email: "jürgen@bücher.example" });

@@ -10,6 +10,11 @@ export type TokenClaims = {
   email: string;
   /** Epoch seconds; a token without it never expires (an unsubscribe link must work in old mail). */
   expiresAt?: number;
+  /**
+   * The broadcast whose email carries the link, so that what the link does is counted on it. Sealed
+   * with the address, so it cannot be changed; tokens made before it was added have none.
+   */
+  broadcastId?: string;
 };
 
 // A normalized address is at most 254 characters, so a real token is a few hundred; anything
@@ -24,8 +29,14 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 // Plaintexts are padded to a multiple of this, so a token's length tells little of its address's.
 const PAD_BYTES = 32;
+// A broadcast id is a UUID; the bound keeps the longest address's token within MAX_TOKEN_LENGTH.
+const MAX_BROADCAST_ID_LENGTH = 100;
 
-const Payload = z.object({ e: z.string().min(1), x: z.number().int().optional() });
+const Payload = z.object({
+  e: z.string().min(1),
+  x: z.number().int().optional(),
+  b: z.string().min(1).max(MAX_BROADCAST_ID_LENGTH).optional(),
+});
 type Payload = z.infer<typeof Payload>;
 
 /** The AES-GCM key derived from a secret, and the id tokens name it by. */
@@ -37,19 +48,22 @@ const sealingKeys = new Map<string, Promise<SealingKey>>();
 const hmacKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
 
 /**
- * Seals a normalized address into a URL-safe token that reveals nothing of it:
+ * Seals a normalized address (and the broadcast that mails it) into a URL-safe token that reveals nothing of it:
  * `v2.<key id>.base64url(iv || AES-256-GCM ciphertext and tag)`, the purpose bound as additional
  * data. The key id lets {@link verifyToken} pick the key after a rotation.
  * @example
  * const token = await signToken(secret, { purpose: "confirm", email, expiresAt: nowSeconds + 7 * 86_400 });
  */
-export async function signToken(key: string, { purpose, email, expiresAt }: TokenClaims): Promise<string> {
+export async function signToken(key: string, { purpose, email, expiresAt, broadcastId }: TokenClaims): Promise<string> {
   if (expiresAt !== undefined && !Number.isSafeInteger(expiresAt)) {
     throw new RangeError("expiresAt must be a whole number of epoch seconds");
   }
+  if (broadcastId !== undefined && !Payload.shape.b.safeParse(broadcastId).success) {
+    throw new RangeError(`broadcastId must be 1 to ${MAX_BROADCAST_ID_LENGTH} characters`);
+  }
   const { id, key: aesKey } = await sealingKey(key);
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const plaintext = padded(JSON.stringify({ e: normalizeEmail(email), x: expiresAt }));
+  const plaintext = padded(JSON.stringify({ e: normalizeEmail(email), x: expiresAt, b: broadcastId }));
   const sealed = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv, additionalData: boundData(purpose) },
     aesKey,
@@ -72,7 +86,7 @@ export async function verifyToken(
   token: string,
   purpose: TokenPurpose,
   now: Date = new Date(),
-): Promise<{ email: string; expiresAt?: number } | undefined> {
+): Promise<Omit<TokenClaims, "purpose"> | undefined> {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
   const secrets = [keys].flat().filter((key) => key !== "");
   const claims = token.startsWith(`${VERSION}.`)
@@ -80,7 +94,11 @@ export async function verifyToken(
     : await legacyClaims(secrets, token, purpose);
   if (!claims) return undefined;
   if (claims.x !== undefined && now.getTime() / 1000 >= claims.x) return undefined;
-  return claims.x === undefined ? { email: claims.e } : { email: claims.e, expiresAt: claims.x };
+  return {
+    email: claims.e,
+    ...(claims.x !== undefined && { expiresAt: claims.x }),
+    ...(claims.b !== undefined && { broadcastId: claims.b }),
+  };
 }
 
 async function unsealed(secrets: string[], token: string, purpose: TokenPurpose): Promise<Payload | undefined> {

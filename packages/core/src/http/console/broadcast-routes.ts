@@ -4,12 +4,13 @@ import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import type { WorkQueue } from "../../aws/sqs.ts";
 import { BroadcastNotFoundError, BroadcastNotPausedError } from "../../broadcast/errors.ts";
+import { decodeListCursor, encodeListCursor } from "../../broadcast/list-page.ts";
 import { resumePausedBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import { limitBody } from "../body.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
-import { broadcastBody, broadcastPath, historyBody, inProgress } from "./broadcasts.ts";
+import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
 
@@ -38,6 +39,15 @@ const IdParam = z.object({
     .meta({ param: { name: "id", in: "path" } }),
 });
 const Resume = z.object({ [CSRF_FIELD]: z.string() });
+/** Broadcasts a page of the history shows. */
+const HISTORY_PAGE = 25;
+// Checked in the handler, so that one this service did not make gets the console's own 400 page.
+const HistoryQuery = z.object({
+  before: z
+    .string()
+    .optional()
+    .meta({ description: 'Where the page starts: the cursor an "Older" link carries; absent, the newest' }),
+});
 const redirect = (description: string) => ({
   description,
   headers: { Location: { schema: { type: "string" as const } } },
@@ -56,13 +66,28 @@ export function consoleBroadcastRoutes(
     method: "get",
     path: "/broadcasts",
     summary: "Every broadcast, newest first",
-    description: "Title, audience, status and figures of each. Without a session: to the login page.",
-    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`) },
+    description:
+      `Title, audience, status and figures of each, ${HISTORY_PAGE} a page; "Older" leads to the next. ` +
+      "Without a session: to the login page.",
+    request: { query: HistoryQuery },
+    responses: {
+      200: htmlResponse("The page"),
+      303: redirect(`To ${LOGIN_PATH}`),
+      400: htmlResponse("A `before` this service did not make"),
+    },
   });
   app.openapi(history, async (c) => {
     const session = await sessions().read(c);
     if (!session) return c.redirect(LOGIN_PATH, 303);
-    return consolePage(c, { title: "Broadcasts", body: historyBody(await broadcasts.list()), session });
+    const { before } = c.req.valid("query");
+    const after = before === undefined ? undefined : decodeListCursor(before);
+    if (before !== undefined && !after) {
+      const body = html`<p>This link to older broadcasts is not valid.</p><p><a href="${historyPath()}">Newest</a></p>`;
+      return consolePage(c, { status: 400, title: "Not a page of broadcasts", body, session });
+    }
+    const { broadcasts: page, next } = await broadcasts.list({ limit: HISTORY_PAGE, after });
+    const body = historyBody(page, { older: next && encodeListCursor(next), first: !after });
+    return consolePage(c, { title: "Broadcasts", body, session });
   });
 
   const progress = createRoute({

@@ -26,13 +26,26 @@ const FIGURES = [
   ["Skipped", "skipped"],
   ["Failed", "failed"],
   ["Hard bounces", "hardBounces"],
+  ["Complaints", "complaints"],
+  ["Unsubscribes", "unsubscribes"],
 ] as const;
 
 const figure = (label: string, value: number) => html`<div><dt>${label}</dt><dd>${number(value)}</dd></div>`;
 
-/** Every broadcast, newest first, each title a link to its page. */
-export function historyBody(broadcasts: Broadcast[]) {
-  if (broadcasts.length === 0) return html`<p>No broadcast has been sent yet.</p>`;
+/** Where the history's page after `cursor` is, or its first page. */
+export const historyPath = (cursor?: string) =>
+  `${CONSOLE_PATH}/broadcasts${cursor ? `?before=${encodeURIComponent(cursor)}` : ""}`;
+
+/**
+ * A page of the broadcasts, newest first, each title a link to its page; "Older" leads to the next
+ * page (`older`, a cursor), and "Newest" back to the first from any other.
+ */
+export function historyBody(broadcasts: Broadcast[], { older, first }: { older?: string; first: boolean }) {
+  const newest = first ? "" : html`<a href="${historyPath()}">Newest</a>`;
+  const next = older ? html`<a href="${historyPath(older)}">Older</a>` : "";
+  const paging = newest || next ? html`<nav aria-label="Pages"><p>${newest} ${next}</p></nav>` : "";
+  if (broadcasts.length === 0)
+    return html`<p>${first ? "No broadcast has been sent yet." : "No older broadcast."}</p>${paging}`;
   const row = (broadcast: Broadcast) => html`<tr>
 <th scope="row"><a href="${broadcastPath(broadcast.broadcastId)}">${broadcast.title}</a></th>
 <td>${audienceText(broadcast.audience)}</td><td>${broadcast.status}</td>
@@ -40,9 +53,9 @@ ${FIGURES.map(([, name]) => html`<td class="n">${number(broadcast[name])}</td>`)
 <td>${time(broadcast.createdAt)}</td></tr>`;
   const headings = ["Title", "Audience", "Status", ...FIGURES.map(([label]) => label), "Created (UTC)"];
   return html`<div class="scroll" tabindex="0" role="region" aria-label="Broadcasts"><table>
-<caption>Every broadcast, newest first</caption>
+<caption>Broadcasts, newest first</caption>
 <thead><tr>${headings.map((heading) => html`<th scope="col">${heading}</th>`)}</tr></thead>
-<tbody>${broadcasts.map(row)}</tbody></table></div>`;
+<tbody>${broadcasts.map(row)}</tbody></table></div>${paging}`;
 }
 
 /** Whether a broadcast is still under way, so its page reloads itself. */
