@@ -109,6 +109,8 @@ describe("the console's compose page", () => {
       "https://www.open-emr.org/",
     );
     await expect(email.locator("script").count()).resolves.toBe(0);
+    // The email's own inline styles apply, as in a mail client: the CSP allows exactly those.
+    await expect(email.locator("body > div").evaluate((div) => getComputedStyle(div).maxWidth)).resolves.toBe("640px");
     await expect(email.getByText("Unsubscribe").count()).resolves.toBe(1);
     const text = await page.locator(".preview pre").textContent();
     expect(text).toContain("Upgrade now: release notes (https://www.open-emr.org/)");

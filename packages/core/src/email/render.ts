@@ -15,7 +15,7 @@ export type RenderedBroadcast = {
 
 // Styles go inline on each element because many mail clients drop <style> blocks. Only these
 // tags may carry a style, and it is always ours: the sender's own styles are replaced.
-const INLINE_STYLES: Record<string, string> = {
+export const INLINE_STYLES: Record<string, string> = {
   pre:
     "background:#f6f8fa;padding:12px;border-radius:6px;white-space:pre-wrap;" +
     "font-family:Menlo,Consolas,monospace;font-size:14px;",

@@ -19,11 +19,19 @@ export const HEAD_META = '<meta charset="utf-8"><meta name="viewport" content="w
  * Headers of a server-rendered page: nothing but its one inline style (by hash) may load or run,
  * forms post only back here, no framing.
  */
-export const strictPageHeaders = (styleHash: string, referrerPolicy: "no-referrer" | "same-origin") =>
+export const strictPageHeaders = (
+  styleHash: string,
+  referrerPolicy: "no-referrer" | "same-origin",
+  styleAttributeHashes: string[] = [],
+) =>
   secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
-      styleSrc: [`'sha256-${styleHash}'`],
+      styleSrc: [
+        `'sha256-${styleHash}'`,
+        ...(styleAttributeHashes.length ? ["'unsafe-hashes'"] : []),
+        ...styleAttributeHashes.map((hash) => `'sha256-${hash}'`),
+      ],
       formAction: ["'self'"],
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { EMAIL_STYLE_ATTRIBUTES } from "../../email/personalize.ts";
 import { HEAD_META, type PageContent, strictPageHeaders } from "../pages.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
 
@@ -25,14 +26,17 @@ const STYLE =
   ".preview iframe{flex:1 1 480px;min-height:420px;border:1px solid #d0d7de;border-radius:6px}" +
   ".preview pre{flex:1 1 300px;min-width:0;margin:0;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;" +
   "background:#f6f8fa;border-radius:6px}dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}";
-const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
+const sha256 = (text: string) => createHash("sha256").update(text).digest("base64");
+const STYLE_HASH = sha256(STYLE);
+// The compose page's preview frame inherits this CSP: the email's own styles, and no other, apply in it.
+const EMAIL_STYLE_HASHES = EMAIL_STYLE_ATTRIBUTES.map(sha256);
 
 /**
- * The console's headers: nothing but its one inline style loads, no script at all, forms post
- * only back here, no framing, no Referer leaves for another site. Not `no-referrer`: under it
+ * The console's headers: nothing but its one inline style (and the email's in a preview) loads, no
+ * script at all, forms post only back here, no framing, no Referer leaves for another site. Not `no-referrer`: under it
  * browsers send `Origin: null` with a form, which the cross-site check rightly refuses.
  */
-export const consoleHeaders = () => strictPageHeaders(STYLE_HASH, "same-origin");
+export const consoleHeaders = () => strictPageHeaders(STYLE_HASH, "same-origin", EMAIL_STYLE_HASHES);
 
 /** The hidden field that carries a session's CSRF token in a console form. */
 export const csrfInput = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
