@@ -160,6 +160,7 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
       expect(screen).toContain("yes"); // the confirmation is echoed like any answer
       expect(screen).toMatch(/█{30} 100% {2}30\/30 {2}sent 30 · skipped 0 · failed 0/);
       expect(screen).toContain(`Done: ${RECIPIENTS} recipients; ${RECIPIENTS} sent, 0 skipped`);
+      expect(screen).toContain("Since: 0 hard bounces, 0 complaints, 0 unsubscribes.");
 
       // The preview is the email a recipient got, but for their own unsubscribe link.
       const broadcastId = /broadcast ([0-9a-f-]{36})/.exec(screen)![1]!;

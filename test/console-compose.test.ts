@@ -110,7 +110,10 @@ describe("the console's compose page", () => {
     );
     await expect(email.locator("script").count()).resolves.toBe(0);
     // The email's own inline styles apply, as in a mail client: the CSP allows exactly those.
-    await expect(email.locator("body > div").evaluate((div) => getComputedStyle(div).maxWidth)).resolves.toBe("640px");
+    // The function runs in the page; this project's types have no DOM.
+    const { getComputedStyle } = globalThis as unknown as { getComputedStyle(e: unknown): { maxWidth: string } };
+    const maxWidth = email.locator("body > div").evaluate((div) => getComputedStyle(div).maxWidth);
+    await expect(maxWidth).resolves.toBe("640px");
     await expect(email.getByText("Unsubscribe").count()).resolves.toBe(1);
     const text = await page.locator(".preview pre").textContent();
     expect(text).toContain("Upgrade now: release notes (https://www.open-emr.org/)");

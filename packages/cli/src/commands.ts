@@ -3,7 +3,7 @@ import type { CliArgs } from "./args.ts";
 import { audienceOf, reachOfAudience, reachOfEveryone } from "./audience.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { previewBroadcast } from "./preview.ts";
-import { follow, progressLine } from "./progress.ts";
+import { doneSentence, follow, progressLine } from "./progress.ts";
 import { askSecret, confirm } from "./terminal.ts";
 
 export type CommandContext = {
@@ -104,6 +104,7 @@ export async function status(args: Args<"status">, context: CommandContext): Pro
   if (args.once) {
     const progress = await client.progress(args.broadcastId, pin);
     out.write(args.json ? `${JSON.stringify(progress)}\n` : `${progressLine(progress)}\n`);
+    if (!args.json && progress.status === "done") out.write(`${doneSentence(progress)}\n`);
     return progress.status === "paused" ? EXIT.paused : EXIT.ok;
   }
   return follow(client, args.broadcastId, pin, {

@@ -17,11 +17,16 @@ export function progressLine(progress: BroadcastProgress, { color = false } = {}
   return `${bar} ${String(Math.round(share * 100)).padStart(3)}%  ${handled}/${recipients}  ${figures}  ${statusText}`;
 }
 
-/** What the board reads once a broadcast is done. */
-export function doneSentence({ recipients, sent, skipped, failed }: BroadcastProgress): string {
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** What the board reads once a broadcast is done, and what its emails caused so far. */
+export function doneSentence(progress: BroadcastProgress): string {
+  const { recipients, sent, skipped, failed, hardBounces, complaints, unsubscribes } = progress;
   return (
-    `Done: ${recipients} recipient${recipients === 1 ? "" : "s"}; ${sent} sent, ` +
-    `${skipped} skipped (no longer subscribed), ${failed} failed (refused by the mail service).`
+    `Done: ${plural(recipients, "recipient", "recipients")}; ${sent} sent, ` +
+    `${skipped} skipped (no longer subscribed), ${failed} failed (refused by the mail service). ` +
+    `Since: ${plural(hardBounces, "hard bounce", "hard bounces")}, ${plural(complaints, "complaint", "complaints")}, ` +
+    `${plural(unsubscribes, "unsubscribe", "unsubscribes")}.`
   );
 }
 
