@@ -13,6 +13,7 @@ import {
   type RegistrationStatus,
   weekAttribute,
 } from "@oemr-reg/core/registration";
+import { counted, statusAttribute } from "@oemr-reg/core/registration/counters";
 import { inParallel } from "./stats.ts";
 
 export const benchAddress = (index: number) => `admin${index}@clinic${index % 97}.bench.example.org`;
@@ -29,10 +30,13 @@ export function registrationItem(address: string, at = new Date()): Registration
 export type SeedShape = (index: number) => { status: RegistrationStatus; registeredAt: Date };
 const activeNow: SeedShape = () => ({ status: "active", registeredAt: new Date() });
 
-/** The item a registration of this shape is left as: registered, then its status changed if not active. */
+/**
+ * The item a registration of this shape is left as: registered (so in the counts: `counted`), then
+ * its status changed if not active.
+ */
 function seededItem(index: number, shape: SeedShape): Registration {
   const { status, registeredAt } = shape(index);
-  const item = registrationItem(benchAddress(index), registeredAt);
+  const item = counted(registrationItem(benchAddress(index), registeredAt));
   return status === "active" ? item : { ...item, status, statusChangedAt: registeredAt.toISOString() };
 }
 
@@ -61,7 +65,7 @@ export async function seedRegistrations(
     const start = from + batch * 25;
     const items = Array.from({ length: Math.min(25, to - start) }, (_, i) => seededItem(start + i, shape));
     for (const item of items) {
-      for (const attribute of ["count", item.status, weekAttribute(isoWeek(item.registeredAt))])
+      for (const attribute of ["count", statusAttribute(item.status), weekAttribute(isoWeek(item.registeredAt))])
         count(item.email, attribute);
     }
     let requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string] | undefined =

@@ -15,13 +15,14 @@ describe("isoWeek", () => {
     expect(weeks).toHaveLength(52);
     expect(new Set(weeks).size).toBe(52);
     expect([weeks[0], weeks.at(-1)]).toEqual(["2025-W50", "2026-W49"]);
-    expect(weekAttribute("2026-W49")).toBe("w2026W49");
+    expect(weekAttribute("2026-W49")).toBe("r2026W49");
   });
 });
 
 describe("activeCounterUpdate", () => {
-  const moved = (from: Parameters<typeof activeCounterUpdate>[2], to: Parameters<typeof activeCounterUpdate>[3]) => {
-    const update = activeCounterUpdate("State", "a@b.example", from, to)?.Update;
+  type Status = Parameters<typeof activeCounterUpdate>[2];
+  const moved = (from: Status, to: Status & string, isCounted = true) => {
+    const update = activeCounterUpdate("State", "a@b.example", from, to, isCounted)?.Update;
     return (
       update &&
       Object.fromEntries(
@@ -34,9 +35,15 @@ describe("activeCounterUpdate", () => {
   };
 
   it("moves active and the opted-out status together, and nothing when the status stays", () => {
-    expect(moved("active", "unsubscribed")).toEqual({ active: -1, unsubscribed: 1 });
-    expect(moved("bounced", "active")).toEqual({ bounced: -1, active: 1 });
-    expect(moved("bounced", "complained")).toEqual({ bounced: -1, complained: 1 });
+    expect(moved("active", "unsubscribed")).toEqual({ active: -1, unsubscribedCounted: 1 });
+    expect(moved("bounced", "active")).toEqual({ bouncedCounted: -1, active: 1 });
+    expect(moved("bounced", "complained")).toEqual({ bouncedCounted: -1, complainedCounted: 1 });
     expect(moved("active", "active")).toBeUndefined();
+  });
+
+  it("moves only active for a registration not counted yet: the opted-out counts never held it", () => {
+    expect(moved("unsubscribed", "active", false)).toEqual({ active: 1 });
+    expect(moved("active", "bounced", false)).toEqual({ active: -1 });
+    expect(moved("bounced", "complained", false)).toBeUndefined();
   });
 });

@@ -23,6 +23,23 @@ type TransactItem = TransactItems[number];
 export const OPTED_OUT = ["unsubscribed", "bounced", "complained"] as const;
 export type StatusCounts = Record<(typeof OPTED_OUT)[number], number>;
 
+/**
+ * The registration item's marker (`counted: true`): its opted-out status and its registration week
+ * are in the shards' counts. Every new registration has it; the backfill (backfill.ts) gives it to
+ * the older ones, adding them in the same transaction. A status change moves the opted-out counts
+ * only of a counted registration, else one the counts never held would go below 0.
+ */
+export const COUNTED = "counted";
+export const counted = <T extends object>(item: T): T & { counted: true } => ({ ...item, [COUNTED]: true as const });
+
+/**
+ * The shard attribute of a status's count. `active` moves with every status change of every
+ * registration, so it is exact for all. The opted-out counts and the weeks (weekAttribute) hold
+ * counted registrations only, under names of their own: the first release's `unsubscribed` and
+ * `w2026W49` moved for registrations without the marker too, which the backfill cannot tell apart.
+ */
+export const statusAttribute = (status: RegistrationStatus) => (status === "active" ? status : `${status}Counted`);
+
 /** The shard an address moves: the same for every change of it. */
 export function counterShardOf(email: string): number {
   return createHash("sha256").update(email).digest().readUInt32BE(0) % COUNTER_SHARDS;
@@ -50,7 +67,7 @@ export function counterUpdate(
  * The counter attribute of registrations in one ISO week (`w2026W49`): on the address's shard, so
  * a registration's transaction names no item more than before, and one BatchGetItem reads a year.
  */
-export const weekAttribute = (week: string) => `w${week.replace("-", "")}`;
+export const weekAttribute = (week: string) => `r${week.replace("-", "")}`;
 
 /** The shard update of a new registration: `count`, `active` and its ISO week's count. */
 export function registrationCounterUpdate(stateTable: string, email: string, registeredAt: string): TransactItem {
@@ -58,8 +75,9 @@ export function registrationCounterUpdate(stateTable: string, email: string, reg
 }
 
 /**
- * The change of the status counts (`active`, and each opted-out status's) that moving a
- * registration from one status to another makes, for a transaction that changes the status;
+ * The change of the status counts (`active`, and each opted-out status's if the registration is
+ * `counted`) that moving a registration from one status to another makes, for a transaction that
+ * changes the status and holds the registration to the counted state it was read in;
  * `undefined` when none moves.
  */
 export function activeCounterUpdate(
@@ -67,11 +85,16 @@ export function activeCounterUpdate(
   email: string,
   from: RegistrationStatus | undefined,
   to: RegistrationStatus,
+  isCounted: boolean,
 ): TransactItem | undefined {
   if (from === to) return undefined;
-  const delta: Record<string, number> = { [to]: 1 };
-  if (from) delta[from] = -1;
-  return counterUpdate(stateTable, email, delta);
+  const delta: Record<string, number> = {};
+  for (const [status, by] of [
+    [to, 1],
+    [from, -1],
+  ] as const)
+    if (status && (status === "active" || isCounted)) delta[statusAttribute(status)] = by;
+  return Object.keys(delta).length > 0 ? counterUpdate(stateTable, email, delta) : undefined;
 }
 
 /** The ISO 8601 week (`2026-W49`) of a moment, in UTC. */
@@ -99,14 +122,15 @@ export type Overview = Counts & StatusCounts & { perWeek: { week: string; regist
 
 /** Every count the console shows, the registrations of each of `weeks` among them: one BatchGetItem. */
 export async function readOverview(db: DynamoDBDocumentClient, stateTable: string, weeks: string[]): Promise<Overview> {
-  const tallies = await readTallies(db, stateTable, ["count", "active", ...OPTED_OUT, ...weeks.map(weekAttribute)]);
+  const opted = OPTED_OUT.map(statusAttribute);
+  const tallies = await readTallies(db, stateTable, ["count", "active", ...opted, ...weeks.map(weekAttribute)]);
   const of = (name: string) => tallies[name] ?? 0;
   return {
     count: of("count"),
     active: of("active"),
-    unsubscribed: of("unsubscribed"),
-    bounced: of("bounced"),
-    complained: of("complained"),
+    unsubscribed: of(statusAttribute("unsubscribed")),
+    bounced: of(statusAttribute("bounced")),
+    complained: of(statusAttribute("complained")),
     perWeek: weeks.map((week) => ({ week, registrations: of(weekAttribute(week)) })),
   };
 }

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { TransactItems } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
+import { COUNTED } from "./counters.ts";
 import type { RegistrationStatus } from "./store.ts";
 
 /** What SES events have made of a registration: the part of it the SES events handler reads and changes. */
@@ -12,6 +13,8 @@ export type DeliveryState = {
   lastTransientBounceAt: string | undefined;
   /** Bumped by every change, so that two events for one address cannot both apply to one state. */
   version: number;
+  /** In the opted-out counts (counters.ts `COUNTED`); the backfill bumps `version` as it sets it. */
+  counted?: boolean;
 };
 
 /** A registration's delivery state, read consistently; `undefined` when the address is not registered. */
@@ -25,8 +28,8 @@ export async function readDeliveryState(
       TableName: registrationsTable,
       Key: { email },
       ConsistentRead: true,
-      ProjectionExpression: "#status, transientBounces, lastDeliveryAt, lastTransientBounceAt, sesVersion",
-      ExpressionAttributeNames: { "#status": "status" },
+      ProjectionExpression: "#status, transientBounces, lastDeliveryAt, lastTransientBounceAt, sesVersion, #counted",
+      ExpressionAttributeNames: { "#status": "status", "#counted": COUNTED },
     }),
   );
   if (!Item) return undefined;
@@ -36,6 +39,7 @@ export async function readDeliveryState(
     lastDeliveryAt: Item.lastDeliveryAt,
     lastTransientBounceAt: Item.lastTransientBounceAt,
     version: Item.sesVersion ?? 0,
+    counted: Item[COUNTED] === true,
   };
 }
 

@@ -4,7 +4,7 @@ import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWr
 import { setExpression } from "../aws/expressions.ts";
 import { progressUpdate } from "../broadcast/progress.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
-import { activeCounterUpdate, readCounts, registrationCounterUpdate } from "./counters.ts";
+import { activeCounterUpdate, COUNTED, counted, readCounts, registrationCounterUpdate } from "./counters.ts";
 import { AlreadyRegisteredError } from "./errors.ts";
 import { readHistory, registeredEntry } from "./history.ts";
 import { activeVersions, audienceReach, scanPage } from "./scan.ts";
@@ -46,6 +46,20 @@ export function createDynamoRegistrationStore({
       new GetCommand({ TableName: registrationsTable, Key: { email }, ConsistentRead: true }),
     );
     return Item as Registration | undefined;
+  }
+
+  /** Whether the registration is in the opted-out counts yet (counters.ts `COUNTED`). */
+  async function isCountedNow(email: string): Promise<boolean> {
+    const { Item } = await db.send(
+      new GetCommand({
+        TableName: registrationsTable,
+        Key: { email },
+        ConsistentRead: true,
+        ProjectionExpression: "#counted",
+        ExpressionAttributeNames: { "#counted": COUNTED },
+      }),
+    );
+    return Item?.[COUNTED] === true;
   }
 
   /**
@@ -96,7 +110,7 @@ export function createDynamoRegistrationStore({
         {
           Put: {
             TableName: registrationsTable,
-            Item: registration,
+            Item: counted(registration),
             ConditionExpression: "attribute_not_exists(email)",
           },
         },
@@ -123,7 +137,8 @@ export function createDynamoRegistrationStore({
     async changeStatus({ email, from, to, at, set = {}, entry, unsubscribedBy }) {
       const values: Record<string, unknown> = { ...set, status: to, statusChangedAt: at };
       const update = setExpression(values);
-      const counter = activeCounterUpdate(stateTable, email, from, to);
+      const isCounted = await isCountedNow(email);
+      const counter = activeCounterUpdate(stateTable, email, from, to, isCounted);
       return transact([
         {
           Update: {
@@ -132,8 +147,9 @@ export function createDynamoRegistrationStore({
             // sesVersion is the SES events handler's optimistic lock: bumping it makes an event
             // read before this change apply again to the new state instead of overwriting it.
             UpdateExpression: `${update.expression} ADD #sesVersion :one`,
-            ConditionExpression: "#status = :from",
-            ExpressionAttributeNames: { ...update.names, "#sesVersion": "sesVersion" },
+            // Counted as read: the backfill may count it in between, and then this moves the counts anew.
+            ConditionExpression: `#status = :from AND ${isCounted ? "" : "NOT "}attribute_exists(#counted)`,
+            ExpressionAttributeNames: { ...update.names, "#sesVersion": "sesVersion", "#counted": COUNTED },
             ExpressionAttributeValues: { ...update.values, ":from": from, ":one": 1 },
           },
         },

@@ -47,7 +47,8 @@ export function createDynamoSesEventStore({
           deliveryStateUpdate(registrationsTable, entry.email, entry.recordedAt, change.from, change.to),
         );
         // A bounce or complaint of an active address takes it out of the `active` count.
-        const counter = activeCounterUpdate(stateTable, entry.email, change.from.status, change.to.status);
+        const { status, counted } = change.from;
+        const counter = activeCounterUpdate(stateTable, entry.email, status, change.to.status, counted === true);
         if (counter) transactItems.push(counter);
       }
       if (delivered) transactItems.push(deliveredUpdate(stateTable, delivered, delivered.at));
