@@ -10,13 +10,6 @@ const number = (value: number) => value.toLocaleString("en-US");
 export const WEEKS = 52;
 
 /**
- * When the opted-out and weekly counts began: before this release a status change moved only
- * `active` and a registration only `count`, so these count what came since, and the page says so
- * (docs/console.md).
- */
-export const STATUS_COUNTS_SINCE = "2026-12-03";
-
-/**
  * The overview: the counts, registrations per ISO week, then the tallies of the whole list as last
  * counted. Two reads, the counters' and the tallies' item, whatever the size of the list: no scan.
  */
@@ -38,7 +31,8 @@ export async function overviewBody(
   return html`<section aria-labelledby="counts"><h2 id="counts">The list</h2>
 <dl class="counts">${counts.map(([name, value]) => html`<div><dt>${name}</dt><dd>${number(value)}</dd></div>`)}</dl>
 <p>Registrations: every address ever registered; active: those mailed now. Unsubscribed, bounced and complained
-count the status changes, and the weeks the registrations, since ${STATUS_COUNTS_SINCE}.</p>
+and the weeks count the registrations counted so far: every one, once the counts' backfill has run
+(<code>npm run backfill-counters</code>).</p>
 </section>
 ${columnChart({
   id: "per-week",
