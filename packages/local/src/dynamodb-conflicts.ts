@@ -31,7 +31,7 @@ export type ConflictProxyOptions = {
   upstream: string;
   port: number;
   host?: string;
-  /** Off: pass every request through unchanged, for comparison (`DYNAMODB_CONFLICTS=off`). */
+  /** Off: pass every request through unchanged and at once, for comparison (`DYNAMODB_CONFLICTS=off`). */
   rules?: boolean;
   /** The least time a `TransactWriteItems` holds its items, as on AWS. */
   transactionMs?: number;
@@ -186,7 +186,9 @@ export async function startConflictProxy({
   }
 
   async function handle(incoming: IncomingMessage, body: Buffer) {
-    if (!rules || !body.length) return handOver(() => forward(incoming, body));
+    // Off: DynamoDB Local as it is, its own queue included, for comparison.
+    if (!rules) return forward(incoming, body);
+    if (!body.length) return handOver(() => forward(incoming, body));
     const operation = String(incoming.headers["x-amz-target"] ?? "").replace(TARGET_PREFIX, "");
     const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
     if (TABLE_CHANGES.has(operation)) keySchemas.delete(input.TableName as string);
