@@ -1,26 +1,11 @@
-import { INLINE_STYLES, type RenderedBroadcast } from "./render.ts";
+import type { RenderedBroadcast } from "./render.ts";
+import { BODY_STYLE, FOOTER_STYLE, LINK_STYLE, PAGE_STYLE, RULE_STYLE } from "./styles.ts";
 
 export type PersonalizedEmail = { subject: string; html: string; text: string };
 
 const REASON =
   "You receive this email because this address was registered in an OpenEMR installation " +
   "to get security and release announcements from the OpenEMR project.";
-
-const BODY_STYLE =
-  "max-width:640px;margin:0 auto;padding:24px 16px;color:#1f2328;font-size:16px;line-height:1.5;" +
-  "font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;";
-const FOOTER_STYLE = "margin:0;font-size:13px;color:#59636e;";
-const PAGE_STYLE = "margin:0;padding:0;background:#ffffff;";
-const RULE_STYLE = "border:0;border-top:1px solid #d1d9e0;margin:32px 0 16px;";
-const LINK_STYLE = "color:#59636e;";
-
-/**
- * Every `style` attribute a broadcast's HTML part can carry: ours alone, for the console's preview,
- * whose CSP allows exactly these (`'unsafe-hashes'`).
- */
-export const EMAIL_STYLE_ATTRIBUTES = [
-  ...new Set([...Object.values(INLINE_STYLES), BODY_STYLE, FOOTER_STYLE, PAGE_STYLE, RULE_STYLE, LINK_STYLE]),
-];
 
 /**
  * One recipient's email: the rendered broadcast with a footer that says why it came and links to

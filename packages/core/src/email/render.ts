@@ -3,6 +3,7 @@ import { Marked } from "marked";
 import sanitizeHtml from "sanitize-html";
 import { InvalidEmailMessageError } from "./errors.ts";
 import type { BroadcastMessage } from "./message.ts";
+import { INLINE_STYLES } from "./styles.ts";
 
 /** A broadcast rendered once, ready to be personalized for each recipient. */
 export type RenderedBroadcast = {
@@ -11,20 +12,6 @@ export type RenderedBroadcast = {
   html: string;
   /** The plain-text part, without the footer. */
   text: string;
-};
-
-// Styles go inline on each element because many mail clients drop <style> blocks. Only these
-// tags may carry a style, and it is always ours: the sender's own styles are replaced.
-export const INLINE_STYLES: Record<string, string> = {
-  pre:
-    "background:#f6f8fa;padding:12px;border-radius:6px;white-space:pre-wrap;" +
-    "font-family:Menlo,Consolas,monospace;font-size:14px;",
-  code: "font-family:Menlo,Consolas,monospace;font-size:14px;",
-  blockquote: "margin:0 0 16px;padding:0 12px;border-left:4px solid #d1d9e0;color:#59636e;",
-  table: "border-collapse:collapse;margin:0 0 16px;",
-  th: "border:1px solid #d1d9e0;padding:6px 12px;",
-  td: "border:1px solid #d1d9e0;padding:6px 12px;",
-  img: "max-width:100%;height:auto;",
 };
 
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {

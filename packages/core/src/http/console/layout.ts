@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { EMAIL_STYLE_ATTRIBUTES } from "../../email/personalize.ts";
+import { EMAIL_STYLE_ATTRIBUTES } from "../../email/styles.ts";
 import { HEAD_META, type PageContent, strictPageHeaders } from "../pages.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
 
