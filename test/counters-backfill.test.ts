@@ -1,5 +1,5 @@
 import { PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createDocumentClient, retryingConflicts } from "@oemr-reg/core/aws/dynamo";
 import {
   confirm,
   counterUpdate,
@@ -110,13 +110,16 @@ describe("the counters' backfill", () => {
       for (const [i, email] of emails.entries()) {
         if (i % 3 === 0) {
           const at = new Date().toISOString();
-          await db.send(
-            new UpdateCommand({
-              TableName: tables.registrationsTable,
-              Key: { email },
-              UpdateExpression: "SET confirmationSentAt = :at",
-              ExpressionAttributeValues: { ":at": at },
-            }),
+          // The backfill's transaction may hold the item: DynamoDB refuses a single write then, so retry.
+          await retryingConflicts(() =>
+            db.send(
+              new UpdateCommand({
+                TableName: tables.registrationsTable,
+                Key: { email },
+                UpdateExpression: "SET confirmationSentAt = :at",
+                ExpressionAttributeValues: { ":at": at },
+              }),
+            ),
           );
           expect((await confirm(store, email, new Date())).result).toBe("confirmed");
         } else if (i % 3 === 1) {
