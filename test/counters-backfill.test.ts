@@ -83,9 +83,11 @@ describe("the counters' backfill", () => {
   it("moves only active for an old opted-out address confirmed back before the backfill: none below 0", async () => {
     const emails = [await oldRegistration("unsubscribed", 3), await oldRegistration("bounced", 10)];
     for (const email of emails) {
+      const registration = (await store.get(email))!;
       await store.changeStatus({
         email,
-        from: (await store.get(email))!.status,
+        from: registration.status,
+        counted: registration.counted === true,
         to: "active",
         at: now.toISOString(),
         entry: { email, type: "Confirmed", at: now.toISOString(), from: undefined, to: "active" },

@@ -56,6 +56,24 @@ function start(options: Omit<Parameters<typeof runEventSource>[0], "signal" | "s
   return runEventSource({ ...options, sqs, signal: controller.signal });
 }
 
+/** The topic's subscriber, one notification at a time, as its Lambda would be invoked. */
+function subscribe(
+  delivery: { queue: { url: string }; subscriptionArn: string },
+  handler: (event: SNSEvent) => Promise<void>,
+) {
+  return start({
+    queueUrl: delivery.queue.url,
+    batchSize: 1,
+    concurrency: 1,
+    invoke: invokeSnsHandler({
+      handler,
+      functionName: "EventsHandler",
+      timeoutSeconds: 1,
+      subscriptionArn: delivery.subscriptionArn,
+    }),
+  });
+}
+
 describe("the local SQS event source", () => {
   it(
     "deletes what a batch handled, redelivers what it reported failed, " + "and dead-letters it after its retries",
@@ -147,17 +165,7 @@ describe("the local SNS delivery", () => {
     const delivery = stack.deliveries[0]!;
     const events: SNSEvent[] = [];
     const handler = async (event: SNSEvent) => void events.push(event);
-    start({
-      queueUrl: delivery.queue.url,
-      batchSize: 1,
-      concurrency: 1,
-      invoke: invokeSnsHandler({
-        handler,
-        functionName: "EventsHandler",
-        timeoutSeconds: 1,
-        subscriptionArn: delivery.subscriptionArn,
-      }),
-    });
+    subscribe(delivery, handler);
 
     await clients.sns.send(
       new PublishCommand({ TopicArn: stack.topics.Events, Message: '{"notificationType":"Bounce"}', Subject: "ses" }),
@@ -179,17 +187,7 @@ describe("the local SNS delivery", () => {
       attempts += 1;
       throw new Error("cannot handle");
     };
-    start({
-      queueUrl: delivery.queue.url,
-      batchSize: 1,
-      concurrency: 1,
-      invoke: invokeSnsHandler({
-        handler,
-        functionName: "EventsHandler",
-        timeoutSeconds: 1,
-        subscriptionArn: delivery.subscriptionArn,
-      }),
-    });
+    subscribe(delivery, handler);
     await clients.sns.send(new PublishCommand({ TopicArn: stack.topics.Events, Message: "kept" }));
 
     const failuresUrl = delivery.queue.url.replace(/EventsHandler$/, "EventsHandler-failures");

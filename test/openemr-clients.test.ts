@@ -118,6 +118,7 @@ describe("GET /api/registration/versions", () => {
     await registrations.changeStatus({
       email: gone.toLowerCase(),
       from: "active",
+      counted: true,
       to: "unsubscribed",
       at: new Date().toISOString(),
       entry: {

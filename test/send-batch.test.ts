@@ -75,7 +75,9 @@ async function broadcastTo(
           from: "active" as const,
           to: status,
         };
-        expect(await registrations.changeStatus({ email, from: "active", to: status, at: entry.at, entry })).toBe(true);
+        expect(
+          await registrations.changeStatus({ email, from: "active", counted: true, to: status, at: entry.at, entry }),
+        ).toBe(true);
       }
     }),
   );

@@ -66,6 +66,18 @@ async function confirmationsTo(email: string) {
   return all.filter((sent) => sent.destination.to.some((to) => to.toLowerCase().includes(email.toLowerCase())));
 }
 
+/** The confirmation emails sent to an address, once there is one. */
+function confirmationMails(email: string) {
+  return eventually(
+    async () => {
+      const sent = await confirmationsTo(email);
+      return sent.length ? sent : undefined;
+    },
+    10_000,
+    "the confirmation email",
+  );
+}
+
 function confirmPath(text: string | undefined): string {
   const link = /https:\/\/reg\.test\.example\.org(\/api\/registration\/confirm\/[\w.-]+)/.exec(text ?? "");
   expect(link).not.toBeNull();
@@ -316,14 +328,7 @@ describe("registering an address that opted out", () => {
     expect(pending!.confirmationSentAt).toBe(pending!.reregisteredAt);
     expect(await counts()).toEqual(before);
 
-    const [mail] = await eventually(
-      async () => {
-        const sent = await confirmationsTo(email);
-        return sent.length ? sent : undefined;
-      },
-      10_000,
-      "the confirmation email",
-    );
+    const [mail] = await confirmationMails(email);
     expect(mail!.destination.to[0]).toContain(email);
     const path = confirmPath(mail!.body.text);
     expect(mail!.body.html).toContain(path);
@@ -383,14 +388,7 @@ describe("registering an address that opted out", () => {
     const unsubscribe = await unsubscribeUrl(email);
     await post(unsubscribe);
     await registered(email);
-    const [mail] = await eventually(
-      async () => {
-        const sent = await confirmationsTo(email);
-        return sent.length ? sent : undefined;
-      },
-      10_000,
-      "the confirmation email",
-    );
+    const [mail] = await confirmationMails(email);
     const path = confirmPath(mail!.body.text);
     expect((await post(`${base}${path}`, { confirm: "yes" })).status).toBe(200);
     expect((await post(unsubscribe)).status).toBe(200);

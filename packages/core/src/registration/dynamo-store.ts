@@ -48,20 +48,6 @@ export function createDynamoRegistrationStore({
     return Item as Registration | undefined;
   }
 
-  /** Whether the registration is in the opted-out counts yet (counters.ts `COUNTED`). */
-  async function isCountedNow(email: string): Promise<boolean> {
-    const { Item } = await db.send(
-      new GetCommand({
-        TableName: registrationsTable,
-        Key: { email },
-        ConsistentRead: true,
-        ProjectionExpression: "#counted",
-        ExpressionAttributeNames: { "#counted": COUNTED },
-      }),
-    );
-    return Item?.[COUNTED] === true;
-  }
-
   /**
    * Sets attributes of a registration under a condition, with the history entry that says why;
    * `false` when the condition failed, or the registration stayed held by other transactions.
@@ -134,10 +120,9 @@ export function createDynamoRegistrationStore({
       return new Map(items.map((registration) => [registration.email, registration]));
     },
 
-    async changeStatus({ email, from, to, at, set = {}, entry, unsubscribedBy }) {
+    async changeStatus({ email, from, counted: isCounted, to, at, set = {}, entry, unsubscribedBy }) {
       const values: Record<string, unknown> = { ...set, status: to, statusChangedAt: at };
       const update = setExpression(values);
-      const isCounted = await isCountedNow(email);
       const counter = activeCounterUpdate(stateTable, email, from, to, isCounted);
       return transact([
         {

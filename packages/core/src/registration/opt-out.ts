@@ -35,6 +35,7 @@ export async function unsubscribe(
     const changed = await store.changeStatus({
       email,
       from: registration.status,
+      counted: registration.counted === true,
       to: "unsubscribed",
       at,
       set: { unsubscribedAt: at },
@@ -67,6 +68,7 @@ export async function confirm(store: RegistrationStore, email: string, now: Date
     const changed = await store.changeStatus({
       email,
       from,
+      counted: registration.counted === true,
       to: "active",
       at,
       set: { confirmedAt: at, transientBounces: 0 },

@@ -35,6 +35,8 @@ export type Registration = {
   latestDistribution?: string;
   latestReportedAt?: string;
   latestSourceIp?: string;
+  /** In the opted-out and weekly counts (counters.ts `COUNTED`): all since the marker, and those backfilled. */
+  counted?: true;
 };
 
 /** One change to the list, kept in the history of its address beside its SES events. */
@@ -63,6 +65,8 @@ export type StatusChange = {
   email: string;
   /** Applied only if the registration is still in this status. */
   from: RegistrationStatus;
+  /** Whether it was counted when read (`Registration.counted`): only then are the opted-out counts moved. */
+  counted: boolean;
   to: RegistrationStatus;
   at: string;
   /** Further attributes to set, such as `unsubscribedAt`. */

@@ -36,7 +36,7 @@ export function createDynamoTalliesStore({ db, stateTable }: { db: DynamoDBDocum
   return {
     async latest() {
       const { Item } = await db.send(new GetCommand({ TableName: stateTable, Key: talliesSnapshotKey }));
-      return Item && (Item.snapshot as TalliesSnapshot);
+      return Item && { countedAt: Item.countedAt, versions: Item.versions, usage: Item.usage };
     },
     async save(snapshot) {
       // Only ever newer: a slow run that started before a quicker one does not put older counts back.
@@ -44,7 +44,7 @@ export function createDynamoTalliesStore({ db, stateTable }: { db: DynamoDBDocum
         .send(
           new PutCommand({
             TableName: stateTable,
-            Item: { ...talliesSnapshotKey, countedAt: snapshot.countedAt, snapshot },
+            Item: { ...talliesSnapshotKey, ...snapshot },
             ConditionExpression: "attribute_not_exists(pk) OR countedAt < :countedAt",
             ExpressionAttributeValues: { ":countedAt": snapshot.countedAt },
           }),
