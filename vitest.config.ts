@@ -1,8 +1,5 @@
 import { defineConfig } from "vitest/config";
 
-// The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "packages/*/src/**/*.test.ts"],

@@ -1,8 +1,5 @@
 import { defineConfig } from "vitest/config";
 
-// The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 /**
  * `npm run test:reliability`: load, crashes, faults and hostile input against the same emulators
  * as `npm test`. Files run one at a time, so the load test has the machine to itself and no

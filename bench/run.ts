@@ -42,8 +42,6 @@ if (unknown.length > 0) {
 }
 const selected = CASES.filter((name) => !only || only.includes(name));
 
-// The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // A quick run ends before DynamoDB Local's optimizing JIT (C2) pays back what it compiles, and on
 // two cores those compiles take CPU from the run: about a quarter of a quick run's CPU time. Full
 // runs keep the JVM's default, which their throughput figures need.
@@ -159,12 +157,7 @@ function runCase(name: string, endpoints = emulators.endpoints): Promise<Figure[
     process.execPath,
     ["--import", "tsx", join(HERE, "cases", `${name}.ts`), ...(quick ? ["--quick"] : [])],
     {
-      env: {
-        ...process.env,
-        BENCH_OUT: out,
-        BENCH_ENDPOINTS: JSON.stringify(endpoints),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      },
+      env: { ...process.env, BENCH_OUT: out, BENCH_ENDPOINTS: JSON.stringify(endpoints) },
       stdio: ["ignore", "pipe", "inherit"],
     },
   );

@@ -1,6 +1,7 @@
 import {
   api as apiSpec,
   type FunctionSpec,
+  lambdaRuntime,
   nodejsBundling,
   queues as queueSpecs,
   topics as topicSpecs,
@@ -12,13 +13,13 @@ import { linksFor, permissionsFor } from "./links";
 import { queues, subscriberFailures } from "./queues";
 
 /**
- * What every function shares: Lambda's Node 22 on Graviton, bundled as the benchmarks measure it,
+ * What every function shares: Lambda's Node 24 on Graviton, bundled as the benchmarks measure it,
  * linked to exactly what its spec lists and allowed exactly the actions it names.
  */
 export function functionArgs(spec: FunctionSpec) {
   return {
     handler: spec.handler,
-    runtime: "nodejs22.x",
+    runtime: lambdaRuntime.name,
     architecture: "arm64",
     timeout: `${spec.timeoutSeconds} seconds`,
     link: linksFor(spec.link),

@@ -168,11 +168,11 @@ describe("one source of names", () => {
 });
 
 describe("functions", () => {
-  it("run Node 22 on arm64 with the spec's timeout, bundled as the benchmarks bundle them", async () => {
+  it("run Node 24 on arm64 with the spec's timeout, bundled as the benchmarks bundle them", async () => {
     const { functions } = await deploy("dev");
     for (const { name, args } of functions()) {
       expect(args, name).toMatchObject({
-        runtime: "nodejs22.x",
+        runtime: "nodejs24.x",
         architecture: "arm64",
         timeout: `${functionSpecs[name]!.timeoutSeconds} seconds`,
         nodejs: nodejsBundling,

@@ -3,11 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { nodejsBundling } from "@oemr-reg/core/resources";
+import { lambdaRuntime, nodejsBundling } from "@oemr-reg/core/resources";
 import { type BuildOptions, build, type Plugin } from "esbuild";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
+
+/** SST 4.17's `targetMap` (pkg/runtime/node/build.go): a language level per runtime, no `nodeNN`. */
+const ES_TARGETS = { "nodejs24.x": "es2024" } as const;
 
 export type Bundle = {
   /** The entry, `bundle.mjs`, which Lambda imports. */
@@ -17,10 +20,10 @@ export type Bundle = {
 };
 
 /**
- * Bundles one handler as SST 4.17 does for a `nodejs22.x` function in ESM (pkg/runtime/node/build.go)
+ * Bundles one handler as SST 4.17 does for a `nodejs24.x` function in ESM (pkg/runtime/node/build.go)
  * with the options infra gives every function (`nodejsBundling`): bundle for the node platform,
  * module/main fields, names kept, linked source map, the banner that gives ESM `require`,
- * `__filename` and `__dirname`, target es2023 (SST's for nodejs22.x: it maps no `node22`), and,
+ * `__filename` and `__dirname`, the ES target SST maps the runtime to (`ES_TARGETS`), and,
  * as `nodejsBundling` says, minified, split into an entry `bundle.mjs` and its chunks, and with
  * its esbuild plugins.
  */
@@ -35,7 +38,7 @@ export async function bundleHandler(entry: string, outDir: string): Promise<Bund
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "es2023",
+    target: ES_TARGETS[lambdaRuntime.name],
     mainFields: ["module", "main"],
     external: ["sharp", "pg-native"],
     keepNames: true,
@@ -133,7 +136,7 @@ function runner(): Promise<string> {
       bundle: true,
       platform: "node",
       format: "esm",
-      target: "node20",
+      target: `node${lambdaRuntime.nodeMajor}`,
       logLevel: "error",
     });
     return outfile;

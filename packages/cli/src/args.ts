@@ -9,6 +9,7 @@ const OPTIONS = {
   url: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
   title: { type: "string" },
   file: { type: "string" },
   html: { type: "string" },
@@ -37,6 +38,7 @@ const Follow = {
 /** The command line, checked: one schema per command, unknown options refused. */
 export const CliArgs = z.discriminatedUnion("command", [
   z.strictObject({ command: z.literal("help") }),
+  z.strictObject({ command: z.literal("version") }),
   z.strictObject({ command: z.literal("count"), ...Common }),
   z.strictObject({ command: z.literal("usage"), ...Common }),
   z.strictObject({
@@ -80,11 +82,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArg
   }
   const { values, positionals } = parsed;
   const [command, broadcastId, ...extra] = positionals;
+  if (values.version && !values.help) return { command: "version" };
   if (values.help || command === undefined || command === "help") return { command: "help" };
   if (extra.length > 0 || (broadcastId !== undefined && command !== "status" && command !== "resume")) {
     throw new CliError(EXIT.usage, `Unexpected argument: ${[broadcastId, ...extra].filter(Boolean).join(" ")}`);
   }
-  const { "preview-html": previewHtml, "below-version": belowVersion, help: _, ...rest } = values;
+  const { "preview-html": previewHtml, "below-version": belowVersion, help: _, version: __, ...rest } = values;
   const candidate = {
     command,
     ...rest,
@@ -119,6 +122,7 @@ export const USAGE = `oemr-reg: the board's tools for OpenEMR announcements
   oemr-reg resume <broadcastId>                   resume a paused broadcast and follow it
 
 Options:
+  --version              the CLI's version and the Node it runs on
   --url <url>            the server (default: $OEMR_REG_URL, else ${DEFAULT_URL}, as npm start serves it)
   --json                 JSON for scripts: one object per line
   --preview-html <file>  where broadcast writes the HTML part for you to open (default broadcast-preview.html)

@@ -3,16 +3,23 @@
  * `npm run cli -- <command>`; `oemr-reg --help` lists the commands.
  * @module
  */
+import cliPackage from "../package.json" with { type: "json" };
 import { createApiClient } from "./api.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { broadcast, count, resume, status, usage } from "./commands.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
+
+const CLI_VERSION = cliPackage.version;
 
 async function run(argv: string[]): Promise<ExitCode> {
   const args = parseCommandLine(argv, process.env);
   if (args.command === "help") {
     process.stdout.write(USAGE);
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  if (args.command === "version") {
+    process.stdout.write(`oemr-reg ${CLI_VERSION} on Node ${process.versions.node}\n`);
+    return EXIT.ok;
   }
   // Ctrl-C while following stops following; the broadcast itself goes on on the server.
   const interrupt = new AbortController();

@@ -29,6 +29,12 @@ export const tables = {
 export type TableName = keyof typeof tables;
 
 /**
+ * The Lambda runtime of every function. `npm start`, the tests and the bench run on the same major
+ * version: the project's own Node (the `node` devDependency), whatever the machine has.
+ */
+export const lambdaRuntime = { name: "nodejs24.x", nodeMajor: 24 } as const;
+
+/**
  * How SST bundles every function (`sst.aws.Function`'s `nodejs`), and so how the benchmarks bundle
  * them. SST 4.17 minifies only when `minify` is set (its Go side reads a missing flag as false,
  * whatever the docs say). `splitting` turns each `import()` into chunks of its own, loaded on first

@@ -10,6 +10,7 @@ import { startFauxqs } from "fauxqs";
 import { type EmulatorEndpoints, LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-env.ts";
 import { type ConflictCounts, conflictRulesFrom, startConflictProxy } from "./dynamodb-conflicts.ts";
 import { requireJava } from "./java.ts";
+import { requireLambdaNode } from "./node-runtime.ts";
 import { freePort, requireFreePort } from "./ports.ts";
 
 export type EmulatorPorts = { dynamodb: number; sqs: number; ses: number };
@@ -43,6 +44,7 @@ export async function startEmulators({
   dataDir,
   conflictRules = conflictRulesFrom(process.env),
 }: EmulatorOptions): Promise<Emulators> {
+  requireLambdaNode();
   requireJava();
   if (dataDir) await killStaleDynamoDb(pidFileIn(dataDir));
   // Checked first, because an emulator that cannot listen crashes the process instead of failing.
