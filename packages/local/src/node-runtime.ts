@@ -7,7 +7,8 @@ import { lambdaRuntime } from "@oemr-reg/core/resources";
 export function wrongNode(version: string): string | undefined {
   if (Number(version.split(".")[0]) === lambdaRuntime.nodeMajor) return undefined;
   return [
-    `This is Node ${version}; the functions run on Node ${lambdaRuntime.nodeMajor} (${lambdaRuntime.name}), and so does every local run.`,
+    `This is Node ${version}; the functions run on Node ${lambdaRuntime.nodeMajor} (${lambdaRuntime.name}),` +
+      " and so does every local run.",
     "  Run it through npm (npm start, npm test, npm run bench): npm puts the project's own Node",
     "  (node_modules/.bin/node, from the `node` devDependency) first on the PATH.",
     "  nvm, fnm and Volta users: `nvm use` reads .nvmrc, fnm and Volta read .node-version.",
