@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,12 +74,15 @@ export type InvocationReport = {
   responses: unknown[];
   /** With `recordLoads`: every file the process imported, the bundle's chunks among them. */
   loadedFiles?: string[];
+  /** With `recordLoads`: every AWS call the process made, as `<service>.<operation>`, in order. */
+  awsCalls?: string[];
 };
 
 /**
  * Runs a bundle in a fresh Node process (no tsx, nothing preloaded but the `.localhost` resolver)
  * with these events, one invocation after another, and returns the child's report. `recordLoads`
- * also lists the files it imported, through module hooks that slow it: not for a timed run.
+ * also lists the files it imported and the AWS calls it made, through hooks that slow it: not for a
+ * timed run.
  */
 export async function invokeBundle(
   file: string,
@@ -94,12 +97,11 @@ export async function invokeBundle(
   const eventsFile = `${file}.events-${crypto.randomUUID()}.json`;
   writeFileSync(eventsFile, JSON.stringify(events));
   const loadsFile = `${file}.loads-${crypto.randomUUID()}.txt`;
-  const preload = ["localhost-dns.mjs", ...(recordLoads ? ["record-loads.mjs"] : [])].flatMap((name) => [
-    "--import",
-    pathUrl(join(HERE, name)),
-  ]);
+  const callsFile = `${file}.calls-${crypto.randomUUID()}.txt`;
+  const recorders = recordLoads ? ["record-loads.mjs", "record-calls.mjs"] : [];
+  const preload = ["localhost-dns.mjs", ...recorders].flatMap((name) => ["--import", pathUrl(join(HERE, name))]);
   const child = spawn(process.execPath, [...preload, await runner(), file, eventsFile, String(timeoutSeconds)], {
-    env: { ...childEnv(env), ...(recordLoads && { RECORD_LOADS_TO: loadsFile }) },
+    env: { ...childEnv(env), ...(recordLoads && { RECORD_LOADS_TO: loadsFile, RECORD_CALLS_TO: callsFile }) },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
   let log = "";
@@ -113,7 +115,10 @@ export async function invokeBundle(
       if (logFile) writeFileSync(logFile, log, { flag: "a" });
       if (code !== 0 || !reported) return reject(new Error(`${file} exited ${code}:\n${log.slice(-4000)}`));
       const report = JSON.parse(reported) as InvocationReport;
-      if (recordLoads) report.loadedFiles = readFileSync(loadsFile, "utf8").split("\n").filter(Boolean);
+      if (recordLoads) {
+        report.loadedFiles = linesOf(loadsFile);
+        report.awsCalls = linesOf(callsFile);
+      }
       resolvePromise(report);
     });
   });
@@ -150,4 +155,5 @@ function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(rest).filter(([name]) => !name.startsWith("TSX"))) as NodeJS.ProcessEnv;
 }
 
+const linesOf = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
 const pathUrl = (path: string) => new URL(`file://${path}`).href;
