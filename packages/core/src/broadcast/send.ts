@@ -162,7 +162,7 @@ export function createSender(deps: SenderDeps) {
         });
         const at = (await sendTime()).getTime();
         if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");
-        await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
         // The wait for a send slot can be long: a pause that came meanwhile still stops this email.
         if (await isPaused(broadcastId)) {
           await broadcasts.releaseDelivery(broadcastId, email);
