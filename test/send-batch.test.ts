@@ -10,6 +10,7 @@ import {
   type Mailer,
   readProgress,
 } from "@oemr-reg/core/broadcast";
+import { packRendered } from "@oemr-reg/core/broadcast/rendered-parts";
 import { createDynamoRegistrationStore, type RegistrationStatus } from "@oemr-reg/core/registration";
 import { deliveryKey } from "@oemr-reg/core/state/keys";
 import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
@@ -51,6 +52,7 @@ const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 };
 /** Registers these addresses with these statuses, and starts a broadcast to all of them. */
 async function broadcastTo(
   statuses: (RegistrationStatus | "unregistered")[],
+  rendered?: Uint8Array,
 ): Promise<{ broadcastId: string; title: string; emails: string[] }> {
   const emails = statuses.map((status) => uniqueEmail(status).toLowerCase());
   await Promise.all(
@@ -85,7 +87,7 @@ async function broadcastTo(
   const title = `Batch ${broadcastId}`;
   await broadcasts.create({
     broadcastId,
-    content: { title, contents: "Patch now." },
+    content: { title, contents: "Patch now.", ...(rendered && { rendered }) },
     totalSegments: 1,
     now: new Date(),
   });
@@ -135,6 +137,26 @@ describe("the send handler with a batch of ten", () => {
     expect(await counters(broadcastId)).toEqual({ status: "done", sent: 7, skipped: 3, failed: 0, pending: 0 });
     expect((await delivery(broadcastId, emails[1]!)).reason).toBe("unsubscribed");
     expect((await delivery(broadcastId, emails[4]!)).reason).toBe("not registered");
+  });
+
+  it("sends the parts rendered when the broadcast started, and renders only a broadcast stored without them", async () => {
+    const parts = {
+      subject: "Rendered at start",
+      html: "<p>Kept with the broadcast</p>",
+      text: "Kept with the broadcast",
+    };
+    const packed = packRendered({ title: "t", contents: "Patch now." }, parts)!;
+    const started = await broadcastTo(["active"], packed);
+    const older = await broadcastTo(["active"]);
+    for (const { broadcastId, emails } of [started, older]) {
+      const event = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email: emails[0]! }]);
+      expect(await sendHandler()(event, context)).toEqual({ batchItemFailures: [] });
+    }
+    const [kept] = await emailsWithSubject(parts.subject);
+    expect(kept?.destination.to[0]).toBe(started.emails[0]);
+    expect(kept?.body.text).toContain("Kept with the broadcast");
+    const [rendered] = await emailsWithSubject(older.title);
+    expect(rendered?.body.text).toContain("Patch now.");
   });
 
   it("retries only the record whose recipient another sender holds", async () => {

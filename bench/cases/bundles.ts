@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
+import { renderAndPack } from "@oemr-reg/core/broadcast/rendered-parts";
 import { httpApiEvent, snsEvent, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { type Bundle, bundleHandler, invokeBundle, ROOT } from "../support/bundle.ts";
 import { type Figure, figure, progress, reportFigures, scale } from "../support/figures.ts";
@@ -63,7 +64,9 @@ try {
   const broadcasts = createDynamoBroadcastStore({ db: bench.db, stateTable: tables.State! });
   const broadcastId = crypto.randomUUID();
   const content = { title: "Bench cold start", contents: "# OpenEMR 7.0.3\n\nPlease upgrade." };
-  await broadcasts.create({ broadcastId, content, totalSegments: 4, now: new Date() });
+  // Stored as `startBroadcast` stores it: with its rendered parts.
+  const rendered = await renderAndPack(content);
+  await broadcasts.create({ broadcastId, content: { ...content, rendered }, totalSegments: 4, now: new Date() });
   const recipients = RUNS + 1;
   await seedRegistrations(bench.db, { registrations: tables.Registrations!, state: tables.State! }, 0, recipients);
   const emails = Array.from({ length: recipients }, (_, i) => benchAddress(i).toLowerCase());

@@ -1,4 +1,4 @@
-import { renderBroadcast } from "@oemr-reg/core/email";
+import { renderBroadcast } from "@oemr-reg/core/email/render";
 import { app } from "@oemr-reg/functions/api";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,12 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import {
-  BroadcastMessage,
-  InvalidEmailMessageError,
-  personalize,
-  renderBroadcast,
-  unsubscribeUrl,
-} from "@oemr-reg/core/email";
+import { BroadcastMessage, InvalidEmailMessageError, personalize, unsubscribeUrl } from "@oemr-reg/core/email";
+import { renderBroadcast } from "@oemr-reg/core/email/render";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 export type Preview = {

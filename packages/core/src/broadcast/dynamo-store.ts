@@ -108,7 +108,7 @@ export function createDynamoBroadcastStore({
 
     async content(broadcastId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: broadcastContent(broadcastId) }));
-      return Item && { title: Item.title, contents: Item.contents, html: Item.html };
+      return Item && { title: Item.title, contents: Item.contents, html: Item.html, rendered: Item.rendered };
     },
 
     async audience(broadcastId) {

@@ -1,15 +1,10 @@
-import {
-  composeRawEmail,
-  personalize,
-  type RenderedBroadcast,
-  renderBroadcast,
-  unsubscribeUrl,
-} from "../email/index.ts";
+import { composeRawEmail, personalize, type RenderedBroadcast, unsubscribeUrl } from "../email/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
 import { logger } from "../log.ts";
 import { maskEmail, type RegistrationStore } from "../registration/index.ts";
 import { signToken } from "../tokens/index.ts";
 import { groupCommit } from "./group-commit.ts";
+import { unpackRendered } from "./rendered-parts.ts";
 import {
   type BroadcastStore,
   type Claim,
@@ -82,8 +77,11 @@ export function createSender(deps: SenderDeps) {
   function renderedFor(broadcastId: string): Promise<RenderedBroadcast> {
     let entry = rendered.get(broadcastId);
     if (!entry) {
-      entry = broadcasts.content(broadcastId).then((content) => {
+      entry = broadcasts.content(broadcastId).then(async (content) => {
         if (!content) throw new UnknownDeliveryError(`Broadcast ${broadcastId} has no content`);
+        if (content.rendered) return unpackRendered(content.rendered);
+        // Started before its parts were kept with it: rendered here, once per broadcast.
+        const { renderBroadcast } = await import("../email/render.ts");
         return renderBroadcast(content);
       });
       entry.catch(() => rendered.delete(broadcastId));

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { WorkQueue } from "../aws/sqs.ts";
 import { type Audience, normalizeAudience } from "../registration/audience.ts";
 import { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
+import { renderAndPack } from "./rendered-parts.ts";
 import type { Broadcast, BroadcastContent, BroadcastStore } from "./store.ts";
 import type { FanoutTask } from "./tasks.ts";
 
@@ -35,9 +36,10 @@ export async function startBroadcast(
   const idempotency =
     idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(content, audience) };
   const broadcastId = crypto.randomUUID();
+  const rendered = await renderAndPack(content);
   const created = await broadcasts.create({
     broadcastId,
-    content,
+    content: { ...content, ...(rendered && { rendered }) },
     totalSegments: FANOUT_SEGMENTS,
     now,
     idempotency,

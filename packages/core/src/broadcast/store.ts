@@ -45,6 +45,8 @@ export const Broadcast = z.object({
 export type Broadcast = z.infer<typeof Broadcast>;
 
 export type BroadcastContent = { title: string; contents: string; html?: string };
+/** The content as stored: with its rendered parts, packed (rendered-parts.ts), when they fit. */
+export type StoredBroadcastContent = BroadcastContent & { rendered?: Uint8Array };
 
 export type DeliveryOutcome =
   | { status: "sent"; sesMessageId: string }
@@ -118,7 +120,7 @@ export type BroadcastStore = DeliveryStore & {
   /** Records a broadcast, unless `idempotency`'s key already named one in the last 24 hours. */
   create(broadcast: {
     broadcastId: string;
-    content: BroadcastContent;
+    content: StoredBroadcastContent;
     totalSegments: number;
     now: Date;
     idempotency?: IdempotencyClaim;
@@ -128,7 +130,7 @@ export type BroadcastStore = DeliveryStore & {
   get(broadcastId: string): Promise<Broadcast | undefined>;
   /** Its status alone: one read, for the senders that check it before each email. */
   status(broadcastId: string): Promise<BroadcastStatus | undefined>;
-  content(broadcastId: string): Promise<BroadcastContent | undefined>;
+  content(broadcastId: string): Promise<StoredBroadcastContent | undefined>;
   /** Who it is for (`undefined`: everyone), read once by each fan-out task. */
   audience(broadcastId: string): Promise<Audience | undefined>;
   /** Broadcasts not done yet, oldest first. */

@@ -10,4 +10,6 @@ export { confirmUrl, unsubscribeUrl } from "./links.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
 export { composeRawEmail, type RawEmailOptions } from "./mime.ts";
 export { escapeHtml, type PersonalizedEmail, personalize } from "./personalize.ts";
-export { type RenderedBroadcast, renderBroadcast } from "./render.ts";
+// The renderer itself (marked, sanitize-html, html-to-text) is imported from "./render.ts" where it
+// runs, so that no handler that only personalizes loads it with this index.
+export type { RenderedBroadcast } from "./render.ts";
