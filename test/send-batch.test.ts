@@ -152,9 +152,9 @@ describe("the send handler with a batch of ten", () => {
       const event = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email: emails[0]! }]);
       expect(await sendHandler()(event, context)).toEqual({ batchItemFailures: [] });
     }
-    const [kept] = await emailsWithSubject(parts.subject);
-    expect(kept?.destination.to[0]).toBe(started.emails[0]);
-    expect(kept?.body.text).toContain("Kept with the broadcast");
+    const [sent] = await emailsWithSubject(parts.subject);
+    expect(sent?.destination.to[0]).toBe(started.emails[0]);
+    expect(sent?.body.text).toContain(kept);
     const [rendered] = await emailsWithSubject(older.title);
     expect(rendered?.body.text).toContain("Patch now.");
   });
