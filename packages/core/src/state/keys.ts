@@ -74,3 +74,8 @@ export const usageSitesPk = (shard: number) => `usagesites#${shard}`;
 
 /** The console overview's tallies of the whole list, counted by the `Tallies` cron (tallies/snapshot.ts). */
 export const talliesSnapshotKey: StateKey = { pk: "tallies#overview", sk: "latest" };
+
+// The audit log (audit/store.ts): one partition of records in chain order, and the chain's head.
+export const AUDIT_LOG_PK = "audit#log";
+export const auditRecordKey = (seq: number): StateKey => ({ pk: AUDIT_LOG_PK, sk: String(seq).padStart(12, "0") });
+export const auditHeadKey: StateKey = { pk: "audit#head", sk: "head" };
