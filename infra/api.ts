@@ -12,6 +12,8 @@ import {
   usageLimitPerDay,
   usageLimitPerHour,
   usageRetentionDays,
+  auditRetentionDays,
+  pinRoutes,
 } from "./config";
 
 /**
@@ -76,5 +78,7 @@ export const settings = new sst.Linkable("Settings", {
     usageLimitPerHour,
     usageLimitPerDay,
     usageRetentionDays,
+  auditRetentionDays,
+  pinRoutes,
   },
 });

@@ -166,6 +166,8 @@ export const links = {
     "usageLimitPerHour",
     "usageLimitPerDay",
     "usageRetentionDays",
+    "auditRetentionDays",
+    "pinRoutes",
   ],
 } as const satisfies Record<string, readonly string[]>;
 
