@@ -5,15 +5,15 @@ import {
   apiDomainCert,
   apiThrottleBurst,
   apiThrottleRate,
+  auditRetentionDays,
   dnsZone,
+  pinRoutes,
   publicUrl,
   registrationLimitPerHour,
   sesSendRate,
   usageLimitPerDay,
   usageLimitPerHour,
   usageRetentionDays,
-  auditRetentionDays,
-  pinRoutes,
 } from "./config";
 
 /**
@@ -78,7 +78,7 @@ export const settings = new sst.Linkable("Settings", {
     usageLimitPerHour,
     usageLimitPerDay,
     usageRetentionDays,
-  auditRetentionDays,
-  pinRoutes,
+    auditRetentionDays,
+    pinRoutes,
   },
 });

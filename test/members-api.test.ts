@@ -91,7 +91,7 @@ describe("the PIN", () => {
       tokens,
       audit,
       registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
-    } as Parameters<typeof createApp>[0]);
+    } as unknown as Parameters<typeof createApp>[0]);
     for (const headers of [{ "x-secret-pin": PIN }, {}]) {
       const response = await off.request("/api/registration/versions", { headers });
       expect(response.status).toBe(410);
