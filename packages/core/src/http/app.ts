@@ -11,6 +11,7 @@ import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
+import { memberRoutes } from "./member-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
 import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
 import { type UsageRoutesDeps, usageRoutes } from "./usage-routes.ts";
@@ -93,6 +94,7 @@ export function createApp({
     // retry then gets 409. Either way it is counted once.
     .use(timeout(deadlineMs, outOfTime))
     .route("/api/registration/broadcast", broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }))
+    .route("/api/members", memberRoutes({ auth }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, now }))
     .route(

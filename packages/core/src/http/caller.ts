@@ -81,12 +81,12 @@ export function createAuth({ tokens, audit, pinRoutes = true, ...pin }: AuthDeps
   }
 
   return {
-    /** The guard of a route that needs `role`. */
-    need(role: Role): MiddlewareHandler {
+    /** The guard of a route that needs `role`; with none, any caller who proves who it is. */
+    need(role?: Role): MiddlewareHandler {
       return async function authorize(c, next) {
         const caller = await identify(c);
         const roles = caller.kind === "PIN" ? PIN_ROLES : caller.roles;
-        if (!roles.includes(role))
+        if (role && !roles.includes(role))
           throw new ApiError(403, "MissingRoleException", `This route needs the \`${role}\` role`);
         c.set("caller", caller);
         await next();
