@@ -138,7 +138,7 @@ describe("one source of names", () => {
       },
       Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"] },
-      SesEventsHandler: { link: ["Registrations", "State"] },
+      SesEventsHandler: { link: ["Registrations", "State", "Settings"] },
     });
   });
 
