@@ -33,6 +33,17 @@ export type AuditLog = {
   verify(): Promise<Verification>;
 };
 
+/**
+ * Every append lost the race for the chain's head. The request answers 503: a PIN use is recorded
+ * before its route runs, so nothing then happens unaudited.
+ */
+export class AuditBusyError extends Error {
+  override name = "AuditBusyError";
+  constructor(attempts: number) {
+    super(`The audit log's head kept moving: nothing was appended after ${attempts} attempts`);
+  }
+}
+
 export const PAGE_SIZE = 50;
 /** Appends that keep losing the race for the head give up after this many; each waits with jitter. */
 const APPEND_ATTEMPTS = 60;
@@ -106,7 +117,7 @@ export function createAuditLog({ db, stateTable, retentionDays, now = () => new 
       for (let attempt = 1; ; attempt++) {
         const appended = await tryAppend(entry);
         if (appended) return appended;
-        if (attempt === APPEND_ATTEMPTS) throw new Error("The audit log's head kept moving: nothing was appended");
+        if (attempt === APPEND_ATTEMPTS) throw new AuditBusyError(attempt);
         await backOff(Math.min(attempt, 6));
       }
     },
