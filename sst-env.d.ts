@@ -34,6 +34,8 @@ declare module "sst" {
       "usageLimitPerDay": number
       "usageLimitPerHour": number
       "usageRetentionDays": number
+      "auditRetentionDays": number
+      "pinRoutes": boolean
     }
     "State": {
       "name": string

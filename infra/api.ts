@@ -5,7 +5,9 @@ import {
   apiDomainCert,
   apiThrottleBurst,
   apiThrottleRate,
+  auditRetentionDays,
   dnsZone,
+  pinRoutes,
   publicUrl,
   registrationLimitPerHour,
   sesSendRate,
@@ -76,5 +78,7 @@ export const settings = new sst.Linkable("Settings", {
     usageLimitPerHour,
     usageLimitPerDay,
     usageRetentionDays,
+    auditRetentionDays,
+    pinRoutes,
   },
 });

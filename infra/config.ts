@@ -15,6 +15,10 @@ export const usageLimitPerHour = positiveNumber("USAGE_LIMIT_PER_HOUR", 60);
 export const usageLimitPerDay = positiveNumber("USAGE_LIMIT_PER_DAY", 10);
 /** How long a usage report is kept. */
 export const usageRetentionDays = positiveNumber("USAGE_RETENTION_DAYS", 400);
+/** How long an audit record is kept (docs/privacy.md). */
+export const auditRetentionDays = positiveNumber("AUDIT_RETENTION_DAYS", 730);
+/** Whether the seed's PIN routes still take the PIN ("on"), or answer 410 and ask for a token ("off"). */
+export const pinRoutes = oneOf("PIN_ROUTES", ["on", "off"] as const, "on") === "on";
 /** Where unsubscribe links point; the API's own URL when unset. */
 export const publicUrl = optional("PUBLIC_URL");
 /**

@@ -1,4 +1,5 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import type { WorkQueue } from "@oemr-reg/core/aws/sqs";
 import {
@@ -136,6 +137,10 @@ describe("hard bounces of a broadcast's emails", () => {
       hardBounces: 20,
       pausedReason: paused!.pausedReason,
     });
+    // Paused once, so recorded once, as the service's own act.
+    const audit = createAuditLog({ db, stateTable: Resource.State.name, retentionDays: 730 });
+    const records = (await audit.page({ action: "broadcast.paused" })).records;
+    expect(records.filter((record) => record.object === broadcastId)).toMatchObject([{ actor: { kind: "system" } }]);
   });
 
   it("do not pause a small broadcast for 10 bounces, however high the rate", async () => {

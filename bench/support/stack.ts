@@ -31,6 +31,8 @@ export function startBenchStack({ sendRate = 14, ...parts }: BenchStackOptions =
       usageLimitPerHour: 1_000_000_000,
       usageLimitPerDay: 1_000_000_000,
       usageRetentionDays: 400,
+      auditRetentionDays: 730,
+      pinRoutes: true,
     },
   });
 }

@@ -7,10 +7,13 @@ import {
   UsageSummaryBody,
 } from "@oemr-reg/core/http/api-schemas";
 import type { Audience } from "@oemr-reg/core/registration/audience";
-import type { z } from "zod";
+import { z } from "zod";
+import { isToken } from "./credentials.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 export type ApiClient = ReturnType<typeof createApiClient>;
+
+const Caller = z.object({ kind: z.string(), name: z.string().optional(), roles: z.array(z.string()) });
 
 /**
  * The registration API as the board's CLI calls it. Answers are parsed with the schemas the
@@ -55,7 +58,9 @@ export function createApiClient(baseUrl: string) {
       return parsed.data;
     }
   }
-  const pinHeader = (pin: string) => ({ "X-Secret-Pin": pin });
+  // A personal token travels as a bearer token; the PIN as the seed's clients send it.
+  const pinHeader = (credential: string): Record<string, string> =>
+    isToken(credential) ? { authorization: `Bearer ${credential}` } : { "X-Secret-Pin": credential };
 
   return {
     counts: () => call(RegistrationCounts, "/api/registration/unique"),
@@ -74,8 +79,8 @@ export function createApiClient(baseUrl: string) {
         "/api/registration/broadcast",
         {
           method: "POST",
-          headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
-          body: JSON.stringify({ ...message, secretPin: pin }),
+          headers: { "content-type": "application/json", "idempotency-key": idempotencyKey, ...pinHeader(pin) },
+          body: JSON.stringify(isToken(pin) ? message : { ...message, secretPin: pin }),
         },
         BROADCAST_ATTEMPTS,
       ),
@@ -86,6 +91,8 @@ export function createApiClient(baseUrl: string) {
       for (const name of audience?.distributions ?? []) query.append("distribution", name);
       return call(AudienceReachBody, `/api/registration/audience?${query}`, { headers: pinHeader(pin) });
     },
+    /** Who a token stands for: how `login` checks it before keeping it. */
+    whoami: (token: string) => call(Caller, "/api/members/me", { headers: pinHeader(token) }),
     progress: (broadcastId: string, pin: string) =>
       call(BroadcastProgress, `/api/registration/broadcast/${encodeURIComponent(broadcastId)}`, {
         headers: pinHeader(pin),
@@ -135,6 +142,15 @@ function explain(response: Response, body: unknown, baseUrl: string): CliError {
         EXIT.wrongPin,
         "Wrong PIN: the server did not accept it. After 5 wrong PINs it refuses this computer for 15 minutes.",
       );
+    case "InvalidTokenException":
+      return new CliError(
+        EXIT.wrongPin,
+        "The server refused the personal token (revoked, expired, or its member revoked): run oemr-reg login again.",
+      );
+    case "MissingRoleException":
+      return new CliError(EXIT.wrongPin, `Your token may not do this: ${message}.`);
+    case "PinRoutesGoneException":
+      return new CliError(EXIT.wrongPin, "This server no longer takes the PIN: run oemr-reg login with a token.");
     case "TooManyRequestsException": {
       const seconds = Number(response.headers.get("retry-after"));
       const minutes = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds / 60) : undefined;

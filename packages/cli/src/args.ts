@@ -120,6 +120,10 @@ export const USAGE = `oemr-reg: the board's tools for OpenEMR announcements
                                                   preview, confirm, send, then follow it
   oemr-reg status <broadcastId> [--once]          follow a broadcast until it is done
   oemr-reg resume <broadcastId>                   resume a paused broadcast and follow it
+  oemr-reg login [--url <url>]                    keep a personal token: every command sends it, not the PIN
+  oemr-reg members add --name … --email … --role admin [--aws --state-table … --public-url …]
+                                                  the operator: invite a member, print the link
+  oemr-reg audit verify | audit export [--json]   the operator: check the audit chain, or write it out
 
 Options:
   --version              the CLI's version and the Node it runs on

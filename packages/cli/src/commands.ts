@@ -9,6 +9,8 @@ import { askSecret, confirm } from "./terminal.ts";
 export type CommandContext = {
   client: ApiClient;
   env: NodeJS.ProcessEnv;
+  /** The member's personal token for this server, when there is one: sent instead of the PIN. */
+  token?: string;
   /** Aborted by Ctrl-C while following a broadcast. */
   interrupt: AbortSignal;
   out?: NodeJS.WriteStream;
@@ -33,7 +35,7 @@ export async function count(
 /** The usage summary as tables: one per breakdown, the busiest rows first. */
 export async function usage({ json }: Args<"usage">, context: CommandContext): Promise<ExitCode> {
   const { client, out = process.stdout } = context;
-  const summary = await client.usageSummary(await pinFrom(context.env));
+  const summary = await client.usageSummary(await pinFrom(context));
   if (json) {
     out.write(`${JSON.stringify(summary)}\n`);
     return EXIT.ok;
@@ -75,11 +77,11 @@ export async function broadcast(args: Args<"broadcast">, context: CommandContext
   );
   // An audience is counted behind the PIN (a scan of the list), so the PIN comes first then.
   const reach = audience
-    ? await reachOfAudience(client, audience, await pinFrom(context.env))
+    ? await reachOfAudience(client, audience, await pinFrom(context))
     : await reachOfEveryone(client);
   const { active, reached, sentence } = reach;
   show.write(`It will be sent to ${sentence} at ${args.url}.\n`);
-  const pin = reach.pin ?? (await pinFrom(context.env));
+  const pin = reach.pin ?? (await pinFrom(context));
   if (!reach.pin) await client.checkPin(pin);
   if (!args.yes && !(await confirm(`Send "${preview.subject}" to ${sentence} now? Type yes to send: `))) {
     err.write("Not sent.\n");
@@ -100,7 +102,7 @@ export async function broadcast(args: Args<"broadcast">, context: CommandContext
 
 export async function status(args: Args<"status">, context: CommandContext): Promise<ExitCode> {
   const { client, out = process.stdout } = context;
-  const pin = await pinFrom(context.env);
+  const pin = await pinFrom(context);
   if (args.once) {
     const progress = await client.progress(args.broadcastId, pin);
     out.write(args.json ? `${JSON.stringify(progress)}\n` : `${progressLine(progress)}\n`);
@@ -117,7 +119,7 @@ export async function status(args: Args<"status">, context: CommandContext): Pro
 
 export async function resume(args: Args<"resume">, context: CommandContext): Promise<ExitCode> {
   const { client, out = process.stdout, err = process.stderr } = context;
-  const pin = await pinFrom(context.env);
+  const pin = await pinFrom(context);
   await client.resume(args.broadcastId, pin);
   if (!args.json) err.write(`Resumed broadcast ${args.broadcastId}.\n`);
   return follow(client, args.broadcastId, pin, {
@@ -128,6 +130,8 @@ export async function resume(args: Args<"resume">, context: CommandContext): Pro
   });
 }
 
-function pinFrom(env: NodeJS.ProcessEnv): Promise<string> {
+/** The token `oemr-reg login` kept (or `$OEMR_REG_TOKEN`), else the PIN. */
+function pinFrom({ env, token }: CommandContext): Promise<string> {
+  if (token) return Promise.resolve(token);
   return env.OEMR_REG_PIN ? Promise.resolve(env.OEMR_REG_PIN) : askSecret("PIN (not shown as you type): ");
 }

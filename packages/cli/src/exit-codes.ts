@@ -12,6 +12,7 @@ export const EXIT = {
   paused: 6,
   declined: 7,
   notFound: 8,
+  auditBroken: 9,
   interrupted: 130,
 } as const;
 

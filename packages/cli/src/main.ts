@@ -7,11 +7,16 @@ import cliPackage from "../package.json" with { type: "json" };
 import { createApiClient } from "./api.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { broadcast, count, resume, status, usage } from "./commands.ts";
+import { savedToken } from "./credentials.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
+import { login } from "./login.ts";
 
 const CLI_VERSION = cliPackage.version;
 
 async function run(argv: string[]): Promise<ExitCode> {
+  if (argv[0] === "login") return login(argv.slice(1), process.env);
+  // Loaded only for these: they bring the DynamoDB client and the local runner's settings.
+  if (argv[0] === "members" || argv[0] === "audit") return (await import("./operator.ts")).operatorCommand(argv);
   const args = parseCommandLine(argv, process.env);
   if (args.command === "help") {
     process.stdout.write(USAGE);
@@ -24,7 +29,8 @@ async function run(argv: string[]): Promise<ExitCode> {
   // Ctrl-C while following stops following; the broadcast itself goes on on the server.
   const interrupt = new AbortController();
   process.on("SIGINT", () => interrupt.abort());
-  const context = { client: createApiClient(args.url), env: process.env, interrupt: interrupt.signal };
+  const token = await savedToken(process.env, args.url);
+  const context = { client: createApiClient(args.url), env: process.env, token, interrupt: interrupt.signal };
   switch (args.command) {
     case "count":
       return count(args, context);

@@ -108,7 +108,8 @@ export const topics = {
         handler: "packages/functions/src/ses-events.handler",
         timeoutSeconds: 30,
         retries: 2,
-        link: ["Registrations", "State"],
+        // Settings: how long the audit record of a pause is kept.
+        link: ["Registrations", "State", "Settings"],
         permissions: {
           Registrations: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
           State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
@@ -166,6 +167,8 @@ export const links = {
     "usageLimitPerHour",
     "usageLimitPerDay",
     "usageRetentionDays",
+    "auditRetentionDays",
+    "pinRoutes",
   ],
 } as const satisfies Record<string, readonly string[]>;
 

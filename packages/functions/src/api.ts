@@ -1,3 +1,4 @@
+import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
@@ -5,6 +6,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
+import { createMemberStore, createTokens } from "@oemr-reg/core/members";
 import { onFirstSend } from "@oemr-reg/core/on-first-use";
 import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
@@ -18,6 +20,7 @@ import { Resource } from "sst";
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
 const tokenKey = Resource.UnsubscribeKey.value;
+const members = createMemberStore({ db, stateTable });
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
@@ -74,6 +77,10 @@ export const app = createApp({
     retentionDays: Resource.Settings.usageRetentionDays,
   },
   secretPin: Resource.SecretPin.value,
+  pinRoutes: Resource.Settings.pinRoutes,
+  members,
+  tokens: createTokens({ db, stateTable, members }),
+  audit: createAuditLog({ db, stateTable, retentionDays: Resource.Settings.auditRetentionDays }),
   overview: (weeks) => readOverview(db, stateTable, weeks),
   endedSessions: createEndedSessions({ db, stateTable }),
   tallies: createDynamoTalliesStore({ db, stateTable }),

@@ -1,3 +1,4 @@
+import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 // The two modules it needs, not the whole broadcast module with its email rendering.
 import { pauseIfBouncing } from "@oemr-reg/core/broadcast/bounce-pause";
@@ -7,6 +8,12 @@ import { Resource } from "sst";
 
 const db = createDocumentClient();
 const broadcasts = createDynamoBroadcastStore({ db, stateTable: Resource.State.name });
+const audit = createAuditLog({
+  db,
+  stateTable: Resource.State.name,
+  retentionDays: Resource.Settings.auditRetentionDays,
+});
+const system = { kind: "system" } as const;
 
 // Subscribed to the SesEvents topic: SES bounces, complaints, deliveries, rejects and delays. A
 // broadcast whose emails bounce too much pauses itself.
@@ -16,5 +23,9 @@ export const handler = createSesEventsHandler({
     registrationsTable: Resource.Registrations.name,
     stateTable: Resource.State.name,
   }),
-  onHardBounce: async (broadcastId) => void (await pauseIfBouncing(broadcasts, broadcastId, new Date())),
+  onHardBounce: async (broadcastId) => {
+    // Only the call that paused it records the pause.
+    if (await pauseIfBouncing(broadcasts, broadcastId, new Date()))
+      await audit.record({ actor: system, action: "broadcast.paused", object: broadcastId });
+  },
 });

@@ -24,6 +24,8 @@ export const LocalConfig = z
     USAGE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(60),
     USAGE_LIMIT_PER_DAY: z.coerce.number().int().min(1).default(10),
     USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(730),
+    PIN_ROUTES: z.enum(["on", "off"]).default("on"),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -37,6 +39,8 @@ export const LocalConfig = z
       usageLimitPerHour: env.USAGE_LIMIT_PER_HOUR,
       usageLimitPerDay: env.USAGE_LIMIT_PER_DAY,
       usageRetentionDays: env.USAGE_RETENTION_DAYS,
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      pinRoutes: env.PIN_ROUTES === "on",
     },
     ports: {
       ses: env.MAIL_PORT ?? env.PORT + 1,

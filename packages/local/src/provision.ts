@@ -88,6 +88,9 @@ export type LinkValues = {
     usageLimitPerHour: number;
     usageLimitPerDay: number;
     usageRetentionDays: number;
+    auditRetentionDays: number;
+    /** The seed's PIN routes take the PIN; off, they answer 410. */
+    pinRoutes: boolean;
   };
 };
 

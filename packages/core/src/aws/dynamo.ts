@@ -113,7 +113,7 @@ export function isConflict(error: unknown): boolean {
 const CONFLICT_ATTEMPTS = 20;
 
 /** Full jitter over an exponential ceiling: 10 ms, 20 ms, ... up to 200 ms. */
-function backOff(attempt: number): Promise<void> {
+export function backOff(attempt: number): Promise<void> {
   const ceiling = Math.min(200, 5 * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }

@@ -5,11 +5,13 @@ import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
 import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts";
+import { type AuthDeps, createAuth } from "./caller.ts";
 import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
+import { memberRoutes } from "./member-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
 import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
 import { type UsageRoutesDeps, usageRoutes } from "./usage-routes.ts";
@@ -26,10 +28,11 @@ const DOCUMENT_INFO = {
   },
 };
 
-export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
-  Omit<RegistrationRoutesDeps, "now" | "pinGuard" | "secretPin"> &
+export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
+  Omit<RegistrationRoutesDeps, "now" | "auth"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies"> & {
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members"> &
+  Omit<AuthDeps, "now"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /** The key they were signed with before the last rotation, still accepted; empty when none. */
@@ -54,7 +57,7 @@ function loggedPath(path: string): string {
  * The whole HTTP API. The Lambda entry point wraps it with `handle()`, the local runner serves it
  * with `@hono/node-server`: the same app in both places.
  * @example
- * export const handler = handle(createApp({ registrations, broadcasts, fanoutQueue, pinGuard, secretPin }));
+ * export const handler = handle(createApp({ registrations, broadcasts, fanoutQueue, pinGuard, secretPin, audit }));
  */
 export function createApp({
   registrations,
@@ -70,10 +73,15 @@ export function createApp({
   overview,
   endedSessions,
   tallies,
+  members,
+  broadcasts,
+  fanoutQueue,
+  audit,
   now = () => new Date(),
-  ...broadcasting
+  ...authDeps
 }: AppDeps) {
   const app = new OpenAPIHono<BlankEnv>();
+  const auth = createAuth({ ...authDeps, audit, now });
   const tokenKeys = [tokenKey, previousTokenKey];
   app
     .use(async function accessLog(c, next) {
@@ -85,7 +93,8 @@ export function createApp({
     // The work goes on past the answer: a registration may still be stored, and the caller's
     // retry then gets 409. Either way it is counted once.
     .use(timeout(deadlineMs, outOfTime))
-    .route("/api/registration/broadcast", broadcastRoutes({ ...broadcasting, now }))
+    .route("/api/registration/broadcast", broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }))
+    .route("/api/members", memberRoutes({ auth }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, now }))
     .route(
@@ -95,8 +104,7 @@ export function createApp({
         registrationAttempts,
         registrationLimitPerHour,
         confirmations,
-        pinGuard: broadcasting.pinGuard,
-        secretPin: broadcasting.secretPin,
+        auth,
         now,
       }),
     )
@@ -106,8 +114,7 @@ export function createApp({
         usage,
         usageAttempts,
         usageLimits,
-        pinGuard: broadcasting.pinGuard,
-        secretPin: broadcasting.secretPin,
+        auth,
         now,
       }),
     )
@@ -115,15 +122,16 @@ export function createApp({
       "/console",
       consoleRoutes({
         tokenKey,
-        pinGuard: broadcasting.pinGuard,
-        secretPin: broadcasting.secretPin,
+        auth,
+        audit,
+        members,
         overview,
         endedSessions,
         registrations,
         usage,
         tallies,
-        broadcasts: broadcasting.broadcasts,
-        fanoutQueue: broadcasting.fanoutQueue,
+        broadcasts,
+        fanoutQueue,
         now,
       }),
     )

@@ -1,17 +1,18 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AuditLog } from "../audit/index.ts";
 import type { WorkQueue } from "../aws/sqs.ts";
 import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
 import type { BroadcastStore } from "../broadcast/store.ts";
 import type { FanoutTask } from "../broadcast/tasks.ts";
 import { BroadcastMessage } from "../email/message.ts";
-import type { PinGuard } from "../limits/pin-guard.ts";
 import { logger } from "../log.ts";
 import { BroadcastForm, BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
+import { type Auth, auditedBy } from "./caller.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { FORM, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
-import { PIN_ERRORS, requirePin } from "./pin-check.ts";
+import { FORM, JSON_TYPE, jsonError, PIN_OR_TOKEN, PIN_OR_TOKEN_OR_BODY, schemaRef } from "./openapi.ts";
+import { PIN_ERRORS } from "./pin-check.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
 const MAX_BROADCAST_BYTES = 1024 * 1024;
@@ -40,14 +41,13 @@ const IdempotencyKeyHeader = z.object({
 export type BroadcastRoutesDeps = {
   broadcasts: BroadcastStore;
   fanoutQueue: WorkQueue<FanoutTask>;
-  pinGuard: PinGuard;
-  secretPin: string;
+  auth: Auth;
+  audit: Pick<AuditLog, "record">;
   now: () => Date;
 };
 
-export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, now }: BroadcastRoutesDeps) {
-  const pin = requirePin({ pinGuard, secretPin, now });
-
+export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: BroadcastRoutesDeps) {
+  const [composer, approver] = [auth.need("compose"), auth.need("approve")];
   const app = new OpenAPIHono();
   const BroadcastIdParam = z.object({ broadcastId: z.string().meta({ param: { name: "broadcastId", in: "path" } }) });
   const progress = { description: "The broadcast's progress", content: { [JSON_TYPE]: { schema: BroadcastProgress } } };
@@ -68,7 +68,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
       "from it. `audience` (a form's `belowVersion` and `distribution` fields) narrows it to the installations " +
       "below a version and/or of some distributions. Answers once the broadcast is stored and its fan-out queued; " +
       "sending happens after.",
-    middleware: [limitBody(MAX_BROADCAST_BYTES), pin],
+    middleware: [limitBody(MAX_BROADCAST_BYTES), approver],
     request: { headers: IdempotencyKeyHeader, body: broadcastBody },
     responses: {
       200: {
@@ -105,6 +105,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
       audience,
     });
     logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId, audience });
+    if (!replayed) await audit.record({ ...auditedBy(c), action: "broadcast.started", object: broadcastId });
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json({ status: "sent" as const, broadcastId }, 200);
   });
@@ -114,8 +115,8 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     path: "/{broadcastId}",
     summary: "A broadcast's progress",
     description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }],
-    middleware: [pin],
+    security: PIN_OR_TOKEN,
+    middleware: [composer],
     request: { params: BroadcastIdParam },
     responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...PIN_ERRORS },
   });
@@ -133,8 +134,8 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     description:
       "The PIN in `X-Secret-Pin`, or in the body as the POST that started the broadcast sends it. " +
       "Fans the broadcast out again; every recipient still pending gets its email, each at most once.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }, {}],
-    middleware: [limitBody(MAX_RESUME_BYTES), pin],
+    security: PIN_OR_TOKEN_OR_BODY,
+    middleware: [limitBody(MAX_RESUME_BYTES), approver],
     request: {
       params: BroadcastIdParam,
       body: { required: false, content: { [FORM]: { schema: pinBody }, [JSON_TYPE]: { schema: pinBody } } },
@@ -152,6 +153,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     const broadcastId = c.req.param("broadcastId")!;
     const broadcast = await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, broadcastId);
     logger.info("broadcast resumed", { broadcastId });
+    await audit.record({ ...auditedBy(c), action: "broadcast.resumed", object: broadcastId });
     return c.json(broadcast, 200);
   });
   return app;

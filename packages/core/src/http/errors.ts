@@ -31,6 +31,7 @@ const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string
     // SES did not take a re-registration's confirmation email: registering again sends it.
     ConfirmationNotSentError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "30" } },
     RegistrationBusyError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "5" } },
+    AuditBusyError: { status: 503, code: "ServiceUnavailableException", headers: { "Retry-After": "5" } },
     BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
     BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
     IdempotencyKeyReusedError: { status: 422, code: "IdempotencyKeyReusedException" },

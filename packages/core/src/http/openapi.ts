@@ -53,6 +53,8 @@ export function htmlResponse(description: string) {
 }
 
 export const SECRET_PIN_SCHEME = "SecretPin";
+/** A member's personal token, `Authorization: Bearer <token>`. */
+export const TOKEN_SCHEME = "PersonalToken";
 
 /** The board's PIN in `X-Secret-Pin`; registered once on the app that serves the document. */
 export function registerSecretPinScheme(app: OpenAPIHono): void {
@@ -62,4 +64,15 @@ export function registerSecretPinScheme(app: OpenAPIHono): void {
     name: "X-Secret-Pin",
     description: "The board's secret PIN. Five wrong PINs from one IP lock it out for 15 minutes.",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", TOKEN_SCHEME, {
+    type: "http",
+    scheme: "bearer",
+    description: "A member's personal token, created in the console; it carries the member's roles or fewer.",
+  });
 }
+
+type Security = Record<string, string[]>[];
+/** A route the PIN or a personal token opens. */
+export const PIN_OR_TOKEN: Security = [{ [SECRET_PIN_SCHEME]: [] }, { [TOKEN_SCHEME]: [] }];
+/** The same, or credentials in the body, as the seed's clients post them. */
+export const PIN_OR_TOKEN_OR_BODY: Security = [...PIN_OR_TOKEN, {}];

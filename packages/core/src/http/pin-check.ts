@@ -1,7 +1,6 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { type PinGuard, pinMatches } from "../limits/pin-guard.ts";
 import { secrets, secretTooShort } from "../resources.ts";
-import { readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError } from "./errors.ts";
 import { jsonError, retryAfter } from "./openapi.ts";
@@ -10,8 +9,15 @@ export type PinCheckDeps = { pinGuard: PinGuard; secretPin: string; now: () => D
 
 /** The answers every PIN route may give besides its own, for its OpenAPI description. */
 export const PIN_ERRORS = {
-  401: jsonError("InvalidSecretPinException: wrong or missing PIN"),
-  403: jsonError("CrossSiteRequestException: `Origin` or `Sec-Fetch-Site` says another site sent it"),
+  401: jsonError(
+    "InvalidSecretPinException: wrong or missing PIN; InvalidTokenException: a malformed, unknown, revoked or " +
+      "expired personal token, or one whose member was revoked",
+  ),
+  403: jsonError(
+    "CrossSiteRequestException: `Origin` or `Sec-Fetch-Site` says another site sent it; MissingRoleException: " +
+      "the token's roles (or the PIN's: compose and approve) do not include the route's",
+  ),
+  410: jsonError("PinRoutesGoneException: the stage's `PIN_ROUTES` is off: send a personal token instead"),
   429: jsonError(
     "TooManyRequestsException: 5 wrong PINs from this IP (or 5 PIN requests in flight at once) lock it out for 15 " +
       "minutes, and 50 from all IPs in an hour lock every PIN route for an hour, even with the right PIN",
@@ -39,28 +45,11 @@ function crossSite(c: Context): boolean {
 export const PIN_HEADER = "x-secret-pin";
 
 /**
- * The middleware of every PIN route: the PIN from `X-Secret-Pin`, or else from the body's
- * `secretPin` (the form the seed's clients post), checked before the route runs.
- */
-export function requirePin(deps: PinCheckDeps): MiddlewareHandler {
-  const authorize = createPinCheck(deps);
-  return async (c, next) => {
-    let candidate: unknown = c.req.header(PIN_HEADER);
-    if (candidate === undefined && c.req.header("content-type")) {
-      const body = await readBody(c);
-      candidate = typeof body === "object" && body !== null ? (body as Record<string, unknown>).secretPin : undefined;
-    }
-    await authorize(c, candidate);
-    await next();
-  };
-}
-
-/**
  * The board's PIN check: refuses a request another site's page made a browser send, reserves a
  * comparison before comparing (so concurrent guesses get no more than the limits), then lets the
  * board in or throws the 401, or the 429 once the allowance is spent.
  */
-function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
+export function createPinCheck({ pinGuard, secretPin, now }: PinCheckDeps) {
   const misconfigured = secretTooShort("SecretPin", secrets.SecretPin, secretPin);
   return async function authorize(c: Context, candidate: unknown): Promise<void> {
     if (crossSite(c))

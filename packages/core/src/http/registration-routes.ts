@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { maskEmail } from "../address.ts";
-import type { PinGuard } from "../limits/pin-guard.ts";
 import type { WindowCounter } from "../limits/window-counter.ts";
 import { logger } from "../log.ts";
 import type { ConfirmationSender } from "../registration/confirmation-sender.ts";
@@ -10,10 +9,11 @@ import type { RegistrationStore } from "../registration/store.ts";
 import { ActiveVersionsBody, AudienceQuery, AudienceReachBody, Registered, RegistrationCounts } from "./api-schemas.ts";
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
+import type { Auth } from "./caller.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { formOrJsonBody, JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME } from "./openapi.ts";
-import { PIN_ERRORS, requirePin } from "./pin-check.ts";
+import { formOrJsonBody, JSON_TYPE, jsonError, PIN_OR_TOKEN, retryAfter } from "./openapi.ts";
+import { PIN_ERRORS } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
 
 export type RegistrationRoutesDeps = {
@@ -23,8 +23,7 @@ export type RegistrationRoutesDeps = {
   registrationLimitPerHour: number;
   /** Asks the owner of an opted-out address that is registered again to confirm it. */
   confirmations: ConfirmationSender;
-  pinGuard: PinGuard;
-  secretPin: string;
+  auth: Auth;
   now: () => Date;
 };
 
@@ -35,11 +34,10 @@ export function registrationRoutes({
   registrationAttempts,
   registrationLimitPerHour,
   confirmations,
-  pinGuard,
-  secretPin,
+  auth,
   now,
 }: RegistrationRoutesDeps) {
-  const pin = requirePin({ pinGuard, secretPin, now });
+  const pin = auth.need("compose");
 
   /**
    * Every attempt within the size limit counts, valid or not, new address or not: otherwise a
@@ -118,7 +116,7 @@ export function registrationRoutes({
       "By each registration's latest reported version (an upgrade report replaces it) and distribution, `unknown` " +
       "where none was sent: who still runs a vulnerable release. Reads the whole list, a parallel scan of four " +
       "attributes: about 3,750 read units at 100,000 registrations.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    security: PIN_OR_TOKEN,
     middleware: [pin],
     responses: {
       200: { description: "The tallies", content: { [JSON_TYPE]: { schema: ActiveVersionsBody } } },
@@ -137,7 +135,7 @@ export function registrationRoutes({
       "The audience as a broadcast takes it: `belowVersion` (in OpenEMR's order, by each registration's latest " +
       "version) and/or `distribution` (repeated or comma-separated). A registration without a known version is " +
       "not below any version: `unknownVersion` counts them. The same scan as `/versions`.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    security: PIN_OR_TOKEN,
     middleware: [pin],
     request: { query: AudienceQuery },
     responses: {

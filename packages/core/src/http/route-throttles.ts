@@ -24,6 +24,7 @@ export const apiRoutes = {
   // Each OpenEMR site reports every 33 days.
   "POST /api/usage": { rate: 200, burst: 400 },
   "GET /api/usage/summary": { rate: 1, burst: 5 },
+  "GET /api/members/me": { rate: 5, burst: 10 },
   "GET /": { rate: 20, burst: 40 },
   "GET /api/health": { rate: 20, burst: 40 },
   "GET /api/openapi.json": { rate: 10, burst: 20 },

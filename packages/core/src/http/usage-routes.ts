@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { PinGuard } from "../limits/pin-guard.ts";
 import type { WindowCounter } from "../limits/window-counter.ts";
 import { logger } from "../log.ts";
 import { ReportTooLargeError, type UsageStore } from "../usage/dynamo-store.ts";
@@ -7,10 +6,11 @@ import { MAX_USAGE_RECORDS, storedReport, UsageReport } from "../usage/report.ts
 import { summarize } from "../usage/summary.ts";
 import { UsageAccepted, UsageSummaryBody } from "./api-schemas.ts";
 import { limitBody, readBody } from "./body.ts";
+import type { Auth } from "./caller.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
-import { PIN_ERRORS, requirePin } from "./pin-check.ts";
+import { JSON_TYPE, jsonError, PIN_OR_TOKEN, retryAfter, schemaRef } from "./openapi.ts";
+import { PIN_ERRORS } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
 
 export const MAX_USAGE_BYTES = 1024 * 1024;
@@ -23,8 +23,7 @@ export type UsageRoutesDeps = {
   /** Reports per caller IP in the current hour, and per site in the current day (`createWindowCounter`). */
   usageAttempts: { perIp: WindowCounter; perSite: WindowCounter };
   usageLimits: { perIpPerHour: number; perSitePerDay: number; retentionDays: number };
-  pinGuard: PinGuard;
-  secretPin: string;
+  auth: Auth;
   now: () => Date;
 };
 
@@ -35,8 +34,8 @@ const SiteId = z
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dots, dashes and underscores");
 
-export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secretPin, now }: UsageRoutesDeps) {
-  const pin = requirePin({ pinGuard, secretPin, now });
+export function usageRoutes({ usage, usageAttempts, usageLimits, auth, now }: UsageRoutesDeps) {
+  const pin = auth.need("compose");
 
   const app = new OpenAPIHono();
   const reportRoute = createRoute({
@@ -109,7 +108,7 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
       `Sites whose latest report came in the last ${SUMMARY_DAYS} days, ` +
       "by OpenEMR version, country, distribution and PHP version; the most enabled modules and encounter forms; API " +
       "calls by kind. Read from one snapshot per site, kept as reports arrive.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    security: PIN_OR_TOKEN,
     middleware: [pin],
     responses: {
       200: { description: "The summary", content: { [JSON_TYPE]: { schema: UsageSummaryBody } } },

@@ -74,3 +74,25 @@ export const usageSitesPk = (shard: number) => `usagesites#${shard}`;
 
 /** The console overview's tallies of the whole list, counted by the `Tallies` cron (tallies/snapshot.ts). */
 export const talliesSnapshotKey: StateKey = { pk: "tallies#overview", sk: "latest" };
+
+// The audit log (audit/store.ts): one partition of records in chain order, and the chain's head.
+export const AUDIT_LOG_PK = "audit#log";
+export const auditRecordKey = (seq: number): StateKey => ({ pk: AUDIT_LOG_PK, sk: String(seq).padStart(12, "0") });
+export const auditHeadKey: StateKey = { pk: "audit#head", sk: "head" };
+
+// Board members (members/): every member's profile in one partition, and each member's personal
+// tokens and passkeys in a partition of their own; invitations by the hash of their token.
+export const MEMBER_LIST_PK = "member#all";
+export const memberKey = (memberId: string): StateKey => ({ pk: MEMBER_LIST_PK, sk: memberId });
+export const memberItemsPk = (memberId: string) => `member#${memberId}`;
+export const TOKEN_PREFIX = "token#";
+export const PASSKEY_PREFIX = "passkey#";
+export const memberTokenKey = (memberId: string, tokenId: string): StateKey => ({
+  pk: memberItemsPk(memberId),
+  sk: `${TOKEN_PREFIX}${tokenId}`,
+});
+export const memberPasskeyKey = (memberId: string, credentialId: string): StateKey => ({
+  pk: memberItemsPk(memberId),
+  sk: `${PASSKEY_PREFIX}${credentialId}`,
+});
+export const invitationKey = (tokenHash: string): StateKey => ({ pk: `invite#${tokenHash}`, sk: "invitation" });

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
+import type { AuditLog } from "../../audit/index.ts";
 import type { WorkQueue } from "../../aws/sqs.ts";
 import { BroadcastNotFoundError, BroadcastNotPausedError } from "../../broadcast/errors.ts";
 import { decodeListCursor, encodeListCursor } from "../../broadcast/list-page.ts";
@@ -9,6 +10,7 @@ import { resumePausedBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import { limitBody } from "../body.ts";
+import { clientIp } from "../client-ip.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
 import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
 import { consolePage } from "./layout.ts";
@@ -16,6 +18,7 @@ import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
 
 export type ConsoleBroadcastDeps = {
   broadcasts: BroadcastStore;
+  audit: Pick<AuditLog, "record">;
   /** Where a resumed broadcast's fan-out is queued again. */
   fanoutQueue: WorkQueue<FanoutTask>;
 };
@@ -60,7 +63,7 @@ const redirect = (description: string) => ({
 export function consoleBroadcastRoutes(
   // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
   app: OpenAPIHono<any, any, any>,
-  { broadcasts, fanoutQueue, sessions, sessionPost, now }: Shared,
+  { broadcasts, fanoutQueue, audit, sessions, sessionPost, now }: Shared,
 ) {
   const history = createRoute({
     method: "get",
@@ -131,6 +134,8 @@ export function consoleBroadcastRoutes(
     const { id } = c.req.valid("param");
     try {
       await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, id);
+      // A console session is the PIN's until members sign in with passkeys.
+      await audit.record({ actor: { kind: "PIN" }, action: "broadcast.resumed", object: id, ip: clientIp(c) });
     } catch (error) {
       if (error instanceof BroadcastNotFoundError) return notFound(c, await sessions().read(c));
       // Resumed already (a second click, another board member): its page shows how it is now.

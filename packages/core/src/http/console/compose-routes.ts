@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AuditLog } from "../../audit/index.ts";
 import type { WorkQueue } from "../../aws/sqs.ts";
 import { startBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
@@ -17,6 +18,7 @@ import type { RegistrationStore } from "../../registration/store.ts";
 import { BroadcastForm } from "../api-schemas.ts";
 import { parseAudience } from "../audience-fields.ts";
 import { limitBody, readBody } from "../body.ts";
+import { clientIp } from "../client-ip.ts";
 import { ApiError } from "../errors.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
 import type { PageContent } from "../pages.ts";
@@ -37,6 +39,7 @@ type PageOptions = { status?: ContentfulStatusCode; title?: string };
 type Deps = {
   broadcasts: BroadcastStore;
   fanoutQueue: WorkQueue<FanoutTask>;
+  audit: Pick<AuditLog, "record">;
   registrations: Pick<RegistrationStore, "audienceReach">;
   sessions: () => Sessions;
   /** From this origin, with the session's CSRF token; else 403. */
@@ -45,6 +48,8 @@ type Deps = {
 };
 
 const LOGIN_PATH = `${CONSOLE_PATH}/login`;
+// A console session is the PIN's until members sign in with passkeys.
+const PIN = { kind: "PIN" } as const;
 const TITLE = "New broadcast";
 // Room for 200 KiB of Markdown and 200 KiB of HTML with every byte percent-encoded, as a form sends them.
 const MAX_COMPOSE_BYTES = 2 * 1024 * 1024;
@@ -73,7 +78,7 @@ type Composed = {
 export function consoleComposeRoutes(
   // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
   app: OpenAPIHono<any, any, any>,
-  { broadcasts, fanoutQueue, registrations, sessions, sessionPost, now }: Deps,
+  { broadcasts, fanoutQueue, audit, registrations, sessions, sessionPost, now }: Deps,
 ) {
   const composeRef = schemaRef(app, "ConsoleCompose", Compose);
   const body = (schema: { $ref: string }) => ({ required: true, content: { [FORM]: { schema } } });
@@ -121,6 +126,7 @@ export function consoleComposeRoutes(
       const link = unsubscribeUrl(new URL(c.req.url).origin, "RECIPIENT-TOKEN");
       const email = personalize(rendered, { unsubscribeUrl: link });
       const preview: Preview = { audience, reach: await registrations.audienceReach(audience), email };
+      await audit.record({ actor: PIN, action: "broadcast.previewed", object: composed.fields.title, ip: clientIp(c) });
       return page(c, composeBody((await sessions().read(c))!, composed.fields, { preview }));
     },
   );
@@ -187,6 +193,8 @@ export function consoleComposeRoutes(
         audience,
       });
       logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId, console: true });
+      if (!replayed)
+        await audit.record({ actor: PIN, action: "broadcast.started", object: broadcastId, ip: clientIp(c) });
       return c.redirect(broadcastPath(broadcastId), 303);
     },
   );

@@ -2,28 +2,29 @@ import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
-import type { PinGuard } from "../../limits/pin-guard.ts";
+import type { MemberStore } from "../../members/store.ts";
 import type { Overview } from "../../registration/counters.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
 import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
 import type { UsageStore } from "../../usage/dynamo-store.ts";
 import { limitBody, readBody } from "../body.ts";
+import type { Auth } from "../caller.ts";
 import { ApiError, errorResponse } from "../errors.ts";
 import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
-import { requirePin } from "../pin-check.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
-import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
+import { CONSOLE_PATH, CSRF_FIELD, createSessions, type Sessions, sessionKey } from "./session.ts";
 import { talliesBody } from "./tallies.ts";
 
 export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The link-signing secret, from which the session key is derived. */
   tokenKey: string;
-  pinGuard: PinGuard;
-  secretPin: string;
+  auth: Auth;
+  /** Once one is active, the PIN no longer opens the console. */
+  members: Pick<MemberStore, "anyActive">;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
   overview: (weeks: string[]) => Promise<Overview>;
   /** Sessions logged out before they expired. */
@@ -58,8 +59,8 @@ const TITLES: Record<number, string> = {
  */
 export function consoleRoutes({
   tokenKey,
-  pinGuard,
-  secretPin,
+  auth,
+  members,
   overview,
   endedSessions,
   registrations,
@@ -76,7 +77,21 @@ export function consoleRoutes({
   });
   // Built on first use: an app made only to describe its routes has no key.
   let sessionsOnce: ReturnType<typeof createSessions> | undefined;
-  const sessions = () => (sessionsOnce ??= createSessions({ key: sessionKey(tokenKey), ended: endedSessions, now }));
+  const pinSessions = () => (sessionsOnce ??= createSessions({ key: sessionKey(tokenKey), ended: endedSessions, now }));
+  // Every session so far is the PIN's: from the first active member on, none opens the console.
+  const sessions = (): Sessions => ({
+    ...pinSessions(),
+    read: async (c) => ((await members.anyActive()) ? undefined : pinSessions().read(c)),
+  });
+  const pinClosed: MiddlewareHandler = async (_c, next) => {
+    if (await members.anyActive())
+      throw new ApiError(403, "PinClosedException", "This stack has members: the PIN no longer opens the console");
+    await next();
+  };
+  const pinLogin: MiddlewareHandler = async (c, next) => {
+    await auth.pin(c);
+    await next();
+  };
   const sameOrigin = csrf();
 
   const loginPage = createRoute({
@@ -102,12 +117,12 @@ export function consoleRoutes({
     description:
       "A wrong PIN counts towards the PIN routes' lockout. The right one starts a session: a signed cookie " +
       "(HttpOnly, SameSite=Strict, Secure except on http://localhost, Path=/console, 8 hours).",
-    middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, requirePin({ pinGuard, secretPin, now })],
+    middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, pinClosed, pinLogin],
     request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogin", Login) } } } },
     responses: {
       303: redirect(CONSOLE_PATH),
       401: htmlResponse("Wrong PIN"),
-      403: htmlResponse("Another site sent it"),
+      403: htmlResponse("Another site sent it, or the stack has members (the PIN no longer opens the console)"),
       429: htmlResponse("Locked out: too many wrong PINs"),
       503: htmlResponse("The PIN is not configured"),
     },

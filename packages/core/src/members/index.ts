@@ -1,0 +1,7 @@
+/**
+ * The board's named members: their roles, invitations, personal tokens and passkeys.
+ * @module
+ */
+export * from "./roles.ts";
+export * from "./store.ts";
+export * from "./tokens.ts";
