@@ -4,6 +4,7 @@ import {
   BroadcastMessage,
   InvalidEmailMessageError,
   personalize,
+  privacyUrl,
   renderBroadcast,
   unsubscribeUrl,
 } from "@oemr-reg/core/email";
@@ -44,6 +45,7 @@ export async function previewBroadcast(
   }
   const email = personalize(rendered, {
     unsubscribeUrl: unsubscribeUrl(serverUrl, "each-recipient-gets-their-own-link"),
+    privacyUrl: privacyUrl(serverUrl, "each-recipient-gets-their-own-link"),
   });
   const htmlFile = resolve(previewHtml);
   await writeFile(htmlFile, email.html);

@@ -185,8 +185,24 @@ export const api = {
     "Settings",
   ],
   permissions: {
-    Registrations: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
-    State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+    // DeleteItem and ConditionCheckItem: the erase, and a registration's check of the suppression list.
+    Registrations: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:Scan",
+    ],
+    State: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:Query",
+      "dynamodb:BatchGetItem",
+    ],
     Fanout: ["sqs:SendMessage"],
     Mailer: ["ses:SendRawEmail"],
   },

@@ -6,6 +6,7 @@ import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions"
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
 import { onFirstSend } from "@oemr-reg/core/on-first-use";
+import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
 import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { api } from "@oemr-reg/core/resources";
@@ -18,10 +19,18 @@ import { Resource } from "sst";
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
 const tokenKey = Resource.UnsubscribeKey.value;
+// Empty unless a rotation is under way: links signed with it keep working.
+const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
-  registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
+  registrations: createDynamoRegistrationStore({
+    db,
+    registrationsTable: Resource.Registrations.name,
+    stateTable,
+    addressHashes: createAddressHasher([tokenKey, previousTokenKey]),
+  }),
+  addressItems: createAddressItems({ db, stateTable }),
   registrationAttempts: createWindowCounter({
     db,
     stateTable,
@@ -45,8 +54,7 @@ export const app = createApp({
     });
   }),
   tokenKey,
-  // Empty unless a rotation is under way: links signed with it keep working.
-  previousTokenKey: Resource.UnsubscribeKeyPrevious.value,
+  previousTokenKey,
   // Time to answer and log before the function's own timeout cuts the request off.
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),

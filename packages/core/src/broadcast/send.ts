@@ -1,6 +1,7 @@
 import {
   composeRawEmail,
   personalize,
+  privacyUrl,
   type RenderedBroadcast,
   renderBroadcast,
   unsubscribeUrl,
@@ -152,7 +153,7 @@ export function createSender(deps: SenderDeps) {
         const content = await renderedFor(broadcastId);
         const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email, broadcastId });
         const link = unsubscribeUrl(publicUrl, token);
-        const message = personalize(content, { unsubscribeUrl: link });
+        const message = personalize(content, { unsubscribeUrl: link, privacyUrl: privacyUrl(publicUrl, token) });
         const raw = await composeRawEmail({
           from,
           to: registration.address,

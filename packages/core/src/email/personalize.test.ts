@@ -7,7 +7,7 @@ const URL = "https://reg.open-emr.org/api/registration/unsubscribe/eyJlIjoiYUBiL
 const rendered = renderBroadcast({ title: 'Patch <4> & "more"', contents: "Please **upgrade**." });
 
 describe("personalize", () => {
-  const { subject, html, text } = personalize(rendered, { unsubscribeUrl: URL });
+  const { subject, html, text } = personalize(rendered, { unsubscribeUrl: URL, privacyUrl: `${URL}/privacy` });
 
   it("keeps the subject as the title, unescaped", () => {
     expect(subject).toBe('Patch <4> & "more"');
@@ -34,7 +34,10 @@ describe("personalize", () => {
   });
 
   it("escapes the URL in the HTML part", () => {
-    const { html } = personalize(rendered, { unsubscribeUrl: 'https://x.example/u?a=1&b="2"' });
+    const { html } = personalize(rendered, {
+      unsubscribeUrl: 'https://x.example/u?a=1&b="2"',
+      privacyUrl: "https://x.example/p",
+    });
     expect(html).toContain('href="https://x.example/u?a=1&amp;b=&quot;2&quot;"');
   });
 });

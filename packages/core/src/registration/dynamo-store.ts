@@ -4,11 +4,19 @@ import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWr
 import { setExpression } from "../aws/expressions.ts";
 import { progressUpdate } from "../broadcast/progress.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
-import { activeCounterUpdate, COUNTED, counted, readCounts, registrationCounterUpdate } from "./counters.ts";
-import { AlreadyRegisteredError } from "./errors.ts";
+import {
+  activeCounterUpdate,
+  COUNTED,
+  counted,
+  erasedCounterUpdate,
+  readCounts,
+  registrationCounterUpdate,
+} from "./counters.ts";
+import { AlreadyRegisteredError, ErasedAddressError } from "./errors.ts";
 import { readHistory, registeredEntry } from "./history.ts";
 import { activeVersions, audienceReach, scanPage } from "./scan.ts";
 import type { ListChange, Registration, RegistrationStore } from "./store.ts";
+import { type AddressHasher, notSuppressed, suppressionPut } from "./suppression.ts";
 
 // The Registrations table, key <email>, is this store's alone; in the State table (state/keys.ts)
 // it keeps the counters (counters.ts) and each address's list changes, beside its SES events.
@@ -18,17 +26,24 @@ import type { ListChange, Registration, RegistrationStore } from "./store.ts";
 // once to the number of active registrations (docs/api.md, GET /api/registration/unique). Its scans
 // are scan.ts's.
 type TransactItem = TransactItems[number];
+const NEW = "attribute_not_exists(email)";
 
 export type DynamoRegistrationStoreOptions = {
   db: DynamoDBDocumentClient;
   registrationsTable: string;
   stateTable: string;
+  /**
+   * The keyed hashes of an address (privacy/address-hash.ts) that `add` checks the suppression
+   * list for: the API's store, which adds registrations, must have them; readers need none.
+   */
+  addressHashes?: AddressHasher;
 };
 
 export function createDynamoRegistrationStore({
   db,
   registrationsTable,
   stateTable,
+  addressHashes = () => [],
 }: DynamoRegistrationStoreOptions): RegistrationStore {
   const historyPut = (entry: ListChange): TransactItem => ({
     Put: {
@@ -92,23 +107,44 @@ export function createDynamoRegistrationStore({
       // Two items, not three: the first change of an address's history is the registration
       // itself, and `history` reads it from there. DynamoDB Local runs about a quarter more
       // registrations a second this way, and each costs two write units fewer on AWS.
-      const added = await transact([
-        {
-          Put: {
-            TableName: registrationsTable,
-            Item: counted(registration),
-            ConditionExpression: "attribute_not_exists(email)",
-          },
-        },
-        registrationCounterUpdate(stateTable, registration.email, registration.registeredAt),
+      const { email, registeredAt, status } = registration;
+      const checks = status === "active" ? addressHashes(email).map((hash) => notSuppressed(stateTable, hash)) : [];
+      const failed = await transactWrite(db, [
+        { Put: { TableName: registrationsTable, Item: counted(registration), ConditionExpression: NEW } },
+        registrationCounterUpdate(stateTable, email, registeredAt, status),
+        ...checks,
       ]).catch(async (error: unknown) => {
         // Transactions on this address kept meeting (many registrations of it at once): if one of
         // them registered it, this one is a duplicate, as the condition would have said.
-        if (isConflict(error) && (await get(registration.email))) return false;
+        if (isConflict(error) && (await get(email))) return ["ConditionalCheckFailed"];
         throw error;
       });
-      if (!added) throw new AlreadyRegisteredError();
+      if (!failed) return;
+      if (failed[0] === "ConditionalCheckFailed") throw new AlreadyRegisteredError();
+      if (failed.includes("ConditionalCheckFailed")) throw new ErasedAddressError();
+      throw new Error(`Transaction cancelled: ${failed.join(", ")}`);
     },
+
+    erase: ({ email, expected, hashes, at }) =>
+      transact([
+        expected
+          ? {
+              Delete: {
+                TableName: registrationsTable,
+                Key: { email },
+                // As read: a status change or the backfill in between moves the counts otherwise.
+                ConditionExpression: `#status = :from AND ${expected.counted ? "" : "NOT "}attribute_exists(#counted)`,
+                ExpressionAttributeNames: { "#status": "status", "#counted": COUNTED },
+                ExpressionAttributeValues: { ":from": expected.status },
+              },
+            }
+          : { ConditionCheck: { TableName: registrationsTable, Key: { email }, ConditionExpression: NEW } },
+        ...(expected ? [erasedCounterUpdate(stateTable, email, expected.status, expected.counted === true)] : []),
+        ...hashes.map((hash) => suppressionPut(stateTable, hash, at)),
+      ]).catch((error: unknown) => {
+        if (isConflict(error)) return false;
+        throw error;
+      }),
 
     counts: () => readCounts(db, stateTable),
 
