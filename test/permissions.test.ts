@@ -391,7 +391,7 @@ describe("each function's AWS calls", () => {
       expect((await fetch(`${base}${confirmPath}`)).status).toBe(200);
       expect((await postForm(`${base}${confirmPath}`, { confirm: "yes" })).status).toBe(200);
 
-      // Seen, downloaded and erased by its owner, then erased again by the board: nothing left.
+      // Seen, downloaded, unsubscribed and erased by its owner (its history too), erased again by the board.
       const eraser = uniqueEmail("eraser");
       expect((await postForm(`${base}/api/registration`, { email: eraser })).status).toBe(201);
       const yours = `${base}/api/registration/privacy/${await signToken(Resource.UnsubscribeKey.value, {
@@ -400,6 +400,7 @@ describe("each function's AWS calls", () => {
       })}`;
       expect((await fetch(yours)).status).toBe(200);
       expect((await fetch(`${yours}/download`)).status).toBe(200);
+      expect((await postForm(`${yours}/unsubscribe`, { "List-Unsubscribe": "One-Click" })).status).toBe(200);
       expect((await postForm(`${yours}/erase`, { erase: "yes" })).status).toBe(200);
       expect(
         await (await postJson(`${base}/api/registration/erase`, { secretPin: PIN, email: eraser })).json(),

@@ -19,7 +19,7 @@ function derivedKey(secret: string): Buffer {
  * const hashes = createAddressHasher([tokenKey, previousTokenKey]);
  * hashes("Admin@Clinic.example.org"); // ["k3…", "Zq…"]
  */
-export function createAddressHasher(secrets: readonly string[]): AddressHasher {
-  const keys = secrets.filter((secret) => secret.length > 0).map(derivedKey);
+export function createAddressHasher(secrets: readonly (string | undefined)[]): AddressHasher {
+  const keys = secrets.filter((secret) => Boolean(secret)).map(derivedKey);
   return (email) => keys.map((key) => createHmac("sha256", key).update(normalizeEmail(email)).digest("base64url"));
 }
