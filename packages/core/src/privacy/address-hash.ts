@@ -20,6 +20,6 @@ function derivedKey(secret: string): Buffer {
  * hashes("Admin@Clinic.example.org"); // ["k3…", "Zq…"]
  */
 export function createAddressHasher(secrets: readonly (string | undefined)[]): AddressHasher {
-  const keys = secrets.filter((secret) => Boolean(secret)).map(derivedKey);
+  const keys = secrets.filter((secret): secret is string => Boolean(secret)).map(derivedKey);
   return (email) => keys.map((key) => createHmac("sha256", key).update(normalizeEmail(email)).digest("base64url"));
 }
