@@ -128,6 +128,7 @@ export async function resume(args: Args<"resume">, context: CommandContext): Pro
   });
 }
 
-function pinFrom(env: NodeJS.ProcessEnv): Promise<string> {
+/** The PIN from `OEMR_REG_PIN`, or asked for without showing it. */
+export function pinFrom(env: NodeJS.ProcessEnv): Promise<string> {
   return env.OEMR_REG_PIN ? Promise.resolve(env.OEMR_REG_PIN) : askSecret("PIN (not shown as you type): ");
 }

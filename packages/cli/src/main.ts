@@ -7,6 +7,7 @@ import cliPackage from "../package.json" with { type: "json" };
 import { createApiClient } from "./api.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { broadcast, count, resume, status, usage } from "./commands.ts";
+import { erase } from "./erase.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
 
 const CLI_VERSION = cliPackage.version;
@@ -36,6 +37,8 @@ async function run(argv: string[]): Promise<ExitCode> {
       return status(args, context);
     case "resume":
       return resume(args, context);
+    case "erase":
+      return erase(args, context);
   }
 }
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { EmailAddress } from "../address.ts";
 import type { PinGuard } from "../limits/pin-guard.ts";
 import { type EraseDeps, eraseAddress } from "../privacy/erase.ts";
+import { Erased } from "./api-schemas.ts";
 import { limitBody, readBody } from "./body.ts";
 import { invalidInput } from "./errors.ts";
 import { formOrJsonBody, JSON_TYPE, jsonError, SECRET_PIN_SCHEME } from "./openapi.ts";
@@ -16,14 +17,6 @@ export const EraseRequest = z.object({
   reason: z.string().trim().max(200, "At most 200 characters").optional(),
   secretPin: z.string().optional(),
 });
-
-const Erased = z
-  .object({
-    erased: z.boolean().meta({ description: "Whether a registration was there; false for an unknown or erased one" }),
-    deleted: z.number().int().meta({ description: "History entries, delivery records and SES message ids deleted" }),
-    left: z.number().int().meta({ description: "Delivery records of a broadcast sending to it now, left to expire" }),
-  })
-  .openapi("Erased");
 
 /**
  * `POST /api/registration/erase`: the board erases an address on a request that came by other
