@@ -5,7 +5,9 @@ import {
   apiDomainCert,
   apiThrottleBurst,
   apiThrottleRate,
+  deliveryRetentionDays,
   dnsZone,
+  historyRetentionDays,
   publicUrl,
   registrationLimitPerHour,
   sesSendRate,
@@ -76,5 +78,7 @@ export const settings = new sst.Linkable("Settings", {
     usageLimitPerHour,
     usageLimitPerDay,
     usageRetentionDays,
+    deliveryRetentionDays,
+    historyRetentionDays,
   },
 });

@@ -15,6 +15,9 @@ export const usageLimitPerHour = positiveNumber("USAGE_LIMIT_PER_HOUR", 60);
 export const usageLimitPerDay = positiveNumber("USAGE_LIMIT_PER_DAY", 10);
 /** How long a usage report is kept. */
 export const usageRetentionDays = positiveNumber("USAGE_RETENTION_DAYS", 400);
+/** How long delivery records and SES message ids, and history entries, are kept (docs/privacy.md). */
+export const deliveryRetentionDays = positiveNumber("DELIVERY_RETENTION_DAYS", 90);
+export const historyRetentionDays = positiveNumber("HISTORY_RETENTION_DAYS", 730);
 /** Where unsubscribe links point; the API's own URL when unset. */
 export const publicUrl = optional("PUBLIC_URL");
 /**

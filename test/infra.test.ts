@@ -138,7 +138,7 @@ describe("one source of names", () => {
       },
       Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"] },
-      SesEventsHandler: { link: ["Registrations", "State"] },
+      SesEventsHandler: { link: ["Registrations", "State", "Settings"] },
     });
   });
 
@@ -445,6 +445,8 @@ describe("configuration", () => {
       usageLimitPerHour: 60,
       usageLimitPerDay: 10,
       usageRetentionDays: 400,
+      deliveryRetentionDays: 90,
+      historyRetentionDays: 730,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toBeUndefined();
@@ -460,6 +462,8 @@ describe("configuration", () => {
       USAGE_LIMIT_PER_HOUR: "7",
       USAGE_LIMIT_PER_DAY: "2",
       USAGE_RETENTION_DAYS: "30",
+      DELIVERY_RETENTION_DAYS: "30",
+      HISTORY_RETENTION_DAYS: "365",
       API_THROTTLE_RATE: "3",
       API_THROTTLE_BURST: "6",
       API_RESERVED_CONCURRENCY: "12",
@@ -474,6 +478,8 @@ describe("configuration", () => {
       usageLimitPerHour: 7,
       usageLimitPerDay: 2,
       usageRetentionDays: 30,
+      deliveryRetentionDays: 30,
+      historyRetentionDays: 365,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toEqual({

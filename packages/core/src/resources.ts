@@ -108,7 +108,8 @@ export const topics = {
         handler: "packages/functions/src/ses-events.handler",
         timeoutSeconds: 30,
         retries: 2,
-        link: ["Registrations", "State"],
+        // Settings: how long an SES event stays in its address's history.
+        link: ["Registrations", "State", "Settings"],
         permissions: {
           Registrations: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
           State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
@@ -166,6 +167,9 @@ export const links = {
     "usageLimitPerHour",
     "usageLimitPerDay",
     "usageRetentionDays",
+    // Lifetimes of personal data (state/expiry.ts, docs/privacy.md).
+    "deliveryRetentionDays",
+    "historyRetentionDays",
   ],
 } as const satisfies Record<string, readonly string[]>;
 

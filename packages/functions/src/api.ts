@@ -29,6 +29,7 @@ export const app = createApp({
     registrationsTable: Resource.Registrations.name,
     stateTable,
     addressHashes: createAddressHasher([tokenKey, previousTokenKey]),
+    historyDays: Resource.Settings.historyRetentionDays,
   }),
   addressItems: createAddressItems({ db, stateTable }),
   registrationAttempts: createWindowCounter({

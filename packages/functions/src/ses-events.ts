@@ -15,6 +15,7 @@ export const handler = createSesEventsHandler({
     db,
     registrationsTable: Resource.Registrations.name,
     stateTable: Resource.State.name,
+    historyDays: Resource.Settings.historyRetentionDays,
   }),
   onHardBounce: async (broadcastId) => void (await pauseIfBouncing(broadcasts, broadcastId, new Date())),
 });

@@ -24,6 +24,8 @@ export const LocalConfig = z
     USAGE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(60),
     USAGE_LIMIT_PER_DAY: z.coerce.number().int().min(1).default(10),
     USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+    DELIVERY_RETENTION_DAYS: z.coerce.number().positive().default(90),
+    HISTORY_RETENTION_DAYS: z.coerce.number().positive().default(730),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -37,6 +39,8 @@ export const LocalConfig = z
       usageLimitPerHour: env.USAGE_LIMIT_PER_HOUR,
       usageLimitPerDay: env.USAGE_LIMIT_PER_DAY,
       usageRetentionDays: env.USAGE_RETENTION_DAYS,
+      deliveryRetentionDays: env.DELIVERY_RETENTION_DAYS,
+      historyRetentionDays: env.HISTORY_RETENTION_DAYS,
     },
     ports: {
       ses: env.MAIL_PORT ?? env.PORT + 1,

@@ -54,6 +54,8 @@ function linkValues({
       usageLimitPerHour: 1_000_000,
       usageLimitPerDay: 1_000_000,
       usageRetentionDays: 400,
+      deliveryRetentionDays: 90,
+      historyRetentionDays: 730,
       ...settings,
     },
   };

@@ -88,6 +88,8 @@ export type LinkValues = {
     usageLimitPerHour: number;
     usageLimitPerDay: number;
     usageRetentionDays: number;
+    deliveryRetentionDays: number;
+    historyRetentionDays: number;
   };
 };
 

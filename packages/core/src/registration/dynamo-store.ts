@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk
 import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
 import { progressUpdate } from "../broadcast/progress.ts";
+import { DEFAULT_RETENTION, expiresAt } from "../state/expiry.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
 import {
   activeCounterUpdate,
@@ -37,6 +38,8 @@ export type DynamoRegistrationStoreOptions = {
    * list for: the API's store, which adds registrations, must have them; readers need none.
    */
   addressHashes?: AddressHasher;
+  /** How long a list change stays in the address's history (state/expiry.ts). */
+  historyDays?: number;
 };
 
 export function createDynamoRegistrationStore({
@@ -44,6 +47,7 @@ export function createDynamoRegistrationStore({
   registrationsTable,
   stateTable,
   addressHashes = () => [],
+  historyDays = DEFAULT_RETENTION.historyDays,
 }: DynamoRegistrationStoreOptions): RegistrationStore {
   const historyPut = (entry: ListChange): TransactItem => ({
     Put: {
@@ -52,6 +56,7 @@ export function createDynamoRegistrationStore({
         pk: addressHistoryPk(entry.email),
         sk: listChangeSk(entry.at, entry.type, crypto.randomUUID().slice(0, 8)),
         ...entry,
+        expiresAt: expiresAt(entry.at, historyDays),
       },
     },
   });
