@@ -27,6 +27,8 @@ declare module "sst" {
       "url": string
     }
     "Settings": {
+      "deliveryRetentionDays": number
+      "historyRetentionDays": number
       "publicUrl": string
       "registrationLimitPerHour": number
       "sendRate": number

@@ -19,6 +19,9 @@ export const usageRetentionDays = positiveNumber("USAGE_RETENTION_DAYS", 400);
 export const auditRetentionDays = positiveNumber("AUDIT_RETENTION_DAYS", 730);
 /** Whether the seed's PIN routes still take the PIN ("on"), or answer 410 and ask for a token ("off"). */
 export const pinRoutes = oneOf("PIN_ROUTES", ["on", "off"] as const, "on") === "on";
+/** How long delivery records and SES message ids, and history entries, are kept (docs/privacy.md). */
+export const deliveryRetentionDays = positiveNumber("DELIVERY_RETENTION_DAYS", 90);
+export const historyRetentionDays = positiveNumber("HISTORY_RETENTION_DAYS", 730);
 /** Where unsubscribe links point; the API's own URL when unset. */
 export const publicUrl = optional("PUBLIC_URL");
 /**

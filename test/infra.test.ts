@@ -447,6 +447,8 @@ describe("configuration", () => {
       usageRetentionDays: 400,
       auditRetentionDays: 730,
       pinRoutes: true,
+      deliveryRetentionDays: 90,
+      historyRetentionDays: 730,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toBeUndefined();
@@ -464,6 +466,8 @@ describe("configuration", () => {
       USAGE_RETENTION_DAYS: "30",
       AUDIT_RETENTION_DAYS: "365",
       PIN_ROUTES: "off",
+      DELIVERY_RETENTION_DAYS: "30",
+      HISTORY_RETENTION_DAYS: "365",
       API_THROTTLE_RATE: "3",
       API_THROTTLE_BURST: "6",
       API_RESERVED_CONCURRENCY: "12",
@@ -480,6 +484,8 @@ describe("configuration", () => {
       usageRetentionDays: 30,
       auditRetentionDays: 365,
       pinRoutes: false,
+      deliveryRetentionDays: 30,
+      historyRetentionDays: 365,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toEqual({

@@ -391,6 +391,21 @@ describe("each function's AWS calls", () => {
       expect((await fetch(`${base}${confirmPath}`)).status).toBe(200);
       expect((await postForm(`${base}${confirmPath}`, { confirm: "yes" })).status).toBe(200);
 
+      // Seen, downloaded, unsubscribed and erased by its owner (its history too), erased again by the board.
+      const eraser = uniqueEmail("eraser");
+      expect((await postForm(`${base}/api/registration`, { email: eraser })).status).toBe(201);
+      const yours = `${base}/api/registration/privacy/${await signToken(Resource.UnsubscribeKey.value, {
+        purpose: "unsubscribe",
+        email: eraser,
+      })}`;
+      expect((await fetch(yours)).status).toBe(200);
+      expect((await fetch(`${yours}/download`)).status).toBe(200);
+      expect((await postForm(`${yours}/unsubscribe`, { "List-Unsubscribe": "One-Click" })).status).toBe(200);
+      expect((await postForm(`${yours}/erase`, { erase: "yes" })).status).toBe(200);
+      expect(
+        await (await postJson(`${base}/api/registration/erase`, { secretPin: PIN, email: eraser })).json(),
+      ).toEqual({ erased: false, deleted: 0, left: 0 });
+
       expect(
         (await postJson(`${base}/api/registration/broadcast`, { secretPin: "wrong", title, contents: "Hi" })).status,
       ).toBe(401);

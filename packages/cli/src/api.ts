@@ -2,6 +2,7 @@ import {
   AudienceReachBody,
   BroadcastProgress,
   BroadcastStarted,
+  Erased,
   ErrorBody,
   RegistrationCounts,
   UsageSummaryBody,
@@ -65,6 +66,18 @@ export function createApiClient(baseUrl: string) {
   return {
     counts: () => call(RegistrationCounts, "/api/registration/unique"),
     usageSummary: (pin: string) => call(UsageSummaryBody, "/api/usage/summary", { headers: pinHeader(pin) }),
+    /** Erasing twice is no error, so a lost answer is asked again. */
+    erase: (email: string, reason: string | undefined, pin: string) =>
+      call(
+        Erased,
+        "/api/registration/erase",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", ...pinHeader(pin) },
+          body: JSON.stringify({ email, reason }),
+        },
+        3,
+      ),
     /**
      * Sends the broadcast with a key of its own, and again with the same key if the answer is lost
      * or the server fails: the server starts it once, and answers every try with its id.

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseOpenEmrVersion } from "@oemr-reg/core/registration/openemr-version";
 import { z } from "zod";
+import { EraseArgs } from "./erase.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 export const DEFAULT_URL = "http://localhost:3000";
@@ -19,6 +20,7 @@ const OPTIONS = {
   interval: { type: "string" },
   "below-version": { type: "string" },
   distribution: { type: "string", multiple: true },
+  reason: { type: "string" },
 } as const;
 
 const Common = {
@@ -67,6 +69,7 @@ export const CliArgs = z.discriminatedUnion("command", [
     once: z.boolean().default(false),
   }),
   z.strictObject({ command: z.literal("resume"), ...Common, ...Follow, broadcastId: BroadcastId }),
+  EraseArgs.extend(Common),
 ]);
 export type CliArgs = z.infer<typeof CliArgs>;
 
@@ -84,7 +87,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArg
   const [command, broadcastId, ...extra] = positionals;
   if (values.version && !values.help) return { command: "version" };
   if (values.help || command === undefined || command === "help") return { command: "help" };
-  if (extra.length > 0 || (broadcastId !== undefined && command !== "status" && command !== "resume")) {
+  const takesOne = command === "status" || command === "resume" || command === "erase";
+  if (extra.length > 0 || (broadcastId !== undefined && !takesOne)) {
     throw new CliError(EXIT.usage, `Unexpected argument: ${[broadcastId, ...extra].filter(Boolean).join(" ")}`);
   }
   const { "preview-html": previewHtml, "below-version": belowVersion, help: _, version: __, ...rest } = values;
@@ -93,7 +97,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArg
     ...rest,
     ...(previewHtml !== undefined && { previewHtml }),
     ...(belowVersion !== undefined && { belowVersion }),
-    ...(broadcastId !== undefined && { broadcastId }),
+    ...(broadcastId !== undefined && (command === "erase" ? { email: broadcastId } : { broadcastId })),
     url: values.url ?? (env.OEMR_REG_URL || DEFAULT_URL),
   };
   const result = CliArgs.safeParse(candidate);
@@ -124,6 +128,7 @@ export const USAGE = `oemr-reg: the board's tools for OpenEMR announcements
   oemr-reg members add --name … --email … --role admin [--aws --state-table … --public-url …]
                                                   the operator: invite a member, print the link
   oemr-reg audit verify | audit export [--json]   the operator: check the audit chain, or write it out
+  oemr-reg erase <address> [--reason "..."] [--yes] erase an address on its owner's request (docs/privacy.md)
 
 Options:
   --version              the CLI's version and the Node it runs on

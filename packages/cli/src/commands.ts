@@ -131,7 +131,7 @@ export async function resume(args: Args<"resume">, context: CommandContext): Pro
 }
 
 /** The token `oemr-reg login` kept (or `$OEMR_REG_TOKEN`), else the PIN. */
-function pinFrom({ env, token }: CommandContext): Promise<string> {
+export function pinFrom({ env, token }: CommandContext): Promise<string> {
   if (token) return Promise.resolve(token);
   return env.OEMR_REG_PIN ? Promise.resolve(env.OEMR_REG_PIN) : askSecret("PIN (not shown as you type): ");
 }

@@ -8,6 +8,7 @@ import { createApiClient } from "./api.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { broadcast, count, resume, status, usage } from "./commands.ts";
 import { savedToken } from "./credentials.ts";
+import { erase } from "./erase.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
 import { login } from "./login.ts";
 
@@ -42,6 +43,8 @@ async function run(argv: string[]): Promise<ExitCode> {
       return status(args, context);
     case "resume":
       return resume(args, context);
+    case "erase":
+      return erase(args, context);
   }
 }
 

@@ -1,6 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { BroadcastMessage, InvalidEmailMessageError, personalize, unsubscribeUrl } from "@oemr-reg/core/email";
+import {
+  BroadcastMessage,
+  InvalidEmailMessageError,
+  personalize,
+  privacyUrl,
+  unsubscribeUrl,
+} from "@oemr-reg/core/email";
 import { renderBroadcast } from "@oemr-reg/core/email/render";
 import { CliError, EXIT } from "./exit-codes.ts";
 
@@ -39,6 +45,7 @@ export async function previewBroadcast(
   }
   const email = personalize(rendered, {
     unsubscribeUrl: unsubscribeUrl(serverUrl, "each-recipient-gets-their-own-link"),
+    privacyUrl: privacyUrl(serverUrl, "each-recipient-gets-their-own-link"),
   });
   const htmlFile = resolve(previewHtml);
   await writeFile(htmlFile, email.html);

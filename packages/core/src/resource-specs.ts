@@ -27,7 +27,8 @@ export type FunctionSpec = {
 
 /** The actions the code calls; a transaction needs the action of each of its items. */
 export type AwsAction =
-  | `dynamodb:${"GetItem" | "PutItem" | "UpdateItem" | "Query" | "Scan" | "BatchGetItem"}`
+  | `dynamodb:${"GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "ConditionCheckItem" | "Query" | "Scan"}`
+  | "dynamodb:BatchGetItem"
   | `sqs:${"SendMessage" | "ChangeMessageVisibility"}`
   | "ses:SendRawEmail";
 

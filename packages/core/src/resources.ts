@@ -108,7 +108,7 @@ export const topics = {
         handler: "packages/functions/src/ses-events.handler",
         timeoutSeconds: 30,
         retries: 2,
-        // Settings: how long the audit record of a pause is kept.
+        // Settings: how long the audit record of a pause, and an SES event in its address's history, are kept.
         link: ["Registrations", "State", "Settings"],
         permissions: {
           Registrations: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
@@ -169,6 +169,9 @@ export const links = {
     "usageRetentionDays",
     "auditRetentionDays",
     "pinRoutes",
+    // Lifetimes of personal data (state/expiry.ts, docs/privacy.md).
+    "deliveryRetentionDays",
+    "historyRetentionDays",
   ],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -188,8 +191,24 @@ export const api = {
     "Settings",
   ],
   permissions: {
-    Registrations: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
-    State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+    // DeleteItem and ConditionCheckItem: the erase, and a registration's check of the suppression list.
+    Registrations: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:Scan",
+    ],
+    State: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:Query",
+      "dynamodb:BatchGetItem",
+    ],
     Fanout: ["sqs:SendMessage"],
     Mailer: ["ses:SendRawEmail"],
   },

@@ -8,6 +8,7 @@ import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
 import { createMemberStore, createTokens } from "@oemr-reg/core/members";
 import { onFirstSend } from "@oemr-reg/core/on-first-use";
+import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
 import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { api } from "@oemr-reg/core/resources";
@@ -21,10 +22,19 @@ const db = createDocumentClient();
 const stateTable = Resource.State.name;
 const tokenKey = Resource.UnsubscribeKey.value;
 const members = createMemberStore({ db, stateTable });
+// Empty unless a rotation is under way: links signed with it keep working.
+const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
-  registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
+  registrations: createDynamoRegistrationStore({
+    db,
+    registrationsTable: Resource.Registrations.name,
+    stateTable,
+    addressHashes: createAddressHasher([tokenKey, previousTokenKey]),
+    historyDays: Resource.Settings.historyRetentionDays,
+  }),
+  addressItems: createAddressItems({ db, stateTable }),
   registrationAttempts: createWindowCounter({
     db,
     stateTable,
@@ -48,8 +58,7 @@ export const app = createApp({
     });
   }),
   tokenKey,
-  // Empty unless a rotation is under way: links signed with it keep working.
-  previousTokenKey: Resource.UnsubscribeKeyPrevious.value,
+  previousTokenKey,
   // Time to answer and log before the function's own timeout cuts the request off.
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),

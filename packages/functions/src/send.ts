@@ -15,7 +15,11 @@ import { Resource } from "sst";
 
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
-const broadcasts = createDynamoBroadcastStore({ db, stateTable });
+const broadcasts = createDynamoBroadcastStore({
+  db,
+  stateTable,
+  deliveryDays: Resource.Settings.deliveryRetentionDays,
+});
 
 export const handler = createSendHandler({
   broadcasts,

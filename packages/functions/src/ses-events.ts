@@ -22,6 +22,7 @@ export const handler = createSesEventsHandler({
     db,
     registrationsTable: Resource.Registrations.name,
     stateTable: Resource.State.name,
+    historyDays: Resource.Settings.historyRetentionDays,
   }),
   onHardBounce: async (broadcastId) => {
     // Only the call that paused it records the pause.

@@ -26,6 +26,8 @@ export const LocalConfig = z
     USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(730),
     PIN_ROUTES: z.enum(["on", "off"]).default("on"),
+    DELIVERY_RETENTION_DAYS: z.coerce.number().positive().default(90),
+    HISTORY_RETENTION_DAYS: z.coerce.number().positive().default(730),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -41,6 +43,8 @@ export const LocalConfig = z
       usageRetentionDays: env.USAGE_RETENTION_DAYS,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
       pinRoutes: env.PIN_ROUTES === "on",
+      deliveryRetentionDays: env.DELIVERY_RETENTION_DAYS,
+      historyRetentionDays: env.HISTORY_RETENTION_DAYS,
     },
     ports: {
       ses: env.MAIL_PORT ?? env.PORT + 1,

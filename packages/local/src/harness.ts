@@ -56,6 +56,8 @@ function linkValues({
       usageRetentionDays: 400,
       auditRetentionDays: 730,
       pinRoutes: true,
+      deliveryRetentionDays: 90,
+      historyRetentionDays: 730,
       ...settings,
     },
   };

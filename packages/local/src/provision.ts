@@ -91,6 +91,8 @@ export type LinkValues = {
     auditRetentionDays: number;
     /** The seed's PIN routes take the PIN; off, they answer 410. */
     pinRoutes: boolean;
+    deliveryRetentionDays: number;
+    historyRetentionDays: number;
   };
 };
 

@@ -13,6 +13,7 @@ import { type EmulatorPorts, startEmulators } from "./emulators.ts";
 import { type LinkValues, type ProvisionedStack, provisionAndLink } from "./provision.ts";
 import { serveApi } from "./serve-api.ts";
 import { startSesSimulator } from "./ses-simulator.ts";
+import { startTtlSweeps } from "./ttl-sweep.ts";
 
 export type LocalStackOptions = {
   spec: StackSpec;
@@ -75,7 +76,7 @@ export type StackParts = {
   endpoints: EmulatorEndpoints;
   /** Feed every queue consumer and topic subscriber from its queue. */
   consumers?: boolean;
-  /** Run the scheduled functions on their schedules. */
+  /** Run the scheduled functions on their schedules, and sweep expired items as DynamoDB's TTL does. */
   crons?: boolean;
   /** Publish to `SesEvents` what SES would about the mail the emulator at `endpoints.ses` holds. */
   sesEvents?: boolean;
@@ -124,7 +125,11 @@ export async function runStack({
     const provisioned = await provisionAndLink(spec, stage, links);
     const clients = { sqs: new SQSClient({}), sns: new SNSClient({}) };
     if (consumers) ({ stopped: consuming } = await startConsumers(spec, provisioned, clients.sqs, polling.signal));
-    if (crons) await startCrons(spec, polling.signal);
+    if (crons) {
+      await startCrons(spec, polling.signal);
+      // What AWS runs on its own schedule: the deletion of expired items.
+      startTtlSweeps(spec, provisioned, polling.signal);
+    }
     const topicArn = provisioned.topics.SesEvents;
     if (sesEvents && topicArn) {
       ({ stopped: simulator } = startSesSimulator({

@@ -8,6 +8,7 @@ import {
   transactWrite,
 } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
+import { DEFAULT_RETENTION, expiresAt } from "../state/expiry.ts";
 import { deliveryKey, sesMessageKey } from "../state/keys.ts";
 import { progressUpdate } from "./progress.ts";
 import {
@@ -31,9 +32,12 @@ const CLAIMS_PER_TRANSACTION = 100;
 export function createDynamoDeliveryStore({
   db,
   stateTable,
+  deliveryDays = DEFAULT_RETENTION.deliveryDays,
 }: {
   db: DynamoDBDocumentClient;
   stateTable: string;
+  /** How long a settled record and its SES message id are kept (state/expiry.ts); the counts stay. */
+  deliveryDays?: number;
 }): DeliveryStore {
   const TableName = stateTable;
 
@@ -89,7 +93,9 @@ export function createDynamoDeliveryStore({
     const counts = new Map<string, Record<DeliveryOutcome["status"], number>>();
     for (const { broadcastId, email, outcome } of settlements) {
       const { status } = outcome;
-      const update = setExpression({ ...outcome, finishedAt: now.toISOString() });
+      // Kept from its settling, a moment before its broadcast ends: the senders settle as they go.
+      const expiry = expiresAt(now, deliveryDays);
+      const update = setExpression({ ...outcome, finishedAt: now.toISOString(), expiresAt: expiry });
       deliveryAt.push(items.length);
       items.push({
         Update: {
@@ -102,7 +108,9 @@ export function createDynamoDeliveryStore({
         },
       });
       if (outcome.status === "sent")
-        items.push({ Put: { TableName, Item: { ...sesMessageKey(outcome.sesMessageId), broadcastId, email } } });
+        items.push({
+          Put: { TableName, Item: { ...sesMessageKey(outcome.sesMessageId), broadcastId, email, expiresAt: expiry } },
+        });
       const count = counts.get(broadcastId) ?? { sent: 0, skipped: 0, failed: 0 };
       count[status]++;
       counts.set(broadcastId, count);

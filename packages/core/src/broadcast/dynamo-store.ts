@@ -18,9 +18,12 @@ const IDEMPOTENCY_SECONDS = 24 * 60 * 60;
 export function createDynamoBroadcastStore({
   db,
   stateTable,
+  deliveryDays,
 }: {
   db: DynamoDBDocumentClient;
   stateTable: string;
+  /** How long its senders keep a settled delivery record (delivery-store.ts). */
+  deliveryDays?: number;
 }): BroadcastStore {
   const TableName = stateTable;
 
@@ -55,7 +58,7 @@ export function createDynamoBroadcastStore({
     Promise.all(metas.map(async (meta) => toBroadcast(meta, await countsOf(meta))));
 
   return {
-    ...createDynamoDeliveryStore({ db, stateTable }),
+    ...createDynamoDeliveryStore({ db, stateTable, deliveryDays }),
 
     async create({ broadcastId, content, totalSegments, now, idempotency, audience }) {
       const nowSeconds = Math.floor(now.getTime() / 1000);

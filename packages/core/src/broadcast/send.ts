@@ -1,4 +1,4 @@
-import { composeRawEmail, personalize, type RenderedBroadcast, unsubscribeUrl } from "../email/index.ts";
+import { composeRawEmail, personalize, privacyUrl, type RenderedBroadcast, unsubscribeUrl } from "../email/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
 import { logger } from "../log.ts";
 import { maskEmail, type RegistrationStore } from "../registration/index.ts";
@@ -150,7 +150,7 @@ export function createSender(deps: SenderDeps) {
         const content = await renderedFor(broadcastId);
         const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email, broadcastId });
         const link = unsubscribeUrl(publicUrl, token);
-        const message = personalize(content, { unsubscribeUrl: link });
+        const message = personalize(content, { unsubscribeUrl: link, privacyUrl: privacyUrl(publicUrl, token) });
         const raw = await composeRawEmail({
           from,
           to: registration.address,

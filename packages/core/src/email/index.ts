@@ -6,7 +6,7 @@
 
 export { CONFIRMATION_SUBJECT, confirmationEmail } from "./confirmation-email.ts";
 export { InvalidEmailMessageError } from "./errors.ts";
-export { confirmUrl, unsubscribeUrl } from "./links.ts";
+export { confirmUrl, privacyUrl, unsubscribeUrl } from "./links.ts";
 export { BroadcastMessage, MAX_CONTENT_BYTES, MAX_TITLE_LENGTH } from "./message.ts";
 export { composeRawEmail, type RawEmailOptions } from "./mime.ts";
 export { escapeHtml, type PersonalizedEmail, personalize } from "./personalize.ts";

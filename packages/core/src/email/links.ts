@@ -12,3 +12,11 @@ export function unsubscribeUrl(publicUrl: string, token: string): string {
 export function confirmUrl(publicUrl: string, token: string): string {
   return `${base(publicUrl)}/api/registration/confirm/${encodeURIComponent(token)}`;
 }
+
+/** The path of the owner's page of an address: what is kept, the download, unsubscribe and erase. */
+export const privacyPath = (token: string) => `/api/registration/privacy/${encodeURIComponent(token)}`;
+
+/** The owner's page, reached with the same token as the unsubscribe link, from every email's footer. */
+export function privacyUrl(publicUrl: string, token: string): string {
+  return `${base(publicUrl)}${privacyPath(token)}`;
+}

@@ -18,7 +18,7 @@ async function compose(title: string) {
   });
   const token = await signToken("test-key", { purpose: "unsubscribe", email: "admin@clinic.example.org" });
   const url = unsubscribeUrl("https://reg.open-emr.org/", token);
-  const email = personalize(rendered, { unsubscribeUrl: url });
+  const email = personalize(rendered, { unsubscribeUrl: url, privacyUrl: `${url}/privacy` });
   return { url, email, raw: await composeRawEmail({ ...email, from, to, unsubscribeUrl: url, broadcastId }) };
 }
 

@@ -4,21 +4,22 @@ import { personalize } from "./personalize.ts";
 import { renderBroadcast } from "./render.ts";
 
 const URL = "https://reg.open-emr.org/api/registration/unsubscribe/eyJlIjoiYUBiLmMifQ.abc-_123";
+const PRIVACY = "https://reg.open-emr.org/api/registration/privacy/eyJlIjoiYUBiLmMifQ.abc-_123";
 const rendered = renderBroadcast({ title: 'Patch <4> & "more"', contents: "Please **upgrade**." });
 
 describe("personalize", () => {
-  const { subject, html, text } = personalize(rendered, { unsubscribeUrl: URL });
+  const { subject, html, text } = personalize(rendered, { unsubscribeUrl: URL, privacyUrl: PRIVACY });
 
   it("keeps the subject as the title, unescaped", () => {
     expect(subject).toBe('Patch <4> & "more"');
   });
 
-  it("ends the text part with a signature-delimited footer saying why and how to unsubscribe", () => {
+  it("ends the text part with a signature-delimited footer: why, how to unsubscribe, where the data is", () => {
     expect(text).toBe(
       "Please upgrade.\n\n-- \n" +
         "You receive this email because this address was registered in an OpenEMR installation " +
         "to get security and release announcements from the OpenEMR project.\n" +
-        `Unsubscribe: ${URL}\n`,
+        `Unsubscribe: ${URL}\nYour data: ${PRIVACY}\n`,
     );
   });
 
@@ -34,7 +35,10 @@ describe("personalize", () => {
   });
 
   it("escapes the URL in the HTML part", () => {
-    const { html } = personalize(rendered, { unsubscribeUrl: 'https://x.example/u?a=1&b="2"' });
+    const { html } = personalize(rendered, {
+      unsubscribeUrl: 'https://x.example/u?a=1&b="2"',
+      privacyUrl: "https://x.example/p",
+    });
     expect(html).toContain('href="https://x.example/u?a=1&amp;b=&quot;2&quot;"');
   });
 });

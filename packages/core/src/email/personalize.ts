@@ -9,14 +9,16 @@ const REASON =
 
 /**
  * One recipient's email: the rendered broadcast with a footer that says why it came and links to
- * `unsubscribeUrl`, the HTML part wrapped in a self-contained document. Only concatenates, so it
- * is cheap enough to call for every recipient.
+ * `unsubscribeUrl` and to `privacyUrl` (the owner's page: what is kept, the download, erase), the
+ * HTML part wrapped in a self-contained document. Only concatenates, so it is cheap enough to call
+ * for every recipient.
  */
 export function personalize(
   rendered: RenderedBroadcast,
-  { unsubscribeUrl }: { unsubscribeUrl: string },
+  { unsubscribeUrl, privacyUrl }: { unsubscribeUrl: string; privacyUrl: string },
 ): PersonalizedEmail {
   const url = escapeHtml(unsubscribeUrl);
+  const yours = `<a href="${escapeHtml(privacyUrl)}" style="${LINK_STYLE}">Your data</a>`;
   const html =
     `<!doctype html><html><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
@@ -24,10 +26,11 @@ export function personalize(
     `<body style="${PAGE_STYLE}"><div style="${BODY_STYLE}">` +
     rendered.html +
     `<hr style="${RULE_STYLE}">` +
-    `<p style="${FOOTER_STYLE}">${escapeHtml(REASON)} <a href="${url}" style="${LINK_STYLE}">Unsubscribe</a></p>` +
+    `<p style="${FOOTER_STYLE}">${escapeHtml(REASON)} <a href="${url}" style="${LINK_STYLE}">Unsubscribe</a> · ` +
+    `${yours}</p>` +
     `</div></body></html>`;
   // "-- " on a line of its own is the signature delimiter: clients show what follows as a footer.
-  const text = `${rendered.text}\n\n-- \n${REASON}\nUnsubscribe: ${unsubscribeUrl}\n`;
+  const text = `${rendered.text}\n\n-- \n${REASON}\nUnsubscribe: ${unsubscribeUrl}\nYour data: ${privacyUrl}\n`;
   return { subject: rendered.subject, html, text };
 }
 

@@ -54,6 +54,13 @@ export const RegistrationCounts = z.object({
   active: z.number().int().meta({ description: "Addresses a broadcast would mail now" }),
 });
 
+/** What erasing an address did (POST /api/registration/erase). */
+export const Erased = z.object({
+  erased: z.boolean().meta({ description: "Whether a registration was there; false for an unknown or erased one" }),
+  deleted: z.number().int().meta({ description: "History entries, delivery records and SES message ids deleted" }),
+  left: z.number().int().meta({ description: "Delivery records of a broadcast sending to it now, left to expire" }),
+});
+
 /** A broadcast as the board sends it: the message, the PIN that lets the board in, and who it is for. */
 export const BroadcastRequest = BroadcastMessage.extend({
   secretPin: z.string(),

@@ -4,15 +4,19 @@ import { secureHeaders } from "hono/secure-headers";
 import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
+import { createAddressHasher } from "../privacy/address-hash.ts";
+import type { AddressItems } from "../privacy/address-items.ts";
 import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts";
 import { type AuthDeps, createAuth } from "./caller.ts";
 import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
+import { eraseRoutes } from "./erase-routes.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
+import { privacyRoutes } from "./privacy-routes.ts";
 import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
 import { type UsageRoutesDeps, usageRoutes } from "./usage-routes.ts";
 
@@ -33,6 +37,8 @@ export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
   Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members"> &
   Omit<AuthDeps, "now"> & {
+    /** Every State item of an address, for its owner's page, the export and the erase. */
+    addressItems: AddressItems;
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /** The key they were signed with before the last rotation, still accepted; empty when none. */
@@ -50,7 +56,7 @@ export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
  * and carries the address, so it is replaced by `:token`.
  */
 function loggedPath(path: string): string {
-  return path.replace(/^(\/api\/registration\/(?:unsubscribe|confirm))\/.*$/s, "$1/:token");
+  return path.replace(/^(\/api\/registration\/(?:unsubscribe|confirm|privacy))\/.*$/s, "$1/:token");
 }
 
 /**
@@ -77,12 +83,14 @@ export function createApp({
   broadcasts,
   fanoutQueue,
   audit,
+  addressItems,
   now = () => new Date(),
   ...authDeps
 }: AppDeps) {
   const app = new OpenAPIHono<BlankEnv>();
   const auth = createAuth({ ...authDeps, audit, now });
   const tokenKeys = [tokenKey, previousTokenKey];
+  const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
   app
     .use(async function accessLog(c, next) {
       const started = performance.now();
@@ -97,6 +105,8 @@ export function createApp({
     .route("/api/members", memberRoutes({ auth }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, now }))
+    .route("/api/registration/privacy", privacyRoutes({ ...privacy, tokenKeys, now }))
+    .route("/api/registration/erase", eraseRoutes({ ...privacy, auth, audit, now }))
     .route(
       "/api/registration",
       registrationRoutes({

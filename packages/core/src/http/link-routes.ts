@@ -2,6 +2,7 @@ import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { html } from "hono/html";
 import { maskEmail } from "../address.ts";
+import { privacyPath } from "../email/links.ts";
 import { logger } from "../log.ts";
 import { confirm, unsubscribe } from "../registration/opt-out.ts";
 import type { RegistrationStore } from "../registration/store.ts";
@@ -23,10 +24,10 @@ const OneClick = z.object({
   "List-Unsubscribe": z.literal("One-Click", "The body must be List-Unsubscribe=One-Click"),
 });
 const Confirmation = z.object({ confirm: z.literal("yes", "The body must be confirm=yes") });
-const MAX_FORM_BYTES = 4 * 1024;
+export const MAX_FORM_BYTES = 4 * 1024;
 
 /** The token's claims, or a 400 page: tampered, expired, for another purpose, or not a token. */
-async function tokenClaims(c: Context, keys: readonly string[], purpose: TokenPurpose, now: Date) {
+export async function tokenClaims(c: Context, keys: readonly string[], purpose: TokenPurpose, now: Date) {
   const claims = await verifyToken(keys, c.req.param("token") ?? "", purpose, now);
   if (!claims)
     throw new ApiError(400, "InvalidTokenException", "This link is not valid. It may be incomplete or have expired.");
@@ -38,7 +39,7 @@ const tokenEmail = async (c: Context, keys: readonly string[], purpose: TokenPur
   (await tokenClaims(c, keys, purpose, now)).email;
 
 /** A form post as RFC 8058 allows it (urlencoded or multipart), checked against `schema`. */
-async function readForm(c: Context, schema: z.ZodType): Promise<void> {
+export async function readForm(c: Context, schema: z.ZodType): Promise<void> {
   let body: unknown;
   try {
     body = await c.req.parseBody();
@@ -50,13 +51,19 @@ async function readForm(c: Context, schema: z.ZodType): Promise<void> {
     throw new ApiError(400, "InvalidRequestException", result.error.issues[0]?.message ?? "Invalid form");
 }
 
-const TokenParam = z.object({ token: z.string().meta({ param: { name: "token", in: "path" } }) });
+export const TokenParam = z.object({ token: z.string().meta({ param: { name: "token", in: "path" } }) });
 
 /** A link page's route: HTML answers only, a 400 page for a bad token or body. */
-function linkRoute(method: "get" | "post", summary: string, description: string, form?: { $ref: string }) {
+export function linkRoute(
+  method: "get" | "post",
+  summary: string,
+  description: string,
+  form?: { $ref: string },
+  path = "/{token}",
+) {
   return createRoute({
     method,
-    path: "/{token}",
+    path,
     summary,
     description,
     middleware: method === "post" ? [limitBody(MAX_FORM_BYTES)] : [],
@@ -73,7 +80,7 @@ function linkRoute(method: "get" | "post", summary: string, description: string,
 }
 
 /** Pages for links in mail: every answer is HTML, errors included, with the strict page headers. */
-function linkPages() {
+export function linkPages() {
   return $(new OpenAPIHono().use(pageHeaders())).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);
     return page(
@@ -101,10 +108,17 @@ export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesD
     const email = await tokenEmail(c, tokenKeys, "unsubscribe", now());
     const registration = await registrations.get(email);
     const address = registration?.address ?? email;
+    const link = html`<a href="${privacyPath(c.req.param("token") ?? "")}">What is kept about this address</a>`;
+    const yours = html`<p>${link}: see it, download it or erase it.</p>`;
     if (registration?.status !== "active") {
-      return page(c, 200, "Unsubscribe", html`<p><strong>${address}</strong> gets no OpenEMR announcements.</p>`);
+      return page(
+        c,
+        200,
+        "Unsubscribe",
+        html`<p><strong>${address}</strong> gets no OpenEMR announcements.</p>${yours}`,
+      );
     }
-    const button = postButton("Unsubscribe", "List-Unsubscribe", "One-Click");
+    const button = html`${postButton("Unsubscribe", "List-Unsubscribe", "One-Click")}${yours}`;
     return page(
       c,
       200,

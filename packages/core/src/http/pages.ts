@@ -9,7 +9,9 @@ const STYLE =
   "body{margin:0;font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5}" +
   "main{max-width:560px;margin:48px auto;padding:0 16px}" +
   "button{font:inherit;padding:8px 20px;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}" +
-  "strong{word-break:break-all}";
+  "strong{word-break:break-all}a{color:#0969da}section{margin-top:32px}h2{font-size:1.2em}" +
+  "dl dt{font-weight:600}dl dd{margin:0 0 8px;overflow-wrap:anywhere}li{margin-bottom:8px;overflow-wrap:anywhere}" +
+  ".note{color:#57606a}button.danger{background:#b42318}";
 const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 
 /** The `<head>`'s first tags, before the title, on every page (the API reference's too). */

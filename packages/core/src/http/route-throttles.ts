@@ -21,6 +21,13 @@ export const apiRoutes = {
   "POST /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
   "GET /api/registration/confirm/{token}": { rate: 50, burst: 100 },
   "POST /api/registration/confirm/{token}": { rate: 50, burst: 100 },
+  // The owner's page, from each email's footer; its erase deletes a few dozen items.
+  "GET /api/registration/privacy/{token}": { rate: 20, burst: 40 },
+  "GET /api/registration/privacy/{token}/download": { rate: 10, burst: 20 },
+  "POST /api/registration/privacy/{token}/unsubscribe": { rate: 10, burst: 20 },
+  "POST /api/registration/privacy/{token}/erase": { rate: 5, burst: 10 },
+  // The board's erase, behind the PIN.
+  "POST /api/registration/erase": { rate: 1, burst: 5 },
   // Each OpenEMR site reports every 33 days.
   "POST /api/usage": { rate: 200, burst: 400 },
   "GET /api/usage/summary": { rate: 1, burst: 5 },

@@ -69,9 +69,33 @@ export function counterUpdate(
  */
 export const weekAttribute = (week: string) => `r${week.replace("-", "")}`;
 
-/** The shard update of a new registration: `count`, `active` and its ISO week's count. */
-export function registrationCounterUpdate(stateTable: string, email: string, registeredAt: string): TransactItem {
-  return counterUpdate(stateTable, email, { count: 1, active: 1, [weekAttribute(isoWeek(registeredAt))]: 1 });
+/** The shard update of a new registration: `count`, its status's count and its ISO week's count. */
+export function registrationCounterUpdate(
+  stateTable: string,
+  email: string,
+  registeredAt: string,
+  status: RegistrationStatus = "active",
+): TransactItem {
+  return counterUpdate(stateTable, email, {
+    count: 1,
+    [statusAttribute(status)]: 1,
+    [weekAttribute(isoWeek(registeredAt))]: 1,
+  });
+}
+
+/**
+ * The shard update of an erased registration: out of `count` and its status's count (an opted-out
+ * one only if counted). Its registration week's count stays: it says how many registered that week.
+ */
+export function erasedCounterUpdate(
+  stateTable: string,
+  email: string,
+  status: RegistrationStatus,
+  isCounted: boolean,
+): TransactItem {
+  const delta: Record<string, number> = { count: -1 };
+  if (status === "active" || isCounted) delta[statusAttribute(status)] = -1;
+  return counterUpdate(stateTable, email, delta);
 }
 
 /**

@@ -3,12 +3,21 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk
 import { batchGet, isConflict, retryingConflicts, type TransactItems, transactWrite } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
 import { progressUpdate } from "../broadcast/progress.ts";
+import { DEFAULT_RETENTION, expiresAt } from "../state/expiry.ts";
 import { addressHistoryPk, LIST_CHANGE_PREFIX, listChangeSk } from "../state/keys.ts";
-import { activeCounterUpdate, COUNTED, counted, readCounts, registrationCounterUpdate } from "./counters.ts";
-import { AlreadyRegisteredError } from "./errors.ts";
+import {
+  activeCounterUpdate,
+  COUNTED,
+  counted,
+  erasedCounterUpdate,
+  readCounts,
+  registrationCounterUpdate,
+} from "./counters.ts";
+import { AlreadyRegisteredError, ErasedAddressError } from "./errors.ts";
 import { readHistory, registeredEntry } from "./history.ts";
 import { activeVersions, audienceReach, scanPage } from "./scan.ts";
 import type { ListChange, Registration, RegistrationStore } from "./store.ts";
+import { type AddressHasher, notSuppressed, suppressionPut } from "./suppression.ts";
 
 // The Registrations table, key <email>, is this store's alone; in the State table (state/keys.ts)
 // it keeps the counters (counters.ts) and each address's list changes, beside its SES events.
@@ -18,17 +27,27 @@ import type { ListChange, Registration, RegistrationStore } from "./store.ts";
 // once to the number of active registrations (docs/api.md, GET /api/registration/unique). Its scans
 // are scan.ts's.
 type TransactItem = TransactItems[number];
+const NEW = "attribute_not_exists(email)";
 
 export type DynamoRegistrationStoreOptions = {
   db: DynamoDBDocumentClient;
   registrationsTable: string;
   stateTable: string;
+  /**
+   * The keyed hashes of an address (privacy/address-hash.ts) that `add` checks the suppression
+   * list for: the API's store, which adds registrations, must have them; readers need none.
+   */
+  addressHashes?: AddressHasher;
+  /** How long a list change stays in the address's history (state/expiry.ts). */
+  historyDays?: number;
 };
 
 export function createDynamoRegistrationStore({
   db,
   registrationsTable,
   stateTable,
+  addressHashes = () => [],
+  historyDays = DEFAULT_RETENTION.historyDays,
 }: DynamoRegistrationStoreOptions): RegistrationStore {
   const historyPut = (entry: ListChange): TransactItem => ({
     Put: {
@@ -37,6 +56,7 @@ export function createDynamoRegistrationStore({
         pk: addressHistoryPk(entry.email),
         sk: listChangeSk(entry.at, entry.type, crypto.randomUUID().slice(0, 8)),
         ...entry,
+        expiresAt: expiresAt(entry.at, historyDays),
       },
     },
   });
@@ -92,23 +112,44 @@ export function createDynamoRegistrationStore({
       // Two items, not three: the first change of an address's history is the registration
       // itself, and `history` reads it from there. DynamoDB Local runs about a quarter more
       // registrations a second this way, and each costs two write units fewer on AWS.
-      const added = await transact([
-        {
-          Put: {
-            TableName: registrationsTable,
-            Item: counted(registration),
-            ConditionExpression: "attribute_not_exists(email)",
-          },
-        },
-        registrationCounterUpdate(stateTable, registration.email, registration.registeredAt),
+      const { email, registeredAt, status } = registration;
+      const checks = status === "active" ? addressHashes(email).map((hash) => notSuppressed(stateTable, hash)) : [];
+      const failed = await transactWrite(db, [
+        { Put: { TableName: registrationsTable, Item: counted(registration), ConditionExpression: NEW } },
+        registrationCounterUpdate(stateTable, email, registeredAt, status),
+        ...checks,
       ]).catch(async (error: unknown) => {
         // Transactions on this address kept meeting (many registrations of it at once): if one of
         // them registered it, this one is a duplicate, as the condition would have said.
-        if (isConflict(error) && (await get(registration.email))) return false;
+        if (isConflict(error) && (await get(email))) return ["ConditionalCheckFailed"];
         throw error;
       });
-      if (!added) throw new AlreadyRegisteredError();
+      if (!failed) return;
+      if (failed[0] === "ConditionalCheckFailed") throw new AlreadyRegisteredError();
+      if (failed.includes("ConditionalCheckFailed")) throw new ErasedAddressError();
+      throw new Error(`Transaction cancelled: ${failed.join(", ")}`);
     },
+
+    erase: ({ email, expected, hashes, at }) =>
+      transact([
+        expected
+          ? {
+              Delete: {
+                TableName: registrationsTable,
+                Key: { email },
+                // As read: a status change or the backfill in between moves the counts otherwise.
+                ConditionExpression: `#status = :from AND ${expected.counted ? "" : "NOT "}attribute_exists(#counted)`,
+                ExpressionAttributeNames: { "#status": "status", "#counted": COUNTED },
+                ExpressionAttributeValues: { ":from": expected.status },
+              },
+            }
+          : { ConditionCheck: { TableName: registrationsTable, Key: { email }, ConditionExpression: NEW } },
+        ...(expected ? [erasedCounterUpdate(stateTable, email, expected.status, expected.counted === true)] : []),
+        ...hashes.map((hash) => suppressionPut(stateTable, hash, at)),
+      ]).catch((error: unknown) => {
+        if (isConflict(error)) return false;
+        throw error;
+      }),
 
     counts: () => readCounts(db, stateTable),
 

@@ -20,3 +20,11 @@ export class RegistrationBusyError extends Error {
     super(`Registration of a registered address kept conflicting after ${attempts} attempts`);
   }
 }
+
+/** The address was erased at its owner's request: registering it again waits for their confirmation. */
+export class ErasedAddressError extends Error {
+  override name = "ErasedAddressError";
+  constructor() {
+    super("This email address was erased; registering it again needs its owner's confirmation");
+  }
+}

@@ -11,7 +11,7 @@ export {
 } from "./confirmation-sender.ts";
 export { counterShardOf, counterUpdate, isoWeek, weekAttribute } from "./counters.ts";
 export { createDynamoRegistrationStore, type DynamoRegistrationStoreOptions } from "./dynamo-store.ts";
-export { AlreadyRegisteredError, ConfirmationNotSentError } from "./errors.ts";
+export { AlreadyRegisteredError, ConfirmationNotSentError, ErasedAddressError } from "./errors.ts";
 export { type ConfirmOutcome, confirm, type UnsubscribeOutcome, unsubscribe } from "./opt-out.ts";
 export {
   CONFIRMATION_INTERVAL_MS,
@@ -21,6 +21,7 @@ export {
   register,
 } from "./register.ts";
 export type {
+  Erasure,
   ListChange,
   Registration,
   RegistrationStatus,

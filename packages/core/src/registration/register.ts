@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { EmailAddress, normalizeEmail } from "../address.ts";
 import type { ConfirmationSender } from "./confirmation-sender.ts";
-import { AlreadyRegisteredError, ConfirmationNotSentError, RegistrationBusyError } from "./errors.ts";
+import {
+  AlreadyRegisteredError,
+  ConfirmationNotSentError,
+  ErasedAddressError,
+  RegistrationBusyError,
+} from "./errors.ts";
 import type { Registration, RegistrationStore } from "./store.ts";
 
 const Label = z.string().trim().max(64, "At most 64 characters").optional();
@@ -59,9 +64,40 @@ export async function register(
     await store.add(registration);
     return { productId: registration.productId };
   } catch (error) {
-    if (!(error instanceof AlreadyRegisteredError)) throw error;
+    if (error instanceof ErasedAddressError) {
+      const pending = await addErased(store, registration, confirmations, now);
+      if (pending) return pending;
+    } else if (!(error instanceof AlreadyRegisteredError)) throw error;
   }
   return reregister(store, registration, confirmations, now);
+}
+
+/**
+ * An erased address registered again is added opted out (`unsubscribed`), with a confirmation
+ * email to its owner, as an opted-out address's re-registration is: until they follow its link,
+ * no broadcast reaches it. `undefined` when another registration added it first.
+ */
+async function addErased(
+  store: RegistrationStore,
+  registration: Registration,
+  confirmations: ConfirmationSender,
+  now: Date,
+): Promise<RegisterOutcome | undefined> {
+  const at = registration.registeredAt;
+  const { email, address, productId } = registration;
+  try {
+    await store.add({ ...registration, status: "unsubscribed", confirmationSentAt: at });
+  } catch (error) {
+    if (error instanceof AlreadyRegisteredError) return undefined;
+    throw error;
+  }
+  try {
+    await confirmations.send({ email, address }, now);
+  } catch (error) {
+    await store.releaseConfirmation(email, at);
+    throw new ConfirmationNotSentError({ cause: error });
+  }
+  return { productId, pending: { confirmationSent: true } };
 }
 
 /** The item a new address is stored as: a fresh product id, active. The bench seeds with it too. */

@@ -94,13 +94,32 @@ export type VersionReport = {
   entry: ListChange;
 };
 
+/** An address to take off the list at its owner's request, leaving only its hashes behind. */
+export type Erasure = {
+  email: string;
+  /** The registration as read, which the erase is held to; `undefined` when there was none. */
+  expected: Pick<Registration, "status" | "counted"> | undefined;
+  /** The address's keyed hashes (suppression.ts), put on the suppression list in the same write. */
+  hashes: string[];
+  at: string;
+};
+
 /** The registration list, as the domain needs it. */
 export type RegistrationStore = {
   /**
    * Adds a new address, counted in `count` and `active`, with its history entry.
+   * An active one only if the address is not on the suppression list; any other status is one
+   * that waits for its owner's confirmation, and is added whatever the list says.
    * @throws AlreadyRegisteredError when the normalized address is taken.
+   * @throws ErasedAddressError when an active one's address was erased.
    */
   add(registration: Registration): Promise<void>;
+  /**
+   * Deletes the registration, moves `count` and its status's count, and puts the address's hashes
+   * on the suppression list, in one transaction; `false`, changing nothing, when the registration
+   * is no longer as read. Its history is the caller's to delete (privacy/).
+   */
+  erase(erasure: Erasure): Promise<boolean>;
   /** How many addresses have ever been registered (`count`) and how many are mailed (`active`). */
   counts(): Promise<{ count: number; active: number }>;
   /** Read consistently. */

@@ -5,6 +5,7 @@ import { progressUpdate } from "../broadcast/progress.ts";
 import { activeCounterUpdate } from "../registration/counters.ts";
 import { deliveryStateUpdate, readDeliveryState } from "../registration/delivery-state.ts";
 import { readHistory } from "../registration/history.ts";
+import { DEFAULT_RETENTION, expiresAt } from "../state/expiry.ts";
 import { addressHistoryPk, SES_EVENT_PREFIX, sesEventSk } from "../state/keys.ts";
 import type { HistoryEntry, SesEventStore } from "./store.ts";
 
@@ -16,12 +17,15 @@ export type DynamoSesEventStoreOptions = {
   db: DynamoDBDocumentClient;
   registrationsTable: string;
   stateTable: string;
+  /** How long an SES event stays in the address's history (state/expiry.ts). */
+  historyDays?: number;
 };
 
 export function createDynamoSesEventStore({
   db,
   registrationsTable,
   stateTable,
+  historyDays = DEFAULT_RETENTION.historyDays,
 }: DynamoSesEventStoreOptions): SesEventStore {
   return {
     deliveryState: (email) => readDeliveryState(db, registrationsTable, email),
@@ -37,6 +41,7 @@ export function createDynamoSesEventStore({
               pk: addressHistoryPk(entry.email),
               sk: sesEventSk(entry.occurredAt, entry.sesMessageId, entry.type),
               ...entry,
+              expiresAt: expiresAt(entry.occurredAt, historyDays),
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },

@@ -42,7 +42,11 @@ export const deliveryKey = (broadcastId: string, email: string): StateKey => ({
 });
 /** What every delivery's sort key starts with, beside its broadcast's content. */
 export const DELIVERY_PREFIX = "to#";
-export const sesMessageKey = (sesMessageId: string): StateKey => ({ pk: `sesmsg#${sesMessageId}`, sk: "mail" });
+const SES_MESSAGE_PREFIX = "sesmsg#";
+export const sesMessageKey = (sesMessageId: string): StateKey => ({
+  pk: `${SES_MESSAGE_PREFIX}${sesMessageId}`,
+  sk: "mail",
+});
 
 /** The senders' shared schedule of send slots (broadcast/pacing.ts). */
 export const sendScheduleKey: StateKey = { pk: "pace#ses", sk: "schedule" };
@@ -96,3 +100,22 @@ export const memberPasskeyKey = (memberId: string, credentialId: string): StateK
   sk: `${PASSKEY_PREFIX}${credentialId}`,
 });
 export const invitationKey = (tokenHash: string): StateKey => ({ pk: `invite#${tokenHash}`, sk: "invitation" });
+/**
+ * An erased address, by its keyed hash only (privacy/address-hash.ts): its next registration waits
+ * for its owner's confirmation (registration/suppression.ts).
+ */
+export const suppressionKey = (addressHash: string): StateKey => ({ pk: `erased#${addressHash}`, sk: "suppressed" });
+
+/**
+ * Every kind of State item that holds an address, and where an address's items of that kind are
+ * found: under its history partition, under each broadcast's partition, or named by a delivery
+ * record. The owner's export and erase (privacy/) must handle each kind listed here, and the type
+ * checker holds them to it: a new kind of item that holds an address is added here with its finder.
+ */
+export const ADDRESS_ITEM_KINDS = {
+  listChange: { foundBy: "history", prefix: LIST_CHANGE_PREFIX },
+  sesEvent: { foundBy: "history", prefix: SES_EVENT_PREFIX },
+  delivery: { foundBy: "broadcast", prefix: DELIVERY_PREFIX },
+  sesMessage: { foundBy: "delivery", prefix: SES_MESSAGE_PREFIX },
+} as const;
+export type AddressItemKind = keyof typeof ADDRESS_ITEM_KINDS;

@@ -8,7 +8,7 @@ import { startBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import { InvalidEmailMessageError } from "../../email/errors.ts";
-import { unsubscribeUrl } from "../../email/links.ts";
+import { privacyUrl, unsubscribeUrl } from "../../email/links.ts";
 import { BroadcastMessage } from "../../email/message.ts";
 import { personalize } from "../../email/personalize.ts";
 import type { RenderedBroadcast } from "../../email/render.ts";
@@ -123,8 +123,12 @@ export function consoleComposeRoutes(
       if (!composed.valid) return invalid(c, composed);
       const { audience, rendered } = composed.valid;
       // Each recipient's link carries their own token: the preview shows where it leads.
-      const link = unsubscribeUrl(new URL(c.req.url).origin, "RECIPIENT-TOKEN");
-      const email = personalize(rendered, { unsubscribeUrl: link });
+      const origin = new URL(c.req.url).origin;
+      const links = {
+        unsubscribeUrl: unsubscribeUrl(origin, "RECIPIENT-TOKEN"),
+        privacyUrl: privacyUrl(origin, "RECIPIENT-TOKEN"),
+      };
+      const email = personalize(rendered, links);
       const preview: Preview = { audience, reach: await registrations.audienceReach(audience), email };
       await audit.record({ actor: PIN, action: "broadcast.previewed", object: composed.fields.title, ip: clientIp(c) });
       return page(c, composeBody((await sessions().read(c))!, composed.fields, { preview }));

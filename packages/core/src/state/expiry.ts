@@ -1,0 +1,21 @@
+/**
+ * Lifetimes of the State items that hold personal data. DynamoDB's TTL deletes an item some time
+ * (up to a few days) after the epoch second in its `expiresAt` (resources.ts names the attribute);
+ * the local runner's sweep (privacy/ttl-sweep.ts) does it locally. Each stage sets the days in
+ * its settings (resources.ts, `Settings`); these are the defaults.
+ * @module
+ */
+
+export type Retention = {
+  /** A delivery record and its SES message id, after the email was sent (or skipped, or refused). */
+  deliveryDays: number;
+  /** An entry of an address's history: a list change or an SES event. */
+  historyDays: number;
+};
+
+export const DEFAULT_RETENTION: Retention = { deliveryDays: 90, historyDays: 730 };
+
+/** The `expiresAt` of an item made at `at` and kept `days`: epoch seconds, as DynamoDB's TTL reads it. */
+export function expiresAt(at: Date | string, days: number): number {
+  return Math.floor(new Date(at).getTime() / 1000) + Math.round(days * 86_400);
+}
