@@ -10,6 +10,7 @@ import { BroadcastForm, BroadcastProgress, BroadcastRequest, BroadcastStarted, P
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { FORM, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 
@@ -115,9 +116,9 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
     summary: "A broadcast's progress",
     description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
-    middleware: [pin],
+    middleware: [pin, onlyQuery()],
     request: { params: BroadcastIdParam },
-    responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...PIN_ERRORS },
+    responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...UNKNOWN_QUERY_ERROR, ...PIN_ERRORS },
   });
   app.openapi(progressRoute, async (c) => {
     const broadcast = await broadcasts.get(c.req.valid("param").broadcastId);

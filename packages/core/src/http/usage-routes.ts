@@ -9,6 +9,7 @@ import { UsageAccepted, UsageSummaryBody } from "./api-schemas.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
@@ -110,9 +111,10 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, pinGuard, secre
       "by OpenEMR version, country, distribution and PHP version; the most enabled modules and encounter forms; API " +
       "calls by kind. Read from one snapshot per site, kept as reports arrive.",
     security: [{ [SECRET_PIN_SCHEME]: [] }],
-    middleware: [pin],
+    middleware: [pin, onlyQuery()],
     responses: {
       200: { description: "The summary", content: { [JSON_TYPE]: { schema: UsageSummaryBody } } },
+      ...UNKNOWN_QUERY_ERROR,
       ...PIN_ERRORS,
     },
   });

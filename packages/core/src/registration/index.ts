@@ -27,6 +27,7 @@ export type {
   RegistrationStore,
   Reregistration,
   ScanCursor,
+  ScanEntry,
   ScanPageRequest,
   StatusChange,
 } from "./store.ts";
