@@ -91,6 +91,37 @@ describe("npm start", { timeout: 120_000 }, () => {
     },
   );
 
+  it("under npm and a shell, stops everything on Ctrl-C, and npm reports 130 (docs/operations.md)", async () => {
+    const port = await freePortBlock();
+    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
+    // `npm start` in a process group of its own, as a shell runs a foreground job: Ctrl-C is SIGINT to the group.
+    const npm = spawn("npm", ["start", "--silent"], {
+      env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "INFO" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const runner: Runner = { child: npm, stdout: [], stderr: () => "", exited: new Promise(() => {}) };
+    let out = "";
+    npm.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      runner.stdout.splice(0, runner.stdout.length, ...out.split("\n"));
+    });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      npm.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      await ready(runner);
+      process.kill(-npm.pid!, "SIGINT");
+      const { code, signal } = await exited;
+      // A shell shows 130 for either: npm's own exit code, or its death by the signal.
+      expect(code === 130 || signal === "SIGINT").toBe(true);
+      await eventually(async () => ((await isListening(port)) ? undefined : true), 15_000, "the API to stop");
+      for (const offset of [0, 1, 2, 3]) expect(await isListening(port + offset)).toBe(false);
+    } finally {
+      if (npm.exitCode === null && npm.signalCode === null) process.kill(-npm.pid!, "SIGTERM");
+    }
+  });
+
   it("starts again after being killed with SIGKILL, replacing the DynamoDB Local it left behind", async () => {
     const port = await freePortBlock();
     const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
