@@ -43,8 +43,9 @@ const OPS = { ">=": "≥", "<=": "≤", "==": "=" } as const;
 /** A Markdown table with its columns padded, as the docs' other tables are. */
 export function markdownTable(header: string[], rows: string[][], right: number[] = []): string {
   const widths = header.map((title, column) => Math.max(title.length, 3, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, column) => (right.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(" | ")} |`;
+  const pad = (cell: string, column: number) =>
+    right.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!);
+  const line = (cells: string[]) => `| ${cells.map(pad).join(" | ")} |`;
   const rule = widths.map((width, column) =>
     right.includes(column) ? `${"-".repeat(width - 1)}:` : "-".repeat(width),
   );

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,8 +77,13 @@ describe("npm start", { timeout: 120_000 }, () => {
       // After the two address lines, the runner writes structured JSON logs only.
       for (const line of first.stdout.slice(2).filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
 
+      // Where the board's CLI in this checkout finds it without --url, while it runs.
+      const runningFile = join(env.DATA_DIR, "running.json");
+      expect(JSON.parse(readFileSync(runningFile, "utf8"))).toEqual({ apiUrl: api, pid: first.child.pid });
+
       first.child.kill("SIGINT");
       expect(await first.exited).toBe(0);
+      expect(existsSync(runningFile)).toBe(false);
       for (const offset of [0, 1, 2, 3]) expect(await isListening(port + offset)).toBe(false);
 
       const second = launch(env);

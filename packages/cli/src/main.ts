@@ -5,7 +5,7 @@
  */
 import cliPackage from "../package.json" with { type: "json" };
 import { createApiClient } from "./api.ts";
-import { parseCommandLine, USAGE } from "./args.ts";
+import { parseCommandLine } from "./args.ts";
 import { broadcast, count, resume, status, usage } from "./commands.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
 
@@ -14,8 +14,8 @@ const CLI_VERSION = cliPackage.version;
 async function run(argv: string[]): Promise<ExitCode> {
   const args = parseCommandLine(argv, process.env);
   if (args.command === "help") {
-    process.stdout.write(USAGE);
-    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+    process.stdout.write(args.text);
+    return args.exitCode;
   }
   if (args.command === "version") {
     process.stdout.write(`oemr-reg ${CLI_VERSION} on Node ${process.versions.node}\n`);
