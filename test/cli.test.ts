@@ -122,7 +122,7 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     const table = await cli(["usage"], { OEMR_REG_PIN: PIN });
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/Sites reporting since \d{4}-\d\d-\d\d: 1\n/);
-    expect(table.stdout).toMatch(/By OpenEMR version \(sites\)\n\s+1 {2}7\.0\.3 \(4\)\n/);
+    expect(table.stdout).toMatch(/By OpenEMR version \(sites\)\n\s+1 {2}7\.0\.3\.4\n/);
     expect(table.stdout).toMatch(/By country \(sites\)\n\s+1 {2}NZ\n/);
     expect(table.stdout).toMatch(/API calls by kind \(calls\)\n\s+3 {2}GET \/apis\/default\/api\/patient\/:id\n/);
     const json = await cli(["usage", "--json"], { OEMR_REG_PIN: PIN });
