@@ -108,10 +108,10 @@ export function matchesShown(shown: string, output: string): boolean {
         .sort();
     return JSON.stringify(types(expected)) === JSON.stringify(types(actual));
   }
-  const escape = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = shown
     .split(/\d[\d,.]*/)
-    .map(escape)
+    .map(literal)
     .join("\\d[\\d,.]*")
     .replaceAll(" / ", "\\s+");
   return new RegExp(pattern).test(body);
