@@ -1,3 +1,4 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
 import { app } from "@oemr-reg/functions/api";
@@ -21,6 +22,7 @@ async function openEmrRegisters(fields: Record<string, string>): Promise<void> {
 const site = {
   old: uniqueEmail("old"),
   patched: uniqueEmail("patched"),
+  patchedDotted: uniqueEmail("patched-dotted"),
   upgraded: uniqueEmail("upgraded"),
   ancient: uniqueEmail("ancient"),
   noVersion: uniqueEmail("noversion"),
@@ -29,6 +31,8 @@ const site = {
 };
 await openEmrRegisters({ email: site.old, version: "7.0.2", distribution: "docker" });
 await openEmrRegisters({ email: site.patched, version: "7.0.3 (4)", distribution: "docker" });
+// The same version as its release names it.
+await openEmrRegisters({ email: site.patchedDotted, version: "7.0.3.4", distribution: "aws-standard" });
 await openEmrRegisters({ email: site.upgraded, version: "7.0.2 (3)", distribution: "docker" });
 // An upgrade report: its latest version is what counts.
 await openEmrRegisters({ email: site.upgraded, version: "7.0.4" });
@@ -38,6 +42,18 @@ expect((await postJson(`${base}/api/registration`, { email: site.noVersion })).s
 await openEmrRegisters({ email: site.dev, version: "7.0.3-dev", distribution: "docker" });
 await openEmrRegisters({ email: site.next, version: "8.2.0-dev", distribution: "aws-standard" });
 const ACTIVE = Object.keys(site).length;
+// In every audience below but opted out: no recipient of any broadcast, and not counted.
+const optedOut = uniqueEmail("opted-out");
+await openEmrRegisters({ email: optedOut, version: "7.0.2", distribution: "docker" });
+await createDocumentClient().send(
+  new UpdateCommand({
+    TableName: Resource.Registrations.name,
+    Key: { email: optedOut.toLowerCase() },
+    UpdateExpression: "SET #status = :unsubscribed",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":unsubscribed": "unsubscribed" },
+  }),
+);
 
 function reach(query: string) {
   return fetch(`${base}/api/registration/audience${query}`, { headers: { "X-Secret-Pin": PIN } });
@@ -79,14 +95,49 @@ describe("GET /api/registration/audience", () => {
       unknownVersion: 0,
     });
     const both = await (await reach("?distribution=docker&distribution=aws-standard")).json();
-    expect(both).toMatchObject({ audience: { distributions: ["aws-standard", "docker"] }, reached: 6 });
+    expect(both).toMatchObject({ audience: { distributions: ["aws-standard", "docker"] }, reached: 7 });
     expect(await (await reach("?distribution=unknown,docker")).json()).toMatchObject({ reached: 5, unknownVersion: 1 });
+  });
+
+  it("answers 400 naming a query parameter it does not take, rather than answering for everyone", async () => {
+    const unknown = {
+      "?foo=bar": "foo",
+      "?belowVerison=7.0.3": "belowVerison",
+      "?distributions=docker": "distributions",
+    };
+    for (const [query, name] of Object.entries(unknown)) {
+      const response = await reach(query);
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: string; message: string };
+      expect(body).toMatchObject({ error: "InvalidQueryException" });
+      expect(body.message).toContain(`\`${name}\``);
+    }
   });
 
   it("answers 400 for a version OpenEMR does not write", async () => {
     const response = await reach("?belowVersion=seven");
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: "InvalidAudienceException" });
+  });
+});
+
+describe("GET /api/registration/versions", () => {
+  it("tallies one bucket per version however OpenEMR wrote it", async () => {
+    const response = await fetch(`${base}/api/registration/versions`, { headers: { "X-Secret-Pin": PIN } });
+    expect(response.status).toBe(200);
+    const { active, byVersion } = (await response.json()) as { active: number; byVersion: Record<string, number> };
+    expect(active).toBe(ACTIVE);
+    expect(byVersion["7.0.3.4"]).toBe(2);
+    expect(byVersion).not.toHaveProperty(["7.0.3 (4)"]);
+    expect(Object.values(byVersion).reduce((sum, count) => sum + count, 0)).toBe(ACTIVE);
+  });
+
+  it("answers 400 for a query parameter, since it takes none", async () => {
+    const response = await fetch(`${base}/api/registration/versions?belowVersion=7`, {
+      headers: { "X-Secret-Pin": PIN },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "InvalidQueryException" });
   });
 });
 

@@ -75,10 +75,10 @@ describe("oemr-reg broadcast to an audience", () => {
 
   it("refuses a version OpenEMR does not write, and the flags on another command", async () => {
     const bad = await cli([...broadcastArgs("Never"), "--below-version", "latest"]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--below-version must be an OpenEMR version");
     const elsewhere = await cli(["count", "--below-version", "7.0.3"]);
-    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.code).toBe(2);
     expect(elsewhere.stderr).toContain("--below-version does not apply to count");
   });
 });

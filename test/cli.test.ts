@@ -122,7 +122,7 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     const table = await cli(["usage"], { OEMR_REG_PIN: PIN });
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/Sites reporting since \d{4}-\d\d-\d\d: 1\n/);
-    expect(table.stdout).toMatch(/By OpenEMR version \(sites\)\n\s+1 {2}7\.0\.3 \(4\)\n/);
+    expect(table.stdout).toMatch(/By OpenEMR version \(sites\)\n\s+1 {2}7\.0\.3\.4\n/);
     expect(table.stdout).toMatch(/By country \(sites\)\n\s+1 {2}NZ\n/);
     expect(table.stdout).toMatch(/API calls by kind \(calls\)\n\s+3 {2}GET \/apis\/default\/api\/patient\/:id\n/);
     const json = await cli(["usage", "--json"], { OEMR_REG_PIN: PIN });
@@ -202,7 +202,7 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     );
     await session.waitFor("Type yes to send: ");
     session.type("no\r");
-    expect(await session.exited).toBe(7);
+    expect(await session.exited).toBe(8);
     expect(session.screen()).toContain("Not sent.");
     expect(existsSync(join(work, "no.html"))).toBe(true);
   });
@@ -254,7 +254,7 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     const run = await cli(["broadcast", "--title", "x".repeat(201), "--file", join(work, "notice.md"), "--yes"], {
       OEMR_REG_PIN: PIN,
     });
-    expect(run.code).toBe(4);
+    expect(run.code).toBe(5);
     expect(run.stderr).toContain("A title has at most 200 characters");
   });
 
@@ -264,15 +264,15 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
     const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     closed.close();
     const down = await cli(["count"], { OEMR_REG_URL: url });
-    expect(down.code).toBe(5);
+    expect(down.code).toBe(6);
     expect(down.stderr).toContain(`Cannot reach the server at ${url} (ECONNREFUSED). Is it running?`);
     const usage = await cli(["status"]);
-    expect(usage.code).toBe(1);
-    expect(usage.stderr).toBe("Give the broadcast's id\n");
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe("Give the broadcast's id. Run oemr-reg status --help.\n");
   });
 
   // Last: it locks this machine's address out of the broadcast routes for 15 minutes.
-  it("says the PIN is wrong (exit 2), then that it is locked out and for how long (exit 3)", async () => {
+  it("says the PIN is wrong (exit 3), then that it is locked out and for how long (exit 4)", async () => {
     const args = [
       "broadcast",
       "--title",
@@ -284,11 +284,11 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
       join(work, "p3.html"),
     ];
     const wrong = await cli(args, { OEMR_REG_PIN: "00000000" });
-    expect(wrong.code).toBe(2);
+    expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain("Wrong PIN: the server did not accept it.");
-    for (let i = 0; i < 4; i++) expect((await cli(args, { OEMR_REG_PIN: "00000000" })).code).toBe(2);
+    for (let i = 0; i < 4; i++) expect((await cli(args, { OEMR_REG_PIN: "00000000" })).code).toBe(3);
     const locked = await cli(args, { OEMR_REG_PIN: PIN });
-    expect(locked.code).toBe(3);
+    expect(locked.code).toBe(4);
     expect(locked.stderr).toContain("Locked out after too many wrong PINs: try again in 15 minutes.");
   });
 });

@@ -7,12 +7,12 @@ import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible, logIn, sessionOf } from "./support/browser.ts";
+import { screenshotPath } from "./support/docs-output.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { snsEvent } from "./support/ses-events.ts";
 import { emailsWithSubject, eventually, runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
 
 const PIN = Resource.SecretPin.value;
-const SCREENSHOTS = new URL("../docs/console/", import.meta.url);
 const base = await serveForFile(app as unknown as Hono);
 await runStackConsumers();
 const browser = await browserForFile();
@@ -83,7 +83,7 @@ describe("the console's broadcasts", () => {
     // Newest first: the one just started heads the list.
     await expect(page.locator("tbody tr").first().locator("a").textContent()).resolves.toBe(title);
     await expectAccessible(page);
-    await page.screenshot({ path: new URL("broadcasts.png", SCREENSHOTS).pathname, fullPage: true });
+    await page.screenshot({ path: screenshotPath("broadcasts.png"), fullPage: true });
 
     await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: title }).click()]);
     expect(page.url()).toBe(`${base}/console/broadcasts/${broadcastId}`);
@@ -104,7 +104,7 @@ describe("the console's broadcasts", () => {
     await expect(page.locator("main p strong").first().textContent()).resolves.toBe("paused");
     await expect(page.locator('meta[http-equiv="refresh"]').count()).resolves.toBe(0);
     await expectAccessible(page);
-    await page.screenshot({ path: new URL("broadcast.png", SCREENSHOTS).pathname, fullPage: true });
+    await page.screenshot({ path: screenshotPath("broadcast.png"), fullPage: true });
 
     const [response] = await Promise.all([
       page.waitForNavigation(),

@@ -4,13 +4,13 @@ import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible, logIn, sessionOf } from "./support/browser.ts";
+import { screenshotPath } from "./support/docs-output.ts";
 import { openEmrRegisters } from "./support/openemr.ts";
 import { postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
 
 // This file's stack holds only these registrations, so every reach is exact.
 const PIN = Resource.SecretPin.value;
-const SCREENSHOTS = new URL("../docs/console/", import.meta.url);
 const base = await serveForFile(app as unknown as Hono);
 await runStackConsumers();
 const browser = await browserForFile();
@@ -51,7 +51,7 @@ const MARKDOWN = "# Patch 7.0.3\n\nUpgrade **now**: [release notes](https://www.
 async function screenshot(name: string) {
   const height = (await page.locator("html").boundingBox())?.height ?? 1000;
   await page.setViewportSize({ width: 1100, height: Math.ceil(height) });
-  await page.screenshot({ path: new URL(name, SCREENSHOTS).pathname });
+  await page.screenshot({ path: screenshotPath(name) });
   await page.setViewportSize({ width: 1100, height: 1000 });
 }
 

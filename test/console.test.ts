@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { isoWeek } from "@oemr-reg/core/registration/counters";
@@ -11,11 +10,11 @@ import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible, logIn as logInAs, sessionOf as sessionOfPage } from "./support/browser.ts";
+import { screenshotPath } from "./support/docs-output.ts";
 import { openEmrReport, telemetryPost } from "./support/openemr.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 
 const PIN = Resource.SecretPin.value;
-const SCREENSHOTS = new URL("../docs/console/", import.meta.url);
 const base = await serveForFile(app as unknown as Hono);
 const browser = await browserForFile();
 const db = createDocumentClient();
@@ -74,8 +73,7 @@ describe("the board's console", () => {
     expect(response?.headers()["content-security-policy"]).not.toMatch(/script-src/);
     await expect(page.getByLabel("PIN").getAttribute("type")).resolves.toBe("password");
     await expectAccessible(page);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: new URL("login.png", SCREENSHOTS).pathname, fullPage: true });
+    await page.screenshot({ path: screenshotPath("login.png"), fullPage: true });
   });
 
   it("answers a wrong PIN with a 401 page, counted towards the lockout", async () => {
@@ -132,7 +130,7 @@ describe("the board's console", () => {
     await expect(page.locator("#usage ~ p").first().textContent()).resolves.toMatch(/^2 sites reported since/);
     await expect(page.locator("time").first().textContent()).resolves.toBe("just now");
     await expectAccessible(page);
-    await page.screenshot({ path: new URL("overview.png", SCREENSHOTS).pathname, fullPage: true });
+    await page.screenshot({ path: screenshotPath("overview.png"), fullPage: true });
   });
 
   it("times the overview, a read of the counters: under 200 ms at its fastest, the median printed", async () => {
@@ -163,7 +161,7 @@ describe("the board's console", () => {
     expect(page.url()).toBe(`${base}/console/versions`);
     expect(await versionShown("7.0.3")).toBe(before + 1);
     await expectAccessible(page);
-    await page.screenshot({ path: new URL("versions.png", SCREENSHOTS).pathname, fullPage: true });
+    await page.screenshot({ path: screenshotPath("versions.png"), fullPage: true });
     await page.goto(`${base}/console`);
     expect(await versionShown("7.0.3")).toBe(before + 1);
   });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,8 +77,13 @@ describe("npm start", { timeout: 120_000 }, () => {
       // After the two address lines, the runner writes structured JSON logs only.
       for (const line of first.stdout.slice(2).filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
 
+      // Where the board's CLI in this checkout finds it without --url, while it runs.
+      const runningFile = join(env.DATA_DIR, "running.json");
+      expect(JSON.parse(readFileSync(runningFile, "utf8"))).toEqual({ apiUrl: api, pid: first.child.pid });
+
       first.child.kill("SIGINT");
       expect(await first.exited).toBe(0);
+      expect(existsSync(runningFile)).toBe(false);
       for (const offset of [0, 1, 2, 3]) expect(await isListening(port + offset)).toBe(false);
 
       const second = launch(env);
@@ -90,6 +95,37 @@ describe("npm start", { timeout: 120_000 }, () => {
       expect(await isListening(port + 2)).toBe(false);
     },
   );
+
+  it("under npm and a shell, stops everything on Ctrl-C, and npm reports 130 (docs/operations.md)", async () => {
+    const port = await freePortBlock();
+    const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
+    // `npm start` in a process group of its own, as a shell runs a foreground job: Ctrl-C is SIGINT to the group.
+    const npm = spawn("npm", ["start", "--silent"], {
+      env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "INFO" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const runner: Runner = { child: npm, stdout: [], stderr: () => "", exited: new Promise(() => {}) };
+    let out = "";
+    npm.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      runner.stdout.splice(0, runner.stdout.length, ...out.split("\n"));
+    });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      npm.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      await ready(runner);
+      process.kill(-npm.pid!, "SIGINT");
+      const { code, signal } = await exited;
+      // A shell shows 130 for either: npm's own exit code, or its death by the signal.
+      expect(code === 130 || signal === "SIGINT").toBe(true);
+      await eventually(async () => ((await isListening(port)) ? undefined : true), 15_000, "the API to stop");
+      for (const offset of [0, 1, 2, 3]) expect(await isListening(port + offset)).toBe(false);
+    } finally {
+      if (npm.exitCode === null && npm.signalCode === null) process.kill(-npm.pid!, "SIGTERM");
+    }
+  });
 
   it("starts again after being killed with SIGKILL, replacing the DynamoDB Local it left behind", async () => {
     const port = await freePortBlock();
@@ -213,6 +249,7 @@ describe("npm start", { timeout: 120_000 }, () => {
           const body = (await response.json()) as {
             status: string;
             sent: number;
+            recipients: number;
             skipped: number;
             hardBounces: number;
           };
@@ -245,7 +282,8 @@ describe("npm start", { timeout: 120_000 }, () => {
     );
     expect(await status("success@simulator.amazonses.com")).toBe("active");
 
-    expect(await broadcastUntilDone("Second")).toMatchObject({ sent: 2, skipped: 1 });
+    // The bounced address is no recipient any more: not one skipped.
+    expect(await broadcastUntilDone("Second")).toMatchObject({ recipients: 2, sent: 2, skipped: 0 });
     const published = runner.stdout.filter((line) => line.includes("SES simulator published"));
     expect(published.some((line) => line.includes('"type":"Bounce"'))).toBe(true);
     expect(runner.stdout.join("\n")).not.toContain(bounce);

@@ -36,7 +36,7 @@ describe("oemr-reg members add", () => {
     expect(run.stdout).toContain("http://localhost:3000/console/invitation/");
 
     const refused = await operator(["members", "add", "--name", "Hal", "--email", "hal@board.example", "--role", "x"]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
   });
 });
 
@@ -61,7 +61,7 @@ describe("oemr-reg audit", () => {
       );
     await change("someone else");
     const broken = await operator(["audit", "verify"]);
-    expect(broken.code).toBe(9);
+    expect(broken.code).toBe(10);
     expect(broken.stdout).toContain(`Record #${records[0]!.seq} does not fit`);
     await change(records[0]!.object);
     expect(await operator(["audit", "verify"])).toMatchObject({ code: 0 });
@@ -89,7 +89,7 @@ describe("oemr-reg login", () => {
 
     await tokens.revoke(member.id, record.tokenId);
     const refused = await runCli(["usage"], env);
-    expect(refused.code).toBe(2);
+    expect(refused.code).toBe(3);
     expect(refused.stderr).toContain("run oemr-reg login again");
   });
 });

@@ -1,3 +1,5 @@
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { handler as apiHandler } from "@oemr-reg/functions/api";
 import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
@@ -49,4 +51,26 @@ describe("wrong PINs from many IPs together", () => {
       });
     },
   );
+});
+
+describe("wrong PINs from one IP", () => {
+  it("lock it out for 15 minutes from the 5th, however late in its window that came", async () => {
+    // Everyone's allowance is far away here: the test above used it up in this file's table.
+    const db = createDocumentClient();
+    const guard = createPinGuard({ db, stateTable: Resource.State.name, maxGlobalFailures: 100_000 });
+    const ip = `198.51.100.7-${crypto.randomUUID()}`;
+    const first = Date.now();
+    const at = (minutes: number) => new Date(first + minutes * 60_000);
+    // The first wrong PIN opens the window; the 5th comes 10 minutes later.
+    for (const minutes of [0, 1, 2, 3, 10]) {
+      const attempt = await guard.reserve(ip, at(minutes));
+      if (!attempt.granted) throw new Error(`refused at minute ${minutes}`);
+      await guard.failed(attempt, at(minutes));
+    }
+    const refused = await guard.reserve(ip, at(11));
+    expect(refused).toMatchObject({ granted: false, scope: "ip" });
+    const until = (refused as { until: Date }).until.getTime();
+    expect(Math.abs(until - at(25).getTime())).toBeLessThan(1_000);
+    expect(await guard.reserve(ip, at(24.5))).toMatchObject({ granted: false });
+  });
 });

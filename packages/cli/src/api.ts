@@ -41,7 +41,8 @@ export function createApiClient(baseUrl: string) {
         throw new CliError(
           EXIT.unavailable,
           `Cannot reach the server at ${baseUrl} (${reason}). Is it running? ` +
-            "Locally, start it with npm start; otherwise pass --url.",
+            "Locally, start it with npm start in this checkout (found by itself); " +
+            "otherwise pass --url or set OEMR_REG_URL.",
         );
       }
       const body: unknown = await response.json().catch(() => undefined);
@@ -186,12 +187,12 @@ function explain(response: Response, body: unknown, baseUrl: string): CliError {
       return new CliError(EXIT.notFound, "No broadcast has this id. Check it against what broadcast printed.");
     case "IdempotencyKeyReusedException":
       return new CliError(
-        EXIT.usage,
+        EXIT.failed,
         "The server has already started another broadcast under this request's key: nothing was sent.",
       );
     case "BroadcastNotPausedException":
       return new CliError(
-        EXIT.usage,
+        EXIT.failed,
         "This broadcast is not paused, so there is nothing to resume: follow it with oemr-reg status <id>.",
       );
     default:

@@ -1,27 +1,16 @@
-import { parseArgs } from "node:util";
+import {
+  commandHelp,
+  helpHint,
+  parseCommandLine as parseWith,
+  programHelp,
+  UsageError,
+} from "@oemr-reg/core/command-line";
 import { parseOpenEmrVersion } from "@oemr-reg/core/registration/openemr-version";
 import { z } from "zod";
 import { EraseArgs } from "./erase.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
-
-export const DEFAULT_URL = "http://localhost:3000";
-
-const OPTIONS = {
-  url: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-  title: { type: "string" },
-  file: { type: "string" },
-  html: { type: "string" },
-  "preview-html": { type: "string" },
-  yes: { type: "boolean", short: "y" },
-  once: { type: "boolean" },
-  interval: { type: "string" },
-  "below-version": { type: "string" },
-  distribution: { type: "string", multiple: true },
-  reason: { type: "string" },
-} as const;
+import { serverUrl } from "./server-url.ts";
+import { CLI } from "./spec.ts";
 
 const Common = {
   url: z
@@ -39,7 +28,7 @@ const Follow = {
 
 /** The command line, checked: one schema per command, unknown options refused. */
 export const CliArgs = z.discriminatedUnion("command", [
-  z.strictObject({ command: z.literal("help") }),
+  z.strictObject({ command: z.literal("help"), text: z.string(), exitCode: z.literal([EXIT.ok, EXIT.usage]) }),
   z.strictObject({ command: z.literal("version") }),
   z.strictObject({ command: z.literal("count"), ...Common }),
   z.strictObject({ command: z.literal("usage"), ...Common }),
@@ -73,23 +62,25 @@ export const CliArgs = z.discriminatedUnion("command", [
 ]);
 export type CliArgs = z.infer<typeof CliArgs>;
 
-/** The arguments after `oemr-reg`, as a command; `--url` falls back on `OEMR_REG_URL`. */
+/** The arguments after `oemr-reg`, as a command; `--url` falls back on `OEMR_REG_URL`, then a running npm start. */
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
-  >;
+  let parsed: ReturnType<typeof parseWith>;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseWith(CLI, argv);
   } catch (error) {
-    throw new CliError(EXIT.usage, error instanceof Error ? error.message : String(error));
+    if (error instanceof UsageError) throw new CliError(EXIT.usage, error.message);
+    throw error;
   }
-  const { values, positionals } = parsed;
-  const [command, broadcastId, ...extra] = positionals;
-  if (values.version && !values.help) return { command: "version" };
-  if (values.help || command === undefined || command === "help") return { command: "help" };
+  const { command, positionals, values, help } = parsed;
+  if (values.version && !help) return { command: "version" };
+  if (help) return { command: "help", text: command ? commandHelp(CLI, command) : programHelp(CLI), exitCode: EXIT.ok };
+  // Nothing asked: the help, with the usage error's status, for a script that forgot the command.
+  if (command === undefined) return { command: "help", text: programHelp(CLI), exitCode: EXIT.usage };
+  const [broadcastId, ...extra] = positionals;
   const takesOne = command === "status" || command === "resume" || command === "erase";
   if (extra.length > 0 || (broadcastId !== undefined && !takesOne)) {
-    throw new CliError(EXIT.usage, `Unexpected argument: ${[broadcastId, ...extra].filter(Boolean).join(" ")}`);
+    const unexpected = (extra.length > 0 ? extra : [broadcastId]).join(" ");
+    throw new CliError(EXIT.usage, `Unexpected argument: ${unexpected}. ${helpHint(CLI, command)}`);
   }
   const { "preview-html": previewHtml, "below-version": belowVersion, help: _, version: __, ...rest } = values;
   const candidate = {
@@ -98,50 +89,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArg
     ...(previewHtml !== undefined && { previewHtml }),
     ...(belowVersion !== undefined && { belowVersion }),
     ...(broadcastId !== undefined && (command === "erase" ? { email: broadcastId } : { broadcastId })),
-    url: values.url ?? (env.OEMR_REG_URL || DEFAULT_URL),
+    url: serverUrl(values.url as string | undefined, env),
   };
   const result = CliArgs.safeParse(candidate);
-  if (!result.success) throw new CliError(EXIT.usage, describeIssues(result.error, command));
+  if (!result.success)
+    throw new CliError(EXIT.usage, `${result.error.issues[0]!.message.replace(/\.$/, "")}. ${helpHint(CLI, command)}`);
   return result.data;
 }
-
-function describeIssues(error: z.ZodError, command: string): string {
-  const issue = error.issues[0]!;
-  if (issue.code === "invalid_union") return `Unknown command "${command}". Run oemr-reg --help.`;
-  if (issue.code === "unrecognized_keys")
-    return `${issue.keys.map((key) => `--${kebab(key)}`).join(", ")} does not apply to ${command}`;
-  return issue.message;
-}
-
-const kebab = (key: string) => key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-
-export const USAGE = `oemr-reg: the board's tools for OpenEMR announcements
-
-  oemr-reg count                                  registrations and active subscribers
-  oemr-reg usage                                  what installations report of their use (last 90 days)
-  oemr-reg broadcast --title "..." --file notice.md [--html notice.html] [--yes]
-                    [--below-version 7.0.3] [--distribution docker]
-                                                  preview, confirm, send, then follow it
-  oemr-reg status <broadcastId> [--once]          follow a broadcast until it is done
-  oemr-reg resume <broadcastId>                   resume a paused broadcast and follow it
-  oemr-reg login [--url <url>]                    keep a personal token: every command sends it, not the PIN
-  oemr-reg members add --name … --email … --role admin [--aws --state-table … --public-url …]
-                                                  the operator: invite a member, print the link
-  oemr-reg audit verify | audit export [--json]   the operator: check the audit chain, or write it out
-  oemr-reg erase <address> [--reason "..."] [--yes] erase an address on its owner's request (docs/privacy.md)
-
-Options:
-  --version              the CLI's version and the Node it runs on
-  --url <url>            the server (default: $OEMR_REG_URL, else ${DEFAULT_URL}, as npm start serves it)
-  --json                 JSON for scripts: one object per line
-  --preview-html <file>  where broadcast writes the HTML part for you to open (default broadcast-preview.html)
-  --yes, -y              send without asking for confirmation
-  --below-version <v>    broadcast: only installations whose latest version is below v, in OpenEMR's order
-  --distribution <name>  broadcast: only this distribution (repeat, or separate with commas, for several)
-  --once                 status: show the progress once, do not follow
-  --interval <seconds>   how often to look at the progress (default 1)
-
-The PIN is asked for without showing it, or read from $OEMR_REG_PIN.
-Exit status: 0 done, 1 usage, 2 wrong PIN, 3 locked out, 4 message refused, 5 server unreachable,
-6 broadcast paused, 7 not confirmed (nothing sent), 8 no such broadcast, 130 stopped following (Ctrl-C).
-`;

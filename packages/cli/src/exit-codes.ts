@@ -1,18 +1,21 @@
 /**
  * What the CLI's exit status means, so a script can tell a wrong PIN from a server that is down.
- * Listed in docs/cli.md; keep the two in step.
+ * Usage errors are 2, as for most Unix tools. Listed in docs/cli.md and spec.ts' footer; keep them in step.
  */
 export const EXIT = {
   ok: 0,
-  usage: 1,
-  wrongPin: 2,
-  lockedOut: 3,
-  invalidMessage: 4,
-  unavailable: 5,
-  paused: 6,
-  declined: 7,
-  notFound: 8,
-  auditBroken: 9,
+  /** It cannot go on: a file that cannot be read, no terminal to prompt on, nothing to resume. */
+  failed: 1,
+  usage: 2,
+  wrongPin: 3,
+  lockedOut: 4,
+  invalidMessage: 5,
+  unavailable: 6,
+  paused: 7,
+  declined: 8,
+  notFound: 9,
+  /** `oemr-reg audit verify` found a record that does not fit the chain. */
+  auditBroken: 10,
   interrupted: 130,
 } as const;
 

@@ -1,7 +1,7 @@
 import { createApiClient } from "./api.ts";
-import { DEFAULT_URL } from "./args.ts";
 import { saveToken } from "./credentials.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
+import { serverUrl } from "./server-url.ts";
 import { askSecret } from "./terminal.ts";
 
 /**
@@ -12,7 +12,7 @@ export async function login(argv: string[], env: NodeJS.ProcessEnv, out = proces
   const [flag, value, ...extra] = argv;
   if ((flag !== undefined && flag !== "--url") || (flag && !value) || extra.length)
     throw new CliError(EXIT.usage, "oemr-reg login takes only --url <url>");
-  const url = (value ?? (env.OEMR_REG_URL || DEFAULT_URL)).replace(/\/+$/, "");
+  const url = serverUrl(value, env).replace(/\/+$/, "");
   const token = env.OEMR_REG_TOKEN || (await askSecret("Personal token (not shown as you type): "));
   const caller = await createApiClient(url).whoami(token);
   if (caller.kind !== "member") throw new CliError(EXIT.usage, "That is the PIN, not a personal token.");

@@ -5,7 +5,7 @@
  */
 import cliPackage from "../package.json" with { type: "json" };
 import { createApiClient } from "./api.ts";
-import { parseCommandLine, USAGE } from "./args.ts";
+import { parseCommandLine } from "./args.ts";
 import { broadcast, count, resume, status, usage } from "./commands.ts";
 import { savedToken } from "./credentials.ts";
 import { erase } from "./erase.ts";
@@ -20,8 +20,8 @@ async function run(argv: string[]): Promise<ExitCode> {
   if (argv[0] === "members" || argv[0] === "audit") return (await import("./operator.ts")).operatorCommand(argv);
   const args = parseCommandLine(argv, process.env);
   if (args.command === "help") {
-    process.stdout.write(USAGE);
-    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+    process.stdout.write(args.text);
+    return args.exitCode;
   }
   if (args.command === "version") {
     process.stdout.write(`oemr-reg ${CLI_VERSION} on Node ${process.versions.node}\n`);

@@ -58,7 +58,7 @@ async function readText(path: string): Promise<string> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new CliError(
-      EXIT.usage,
+      EXIT.failed,
       code === "ENOENT" ? `No file named ${path}.` : `Cannot read ${path} (${code ?? String(error)}).`,
     );
   }

@@ -18,7 +18,7 @@ export function askSecret(
   { input = process.stdin, output = process.stderr }: { input?: Input; output?: Output } = {},
 ): Promise<string> {
   if (!input.isTTY) {
-    return Promise.reject(new CliError(EXIT.usage, "No terminal to ask for the PIN on: set OEMR_REG_PIN."));
+    return Promise.reject(new CliError(EXIT.failed, "No terminal to ask for the PIN on: set OEMR_REG_PIN."));
   }
   return new Promise((resolve, reject) => {
     let value = "";
@@ -57,7 +57,7 @@ export async function confirm(
   { input = process.stdin, output = process.stderr }: { input?: Input; output?: Output } = {},
 ): Promise<boolean> {
   if (!input.isTTY)
-    throw new CliError(EXIT.usage, "No terminal to ask for confirmation on: pass --yes to send without asking.");
+    throw new CliError(EXIT.failed, "No terminal to ask for confirmation on: pass --yes to send without asking.");
   const lines = createInterface({ input, output });
   const interrupted = new AbortController();
   lines.once("SIGINT", () => interrupted.abort());

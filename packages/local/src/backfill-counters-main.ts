@@ -6,13 +6,13 @@
  * Safe to run again, and while the list is live. Prints `{"found", "counted", "skipped"}` as JSON.
  * @module
  */
-import { parseArgs } from "node:util";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { backfillCounters } from "@oemr-reg/core/registration/backfill";
 import { appName } from "@oemr-reg/core/resources";
 import { z } from "zod";
 import { useEmulators } from "./aws-env.ts";
 import { LocalConfig } from "./config.ts";
+import { BACKFILL, refuseOptions, scriptOptions } from "./script-specs.ts";
 
 const Name = z.string().min(3).optional();
 const Args = z
@@ -30,15 +30,8 @@ const Args = z
   });
 
 try {
-  const { values } = parseArgs({
-    options: {
-      aws: { type: "boolean" },
-      stage: { type: "string" },
-      "registrations-table": { type: "string" },
-      "state-table": { type: "string" },
-    },
-  });
-  const args = Args.parse({ ...values });
+  const { help: _, ...values } = scriptOptions(BACKFILL, process.argv.slice(2));
+  const args = Args.parse(values);
   let tables: { registrationsTable: string; stateTable: string };
   if (args.aws) {
     tables = { registrationsTable: args["registrations-table"]!, stateTable: args["state-table"]! };
@@ -55,8 +48,7 @@ try {
   });
   console.log(JSON.stringify(totals));
 } catch (error) {
-  console.error(
-    error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : String(error),
-  );
+  if (error instanceof z.ZodError) refuseOptions(BACKFILL, error);
+  console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 }

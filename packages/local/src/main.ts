@@ -2,8 +2,11 @@
  * `npm start`: the whole service on this machine, against real emulators.
  * @module
  */
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { logger } from "@oemr-reg/core/log";
 import { secretTooShort, stack } from "@oemr-reg/core/resources";
+import { RUNNING_FILE, type RunningStart } from "@oemr-reg/core/running-start";
 import { z } from "zod";
 import { LocalConfig } from "./config.ts";
 import { localSecrets } from "./secrets.ts";
@@ -22,6 +25,7 @@ let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  if (running) rmSync(join(config.dataDir, RUNNING_FILE), { force: true });
   await running?.stop();
   process.exit(code);
 }
@@ -61,6 +65,9 @@ try {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 }
+// The board's CLI in this checkout reads it to find this API without --url.
+const runningStart: RunningStart = { apiUrl: running.apiUrl, pid: process.pid };
+writeFileSync(join(config.dataDir, RUNNING_FILE), `${JSON.stringify(runningStart)}\n`);
 console.log(`API: ${running.apiUrl}`);
 console.log(`MAIL: ${running.mailUrl}`);
 logger.info("local stack started", { stage: config.stage, emulatorPorts: config.ports, dataDir: config.dataDir });

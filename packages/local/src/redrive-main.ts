@@ -4,13 +4,13 @@
  * `SQS_PORT`). Prints `{"queue", "to", "moved"}` as JSON. On AWS, use SQS's own redrive (docs/operations.md, redrive).
  * @module
  */
-import { parseArgs } from "node:util";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { stack } from "@oemr-reg/core/resources";
 import { z } from "zod";
 import { useEmulators } from "./aws-env.ts";
 import { LocalConfig } from "./config.ts";
 import { deadLetterQueues, localQueueUrl, redrive, sourceQueueOf } from "./redrive.ts";
+import { REDRIVE, refuseOptions, scriptOptions } from "./script-specs.ts";
 
 const Args = z.object({
   queue: z.enum(deadLetterQueues(stack) as [string, ...string[]]),
@@ -21,7 +21,7 @@ const Args = z.object({
 });
 
 try {
-  const { values } = parseArgs({ options: { queue: { type: "string" }, stage: { type: "string" } } });
+  const { help: _, ...values } = scriptOptions(REDRIVE, process.argv.slice(2));
   const args = Args.parse(values);
   const config = LocalConfig.parse(process.env);
   const sqsEndpoint = `http://localhost:${config.ports.sqs}`;
@@ -35,8 +35,7 @@ try {
   });
   console.log(JSON.stringify({ queue: args.queue, to, moved }));
 } catch (error) {
-  console.error(
-    error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : String(error),
-  );
+  if (error instanceof z.ZodError) refuseOptions(REDRIVE, error);
+  console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 }

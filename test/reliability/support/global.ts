@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Emulators } from "@oemr-reg/local/emulators";
 import type { TestProject } from "vitest/node";
+import { reliabilityResultsPath } from "../../support/docs-output.ts";
 import type { Figure } from "./figures.ts";
 
-const RESULTS = new URL("../results.json", import.meta.url);
+// test/reliability/results.json only under `npm run docs:update`: a run leaves the tree clean.
+const RESULTS = reliabilityResultsPath();
 // The service's own From addresses are not anyone's personal address.
 const OWN_ADDRESSES = /^noreply@/i;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
@@ -14,7 +16,8 @@ const TOKEN = /(?:v2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{40,}|[A-Za-z0-9_-]{16,}\.[
 
 /**
  * Gives the run a folder where tests record figures, secrets and logs; at the end prints the
- * summary table, writes it to test/reliability/results.json, and fails the run if any log line
+ * summary table, writes it to test/reliability/results.local.json (results.json under
+ * `npm run docs:update`), and fails the run if any log line
  * holds a full address, a PIN or a token.
  */
 export default function reliabilityRun(project: TestProject) {

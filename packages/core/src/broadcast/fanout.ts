@@ -1,6 +1,6 @@
 import type { WorkQueue } from "../aws/sqs.ts";
 import { createAudienceFilter } from "../registration/audience.ts";
-import type { RegistrationStore } from "../registration/index.ts";
+import type { RegistrationStore, ScanEntry } from "../registration/index.ts";
 import type { BroadcastStore } from "./store.ts";
 import type { FanoutTask, SendTask } from "./tasks.ts";
 
@@ -17,8 +17,9 @@ export type FanoutDeps = {
 };
 
 /**
- * Walks one scan segment page by page: records each page's addresses in the broadcast's audience
- * as recipients and queues a send for each one still waiting. Near the time limit it queues its own
+ * Walks one scan segment page by page: records each page's active addresses in the broadcast's
+ * audience as recipients (the ones `/audience` counted: an opted-out address is no recipient, not
+ * one skipped) and queues a send for each one still waiting. Near the time limit it queues its own
  * continuation instead of running long. Every step can run twice without sending twice (delivery
  * records decide). An address is in the audience or not by its version and distribution when its
  * page is read; one an earlier run added stays a recipient (`addRecipients`' `others`).
@@ -35,8 +36,9 @@ export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: ()
       return;
     }
     const page = await registrations.scanPage({ segment, totalSegments, cursor, limit: PAGE_SIZE });
-    const inAudience = page.entries.filter((entry) => verdict(entry) === "in").map(({ email }) => email);
-    const others = page.entries.filter((entry) => verdict(entry) !== "in").map(({ email }) => email);
+    const reached = (entry: ScanEntry) => entry.active && verdict(entry) === "in";
+    const inAudience = page.entries.filter(reached).map(({ email }) => email);
+    const others = page.entries.filter((entry) => !reached(entry)).map(({ email }) => email);
     const waiting = await broadcasts.addRecipients(broadcastId, inAudience, others);
     await sendQueue.send(waiting.map((email) => ({ broadcastId, email })));
     cursor = page.cursor;

@@ -11,6 +11,7 @@ import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { type Auth, auditedBy } from "./caller.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { FORM, JSON_TYPE, jsonError, PIN_OR_TOKEN, PIN_OR_TOKEN_OR_BODY, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS } from "./pin-check.ts";
 
@@ -116,9 +117,9 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
     summary: "A broadcast's progress",
     description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
     security: PIN_OR_TOKEN,
-    middleware: [composer],
+    middleware: [composer, onlyQuery()],
     request: { params: BroadcastIdParam },
-    responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...PIN_ERRORS },
+    responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...UNKNOWN_QUERY_ERROR, ...PIN_ERRORS },
   });
   app.openapi(progressRoute, async (c) => {
     const broadcast = await broadcasts.get(c.req.valid("param").broadcastId);

@@ -12,6 +12,7 @@ import { limitBody, readBody } from "./body.ts";
 import type { Auth } from "./caller.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { formOrJsonBody, JSON_TYPE, jsonError, PIN_OR_TOKEN, retryAfter } from "./openapi.ts";
 import { PIN_ERRORS } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
@@ -104,7 +105,11 @@ export function registrationRoutes({
     path: "/unique",
     summary: "Count registrations",
     description: "`count`: every address ever registered; `active`: how many a broadcast would mail now. One read.",
-    responses: { 200: { description: "The counts", content: { [JSON_TYPE]: { schema: RegistrationCounts } } } },
+    middleware: [onlyQuery()],
+    responses: {
+      200: { description: "The counts", content: { [JSON_TYPE]: { schema: RegistrationCounts } } },
+      ...UNKNOWN_QUERY_ERROR,
+    },
   });
   app.openapi(uniqueRoute, async (c) => c.json(await registrations.counts(), 200));
 
@@ -117,9 +122,10 @@ export function registrationRoutes({
       "where none was sent: who still runs a vulnerable release. Reads the whole list, a parallel scan of four " +
       "attributes: about 3,750 read units at 100,000 registrations.",
     security: PIN_OR_TOKEN,
-    middleware: [pin],
+    middleware: [pin, onlyQuery()],
     responses: {
       200: { description: "The tallies", content: { [JSON_TYPE]: { schema: ActiveVersionsBody } } },
+      ...UNKNOWN_QUERY_ERROR,
       ...PIN_ERRORS,
     },
   });
@@ -136,11 +142,13 @@ export function registrationRoutes({
       "version) and/or `distribution` (repeated or comma-separated). A registration without a known version is " +
       "not below any version: `unknownVersion` counts them. The same scan as `/versions`.",
     security: PIN_OR_TOKEN,
-    middleware: [pin],
+    middleware: [pin, onlyQuery(...Object.keys(AudienceQuery.shape))],
     request: { query: AudienceQuery },
     responses: {
       200: { description: "The reach", content: { [JSON_TYPE]: { schema: AudienceReachBody } } },
-      400: jsonError("InvalidAudienceException: a version OpenEMR does not write"),
+      400: jsonError(
+        "InvalidAudienceException: a version OpenEMR does not write; InvalidQueryException: another query parameter",
+      ),
       ...PIN_ERRORS,
     },
   });

@@ -9,6 +9,7 @@ import { limitBody, readBody } from "./body.ts";
 import type { Auth } from "./caller.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { JSON_TYPE, jsonError, PIN_OR_TOKEN, retryAfter, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
@@ -109,9 +110,10 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, auth, now }: Us
       "by OpenEMR version, country, distribution and PHP version; the most enabled modules and encounter forms; API " +
       "calls by kind. Read from one snapshot per site, kept as reports arrive.",
     security: PIN_OR_TOKEN,
-    middleware: [pin],
+    middleware: [pin, onlyQuery()],
     responses: {
       200: { description: "The summary", content: { [JSON_TYPE]: { schema: UsageSummaryBody } } },
+      ...UNKNOWN_QUERY_ERROR,
       ...PIN_ERRORS,
     },
   });

@@ -77,7 +77,10 @@ export function createPinGuard({
       await Promise.all([perIp.giveBack(ip, ipWindow), everyone.giveBack(ALL, allWindow)]);
     },
 
-    async failed({ allWindow }, now) {
+    async failed({ ip, ipWindow, allWindow }, now) {
+      // As for everyone's lock below: an IP's lock lasts a full window from its last allowed wrong
+      // PIN, so "locked out for 15 minutes" holds however late in its window the guesses came.
+      if (ipWindow.hits >= maxFailures) await perIp.extend(ip, new Date(now.getTime() + windowSeconds * 1000));
       if (allWindow.hits < maxGlobalFailures) return;
       // The lock lasts a full window from the last allowed failure, however late in its window.
       await everyone.extend(ALL, new Date(now.getTime() + globalWindowSeconds * 1000));

@@ -28,6 +28,7 @@ export type {
   RegistrationStore,
   Reregistration,
   ScanCursor,
+  ScanEntry,
   ScanPageRequest,
   StatusChange,
 } from "./store.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareOpenEmrVersions, formatOpenEmrVersion, parseOpenEmrVersion } from "./openemr-version.ts";
+import { compareOpenEmrVersions, formatOpenEmrVersion, parseOpenEmrVersion, versionBucket } from "./openemr-version.ts";
 
 const compare = (a: string, b: string) =>
   Math.sign(compareOpenEmrVersions(parseOpenEmrVersion(a)!, parseOpenEmrVersion(b)!));
@@ -39,5 +39,18 @@ describe("OpenEMR versions", () => {
     expect(formatOpenEmrVersion(parseOpenEmrVersion("7.0.3 (4)")!)).toBe("7.0.3.4");
     expect(formatOpenEmrVersion(parseOpenEmrVersion("8.2")!)).toBe("8.2.0");
     expect(formatOpenEmrVersion(parseOpenEmrVersion("8.2.0-dev")!)).toBe("8.2.0-dev");
+  });
+});
+
+describe("versionBucket", () => {
+  it("tallies a version under one name however OpenEMR wrote it", () => {
+    expect(versionBucket("7.0.3 (4)")).toBe("7.0.3.4");
+    expect(versionBucket("7.0.3.4")).toBe("7.0.3.4");
+    expect(versionBucket("v7.0.3")).toBe("7.0.3");
+    expect(versionBucket("8.2.0-dev")).toBe("8.2.0-dev");
+  });
+
+  it("keeps a text that is no OpenEMR version as it came", () => {
+    expect(versionBucket("latest")).toBe("latest");
   });
 });

@@ -48,3 +48,12 @@ export function compareOpenEmrVersions(a: OpenEmrVersion, b: OpenEmrVersion): nu
 export function formatOpenEmrVersion({ major, minor, patch, tag, realpatch }: OpenEmrVersion): string {
   return `${major}.${minor}.${patch}${realpatch ? `.${realpatch}` : ""}${tag}`;
 }
+
+/**
+ * The name a version is tallied under: one per version however OpenEMR wrote it (`7.0.3 (4)` and
+ * `7.0.3.4` are both `7.0.3.4`); a text that does not parse is tallied as it came.
+ */
+export function versionBucket(text: string): string {
+  const parsed = parseOpenEmrVersion(text);
+  return parsed ? formatOpenEmrVersion(parsed) : text;
+}

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { type Audience, type AudienceProfile, createAudienceFilter } from "./audience.ts";
-import { parseOpenEmrVersion } from "./openemr-version.ts";
+import { parseOpenEmrVersion, versionBucket } from "./openemr-version.ts";
 import type { ActiveVersions, AudienceReach, ScanPage, ScanPageRequest } from "./store.ts";
 
 // Scans of the whole Registrations table, for the fan-out and the board's tallies. Each reads only
@@ -18,7 +18,11 @@ function profileOf(item: Record<string, unknown>): AudienceProfile {
   };
 }
 
-/** One page of one segment of a parallel scan: every registration, whatever its status. */
+/**
+ * One page of one segment of a parallel scan: every registration, whatever its status (a fan-out
+ * re-run must still see an address an earlier run added, to queue it if it is pending), with the
+ * status read in the same item so that only active ones become recipients.
+ */
 export async function scanPage(
   db: DynamoDBDocumentClient,
   TableName: string,
@@ -31,11 +35,16 @@ export async function scanPage(
       TotalSegments: totalSegments,
       ExclusiveStartKey: cursor,
       Limit: limit,
-      ProjectionExpression: `email, ${PROFILE}`,
+      ProjectionExpression: `email, #status, ${PROFILE}`,
+      ExpressionAttributeNames: { "#status": "status" },
     }),
   );
   return {
-    entries: (page.Items ?? []).map((item) => ({ email: item.email as string, ...profileOf(item) })),
+    entries: (page.Items ?? []).map((item) => ({
+      email: item.email as string,
+      active: item.status === "active",
+      ...profileOf(item),
+    })),
     cursor: page.LastEvaluatedKey as ScanPage["cursor"],
   };
 }
@@ -69,7 +78,10 @@ async function scanActive(
   );
 }
 
-/** Active registrations by latest version and by distribution, `unknown` where none was sent. */
+/**
+ * Active registrations by latest version (one bucket per version however it was written) and by
+ * distribution, `unknown` where none was sent.
+ */
 export async function activeVersions(db: DynamoDBDocumentClient, TableName: string): Promise<ActiveVersions> {
   const tally: ActiveVersions = { active: 0, byVersion: {}, byDistribution: {} };
   const add = (counts: Record<string, number>, name = "unknown") => {
@@ -77,7 +89,7 @@ export async function activeVersions(db: DynamoDBDocumentClient, TableName: stri
   };
   await scanActive(db, TableName, ({ version, distribution }) => {
     tally.active++;
-    add(tally.byVersion, version);
+    add(tally.byVersion, version && versionBucket(version));
     add(tally.byDistribution, distribution);
   });
   return tally;

@@ -162,8 +162,8 @@ export type AudienceReach = {
   unknownVersion: number;
 };
 
-/** One registration as a scan reads it: the address, its latest version and distribution. */
-export type ScanEntry = AudienceProfile & { email: string };
+/** One registration as a scan reads it: the address, whether it is mailed now, its latest version and distribution. */
+export type ScanEntry = AudienceProfile & { email: string; active: boolean };
 
 export type ScanPage = { entries: ScanEntry[]; cursor: ScanCursor | undefined };
 

@@ -1,3 +1,4 @@
+import { versionBucket } from "../registration/openemr-version.ts";
 import type { StoredReport } from "./report.ts";
 
 /** What the summary needs of a site: its latest report, boiled down. Kept per site as reports arrive. */
@@ -77,7 +78,7 @@ export function summarize(snapshots: SiteSnapshot[], since: Date): UsageSummary 
   return {
     since: since.toISOString(),
     sites: recent.length,
-    byVersion: tally((site) => [site.version]),
+    byVersion: tally((site) => [versionBucket(site.version)]),
     byCountry: tally((site) => [site.country]),
     byDistribution: tally((site) => [site.distribution]),
     byPhp: tally((site) => [site.php]),

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from "hono";
+import { ApiError } from "./errors.ts";
+import { jsonError } from "./openapi.ts";
+
+/** The 400 a route with `onlyQuery` may give, for its OpenAPI description. */
+export const UNKNOWN_QUERY_ERROR = {
+  400: jsonError("InvalidQueryException: a query parameter this route does not take"),
+};
+
+/**
+ * Refuses a query parameter the route does not take, naming it: a misspelt `belowVerison` that
+ * was ignored would answer for everyone, and the caller would not know.
+ * @throws ApiError 400 InvalidQueryException
+ */
+export function onlyQuery(...names: string[]): MiddlewareHandler {
+  const known = new Set(names);
+  return async function onlyQuery(c, next) {
+    const unknown = [...new Set(new URL(c.req.url).searchParams.keys())].filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      const list = unknown.map((name) => `\`${name}\``).join(", ");
+      const takes = names.length > 0 ? `it takes ${names.map((name) => `\`${name}\``).join(", ")}` : "it takes none";
+      throw new ApiError(400, "InvalidQueryException", `Unknown query parameter ${list}: ${takes}`);
+    }
+    await next();
+  };
+}
