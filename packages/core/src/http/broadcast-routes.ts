@@ -10,7 +10,7 @@ import { BroadcastForm, BroadcastProgress, BroadcastRequest, BroadcastStarted, P
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { FORM, JSON_TYPE, jsonError, SECRET_PIN_SCHEME, schemaRef } from "./openapi.ts";
+import { FORM, JSON_TYPE, jsonError, PIN, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
@@ -62,6 +62,8 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
   const startRoute = createRoute({
     method: "post",
     path: "/",
+    operationId: "startBroadcast",
+    security: PIN,
     summary: "Broadcast an announcement to every active address, or to an audience",
     description:
       "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived " +
@@ -75,6 +77,12 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
         description:
           "Stored and queued; or, for an Idempotency-Key already used with this content, that broadcast (with " +
           "`Idempotent-Replayed: true`)",
+        headers: {
+          "Idempotent-Replayed": {
+            description: "`true` when the Idempotency-Key was used before and this is that broadcast",
+            schema: { type: "string", enum: ["true"] },
+          },
+        },
         content: { [JSON_TYPE]: { schema: BroadcastStarted } },
       },
       400: jsonError(
@@ -112,9 +120,10 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
   const progressRoute = createRoute({
     method: "get",
     path: "/{broadcastId}",
+    operationId: "getBroadcast",
     summary: "A broadcast's progress",
     description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    security: PIN,
     middleware: [pin],
     request: { params: BroadcastIdParam },
     responses: { 200: progress, 404: jsonError("BroadcastNotFoundException"), ...PIN_ERRORS },
@@ -129,11 +138,12 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, pinGuard, secretPin, 
   const resumeRoute = createRoute({
     method: "post",
     path: "/{broadcastId}/resume",
+    operationId: "resumeBroadcast",
     summary: "Resume a paused broadcast",
     description:
       "The PIN in `X-Secret-Pin`, or in the body as the POST that started the broadcast sends it. " +
       "Fans the broadcast out again; every recipient still pending gets its email, each at most once.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }, {}],
+    security: PIN,
     middleware: [limitBody(MAX_RESUME_BYTES), pin],
     request: {
       params: BroadcastIdParam,

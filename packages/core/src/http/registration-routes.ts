@@ -12,7 +12,16 @@ import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { formOrJsonBody, JSON_TYPE, jsonError, retryAfter, SECRET_PIN_SCHEME } from "./openapi.ts";
+import {
+  formOrJsonBody,
+  gatewayThrottled,
+  invalidRequestHook,
+  JSON_TYPE,
+  jsonError,
+  PIN,
+  PUBLIC,
+  retryAfter,
+} from "./openapi.ts";
 import { PIN_ERRORS, requirePin } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
 
@@ -59,6 +68,8 @@ export function registrationRoutes({
   const registerRoute = createRoute({
     method: "post",
     path: "/",
+    operationId: "register",
+    security: PUBLIC,
     summary: "Register an administrator's address",
     description:
       "OpenEMR posts a form; older clients post JSON. Every attempt within the size limit counts towards the per-IP " +
@@ -104,21 +115,28 @@ export function registrationRoutes({
   const uniqueRoute = createRoute({
     method: "get",
     path: "/unique",
+    operationId: "countRegistrations",
+    security: PUBLIC,
     summary: "Count registrations",
     description: "`count`: every address ever registered; `active`: how many a broadcast would mail now. One read.",
-    responses: { 200: { description: "The counts", content: { [JSON_TYPE]: { schema: RegistrationCounts } } } },
+    responses: {
+      200: { description: "The counts", content: { [JSON_TYPE]: { schema: RegistrationCounts } } },
+      429: gatewayThrottled,
+      503: jsonError("ServiceUnavailableException: the table is briefly unreachable", retryAfter),
+    },
   });
   app.openapi(uniqueRoute, async (c) => c.json(await registrations.counts(), 200));
 
   const versionsRoute = createRoute({
     method: "get",
     path: "/versions",
+    operationId: "activeVersions",
     summary: "Active registrations by OpenEMR version and distribution",
     description:
       "By each registration's latest reported version (an upgrade report replaces it) and distribution, `unknown` " +
       "where none was sent: who still runs a vulnerable release. Reads the whole list, a parallel scan of four " +
       "attributes: about 3,750 read units at 100,000 registrations.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    security: PIN,
     middleware: [pin],
     responses: {
       200: { description: "The tallies", content: { [JSON_TYPE]: { schema: ActiveVersionsBody } } },
@@ -132,12 +150,13 @@ export function registrationRoutes({
   const audienceRoute = createRoute({
     method: "get",
     path: "/audience",
+    operationId: "audienceReach",
     summary: "How many active addresses a broadcast to this audience reaches",
     description:
       "The audience as a broadcast takes it: `belowVersion` (in OpenEMR's order, by each registration's latest " +
       "version) and/or `distribution` (repeated or comma-separated). A registration without a known version is " +
       "not below any version: `unknownVersion` counts them. The same scan as `/versions`.",
-    security: [{ [SECRET_PIN_SCHEME]: [] }],
+    security: PIN,
     middleware: [pin],
     request: { query: AudienceQuery },
     responses: {
@@ -146,13 +165,17 @@ export function registrationRoutes({
       ...PIN_ERRORS,
     },
   });
-  app.openapi(audienceRoute, async (c) => {
-    const audience = parseAudience({
-      belowVersion: c.req.query("belowVersion"),
-      distribution: c.req.queries("distribution"),
-    });
-    return c.json({ audience, ...(await registrations.audienceReach(audience)) }, 200);
-  });
+  app.openapi(
+    audienceRoute,
+    async (c) => {
+      const audience = parseAudience({
+        belowVersion: c.req.query("belowVersion"),
+        distribution: c.req.queries("distribution"),
+      });
+      return c.json({ audience, ...(await registrations.audienceReach(audience)) }, 200);
+    },
+    invalidRequestHook("InvalidAudienceException"),
+  );
   return app;
 }
 

@@ -18,7 +18,7 @@ import { BroadcastForm } from "../api-schemas.ts";
 import { parseAudience } from "../audience-fields.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError } from "../errors.ts";
-import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
+import { FORM, gatewayThrottled, htmlResponse, SESSION, schemaRef } from "../openapi.ts";
 import type { PageContent } from "../pages.ts";
 import { broadcastPath } from "./broadcasts.ts";
 import {
@@ -90,9 +90,11 @@ export function consoleComposeRoutes(
     createRoute({
       method: "get",
       path: "/broadcasts/new",
+      operationId: "consoleComposePage",
+      security: SESSION,
       summary: "Compose a broadcast",
       description: "Title, Markdown, optional HTML and an audience. Without a session: to the login page.",
-      responses: { 200: htmlResponse("The form"), 303: redirect(`To ${LOGIN_PATH}`) },
+      responses: { 200: htmlResponse("The form"), 303: redirect(`To ${LOGIN_PATH}`), 429: gatewayThrottled },
     }),
     async (c) => {
       const session = await sessions().read(c);
@@ -105,6 +107,8 @@ export function consoleComposeRoutes(
     createRoute({
       method: "post",
       path: "/broadcasts/new/preview",
+      operationId: "consolePreviewBroadcast",
+      security: SESSION,
       summary: "Preview a broadcast",
       description:
         "The form again, with the audience's reach and the email as the senders render it: its HTML part in a " +
@@ -129,6 +133,8 @@ export function consoleComposeRoutes(
     createRoute({
       method: "post",
       path: "/broadcasts/new/confirm",
+      operationId: "consoleConfirmBroadcast",
+      security: SESSION,
       summary: "Confirm a broadcast before it is sent",
       description:
         "Its title, audience and reach, and a button that reads `Send to N subscribers`; the form carries an " +
@@ -162,6 +168,8 @@ export function consoleComposeRoutes(
     createRoute({
       method: "post",
       path: "/broadcasts",
+      operationId: "consoleSendBroadcast",
+      security: SESSION,
       summary: "Send a broadcast",
       description:
         "Starts it as POST /api/registration/broadcast does, under the form's Idempotency-Key (24 hours): a " +
