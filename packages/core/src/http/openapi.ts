@@ -42,7 +42,7 @@ export function formOrJsonBody(app: OpenAPIHono, name: string, schema: z.ZodType
 /** A JSON error response in the API's one error shape. */
 export function jsonError(
   description: string,
-  headers?: Record<string, { description: string; schema: { type: "integer" } }>,
+  headers?: Record<string, { description: string; required: boolean; schema: { type: "integer" } }>,
 ) {
   return { description, headers, content: { [JSON_TYPE]: { schema: ErrorBody } } };
 }
@@ -56,7 +56,15 @@ export const gatewayThrottled = {
   content: { [JSON_TYPE]: { schema: GatewayThrottled } },
 };
 
-export const retryAfter = { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" as const } } };
+export const retryAfter = {
+  "Retry-After": { description: "Seconds to wait", required: true, schema: { type: "integer" as const } },
+};
+
+/** A 303 See Other: where a console form or page sends the browser next. */
+export const redirect = (description: string) => ({
+  description,
+  headers: { Location: { description: "Where to", required: true, schema: { type: "string" as const } } },
+});
 
 /** A page for a person (the unsubscribe and confirmation links): HTML, never JSON. */
 export function htmlResponse(description: string) {

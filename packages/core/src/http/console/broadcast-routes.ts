@@ -9,7 +9,7 @@ import { resumePausedBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import { limitBody } from "../body.ts";
-import { FORM, htmlResponse, SESSION, schemaRef } from "../openapi.ts";
+import { FORM, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
@@ -48,10 +48,6 @@ const HistoryQuery = z.object({
     .string()
     .optional()
     .meta({ description: 'Where the page starts: the cursor an "Older" link carries; absent, the newest' }),
-});
-const redirect = (description: string) => ({
-  description,
-  headers: { Location: { schema: { type: "string" as const } } },
 });
 
 /**

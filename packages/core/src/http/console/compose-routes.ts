@@ -18,7 +18,7 @@ import { BroadcastForm } from "../api-schemas.ts";
 import { parseAudience } from "../audience-fields.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError } from "../errors.ts";
-import { FORM, gatewayThrottled, htmlResponse, SESSION, schemaRef } from "../openapi.ts";
+import { FORM, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import type { PageContent } from "../pages.ts";
 import { broadcastPath } from "./broadcasts.ts";
 import {
@@ -54,10 +54,6 @@ const LABELS: Record<string, string> = { title: "Title", contents: "Message", ht
 const Compose = BroadcastForm.omit({ secretPin: true }).extend({ [CSRF_FIELD]: z.string() });
 /** The confirmation's form: the same, and the Idempotency-Key its page made (a UUID). */
 const Send = Compose.extend({ [IDEMPOTENCY_FIELD]: z.uuid() });
-const redirect = (description: string) => ({
-  description,
-  headers: { Location: { schema: { type: "string" as const } } },
-});
 
 /** A compose form as posted: its fields as typed, and what they mean, or what is wrong with them. */
 type Composed = {

@@ -9,7 +9,7 @@ import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
 import type { UsageStore } from "../../usage/dynamo-store.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError, errorResponse } from "../errors.ts";
-import { FORM, gatewayThrottled, htmlResponse, PUBLIC, SESSION, schemaRef } from "../openapi.ts";
+import { FORM, gatewayThrottled, htmlResponse, PUBLIC, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { requirePin } from "../pin-check.ts";
 import { type AllowedMethods, unmatched } from "../unmatched.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
@@ -43,10 +43,6 @@ const LOGIN_PATH = `${CONSOLE_PATH}/login`;
 const MAX_FORM_BYTES = 4 * 1024;
 const Login = z.object({ secretPin: z.string().meta({ format: "password" }) });
 const Logout = z.object({ [CSRF_FIELD]: z.string() });
-const redirect = (location: string) => ({
-  description: `To ${location}`,
-  headers: { Location: { schema: { type: "string" as const } } },
-});
 
 const TITLES: Record<number, string> = {
   401: "Wrong PIN",
@@ -92,7 +88,7 @@ export function consoleRoutes({
     security: PUBLIC,
     summary: "The console's login page",
     description: "One password field, the board's PIN. Signed in already: to the overview.",
-    responses: { 200: htmlResponse("The page"), 303: redirect(CONSOLE_PATH), 429: gatewayThrottled },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${CONSOLE_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(loginPage, async (c) => {
     if (await sessions().read(c)) return c.redirect(CONSOLE_PATH, 303);
@@ -115,7 +111,7 @@ export function consoleRoutes({
     middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, requirePin({ pinGuard, secretPin, now })],
     request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogin", Login) } } } },
     responses: {
-      303: redirect(CONSOLE_PATH),
+      303: redirect(`To ${CONSOLE_PATH}`),
       401: htmlResponse("Wrong PIN"),
       403: htmlResponse("Another site sent it"),
       429: htmlResponse("Locked out: too many wrong PINs"),
@@ -146,7 +142,7 @@ export function consoleRoutes({
     middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, sessionPost],
     request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogout", Logout) } } } },
     responses: {
-      303: redirect(LOGIN_PATH),
+      303: redirect(`To ${LOGIN_PATH}`),
       403: htmlResponse("No session, no token or the wrong one, or another site"),
     },
   });
@@ -167,7 +163,7 @@ export function consoleRoutes({
       "Registrations, active, unsubscribed, bounced, complained; registrations per week over 52 weeks, from the " +
       "sharded counters (one BatchGetItem); active registrations by version and distribution and the usage " +
       "summary, as the `Tallies` cron last counted them (one GetItem). Without a session: to the login page.",
-    responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH), 429: gatewayThrottled },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(overviewPage, async (c) => {
     const session = await sessions().read(c);
@@ -186,7 +182,7 @@ export function consoleRoutes({
       "Active registrations by OpenEMR version and distribution (a scan of the whole list) and the usage summary " +
       "(every reporting site's snapshot), counted now rather than by the 15-minute `Tallies` cron, and kept for " +
       "the overview. Without a session: to the login page.",
-    responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH), 429: gatewayThrottled },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(versionsPage, async (c) => {
     const session = await sessions().read(c);
