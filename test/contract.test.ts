@@ -90,7 +90,8 @@ describe("every operation of the document", () => {
     ).toBe(409);
     for (const link of ["unsubscribe", "confirm"]) {
       expect((await call(`/api/registration/${link}/not-a-token`)).status).toBe(400);
-      const field = link === "unsubscribe" ? { "List-Unsubscribe": "One-Click" } : { confirm: "yes" };
+      const field: Record<string, string> =
+        link === "unsubscribe" ? { "List-Unsubscribe": "One-Click" } : { confirm: "yes" };
       expect((await call(`/api/registration/${link}/not-a-token`, form(field))).status).toBe(400);
     }
 

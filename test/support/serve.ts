@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
+import { closeWhenUnread } from "@oemr-reg/local/serve-api";
 import type { Hono } from "hono";
 import { afterAll, expect } from "vitest";
 import { contractViolations } from "./contract.ts";
@@ -10,13 +11,13 @@ import { contractViolations } from "./contract.ts";
  */
 export async function serveForFile(app: Hono): Promise<string> {
   const violations: string[] = [];
-  const fetch = async (request: Request, env: unknown) => {
-    const response = await app.fetch(request, env as object);
+  const fetch = async (request: Request, env: HttpBindings | Http2Bindings) => {
+    const response = await app.fetch(request, env);
     violations.push(...(await contractViolations(request.method, new URL(request.url).pathname, response.clone())));
     return response;
   };
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+    const started = serve({ fetch: closeWhenUnread(fetch), port: 0, hostname: "127.0.0.1" }, () => resolve(started));
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
