@@ -28,12 +28,8 @@ addFormats.default(ajv);
 ajv.addFormat("password", true);
 ajv.addSchema({ ...served, $id: "openapi" });
 const pointer = (...parts: string[]) => parts.map((part) => part.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
-const validators = new Map<string, ValidateFunction>();
-function validatorAt(path: string): ValidateFunction {
-  let validate = validators.get(path);
-  if (!validate) validators.set(path, (validate = ajv.compile({ $ref: `openapi#/${path}` })));
-  return validate;
-}
+/** The schema at `path` in the document, compiled once (Ajv keeps it). */
+const validatorAt = (path: string): ValidateFunction => ajv.getSchema(`openapi#/${path}`)!;
 
 const templates = Object.keys(served.paths).map((template) => ({
   template,
