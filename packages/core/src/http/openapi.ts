@@ -66,6 +66,12 @@ export const redirect = (description: string) => ({
   headers: { Location: { description: "Where to", required: true, schema: { type: "string" as const } } },
 });
 
+/** What a console form's POST may answer besides its own: pages too, as every console answer. */
+export const formPageErrors = (maxBytes: number) => ({
+  413: htmlResponse(`A body over ${maxBytes} bytes`),
+  415: htmlResponse("Not a form"),
+});
+
 /** A page for a person (the unsubscribe and confirmation links): HTML, never JSON. */
 export function htmlResponse(description: string) {
   return { description, content: { "text/html": { schema: { type: "string" as const } } } };

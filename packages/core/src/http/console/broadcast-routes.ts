@@ -9,7 +9,7 @@ import { resumePausedBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import { limitBody } from "../body.ts";
-import { FORM, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
+import { FORM, formPageErrors, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
@@ -133,6 +133,7 @@ export function consoleBroadcastRoutes(
       303: redirect("To the broadcast's page"),
       400: htmlResponse(BAD_ID),
       403: htmlResponse("No session, no token or the wrong one, or another site"),
+      ...formPageErrors(MAX_FORM_BYTES),
       404: htmlResponse("No such id"),
     },
   });

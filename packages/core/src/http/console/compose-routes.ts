@@ -18,7 +18,7 @@ import { BroadcastForm } from "../api-schemas.ts";
 import { parseAudience } from "../audience-fields.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError } from "../errors.ts";
-import { FORM, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
+import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import type { PageContent } from "../pages.ts";
 import { broadcastPath } from "./broadcasts.ts";
 import {
@@ -74,6 +74,7 @@ export function consoleComposeRoutes(
   const composeRef = schemaRef(app, "ConsoleCompose", Compose);
   const body = (schema: { $ref: string }) => ({ required: true, content: { [FORM]: { schema } } });
   const post = [limitBody(MAX_COMPOSE_BYTES), csrf(), sessionPost];
+  const formErrors = formPageErrors(MAX_COMPOSE_BYTES);
   const refused = htmlResponse("No session, no token or the wrong one, or another site");
 
   /** A console page for the session that sessionPost (or the GET) found. */
@@ -111,7 +112,12 @@ export function consoleComposeRoutes(
         "sandboxed frame, its text part beside it. Needs the session's CSRF token, sent from the console; else 403.",
       middleware: post,
       request: { body: body(composeRef) },
-      responses: { 200: htmlResponse("The preview"), 400: htmlResponse("What is wrong, and the form"), 403: refused },
+      responses: {
+        200: htmlResponse("The preview"),
+        400: htmlResponse("What is wrong, and the form"),
+        403: refused,
+        ...formErrors,
+      },
     }),
     async (c) => {
       const composed = await readComposed(c);
@@ -142,6 +148,7 @@ export function consoleComposeRoutes(
         200: htmlResponse("The confirmation"),
         400: htmlResponse("What is wrong (an audience no one is in among it), and the form"),
         403: refused,
+        ...formErrors,
       },
     }),
     async (c) => {
@@ -176,6 +183,7 @@ export function consoleComposeRoutes(
         303: redirect("To the broadcast's page"),
         400: htmlResponse("What is wrong, and the form"),
         403: refused,
+        ...formErrors,
         422: htmlResponse("The Idempotency-Key was used for another broadcast in the last 24 hours"),
       },
     }),

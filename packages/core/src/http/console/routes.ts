@@ -9,7 +9,16 @@ import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
 import type { UsageStore } from "../../usage/dynamo-store.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError, errorResponse } from "../errors.ts";
-import { FORM, gatewayThrottled, htmlResponse, PUBLIC, redirect, SESSION, schemaRef } from "../openapi.ts";
+import {
+  FORM,
+  formPageErrors,
+  gatewayThrottled,
+  htmlResponse,
+  PUBLIC,
+  redirect,
+  SESSION,
+  schemaRef,
+} from "../openapi.ts";
 import { requirePin } from "../pin-check.ts";
 import { type AllowedMethods, unmatched } from "../unmatched.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
@@ -114,6 +123,7 @@ export function consoleRoutes({
       303: redirect(`To ${CONSOLE_PATH}`),
       401: htmlResponse("Wrong PIN"),
       403: htmlResponse("Another site sent it"),
+      ...formPageErrors(MAX_FORM_BYTES),
       429: htmlResponse("Locked out: too many wrong PINs"),
       503: htmlResponse("The PIN is not configured"),
     },
@@ -144,6 +154,7 @@ export function consoleRoutes({
     responses: {
       303: redirect(`To ${LOGIN_PATH}`),
       403: htmlResponse("No session, no token or the wrong one, or another site"),
+      ...formPageErrors(MAX_FORM_BYTES),
     },
   });
   app.openapi(logout, async (c) => {
