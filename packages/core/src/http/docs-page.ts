@@ -114,8 +114,8 @@ ${
     const shown = content.map(([type, { schema }]) =>
       type === "text/html" ? "" : bodyOf(schema, resolve, { inline: false }),
     );
-    return html`<tr><th>${status}</th><td>${response.description ?? ""}</td><td>${codes(content.map(([type]) => type))}</td>
-<td>${shown}</td></tr>`;
+    const types = codes(content.map(([type]) => type));
+    return html`<tr><th>${status}</th><td>${response.description ?? ""}</td><td>${types}</td><td>${shown}</td></tr>`;
   })}</table>
 </section>`;
 }
