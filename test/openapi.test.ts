@@ -3,12 +3,21 @@ import { validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 
 // The document describes routes, not data: the app needs no live dependency to serve it.
-const app = createApp({ secretPin: "" } as Parameters<typeof createApp>[0]);
+const publicUrl = "https://reg.test.example.org";
+const app = createApp({ secretPin: "", publicUrl } as Parameters<typeof createApp>[0]);
 
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean; schema: Record<string, unknown> }[];
+  responses: Record<string, { headers?: Record<string, unknown> }>;
+};
 type Document = {
   openapi: string;
+  servers: { url: string }[];
   paths: Record<string, Record<string, unknown>>;
-  components: { schemas: Record<string, unknown> };
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 };
 
 async function document(): Promise<Document> {
@@ -50,13 +59,69 @@ describe("GET /api/openapi.json", () => {
     );
     expect(components.schemas.BroadcastRequest).toMatchObject({
       properties: { title: { maxLength: 200 } },
-      required: expect.arrayContaining(["title", "contents", "secretPin"]),
+      required: expect.arrayContaining(["title", "contents"]),
     });
     const register = paths["/api/registration"]!.post as { requestBody: { content: Record<string, unknown> } };
     expect(Object.keys(register.requestBody.content).sort()).toEqual([
       "application/json",
       "application/x-www-form-urlencoded",
     ]);
+  });
+});
+
+describe("the rules the server applies, as the document states them", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: JSON Schema, read where the test knows its shape
+  const schemas = async () => (await document()).components.schemas as Record<string, Record<string, any>>;
+  const operation = async (path: string, method: string) => (await document()).paths[path]![method] as Operation;
+
+  it("names the stage's URL as its server", async () => {
+    expect((await document()).servers).toEqual([{ url: publicUrl, description: "This stage" }]);
+  });
+
+  it("gives every operation an operationId of its own, a summary and who may call it", async () => {
+    const operations = Object.values((await document()).paths).flatMap((item) => Object.values(item) as Operation[]);
+    const ids = operations.map((op) => op.operationId);
+    expect(ids.every(Boolean)).toBe(true);
+    expect(new Set(ids).size).toBe(operations.length);
+    for (const op of operations) {
+      expect(op.summary, op.operationId).toBeTruthy();
+      expect(op.security, op.operationId).toBeDefined();
+    }
+    expect((await operation("/api/registration/broadcast", "post")).security).toEqual([{ SecretPin: [] }]);
+    expect((await operation("/console", "get")).security).toEqual([{ ConsoleSession: [] }]);
+    expect(Object.keys((await document()).components.securitySchemes).sort()).toEqual(["ConsoleSession", "SecretPin"]);
+  });
+
+  it("states the email's format, the contents' minimum length and belowVersion's pattern", async () => {
+    const { RegistrationRequest, BroadcastRequest, BroadcastForm } = await schemas();
+    expect(RegistrationRequest!.properties.email).toMatchObject({ type: "string", format: "email", maxLength: 254 });
+    expect(BroadcastRequest!.properties.contents).toMatchObject({ type: "string", minLength: 1 });
+    const belowVersion = BroadcastRequest!.properties.audience.properties.belowVersion;
+    expect(new RegExp(belowVersion.pattern).test("7.0.3.4")).toBe(true);
+    expect(new RegExp(belowVersion.pattern).test("seven")).toBe(false);
+    // A form's field may also be empty: no criterion.
+    expect(BroadcastForm!.properties.belowVersion.anyOf).toEqual(
+      expect.arrayContaining([expect.objectContaining({ pattern: belowVersion.pattern })]),
+    );
+  });
+
+  it("does not require secretPin in a broadcast's body: X-Secret-Pin alone is accepted", async () => {
+    const { BroadcastRequest, BroadcastForm } = await schemas();
+    expect(BroadcastRequest!.required).not.toContain("secretPin");
+    expect(BroadcastForm!.required).not.toContain("secretPin");
+  });
+
+  it("requires SiteID on a usage report, with its pattern", async () => {
+    const siteId = (await operation("/api/usage", "post")).parameters!.find((p) => p.name === "SiteID")!;
+    expect(siteId).toMatchObject({ in: "query", required: true, schema: { type: "string", maxLength: 64 } });
+    expect(new RegExp(siteId.schema.pattern as string).test("a/b")).toBe(false);
+  });
+
+  it("states the headers a client reads: Retry-After, Location, Idempotent-Replayed", async () => {
+    expect((await operation("/api/registration", "post")).responses["429"]!.headers).toHaveProperty("Retry-After");
+    expect((await operation("/console/login", "post")).responses["303"]!.headers).toHaveProperty("Location");
+    const broadcast = await operation("/api/registration/broadcast", "post");
+    expect(broadcast.responses["200"]!.headers).toHaveProperty("Idempotent-Replayed");
   });
 });
 

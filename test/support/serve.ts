@@ -1,14 +1,28 @@
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
+import { closeWhenUnread } from "@oemr-reg/local/serve-api";
 import type { Hono } from "hono";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
+import { contractViolations } from "./contract.ts";
 
-/** Serves an app over real HTTP on a free loopback port for the rest of the test file. */
+/**
+ * Serves an app over real HTTP on a free loopback port for the rest of the test file. Every answer
+ * is checked against the OpenAPI document (`contract.ts`); the file fails if one breaks it.
+ */
 export async function serveForFile(app: Hono): Promise<string> {
+  const violations: string[] = [];
+  const fetch = async (request: Request, env: HttpBindings | Http2Bindings) => {
+    const response = await app.fetch(request, env);
+    violations.push(...(await contractViolations(request.method, new URL(request.url).pathname, response.clone())));
+    return response;
+  };
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+    const started = serve({ fetch: closeWhenUnread(fetch), port: 0, hostname: "127.0.0.1" }, () => resolve(started));
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(violations, "answers that break the OpenAPI document").toEqual([]);
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 

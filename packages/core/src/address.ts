@@ -17,7 +17,9 @@ export const EmailAddress = z
   .max(MAX_ADDRESS_LENGTH, `An email address has at most ${MAX_ADDRESS_LENGTH} characters`)
   .refine((value) => value.indexOf("@") === value.lastIndexOf("@"), "An email address has exactly one @")
   .refine((value) => value.split("@")[0]!.length <= MAX_LOCAL_PART_LENGTH, "The part before @ is too long")
-  .pipe(z.email("Not a valid email address"));
+  .pipe(z.email("Not a valid email address"))
+  // The document shows the input side of the pipe, which is a plain string: say what it must be.
+  .meta({ format: "email" });
 
 /** The form under which two spellings of one mailbox compare equal. */
 export function normalizeEmail(address: string): string {

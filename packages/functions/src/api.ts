@@ -61,6 +61,7 @@ export const app = createApp({
   previousTokenKey,
   // Time to answer and log before the function's own timeout cuts the request off.
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
+  publicUrl: Resource.Settings.publicUrl,
   broadcasts: createDynamoBroadcastStore({ db, stateTable }),
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([

@@ -19,6 +19,7 @@ export const BroadcastMessage = z.object({
     .max(MAX_TITLE_LENGTH, `A title has at most ${MAX_TITLE_LENGTH} characters`),
   contents: z
     .string({ error: "The contents are required" })
+    .min(1, { message: "The contents are required", abort: true })
     .refine((value) => value.trim().length > 0, "The contents are required")
     .refine(withinContentLimit, TOO_LARGE),
   html: z.string({ error: "The HTML must be a string" }).refine(withinContentLimit, TOO_LARGE).optional(),

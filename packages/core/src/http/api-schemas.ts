@@ -19,6 +19,9 @@ export const ErrorBody = z
   })
   .meta({ id: "ErrorBody" });
 
+/** What API Gateway answers by itself when a route's throttle is spent. */
+export const GatewayThrottled = z.object({ message: z.string().meta({ example: "Too Many Requests" }) });
+
 export const Registered = z.object({ productId: z.uuid() });
 
 /** `GET /api/registration/versions`: active registrations by latest reported version and by distribution. */
@@ -61,9 +64,12 @@ export const Erased = z.object({
   left: z.number().int().meta({ description: "Delivery records of a broadcast sending to it now, left to expire" }),
 });
 
+/** The PIN in the body: for callers that cannot set `X-Secret-Pin`, which needs none here. */
+const SecretPinField = z.string().optional().meta({ description: "The board's PIN, unless `X-Secret-Pin` has it" });
+
 /** A broadcast as the board sends it: the message, the PIN that lets the board in, and who it is for. */
 export const BroadcastRequest = BroadcastMessage.extend({
-  secretPin: z.string(),
+  secretPin: SecretPinField,
   audience: Audience.optional().meta({ description: "Absent: every active address" }),
 });
 
@@ -71,25 +77,23 @@ const DistributionField = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .meta({ description: "A distribution, repeated or comma-separated for several; `unknown` for none sent" });
-const BelowVersionField = z.string().optional().meta({ description: "An OpenEMR version, such as 7.0.3 or 7.0.3.4" });
+/** As a form or a query string gives it: empty is no criterion, as forms send an empty field. */
+const BelowVersionField = z
+  .union([z.literal(""), Audience.shape.belowVersion.unwrap()])
+  .optional()
+  .meta({ description: "An OpenEMR version, such as 7.0.3 or 7.0.3.4; empty, no criterion" });
 
 /** The same as a form posts it, its audience in flat fields (JSON may use them too, instead of `audience`). */
 export const BroadcastForm = BroadcastMessage.extend({
-  secretPin: z.string(),
+  secretPin: SecretPinField,
   belowVersion: BelowVersionField,
   distribution: DistributionField,
 });
 
 /** `GET /api/registration/audience`'s query: the audience as a form gives it. */
 export const AudienceQuery = z.object({
-  belowVersion: z
-    .string()
-    .optional()
-    .meta({ param: { name: "belowVersion", in: "query" }, description: "An OpenEMR version, such as 7.0.3" }),
-  distribution: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .meta({ param: { name: "distribution", in: "query" }, description: "Repeated or comma-separated for several" }),
+  belowVersion: BelowVersionField.meta({ param: { name: "belowVersion", in: "query" } }),
+  distribution: DistributionField.meta({ param: { name: "distribution", in: "query" } }),
 });
 
 /** `GET /api/registration/audience`: how many active addresses a broadcast to this audience would reach. */

@@ -15,22 +15,26 @@ import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
-import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
+import { gatewayThrottled, invalidRequestHook, JSON_TYPE, PUBLIC, registerSecuritySchemes } from "./openapi.ts";
 import { privacyRoutes } from "./privacy-routes.ts";
 import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
+import { allowedMethodsOf, unmatched } from "./unmatched.ts";
 import { type UsageRoutesDeps, usageRoutes } from "./usage-routes.ts";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 export const DOCS_PATH = "/api/docs";
-const DOCUMENT_INFO = {
+const documentInfo = (publicUrl: string) => ({
   openapi: "3.0.3",
   info: {
     title: "OpenEMR product registration",
     version: "1.0.0",
     description:
       "Registration of OpenEMR administrators' addresses, and the board's security and release announcements to them.",
+    license: { name: "GPL-3.0-or-later", url: "https://www.gnu.org/licenses/gpl-3.0.html" },
   },
-};
+  servers: [{ url: publicUrl, description: "This stage" }],
+});
+type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 
 export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
   Omit<RegistrationRoutesDeps, "now" | "auth"> &
@@ -48,6 +52,8 @@ export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
      * timeout, so that a stalled table gets this API's JSON answer rather than the gateway's.
      */
     deadlineMs: number;
+    /** The stage's public URL: the document's server. */
+    publicUrl: string;
     now?: () => Date;
   };
 
@@ -76,6 +82,7 @@ export function createApp({
   tokenKey,
   previousTokenKey,
   deadlineMs,
+  publicUrl,
   overview,
   endedSessions,
   tallies,
@@ -87,10 +94,15 @@ export function createApp({
   now = () => new Date(),
   ...authDeps
 }: AppDeps) {
-  const app = new OpenAPIHono<BlankEnv>();
+  // A path, query or header that breaks its route's schema: the app's own error, not zod's JSON.
+  const app = new OpenAPIHono<BlankEnv>({ defaultHook: invalidRequestHook() });
   const auth = createAuth({ ...authDeps, audit, now });
   const tokenKeys = [tokenKey, previousTokenKey];
   const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
+  let document: OpenApiDocument | undefined;
+  // Built on first use, once every route is registered, then kept: the routes never change.
+  const openApiDocument = () => (document ??= app.getOpenAPIDocument(documentInfo(publicUrl)));
+  const allowed = allowedMethodsOf(() => openApiDocument().paths);
   app
     .use(async function accessLog(c, next) {
       const started = performance.now();
@@ -103,8 +115,8 @@ export function createApp({
     .use(timeout(deadlineMs, outOfTime))
     .route("/api/registration/broadcast", broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }))
     .route("/api/members", memberRoutes({ auth }))
-    .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, now }))
-    .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, now }))
+    .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, allowed, now }))
+    .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, allowed, now }))
     .route("/api/registration/privacy", privacyRoutes({ ...privacy, tokenKeys, now }))
     .route("/api/registration/erase", eraseRoutes({ ...privacy, auth, audit, now }))
     .route(
@@ -142,17 +154,16 @@ export function createApp({
         tallies,
         broadcasts,
         fanoutQueue,
+        allowed,
         now,
       }),
     )
     .route("/", healthRoutes({ registrations }));
-  registerDocumentation(app);
-  app
-    .notFound((c) => c.json({ error: "NotFoundException", message: `No route for ${c.req.method} ${c.req.path}` }, 404))
-    .onError((error, c) => {
-      const { status, body, headers } = errorResponse(error);
-      return c.json(body, status, headers);
-    });
+  registerDocumentation(app, openApiDocument);
+  app.all("*", unmatched(allowed)).onError((error, c) => {
+    const { status, body, headers } = errorResponse(error);
+    return c.json(body, status, headers);
+  });
   return app;
 }
 
@@ -160,21 +171,25 @@ export function createApp({
  * `GET /api/openapi.json`, generated from the routes' own definitions, and `GET /api/docs`, the
  * same document as a page. Both are described in the document too: it lists every route served.
  */
-function registerDocumentation(app: OpenAPIHono<BlankEnv>): void {
-  registerSecretPinScheme(app);
-  let document: ReturnType<OpenAPIHono["getOpenAPIDocument"]> | undefined;
-  // Built on first use, once every route is registered, then kept: the routes never change.
-  const openApiDocument = () => (document ??= app.getOpenAPIDocument(DOCUMENT_INFO));
+function registerDocumentation(app: OpenAPIHono<BlankEnv>, openApiDocument: () => OpenApiDocument): void {
+  registerSecuritySchemes(app);
 
   const documentRoute = createRoute({
     method: "get",
     path: OPENAPI_PATH,
+    operationId: "openApiDocument",
+    security: PUBLIC,
     summary: "This API's OpenAPI 3 document",
     responses: {
       200: {
         description: "The document",
-        content: { [JSON_TYPE]: { schema: z.looseObject({ openapi: z.string() }) } },
+        content: {
+          [JSON_TYPE]: {
+            schema: z.object({ openapi: z.string(), paths: z.record(z.string(), z.object({})) }),
+          },
+        },
       },
+      429: gatewayThrottled,
     },
   });
   app.openapi(documentRoute, (c) => c.json(openApiDocument(), 200));
@@ -182,6 +197,8 @@ function registerDocumentation(app: OpenAPIHono<BlankEnv>): void {
   const docsRoute = createRoute({
     method: "get",
     path: DOCS_PATH,
+    operationId: "apiReference",
+    security: PUBLIC,
     summary: "This API's reference as a page",
     description: "Rendered on the server from the OpenAPI document; it loads nothing else.",
     middleware: [
@@ -194,7 +211,10 @@ function registerDocumentation(app: OpenAPIHono<BlankEnv>): void {
         },
       }),
     ],
-    responses: { 200: { description: "The page", content: { "text/html": { schema: { type: "string" } } } } },
+    responses: {
+      200: { description: "The page", content: { "text/html": { schema: { type: "string" } } } },
+      429: gatewayThrottled,
+    },
   });
   app.openapi(docsRoute, (c) => c.html(docsPage(openApiDocument(), OPENAPI_PATH), 200));
 }

@@ -12,7 +12,7 @@ import { limitBody, readBody } from "./body.ts";
 import { type Auth, auditedBy } from "./caller.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
-import { FORM, JSON_TYPE, jsonError, PIN_OR_TOKEN, PIN_OR_TOKEN_OR_BODY, schemaRef } from "./openapi.ts";
+import { FORM, JSON_TYPE, jsonError, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS } from "./pin-check.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
@@ -63,6 +63,8 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
   const startRoute = createRoute({
     method: "post",
     path: "/",
+    operationId: "startBroadcast",
+    security: PIN_OR_TOKEN,
     summary: "Broadcast an announcement to every active address, or to an audience",
     description:
       "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived " +
@@ -76,6 +78,12 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
         description:
           "Stored and queued; or, for an Idempotency-Key already used with this content, that broadcast (with " +
           "`Idempotent-Replayed: true`)",
+        headers: {
+          "Idempotent-Replayed": {
+            description: "`true` when the Idempotency-Key was used before and this is that broadcast",
+            schema: { type: "string", enum: ["true"] },
+          },
+        },
         content: { [JSON_TYPE]: { schema: BroadcastStarted } },
       },
       400: jsonError(
@@ -114,6 +122,7 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
   const progressRoute = createRoute({
     method: "get",
     path: "/{broadcastId}",
+    operationId: "getBroadcast",
     summary: "A broadcast's progress",
     description: "`status` is `queued`, `sending`, `paused` (too many hard bounces; resume it) or `done`.",
     security: PIN_OR_TOKEN,
@@ -131,11 +140,12 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
   const resumeRoute = createRoute({
     method: "post",
     path: "/{broadcastId}/resume",
+    operationId: "resumeBroadcast",
     summary: "Resume a paused broadcast",
     description:
       "The PIN in `X-Secret-Pin`, or in the body as the POST that started the broadcast sends it. " +
       "Fans the broadcast out again; every recipient still pending gets its email, each at most once.",
-    security: PIN_OR_TOKEN_OR_BODY,
+    security: PIN_OR_TOKEN,
     middleware: [limitBody(MAX_RESUME_BYTES), approver],
     request: {
       params: BroadcastIdParam,

@@ -30,6 +30,7 @@ export function eraseRoutes({ auth, audit, now, ...deps }: EraseRoutesDeps) {
   const route = createRoute({
     method: "post",
     path: "/",
+    operationId: "eraseAddress",
     summary: "Erase an address (the board, on a request by other means)",
     description:
       "Deletes the registration (moving `count` and `active` in the same transaction), its history and its " +

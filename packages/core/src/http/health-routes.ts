@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { logger } from "../log.ts";
 import type { RegistrationStore } from "../registration/store.ts";
 import { Up } from "./api-schemas.ts";
-import { JSON_TYPE, jsonError, retryAfter } from "./openapi.ts";
+import { gatewayThrottled, JSON_TYPE, jsonError, PUBLIC, retryAfter } from "./openapi.ts";
 
 /**
  * `GET /`, as the 2016 server answered it (uptime monitors expect `{"status": "up"}`), and
@@ -13,17 +13,22 @@ export function healthRoutes({ registrations }: { registrations: RegistrationSto
   const upRoute = createRoute({
     method: "get",
     path: "/",
+    operationId: "up",
+    security: PUBLIC,
     summary: "Whether the API answers",
-    responses: { 200: { description: "It does", content: { [JSON_TYPE]: { schema: Up } } } },
+    responses: { 200: { description: "It does", content: { [JSON_TYPE]: { schema: Up } } }, 429: gatewayThrottled },
   });
   app.openapi(upRoute, (c) => c.json({ status: "up" as const }, 200));
 
   const healthRoute = createRoute({
     method: "get",
     path: "/api/health",
+    operationId: "health",
+    security: PUBLIC,
     summary: "Whether the API answers and can read its table",
     responses: {
       200: { description: "It can", content: { [JSON_TYPE]: { schema: Up } } },
+      429: gatewayThrottled,
       503: jsonError("ServiceUnavailableException: the table cannot be read", retryAfter),
     },
   });

@@ -9,13 +9,16 @@ import type { RegistrationStore } from "../registration/store.ts";
 import { type TokenPurpose, verifyToken } from "../tokens/index.ts";
 import { limitBody } from "./body.ts";
 import { ApiError, errorResponse } from "./errors.ts";
-import { FORM, htmlResponse, MULTIPART, schemaRef } from "./openapi.ts";
+import { FORM, htmlResponse, MULTIPART, PUBLIC, schemaRef } from "./openapi.ts";
 import { page, pageHeaders, postButton } from "./pages.ts";
+import { type AllowedMethods, unmatched } from "./unmatched.ts";
 
 export type LinkRoutesDeps = {
   registrations: RegistrationStore;
   /** The keys unsubscribe and confirm tokens are checked with: the current one, then the previous one. */
   tokenKeys: readonly string[];
+  /** What a wrong method is told it may use instead. */
+  allowed: AllowedMethods;
   now: () => Date;
 };
 
@@ -56,6 +59,7 @@ export const TokenParam = z.object({ token: z.string().meta({ param: { name: "to
 /** A link page's route: HTML answers only, a 400 page for a bad token or body. */
 export function linkRoute(
   method: "get" | "post",
+  operationId: string,
   summary: string,
   description: string,
   form?: { $ref: string },
@@ -64,6 +68,8 @@ export function linkRoute(
   return createRoute({
     method,
     path,
+    operationId,
+    security: PUBLIC,
     summary,
     description,
     middleware: method === "post" ? [limitBody(MAX_FORM_BYTES)] : [],
@@ -97,10 +103,11 @@ export function linkPages() {
  * `GET` shows the address and a button; only the `POST` (the button, or a mailbox provider's
  * one-click request) unsubscribes, because link scanners follow every GET in mail.
  */
-export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps) {
+export function unsubscribeRoutes({ registrations, tokenKeys, allowed, now }: LinkRoutesDeps) {
   const app = linkPages();
   const pageRoute = linkRoute(
     "get",
+    "unsubscribePage",
     "Unsubscribe page",
     "Shows the address and an Unsubscribe button; never unsubscribes.",
   );
@@ -129,6 +136,7 @@ export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesD
   const oneClick = schemaRef(app, "OneClickUnsubscribe", OneClick);
   const unsubscribeRoute = linkRoute(
     "post",
+    "unsubscribe",
     "Unsubscribe (RFC 8058 one-click)",
     "Unsubscribes at once; again changes nothing.",
     oneClick,
@@ -146,35 +154,40 @@ export function unsubscribeRoutes({ registrations, tokenKeys, now }: LinkRoutesD
       html`<p><strong>${address}</strong> will get no more OpenEMR announcements.</p>`,
     );
   });
-  return app;
+  // Last: Hono runs the handlers of a path in the order they were added.
+  return app.all("*", unmatched(allowed));
 }
 
 /** `GET` shows the address and a button; the `POST` confirms a re-registered address. */
-export function confirmRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps) {
+export function confirmRoutes({ registrations, tokenKeys, allowed, now }: LinkRoutesDeps) {
   const app = linkPages();
-  app.openapi(linkRoute("get", "Confirmation page", "Shows the address and a Confirm button"), async (c) => {
-    const email = await tokenEmail(c, tokenKeys, "confirm", now());
-    const registration = await registrations.get(email);
-    if (registration?.status === "active") {
+  app.openapi(
+    linkRoute("get", "confirmationPage", "Confirmation page", "Shows the address and a Confirm button"),
+    async (c) => {
+      const email = await tokenEmail(c, tokenKeys, "confirm", now());
+      const registration = await registrations.get(email);
+      if (registration?.status === "active") {
+        return page(
+          c,
+          200,
+          "Confirmed",
+          html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`,
+        );
+      }
+      const address = registration?.address ?? email;
+      const button = postButton("Confirm", "confirm", "yes");
       return page(
         c,
         200,
-        "Confirmed",
-        html`<p><strong>${registration.address}</strong> gets OpenEMR announcements.</p>`,
+        "Confirm your address",
+        html`<p>Send OpenEMR security and release announcements to <strong>${address}</strong> again?</p>${button}`,
       );
-    }
-    const address = registration?.address ?? email;
-    const button = postButton("Confirm", "confirm", "yes");
-    return page(
-      c,
-      200,
-      "Confirm your address",
-      html`<p>Send OpenEMR security and release announcements to <strong>${address}</strong> again?</p>${button}`,
-    );
-  });
+    },
+  );
   const confirmation = schemaRef(app, "Confirmation", Confirmation);
   const confirmRoute = linkRoute(
     "post",
+    "confirmAddress",
     "Confirm a re-registered address",
     "Makes the address active again; again answers 200.",
     confirmation,
@@ -199,5 +212,6 @@ export function confirmRoutes({ registrations, tokenKeys, now }: LinkRoutesDeps)
       html`<p><strong>${registration!.address}</strong> gets OpenEMR announcements again.</p>`,
     );
   });
-  return app;
+  // Last: Hono runs the handlers of a path in the order they were added.
+  return app.all("*", unmatched(allowed));
 }

@@ -19,6 +19,7 @@ export function memberRoutes({ auth }: { auth: Auth }) {
   const meRoute = createRoute({
     method: "get",
     path: "/me",
+    operationId: "whoAmI",
     summary: "Who the credential stands for",
     description:
       "Any personal token (or the PIN): the member's id, name and the token's roles. `oemr-reg login` checks a " +

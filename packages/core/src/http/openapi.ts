@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { ErrorBody } from "./api-schemas.ts";
+import { ErrorBody, GatewayThrottled } from "./api-schemas.ts";
+import { SESSION_COOKIE } from "./console/session.ts";
+import { invalidInput } from "./errors.ts";
 
 /**
  * Helpers for describing routes with `@hono/zod-openapi`.
@@ -40,12 +42,35 @@ export function formOrJsonBody(app: OpenAPIHono, name: string, schema: z.ZodType
 /** A JSON error response in the API's one error shape. */
 export function jsonError(
   description: string,
-  headers?: Record<string, { description: string; schema: { type: "integer" } }>,
+  headers?: Record<string, { description: string; required: boolean; schema: { type: "integer" } }>,
 ) {
   return { description, headers, content: { [JSON_TYPE]: { schema: ErrorBody } } };
 }
 
-export const retryAfter = { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" as const } } };
+/**
+ * API Gateway's own answer when a route's throttle (`route-throttles.ts`) is spent, before the app
+ * sees the request: for operations that have no 429 of their own. `npm start` has no such edge.
+ */
+export const gatewayThrottled = {
+  description: "API Gateway's throttle of this route is spent (not under `npm start`)",
+  content: { [JSON_TYPE]: { schema: GatewayThrottled } },
+};
+
+export const retryAfter = {
+  "Retry-After": { description: "Seconds to wait", required: true, schema: { type: "integer" as const } },
+};
+
+/** A 303 See Other: where a console form or page sends the browser next. */
+export const redirect = (description: string) => ({
+  description,
+  headers: { Location: { description: "Where to", required: true, schema: { type: "string" as const } } },
+});
+
+/** What a console form's POST may answer besides its own: pages too, as every console answer. */
+export const formPageErrors = (maxBytes: number) => ({
+  413: htmlResponse(`A body over ${maxBytes} bytes`),
+  415: htmlResponse("Not a form"),
+});
 
 /** A page for a person (the unsubscribe and confirmation links): HTML, never JSON. */
 export function htmlResponse(description: string) {
@@ -55,14 +80,28 @@ export function htmlResponse(description: string) {
 export const SECRET_PIN_SCHEME = "SecretPin";
 /** A member's personal token, `Authorization: Bearer <token>`. */
 export const TOKEN_SCHEME = "PersonalToken";
+export const CONSOLE_SESSION_SCHEME = "ConsoleSession";
 
-/** The board's PIN in `X-Secret-Pin`; registered once on the app that serves the document. */
-export function registerSecretPinScheme(app: OpenAPIHono): void {
+/** Who may call an operation: anyone; the board with its PIN; the board signed in to the console. */
+export const PUBLIC: Record<string, string[]>[] = [];
+export const PIN = [{ [SECRET_PIN_SCHEME]: [] }];
+export const SESSION = [{ [CONSOLE_SESSION_SCHEME]: [] }];
+
+/** Every way in, registered once on the app that serves the document. */
+export function registerSecuritySchemes(app: OpenAPIHono): void {
   app.openAPIRegistry.registerComponent("securitySchemes", SECRET_PIN_SCHEME, {
     type: "apiKey",
     in: "header",
     name: "X-Secret-Pin",
-    description: "The board's secret PIN. Five wrong PINs from one IP lock it out for 15 minutes.",
+    description:
+      "The board's secret PIN. Five wrong PINs from one IP lock it out for 15 minutes. The broadcast's POST and a " +
+      "resume also take it as the body's `secretPin`.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", CONSOLE_SESSION_SCHEME, {
+    type: "apiKey",
+    in: "cookie",
+    name: SESSION_COOKIE,
+    description: "The console's session, set by `POST /console/login`; its forms also carry the session's CSRF token.",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", TOKEN_SCHEME, {
     type: "http",
@@ -74,5 +113,13 @@ export function registerSecretPinScheme(app: OpenAPIHono): void {
 type Security = Record<string, string[]>[];
 /** A route the PIN or a personal token opens. */
 export const PIN_OR_TOKEN: Security = [{ [SECRET_PIN_SCHEME]: [] }, { [TOKEN_SCHEME]: [] }];
-/** The same, or credentials in the body, as the seed's clients post them. */
-export const PIN_OR_TOKEN_OR_BODY: Security = [...PIN_OR_TOKEN, {}];
+/**
+ * What a request whose path, query or headers break the route's schema gets: thrown, so that the
+ * app's error handler answers it in its own shape (JSON for the API, a page for the console).
+ */
+export const invalidRequestHook =
+  (code = "InvalidRequestException") =>
+  (result: { success: boolean; error?: z.ZodError }): undefined => {
+    if (!result.success && result.error) throw invalidInput(code, result.error);
+    return undefined;
+  };

@@ -13,7 +13,7 @@ import type { RegistrationStore } from "../registration/store.ts";
 import type { AddressHasher } from "../registration/suppression.ts";
 import { ApiError } from "./errors.ts";
 import { linkPages, linkRoute, readForm, TokenParam, tokenClaims } from "./link-routes.ts";
-import { htmlResponse, schemaRef } from "./openapi.ts";
+import { htmlResponse, PUBLIC, schemaRef } from "./openapi.ts";
 import { page } from "./pages.ts";
 import { privacyPageBody } from "./privacy-page.ts";
 
@@ -59,14 +59,19 @@ export function privacyRoutes({ registrations, addressItems, addressHashes, toke
   const emailOf = async (c: Context) => (await tokenClaims(c, tokenKeys, "unsubscribe", now())).email;
   const exported = (email: string) => exportAddress({ registrations, addressItems }, email, now());
 
-  app.openapi(linkRoute("get", "The owner's page", "What is kept about the address; changes nothing."), async (c) => {
-    const data = await exported(await emailOf(c));
-    return page(c, 200, "Your data", privacyPageBody(data, privacyPath(c.req.param("token") ?? "")));
-  });
+  app.openapi(
+    linkRoute("get", "privacyPage", "The owner's page", "What is kept about the address; changes nothing."),
+    async (c) => {
+      const data = await exported(await emailOf(c));
+      return page(c, 200, "Your data", privacyPageBody(data, privacyPath(c.req.param("token") ?? "")));
+    },
+  );
 
   const downloadRoute = createRoute({
     method: "get",
     path: "/{token}/download",
+    operationId: "privacyDownload",
+    security: PUBLIC,
     summary: "The owner's download",
     description: "Every stored item of the address, as JSON, as an attachment; changes nothing.",
     request: { params: TokenParam },
@@ -85,6 +90,7 @@ export function privacyRoutes({ registrations, addressItems, addressHashes, toke
   const unsubscribeForm = schemaRef(app, "PrivacyPageUnsubscribe", OneClick);
   const unsubscribeRoute = linkRoute(
     "post",
+    "privacyUnsubscribe",
     "Unsubscribe from the owner's page",
     "Unsubscribes; again changes nothing. 403 for a request another site sent.",
     unsubscribeForm,
@@ -109,6 +115,7 @@ export function privacyRoutes({ registrations, addressItems, addressHashes, toke
   const eraseForm = schemaRef(app, "PrivacyPageErase", EraseForm);
   const eraseRoute = linkRoute(
     "post",
+    "privacyErase",
     "Erase from the owner's page",
     "Erases the address (see POST /api/registration/erase); again is no error. 403 for a request another site sent.",
     eraseForm,

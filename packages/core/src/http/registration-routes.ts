@@ -13,7 +13,16 @@ import type { Auth } from "./caller.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
-import { formOrJsonBody, JSON_TYPE, jsonError, PIN_OR_TOKEN, retryAfter } from "./openapi.ts";
+import {
+  formOrJsonBody,
+  gatewayThrottled,
+  invalidRequestHook,
+  JSON_TYPE,
+  jsonError,
+  PIN_OR_TOKEN,
+  PUBLIC,
+  retryAfter,
+} from "./openapi.ts";
 import { PIN_ERRORS } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
 
@@ -58,6 +67,8 @@ export function registrationRoutes({
   const registerRoute = createRoute({
     method: "post",
     path: "/",
+    operationId: "register",
+    security: PUBLIC,
     summary: "Register an administrator's address",
     description:
       "OpenEMR posts a form; older clients post JSON. Every attempt within the size limit counts towards the per-IP " +
@@ -103,12 +114,16 @@ export function registrationRoutes({
   const uniqueRoute = createRoute({
     method: "get",
     path: "/unique",
+    operationId: "countRegistrations",
+    security: PUBLIC,
     summary: "Count registrations",
     description: "`count`: every address ever registered; `active`: how many a broadcast would mail now. One read.",
     middleware: [onlyQuery()],
     responses: {
       200: { description: "The counts", content: { [JSON_TYPE]: { schema: RegistrationCounts } } },
       ...UNKNOWN_QUERY_ERROR,
+      429: gatewayThrottled,
+      503: jsonError("ServiceUnavailableException: the table is briefly unreachable", retryAfter),
     },
   });
   app.openapi(uniqueRoute, async (c) => c.json(await registrations.counts(), 200));
@@ -116,6 +131,7 @@ export function registrationRoutes({
   const versionsRoute = createRoute({
     method: "get",
     path: "/versions",
+    operationId: "activeVersions",
     summary: "Active registrations by OpenEMR version and distribution",
     description:
       "By each registration's latest reported version (an upgrade report replaces it) and distribution, `unknown` " +
@@ -136,6 +152,7 @@ export function registrationRoutes({
   const audienceRoute = createRoute({
     method: "get",
     path: "/audience",
+    operationId: "audienceReach",
     summary: "How many active addresses a broadcast to this audience reaches",
     description:
       "The audience as a broadcast takes it: `belowVersion` (in OpenEMR's order, by each registration's latest " +
@@ -152,13 +169,17 @@ export function registrationRoutes({
       ...PIN_ERRORS,
     },
   });
-  app.openapi(audienceRoute, async (c) => {
-    const audience = parseAudience({
-      belowVersion: c.req.query("belowVersion"),
-      distribution: c.req.queries("distribution"),
-    });
-    return c.json({ audience, ...(await registrations.audienceReach(audience)) }, 200);
-  });
+  app.openapi(
+    audienceRoute,
+    async (c) => {
+      const audience = parseAudience({
+        belowVersion: c.req.query("belowVersion"),
+        distribution: c.req.queries("distribution"),
+      });
+      return c.json({ audience, ...(await registrations.audienceReach(audience)) }, 200);
+    },
+    invalidRequestHook("InvalidAudienceException"),
+  );
   return app;
 }
 

@@ -10,7 +10,7 @@ import type { Auth } from "./caller.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
-import { JSON_TYPE, jsonError, PIN_OR_TOKEN, retryAfter, schemaRef } from "./openapi.ts";
+import { invalidRequestHook, JSON_TYPE, jsonError, PIN_OR_TOKEN, PUBLIC, retryAfter, schemaRef } from "./openapi.ts";
 import { PIN_ERRORS } from "./pin-check.ts";
 import { enforceLimit } from "./rate-limit.ts";
 
@@ -29,11 +29,12 @@ export type UsageRoutesDeps = {
 };
 
 const SiteId = z
-  .string()
+  .string({ error: "SiteID is required" })
   .trim()
   .min(1, "SiteID is required")
   .max(64)
-  .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dots, dashes and underscores");
+  .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dots, dashes and underscores")
+  .meta({ param: { name: "SiteID", in: "query" }, description: "The installation's unique id" });
 
 export function usageRoutes({ usage, usageAttempts, usageLimits, auth, now }: UsageRoutesDeps) {
   const pin = auth.need("compose");
@@ -42,6 +43,8 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, auth, now }: Us
   const reportRoute = createRoute({
     method: "post",
     path: "/",
+    operationId: "reportUsage",
+    security: PUBLIC,
     summary: "Receive an installation's anonymous usage report",
     description:
       "What OpenEMR (7.0.3 and later) posts every 33 days, as JSON. It clears its records only on 200, 201 or 204 " +
@@ -50,7 +53,7 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, auth, now }: Us
       `kept, and no IP is stored with it. At most ${MAX_USAGE_RECORDS} usage records a report.`,
     middleware: [limitBody(MAX_USAGE_BYTES)],
     request: {
-      query: z.object({ SiteID: z.string().optional().meta({ description: "The installation's unique id" }) }),
+      query: z.object({ SiteID: SiteId }),
       body: { required: true, content: { [JSON_TYPE]: { schema: schemaRef(app, "UsageReport", UsageReport) } } },
     },
     responses: {
@@ -67,43 +70,47 @@ export function usageRoutes({ usage, usageAttempts, usageLimits, auth, now }: Us
       ),
     },
   });
-  app.openapi(reportRoute, async (c) => {
-    const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (mediaType !== JSON_TYPE)
-      throw new ApiError(415, "UnsupportedMediaTypeException", `Send the report as ${JSON_TYPE}`);
-    await enforceLimit(
-      usageAttempts.perIp,
-      clientIp(c) ?? "unknown",
-      usageLimits.perIpPerHour,
-      now(),
-      (minutes) => `Too many usage reports from this address: try again in ${minutes} minutes`,
-    );
-    const siteId = SiteId.safeParse(c.req.query("SiteID") ?? "");
-    if (!siteId.success) throw invalidInput("InvalidSiteIdException", siteId.error);
-    await enforceLimit(
-      usageAttempts.perSite,
-      siteId.data,
-      usageLimits.perSitePerDay,
-      now(),
-      (minutes) => `Too many usage reports for this site: try again in ${minutes} minutes`,
-    );
-    const parsed = UsageReport.safeParse(await readBody(c));
-    if (!parsed.success) throw invalidInput("InvalidUsageReportException", parsed.error);
-    const at = now();
-    const report = storedReport(siteId.data, parsed.data, at);
-    try {
-      await usage.save(report, new Date(at.getTime() + usageLimits.retentionDays * DAY_MS));
-    } catch (error) {
-      if (error instanceof ReportTooLargeError) throw new ApiError(413, "PayloadTooLargeException", error.message);
-      throw error;
-    }
-    logger.info("usage report stored", { reportingDate: report.reportingDate, records: report.usageRecords.length });
-    return c.json({ status: "success" as const }, 201);
-  });
+  app.openapi(
+    reportRoute,
+    async (c) => {
+      const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+      if (mediaType !== JSON_TYPE)
+        throw new ApiError(415, "UnsupportedMediaTypeException", `Send the report as ${JSON_TYPE}`);
+      await enforceLimit(
+        usageAttempts.perIp,
+        clientIp(c) ?? "unknown",
+        usageLimits.perIpPerHour,
+        now(),
+        (minutes) => `Too many usage reports from this address: try again in ${minutes} minutes`,
+      );
+      const siteId = c.req.valid("query").SiteID;
+      await enforceLimit(
+        usageAttempts.perSite,
+        siteId,
+        usageLimits.perSitePerDay,
+        now(),
+        (minutes) => `Too many usage reports for this site: try again in ${minutes} minutes`,
+      );
+      const parsed = UsageReport.safeParse(await readBody(c));
+      if (!parsed.success) throw invalidInput("InvalidUsageReportException", parsed.error);
+      const at = now();
+      const report = storedReport(siteId, parsed.data, at);
+      try {
+        await usage.save(report, new Date(at.getTime() + usageLimits.retentionDays * DAY_MS));
+      } catch (error) {
+        if (error instanceof ReportTooLargeError) throw new ApiError(413, "PayloadTooLargeException", error.message);
+        throw error;
+      }
+      logger.info("usage report stored", { reportingDate: report.reportingDate, records: report.usageRecords.length });
+      return c.json({ status: "success" as const }, 201);
+    },
+    invalidRequestHook("InvalidSiteIdException"),
+  );
 
   const summaryRoute = createRoute({
     method: "get",
     path: "/summary",
+    operationId: "usageSummary",
     summary: "What the sites report, for the board",
     description:
       `Sites whose latest report came in the last ${SUMMARY_DAYS} days, ` +

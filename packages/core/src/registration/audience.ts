@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { compareOpenEmrVersions, type OpenEmrVersion, parseOpenEmrVersion } from "./openemr-version.ts";
+import {
+  compareOpenEmrVersions,
+  OPENEMR_VERSION_PATTERN,
+  type OpenEmrVersion,
+  parseOpenEmrVersion,
+} from "./openemr-version.ts";
+
+const NOT_A_VERSION = "Not an OpenEMR version, such as 7.0.3 or 7.0.3.4";
 
 /**
  * Who a broadcast reaches: every address (no criterion), or those whose latest version is below
@@ -11,7 +18,9 @@ export const Audience = z.strictObject({
     .string()
     .trim()
     .max(64)
-    .refine((text) => parseOpenEmrVersion(text) !== undefined, "Not an OpenEMR version, such as 7.0.3 or 7.0.3.4")
+    // The pattern states the rule in the document; the parse also refuses a patch level given twice.
+    .regex(OPENEMR_VERSION_PATTERN, NOT_A_VERSION)
+    .refine((text) => parseOpenEmrVersion(text) !== undefined, NOT_A_VERSION)
     .optional()
     .meta({
       description:

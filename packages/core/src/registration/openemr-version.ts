@@ -11,12 +11,12 @@
 export type OpenEmrVersion = { major: number; minor: number; patch: number; tag: string; realpatch: number };
 
 // `7`, `7.0.3`, `7.0.3.4`, `7.0.3 (4)`, `8.2.0-dev`, `8.0.0-dev.2`, `7.0.3-dev (4)`; a leading `v` is tolerated.
-const PATTERN =
+export const OPENEMR_VERSION_PATTERN =
   /^v?(\d{1,6})(?:\.(\d{1,6}))?(?:\.(\d{1,6}))?(?:\.(\d{1,6}))?(-[0-9A-Za-z.-]{1,32})?(?:\s*\((\d{1,6})\))?$/;
 
 /** The parts of a version string; `undefined` for anything OpenEMR would not have written. */
 export function parseOpenEmrVersion(text: string): OpenEmrVersion | undefined {
-  const match = PATTERN.exec(text.trim());
+  const match = OPENEMR_VERSION_PATTERN.exec(text.trim());
   if (!match) return undefined;
   const [, major, minor, patch, dotted, tag, bracketed] = match;
   // A patch level given twice (`7.0.3.4 (4)`) is no version OpenEMR writes.

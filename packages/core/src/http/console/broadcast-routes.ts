@@ -11,7 +11,7 @@ import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import { limitBody } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
-import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
+import { FORM, formPageErrors, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
@@ -41,6 +41,7 @@ const IdParam = z.object({
     .max(100)
     .meta({ param: { name: "id", in: "path" } }),
 });
+const BAD_ID = "An id of no broadcast's form (over 100 characters)";
 const Resume = z.object({ [CSRF_FIELD]: z.string() });
 /** Broadcasts a page of the history shows. */
 const HISTORY_PAGE = 25;
@@ -50,10 +51,6 @@ const HistoryQuery = z.object({
     .string()
     .optional()
     .meta({ description: 'Where the page starts: the cursor an "Older" link carries; absent, the newest' }),
-});
-const redirect = (description: string) => ({
-  description,
-  headers: { Location: { schema: { type: "string" as const } } },
 });
 
 /**
@@ -68,6 +65,8 @@ export function consoleBroadcastRoutes(
   const history = createRoute({
     method: "get",
     path: "/broadcasts",
+    operationId: "consoleBroadcasts",
+    security: SESSION,
     summary: "Every broadcast, newest first",
     description:
       `Title, audience, status and figures of each, ${HISTORY_PAGE} a page; "Older" leads to the next. ` +
@@ -96,12 +95,19 @@ export function consoleBroadcastRoutes(
   const progress = createRoute({
     method: "get",
     path: "/broadcasts/{id}",
+    operationId: "consoleBroadcast",
+    security: SESSION,
     summary: "A broadcast's progress",
     description:
       "Its figures, reloading itself every 5 seconds while queued or sending; paused, its reason and a " +
       "Resume button. Without a session: to the login page.",
     request: { params: IdParam },
-    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`), 404: htmlResponse("No such id") },
+    responses: {
+      200: htmlResponse("The page"),
+      303: redirect(`To ${LOGIN_PATH}`),
+      400: htmlResponse(BAD_ID),
+      404: htmlResponse("No such id"),
+    },
   });
   app.openapi(progress, async (c) => {
     const session = await sessions().read(c);
@@ -115,6 +121,8 @@ export function consoleBroadcastRoutes(
   const resume = createRoute({
     method: "post",
     path: "/broadcasts/{id}/resume",
+    operationId: "consoleResumeBroadcast",
+    security: SESSION,
     summary: "Resume a paused broadcast",
     description:
       "Sets it sending again and queues its fan-out, as POST /api/registration/broadcast/{broadcastId}/resume; " +
@@ -126,7 +134,9 @@ export function consoleBroadcastRoutes(
     },
     responses: {
       303: redirect("To the broadcast's page"),
+      400: htmlResponse(BAD_ID),
       403: htmlResponse("No session, no token or the wrong one, or another site"),
+      ...formPageErrors(MAX_FORM_BYTES),
       404: htmlResponse("No such id"),
     },
   });

@@ -20,7 +20,7 @@ import { parseAudience } from "../audience-fields.ts";
 import { limitBody, readBody } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
 import { ApiError } from "../errors.ts";
-import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
+import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import type { PageContent } from "../pages.ts";
 import { broadcastPath } from "./broadcasts.ts";
 import {
@@ -59,10 +59,6 @@ const LABELS: Record<string, string> = { title: "Title", contents: "Message", ht
 const Compose = BroadcastForm.omit({ secretPin: true }).extend({ [CSRF_FIELD]: z.string() });
 /** The confirmation's form: the same, and the Idempotency-Key its page made (a UUID). */
 const Send = Compose.extend({ [IDEMPOTENCY_FIELD]: z.uuid() });
-const redirect = (description: string) => ({
-  description,
-  headers: { Location: { schema: { type: "string" as const } } },
-});
 
 /** A compose form as posted: its fields as typed, and what they mean, or what is wrong with them. */
 type Composed = {
@@ -83,6 +79,7 @@ export function consoleComposeRoutes(
   const composeRef = schemaRef(app, "ConsoleCompose", Compose);
   const body = (schema: { $ref: string }) => ({ required: true, content: { [FORM]: { schema } } });
   const post = [limitBody(MAX_COMPOSE_BYTES), csrf(), sessionPost];
+  const formErrors = formPageErrors(MAX_COMPOSE_BYTES);
   const refused = htmlResponse("No session, no token or the wrong one, or another site");
 
   /** A console page for the session that sessionPost (or the GET) found. */
@@ -95,9 +92,11 @@ export function consoleComposeRoutes(
     createRoute({
       method: "get",
       path: "/broadcasts/new",
+      operationId: "consoleComposePage",
+      security: SESSION,
       summary: "Compose a broadcast",
       description: "Title, Markdown, optional HTML and an audience. Without a session: to the login page.",
-      responses: { 200: htmlResponse("The form"), 303: redirect(`To ${LOGIN_PATH}`) },
+      responses: { 200: htmlResponse("The form"), 303: redirect(`To ${LOGIN_PATH}`), 429: gatewayThrottled },
     }),
     async (c) => {
       const session = await sessions().read(c);
@@ -110,13 +109,20 @@ export function consoleComposeRoutes(
     createRoute({
       method: "post",
       path: "/broadcasts/new/preview",
+      operationId: "consolePreviewBroadcast",
+      security: SESSION,
       summary: "Preview a broadcast",
       description:
         "The form again, with the audience's reach and the email as the senders render it: its HTML part in a " +
         "sandboxed frame, its text part beside it. Needs the session's CSRF token, sent from the console; else 403.",
       middleware: post,
       request: { body: body(composeRef) },
-      responses: { 200: htmlResponse("The preview"), 400: htmlResponse("What is wrong, and the form"), 403: refused },
+      responses: {
+        200: htmlResponse("The preview"),
+        400: htmlResponse("What is wrong, and the form"),
+        403: refused,
+        ...formErrors,
+      },
     }),
     async (c) => {
       const composed = await readComposed(c);
@@ -139,6 +145,8 @@ export function consoleComposeRoutes(
     createRoute({
       method: "post",
       path: "/broadcasts/new/confirm",
+      operationId: "consoleConfirmBroadcast",
+      security: SESSION,
       summary: "Confirm a broadcast before it is sent",
       description:
         "Its title, audience and reach, and a button that reads `Send to N subscribers`; the form carries an " +
@@ -150,6 +158,7 @@ export function consoleComposeRoutes(
         200: htmlResponse("The confirmation"),
         400: htmlResponse("What is wrong (an audience no one is in among it), and the form"),
         403: refused,
+        ...formErrors,
       },
     }),
     async (c) => {
@@ -172,6 +181,8 @@ export function consoleComposeRoutes(
     createRoute({
       method: "post",
       path: "/broadcasts",
+      operationId: "consoleSendBroadcast",
+      security: SESSION,
       summary: "Send a broadcast",
       description:
         "Starts it as POST /api/registration/broadcast does, under the form's Idempotency-Key (24 hours): a " +
@@ -182,6 +193,7 @@ export function consoleComposeRoutes(
         303: redirect("To the broadcast's page"),
         400: htmlResponse("What is wrong, and the form"),
         403: refused,
+        ...formErrors,
         422: htmlResponse("The Idempotency-Key was used for another broadcast in the last 24 hours"),
       },
     }),

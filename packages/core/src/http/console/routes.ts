@@ -10,7 +10,17 @@ import type { UsageStore } from "../../usage/dynamo-store.ts";
 import { limitBody, readBody } from "../body.ts";
 import type { Auth } from "../caller.ts";
 import { ApiError, errorResponse } from "../errors.ts";
-import { FORM, htmlResponse, schemaRef } from "../openapi.ts";
+import {
+  FORM,
+  formPageErrors,
+  gatewayThrottled,
+  htmlResponse,
+  PUBLIC,
+  redirect,
+  SESSION,
+  schemaRef,
+} from "../openapi.ts";
+import { type AllowedMethods, unmatched } from "../unmatched.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
@@ -34,6 +44,8 @@ export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   usage: Pick<UsageStore, "snapshots">;
   /** The whole list's tallies, as the `Tallies` cron last counted them. */
   tallies: TalliesStore;
+  /** What a wrong method is told it may use instead. */
+  allowed: AllowedMethods;
   now: () => Date;
 };
 
@@ -41,14 +53,12 @@ const LOGIN_PATH = `${CONSOLE_PATH}/login`;
 const MAX_FORM_BYTES = 4 * 1024;
 const Login = z.object({ secretPin: z.string().meta({ format: "password" }) });
 const Logout = z.object({ [CSRF_FIELD]: z.string() });
-const redirect = (location: string) => ({
-  description: `To ${location}`,
-  headers: { Location: { schema: { type: "string" as const } } },
-});
 
 const TITLES: Record<number, string> = {
   401: "Wrong PIN",
   403: "Refused",
+  404: "Not found",
+  405: "Not allowed",
   429: "Locked out for now",
 };
 
@@ -66,6 +76,7 @@ export function consoleRoutes({
   registrations,
   usage,
   tallies,
+  allowed,
   now,
   ...broadcasting
 }: ConsoleRoutesDeps) {
@@ -97,9 +108,11 @@ export function consoleRoutes({
   const loginPage = createRoute({
     method: "get",
     path: "/login",
+    operationId: "consoleLoginPage",
+    security: PUBLIC,
     summary: "The console's login page",
     description: "One password field, the board's PIN. Signed in already: to the overview.",
-    responses: { 200: htmlResponse("The page"), 303: redirect(CONSOLE_PATH) },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${CONSOLE_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(loginPage, async (c) => {
     if (await sessions().read(c)) return c.redirect(CONSOLE_PATH, 303);
@@ -113,6 +126,8 @@ export function consoleRoutes({
   const login = createRoute({
     method: "post",
     path: "/login",
+    operationId: "consoleLogIn",
+    security: PUBLIC,
     summary: "Log in to the console with the PIN",
     description:
       "A wrong PIN counts towards the PIN routes' lockout. The right one starts a session: a signed cookie " +
@@ -120,9 +135,10 @@ export function consoleRoutes({
     middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, pinClosed, pinLogin],
     request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogin", Login) } } } },
     responses: {
-      303: redirect(CONSOLE_PATH),
+      303: redirect(`To ${CONSOLE_PATH}`),
       401: htmlResponse("Wrong PIN"),
       403: htmlResponse("Another site sent it, or the stack has members (the PIN no longer opens the console)"),
+      ...formPageErrors(MAX_FORM_BYTES),
       429: htmlResponse("Locked out: too many wrong PINs"),
       503: htmlResponse("The PIN is not configured"),
     },
@@ -144,13 +160,16 @@ export function consoleRoutes({
   const logout = createRoute({
     method: "post",
     path: "/logout",
+    operationId: "consoleLogOut",
+    security: SESSION,
     summary: "Log out of the console",
     description: "Ends the session. Needs the session's CSRF token, sent from the console itself; else 403.",
     middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, sessionPost],
     request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogout", Logout) } } } },
     responses: {
-      303: redirect(LOGIN_PATH),
+      303: redirect(`To ${LOGIN_PATH}`),
       403: htmlResponse("No session, no token or the wrong one, or another site"),
+      ...formPageErrors(MAX_FORM_BYTES),
     },
   });
   app.openapi(logout, async (c) => {
@@ -163,12 +182,14 @@ export function consoleRoutes({
   const overviewPage = createRoute({
     method: "get",
     path: "/",
+    operationId: "consoleOverview",
+    security: SESSION,
     summary: "The console's overview",
     description:
       "Registrations, active, unsubscribed, bounced, complained; registrations per week over 52 weeks, from the " +
       "sharded counters (one BatchGetItem); active registrations by version and distribution and the usage " +
       "summary, as the `Tallies` cron last counted them (one GetItem). Without a session: to the login page.",
-    responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH) },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(overviewPage, async (c) => {
     const session = await sessions().read(c);
@@ -180,12 +201,14 @@ export function consoleRoutes({
   const versionsPage = createRoute({
     method: "get",
     path: "/versions",
+    operationId: "consoleVersions",
+    security: SESSION,
     summary: "The overview's tallies, counted now",
     description:
       "Active registrations by OpenEMR version and distribution (a scan of the whole list) and the usage summary " +
       "(every reporting site's snapshot), counted now rather than by the 15-minute `Tallies` cron, and kept for " +
       "the overview. Without a session: to the login page.",
-    responses: { 200: htmlResponse("The page"), 303: redirect(LOGIN_PATH) },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(versionsPage, async (c) => {
     const session = await sessions().read(c);
@@ -196,5 +219,6 @@ export function consoleRoutes({
   // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
   consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
-  return app;
+  // Last: Hono runs the handlers of a path in the order they were added.
+  return app.all("*", unmatched(allowed));
 }
