@@ -35,6 +35,14 @@ declare module "sst" {
       "usageLimitPerHour": number
       "usageRetentionDays": number
     }
+    "SigningKey": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
+    "SigningKeysRetired": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
     "State": {
       "name": string
       "type": "sst.aws.Dynamo"

@@ -1,6 +1,8 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
+import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
+import { senderAddress } from "@oemr-reg/core/email/sender";
 import { createApp } from "@oemr-reg/core/http";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
@@ -18,6 +20,9 @@ import { Resource } from "sst";
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
 const tokenKey = Resource.UnsubscribeKey.value;
+// Its module imports OpenPGP.js only when a confirmation is signed or a key is asked for.
+const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resource.SigningKeysRetired.value };
+const signer = createPgpSigner(signingKeys);
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
@@ -42,6 +47,7 @@ export const app = createApp({
       from: fromAddress(Resource.Mailer.sender),
       publicUrl: Resource.Settings.publicUrl,
       tokenKey,
+      signer,
     });
   }),
   tokenKey,
@@ -77,6 +83,8 @@ export const app = createApp({
   overview: (weeks) => readOverview(db, stateTable, weeks),
   endedSessions: createEndedSessions({ db, stateTable }),
   tallies: createDynamoTalliesStore({ db, stateTable }),
+  signer,
+  senderAddress: senderAddress(Resource.Mailer.sender),
 });
 
 export const handler = handle(app);

@@ -1,8 +1,11 @@
 import {
+  announcementUrl,
   composeRawEmail,
+  type MailSigner,
   personalize,
   type RenderedBroadcast,
   renderBroadcast,
+  signingKeyUrl,
   unsubscribeUrl,
 } from "../email/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
@@ -28,6 +31,8 @@ export type SenderDeps = {
   /** Base of unsubscribe links: the API's public URL. */
   publicUrl: string;
   unsubscribeKey: string;
+  /** Signs each recipient's email (PGP/MIME); its fingerprint is in the footer. */
+  signer: MailSigner;
 };
 
 export type DeliveryWindow = {
@@ -75,7 +80,7 @@ export class UnknownDeliveryError extends Error {
  * await Promise.allSettled(tasks.map((task) => sender.send(task, { sendTime, deadline })));
  */
 export function createSender(deps: SenderDeps) {
-  const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey } = deps;
+  const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey, signer } = deps;
   // Rendering is per broadcast, not per recipient; a warm Lambda keeps it across batches.
   const rendered = new Map<string, Promise<RenderedBroadcast>>();
 
@@ -152,13 +157,15 @@ export function createSender(deps: SenderDeps) {
         const content = await renderedFor(broadcastId);
         const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email, broadcastId });
         const link = unsubscribeUrl(publicUrl, token);
-        const message = personalize(content, { unsubscribeUrl: link });
+        const provenance = {
+          fingerprint: await signer.fingerprint(),
+          keyUrl: signingKeyUrl(publicUrl),
+          archiveUrl: announcementUrl(publicUrl, broadcastId),
+        };
+        const message = personalize(content, { unsubscribeUrl: link, provenance });
         const raw = await composeRawEmail({
-          from,
-          to: registration.address,
-          ...message,
-          unsubscribeUrl: link,
-          broadcastId,
+          ...{ from, to: registration.address, ...message },
+          ...{ unsubscribeUrl: link, broadcastId, signer },
         });
         const at = (await sendTime()).getTime();
         if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");

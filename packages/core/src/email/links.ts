@@ -12,3 +12,13 @@ export function unsubscribeUrl(publicUrl: string, token: string): string {
 export function confirmUrl(publicUrl: string, token: string): string {
   return `${base(publicUrl)}/api/registration/confirm/${encodeURIComponent(token)}`;
 }
+
+/** The signing key, current and retired, armored: the footer of every email points here. */
+export function signingKeyUrl(publicUrl: string): string {
+  return `${base(publicUrl)}/announcements/key.asc`;
+}
+
+/** A broadcast's page in the public archive. */
+export function announcementUrl(publicUrl: string, broadcastId: string): string {
+  return `${base(publicUrl)}/announcements/${encodeURIComponent(broadcastId)}`;
+}

@@ -7,16 +7,35 @@ const REASON =
   "You receive this email because this address was registered in an OpenEMR installation " +
   "to get security and release announcements from the OpenEMR project.";
 
+/** How a recipient checks the email: the key that signs it and the announcement's public copy. */
+export type Provenance = {
+  /** The signing key's fingerprint, grouped (`formatFingerprint`). */
+  fingerprint: string;
+  /** Where the key is published: `/announcements/key.asc`. */
+  keyUrl: string;
+  /** The announcement's page in the public archive; none for a broadcast kept out of it. */
+  archiveUrl?: string;
+};
+
+/** The footer lines on provenance, as text; the HTML footer says the same. */
+export function provenanceLines({ fingerprint, keyUrl, archiveUrl }: Provenance): string[] {
+  return [
+    `Signed with OpenPGP (PGP/MIME) by the key ${fingerprint}, published at ${keyUrl}.`,
+    ...(archiveUrl ? [`This announcement in the public archive: ${archiveUrl}`] : []),
+  ];
+}
+
 /**
- * One recipient's email: the rendered broadcast with a footer that says why it came and links to
- * `unsubscribeUrl`, the HTML part wrapped in a self-contained document. Only concatenates, so it
- * is cheap enough to call for every recipient.
+ * One recipient's email: the rendered broadcast with a footer that says why it came, how to check
+ * it (`provenance`) and links to `unsubscribeUrl`, the HTML part wrapped in a self-contained
+ * document. Only concatenates, so it is cheap enough to call for every recipient.
  */
 export function personalize(
   rendered: RenderedBroadcast,
-  { unsubscribeUrl }: { unsubscribeUrl: string },
+  { unsubscribeUrl, provenance }: { unsubscribeUrl: string; provenance?: Provenance },
 ): PersonalizedEmail {
   const url = escapeHtml(unsubscribeUrl);
+  const checks = provenance ? provenanceLines(provenance) : [];
   const html =
     `<!doctype html><html><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
@@ -25,9 +44,10 @@ export function personalize(
     rendered.html +
     `<hr style="${RULE_STYLE}">` +
     `<p style="${FOOTER_STYLE}">${escapeHtml(REASON)} <a href="${url}" style="${LINK_STYLE}">Unsubscribe</a></p>` +
+    checks.map((line) => `<p style="${FOOTER_STYLE}">${escapeHtml(line)}</p>`).join("") +
     `</div></body></html>`;
   // "-- " on a line of its own is the signature delimiter: clients show what follows as a footer.
-  const text = `${rendered.text}\n\n-- \n${REASON}\nUnsubscribe: ${unsubscribeUrl}\n`;
+  const text = [`${rendered.text}\n\n-- `, REASON, `Unsubscribe: ${unsubscribeUrl}`, ...checks, ""].join("\n");
   return { subject: rendered.subject, html, text };
 }
 

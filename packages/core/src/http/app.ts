@@ -9,6 +9,7 @@ import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { type KeyRoutesDeps, keyRoutes } from "./key-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { JSON_TYPE, registerSecretPinScheme } from "./openapi.ts";
 import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
@@ -29,7 +30,8 @@ const DOCUMENT_INFO = {
 export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Omit<RegistrationRoutesDeps, "now" | "pinGuard" | "secretPin"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies"> & {
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies"> &
+  KeyRoutesDeps & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /** The key they were signed with before the last rotation, still accepted; empty when none. */
@@ -70,6 +72,8 @@ export function createApp({
   overview,
   endedSessions,
   tallies,
+  signer,
+  senderAddress,
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
@@ -127,7 +131,8 @@ export function createApp({
         now,
       }),
     )
-    .route("/", healthRoutes({ registrations }));
+    .route("/", healthRoutes({ registrations }))
+    .route("/", keyRoutes({ signer, senderAddress }));
   registerDocumentation(app);
   app
     .notFound((c) => c.json({ error: "NotFoundException", message: `No route for ${c.req.method} ${c.req.path}` }, 404))
