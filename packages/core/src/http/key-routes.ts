@@ -53,8 +53,9 @@ const wkdPolicyRoute = createRoute({
  */
 export function keyRoutes({ signer, senderAddress }: KeyRoutesDeps) {
   const app = new OpenAPIHono();
-  const sender = wkdLocation(senderAddress);
-  const onSenderDomain = (c: Context) => new URL(c.req.url).hostname.toLowerCase() === sender.domain;
+  // Worked out per request (a SHA-1), so that building the app reads no setting.
+  const sender = () => wkdLocation(senderAddress);
+  const onSenderDomain = (c: Context) => new URL(c.req.url).hostname.toLowerCase() === sender().domain;
 
   app.use("/announcements/key.asc", etag());
   app.use("/.well-known/openpgpkey/*", etag());
@@ -63,7 +64,7 @@ export function keyRoutes({ signer, senderAddress }: KeyRoutesDeps) {
     return c.body(armored, 200, { "Content-Type": "application/pgp-keys", "Cache-Control": CACHE_CONTROL });
   });
   app.openapi(wkdKeyRoute, async (c) => {
-    if (!onSenderDomain(c) || c.req.valid("param").hash !== sender.hash) return c.json(NOT_FOUND, 404);
+    if (!onSenderDomain(c) || c.req.valid("param").hash !== sender().hash) return c.json(NOT_FOUND, 404);
     const { binary } = await signer.published();
     return c.body(binary as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "application/octet-stream",
