@@ -7,7 +7,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
-import { onFirstSend } from "@oemr-reg/core/on-first-use";
+import { onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
 import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { api } from "@oemr-reg/core/resources";
@@ -23,6 +23,7 @@ const tokenKey = Resource.UnsubscribeKey.value;
 // Its module imports OpenPGP.js only when a confirmation is signed or a key is asked for.
 const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resource.SigningKeysRetired.value };
 const signer = createPgpSigner(signingKeys);
+const broadcasts = createDynamoBroadcastStore({ db, stateTable });
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
@@ -55,7 +56,7 @@ export const app = createApp({
   previousTokenKey: Resource.UnsubscribeKeyPrevious.value,
   // Time to answer and log before the function's own timeout cuts the request off.
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
-  broadcasts: createDynamoBroadcastStore({ db, stateTable }),
+  broadcasts,
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
       import("@aws-sdk/client-sqs"),
@@ -85,6 +86,11 @@ export const app = createApp({
   tallies: createDynamoTalliesStore({ db, stateTable }),
   signer,
   senderAddress: senderAddress(Resource.Mailer.sender),
+  // The renderer (marked, sanitize-html) loads with the first archive request only.
+  archive: onFirstUse(async () => {
+    const { createArchive } = await import("@oemr-reg/core/announcements/archive");
+    return createArchive({ broadcasts, signer, publicUrl: Resource.Settings.publicUrl });
+  }),
 });
 
 export const handler = handle(app);

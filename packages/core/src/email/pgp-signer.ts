@@ -1,3 +1,5 @@
+import { onFirstUse } from "../on-first-use.ts";
+
 /** What signs the service's email: one OpenPGP key, parsed once per process. */
 export type MailSigner = {
   /** The signing key's fingerprint, upper-case hex in groups of four, as recipients compare it. */
@@ -44,7 +46,7 @@ const openpgp = () => import("openpgp");
  * const { signature, micalg } = await signer.sign(signedPart);
  */
 export function createPgpSigner(options: SigningKeyOptions): MailSigner {
-  const loaded = once(() => openpgp().then((pgp) => pgp.readPrivateKey({ armoredKey: options.privateKey })));
+  const loaded = onFirstUse(() => openpgp().then((pgp) => pgp.readPrivateKey({ armoredKey: options.privateKey })));
   return {
     async fingerprint() {
       return formatFingerprint((await loaded()).getFingerprint());
@@ -63,19 +65,7 @@ export function createPgpSigner(options: SigningKeyOptions): MailSigner {
       const message = await pgp.createCleartextMessage({ text });
       return pgp.sign({ message, signingKeys, format: "armored" });
     },
-    published: once(() => publishedKeys(options)),
-  };
-}
-
-/** `load`'s promise, kept once it succeeds; a failure is tried again on the next call. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let loaded: Promise<T> | undefined;
-  return () => {
-    loaded ??= load().catch((error: unknown) => {
-      loaded = undefined;
-      throw error;
-    });
-    return loaded;
+    published: onFirstUse(() => publishedKeys(options)),
   };
 }
 

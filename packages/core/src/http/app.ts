@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
+import { type AnnouncementRoutesDeps, announcementRoutes } from "./announcement-routes.ts";
 import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts";
 import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
@@ -31,7 +32,8 @@ export type AppDeps = Omit<BroadcastRoutesDeps, "now"> &
   Omit<RegistrationRoutesDeps, "now" | "pinGuard" | "secretPin"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
   Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies"> &
-  KeyRoutesDeps & {
+  KeyRoutesDeps &
+  Pick<AnnouncementRoutesDeps, "archive"> & {
     /** The key that signs unsubscribe and confirmation links. */
     tokenKey: string;
     /** The key they were signed with before the last rotation, still accepted; empty when none. */
@@ -74,6 +76,7 @@ export function createApp({
   tallies,
   signer,
   senderAddress,
+  archive,
   now = () => new Date(),
   ...broadcasting
 }: AppDeps) {
@@ -132,7 +135,9 @@ export function createApp({
       }),
     )
     .route("/", healthRoutes({ registrations }))
-    .route("/", keyRoutes({ signer, senderAddress }));
+    // Before the archive, whose /announcements/{id} would otherwise take /announcements/key.asc.
+    .route("/", keyRoutes({ signer, senderAddress }))
+    .route("/", announcementRoutes({ archive, signer }));
   registerDocumentation(app);
   app
     .notFound((c) => c.json({ error: "NotFoundException", message: `No route for ${c.req.method} ${c.req.path}` }, 404))

@@ -7,7 +7,7 @@ import { jsonError } from "./openapi.ts";
 
 export type KeyRoutesDeps = {
   /** Publishes the public side of the signing keys. */
-  signer: Pick<MailSigner, "published">;
+  signer: Pick<MailSigner, "published" | "fingerprint">;
   /** The address the email comes from, whose domain the Web Key Directory answers for. */
   senderAddress: string;
 };
