@@ -39,6 +39,14 @@ declare module "sst" {
       "auditRetentionDays": number
       "pinRoutes": boolean
     }
+    "SigningKey": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
+    "SigningKeysRetired": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
     "State": {
       "name": string
       "type": "sst.aws.Dynamo"

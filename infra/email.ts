@@ -23,7 +23,9 @@ const sesPublish = new aws.sns.TopicPolicy("SesEventsPublish", {
 
 /**
  * The sender identity and its configuration set, which SST makes the identity's default, so every
- * email sent from it reports its fate to SesEvents.
+ * email sent from it reports its fate to SesEvents. No open or click events and no tracking
+ * options: SES tracks opens and clicks only for a configuration set that publishes them, and does
+ * it by rewriting every link and adding an image, which would break every email's signature.
  */
 export const mailer = new sst.aws.Email(
   "Mailer",

@@ -133,11 +133,13 @@ describe("one source of names", () => {
           "SecretPin",
           "UnsubscribeKey",
           "UnsubscribeKeyPrevious",
+          "SigningKey",
+          "SigningKeysRetired",
           "Settings",
         ],
       },
       Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
-      Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"] },
+      Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "SigningKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State", "Settings"] },
     });
   });
@@ -383,6 +385,16 @@ describe("SES", () => {
       expect(mailer.opts.dependsOn).toHaveLength(1);
     },
   );
+
+  it("tracks no opens or clicks, which would rewrite signed email", async () => {
+    const { one } = await deploy("production", productionEnv);
+    const mailer = one("sst.aws.Email", "Mailer");
+    const types = (mailer.args.events as { types: string[] }[]).flatMap((event) => event.types);
+    expect(types.length).toBeGreaterThan(0);
+    expect(types.filter((type) => ["open", "click"].includes(type))).toEqual([]);
+    // Tracking options (a custom redirect domain) would only matter with tracking on; none are set.
+    expect(mailer.args.transform?.configurationSet).toBeUndefined();
+  });
 
   it("creates the DKIM records itself when given a Route 53 zone", async () => {
     const { one } = await deploy("dev", { DNS_ZONE: "Z0123" });

@@ -11,6 +11,7 @@ import {
   readProgress,
 } from "@oemr-reg/core/broadcast";
 import { packRendered } from "@oemr-reg/core/broadcast/rendered-parts";
+import { createPgpSigner } from "@oemr-reg/core/email";
 import { createDynamoRegistrationStore, type RegistrationStatus } from "@oemr-reg/core/registration";
 import { deliveryKey } from "@oemr-reg/core/state/keys";
 import { lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
@@ -30,6 +31,7 @@ const registrations = createDynamoRegistrationStore({
   stateTable,
 });
 const ses = createSesMailer(new SESClient({ maxAttempts: 1 }));
+const signer = createPgpSigner({ privateKey: Resource.SigningKey.value });
 
 function sendHandler({ mailer = ses, retried = [] as string[] }: { mailer?: Mailer; retried?: string[] } = {}) {
   return createSendHandler({
@@ -41,6 +43,7 @@ function sendHandler({ mailer = ses, retried = [] as string[] }: { mailer?: Mail
       from: "noreply@test.example.org",
       publicUrl: "https://reg.test.example.org",
       unsubscribeKey: "test-unsubscribe-key-0123456789",
+      signer,
     }),
     pacer: createDynamoSendPacer({ db, stateTable, ratePerSecond: 200 }),
     retryLater: async (receiptHandle) => void retried.push(receiptHandle),

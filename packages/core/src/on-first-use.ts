@@ -26,3 +26,15 @@ export function onFirstSend<A extends unknown[], R>(
     },
   };
 }
+
+/** `load`'s result, made on the first call and kept; a failed load is tried again on the next. */
+export function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
+  };
+}

@@ -48,10 +48,11 @@ export type SecretSpec = {
   /** The variable `npm start` reads it from. */
   env: string;
   /**
-   * What `npm start` makes when the variable is unset: a PIN to type, a signing key, or nothing
-   * (an optional secret: empty unless set, and deployed with an empty placeholder).
+   * What `npm start` makes when the variable is unset: a PIN to type, a signing key, an OpenPGP
+   * private key (armored, Ed25519), or nothing (an optional secret: empty unless set, and
+   * deployed with an empty placeholder).
    */
-  generate: "pin" | "key" | "none";
+  generate: "pin" | "key" | "pgp-key" | "none";
   /** Refused shorter, by `npm start`, by `sst deploy` and by the functions that read it. */
   minLength?: number;
 };

@@ -89,7 +89,7 @@ export const queues = {
       // 4 about 128, 6 no more.
       maxConcurrency: 4,
       // Send, to put a throttled message back with backoff.
-      link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "Settings"],
+      link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "SigningKey", "Settings"],
       permissions: {
         Registrations: ["dynamodb:BatchGetItem"],
         State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
@@ -152,6 +152,10 @@ export const secrets = {
   UnsubscribeKey: { env: "UNSUBSCRIBE_KEY", generate: "key" },
   /** The key before the last rotation: links signed with it keep working while it is set. */
   UnsubscribeKeyPrevious: { env: "UNSUBSCRIBE_KEY_PREVIOUS", generate: "none" },
+  /** The armored OpenPGP private key (Ed25519) that signs every email and the archive's pages. */
+  SigningKey: { env: "SIGNING_KEY", generate: "pgp-key" },
+  /** Armored public keys that signed before a rotation: still published, as retired. */
+  SigningKeysRetired: { env: "SIGNING_KEYS_RETIRED", generate: "none" },
 } as const satisfies Record<string, SecretSpec>;
 
 /**
@@ -179,7 +183,8 @@ export const api = {
   handler: "packages/functions/src/api.handler",
   timeoutSeconds: 10,
   // Settings and both unsubscribe keys: the API also serves unsubscribe and confirmation pages and
-  // rate-limits registrations; Mailer: it sends the confirmation email of a re-registration.
+  // rate-limits registrations; Mailer: it sends the confirmation email of a re-registration, signed
+  // with SigningKey; it publishes the current and retired public keys.
   link: [
     "Registrations",
     "State",
@@ -188,6 +193,8 @@ export const api = {
     "SecretPin",
     "UnsubscribeKey",
     "UnsubscribeKeyPrevious",
+    "SigningKey",
+    "SigningKeysRetired",
     "Settings",
   ],
   permissions: {

@@ -2,12 +2,14 @@ import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
+import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
+import { senderAddress } from "@oemr-reg/core/email/sender";
 import { createApp } from "@oemr-reg/core/http";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
 import { createMemberStore, createTokens } from "@oemr-reg/core/members";
-import { onFirstSend } from "@oemr-reg/core/on-first-use";
+import { onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
 import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
 import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
@@ -24,6 +26,10 @@ const tokenKey = Resource.UnsubscribeKey.value;
 const members = createMemberStore({ db, stateTable });
 // Empty unless a rotation is under way: links signed with it keep working.
 const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
+// Its module imports OpenPGP.js only when a confirmation is signed or a key is asked for.
+const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resource.SigningKeysRetired.value };
+const signer = createPgpSigner(signingKeys);
+const broadcasts = createDynamoBroadcastStore({ db, stateTable });
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
@@ -55,6 +61,7 @@ export const app = createApp({
       from: fromAddress(Resource.Mailer.sender),
       publicUrl: Resource.Settings.publicUrl,
       tokenKey,
+      signer,
     });
   }),
   tokenKey,
@@ -62,7 +69,7 @@ export const app = createApp({
   // Time to answer and log before the function's own timeout cuts the request off.
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   publicUrl: Resource.Settings.publicUrl,
-  broadcasts: createDynamoBroadcastStore({ db, stateTable }),
+  broadcasts,
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
       import("@aws-sdk/client-sqs"),
@@ -94,6 +101,13 @@ export const app = createApp({
   overview: (weeks) => readOverview(db, stateTable, weeks),
   endedSessions: createEndedSessions({ db, stateTable }),
   tallies: createDynamoTalliesStore({ db, stateTable }),
+  signer,
+  senderAddress: senderAddress(Resource.Mailer.sender),
+  // The renderer (marked, sanitize-html) loads with the first archive request only.
+  archive: onFirstUse(async () => {
+    const { createArchive } = await import("@oemr-reg/core/announcements/archive");
+    return createArchive({ broadcasts, signer, publicUrl: Resource.Settings.publicUrl });
+  }),
 });
 
 export const handler = handle(app);

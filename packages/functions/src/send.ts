@@ -10,6 +10,7 @@ import {
   createSesMailer,
   fromAddress,
 } from "@oemr-reg/core/broadcast";
+import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { Resource } from "sst";
 
@@ -31,6 +32,8 @@ export const handler = createSendHandler({
     from: fromAddress(Resource.Mailer.sender),
     publicUrl: Resource.Settings.publicUrl,
     unsubscribeKey: Resource.UnsubscribeKey.value,
+    // Parsed on the first email and kept while the Lambda is warm.
+    signer: createPgpSigner({ privateKey: Resource.SigningKey.value }),
   }),
   pacer: createDynamoSendPacer({ db, stateTable, ratePerSecond: Resource.Settings.sendRate }),
   retryLater: createSqsBackoff(new SQSClient({}), Resource.Send.url),

@@ -12,6 +12,7 @@ import { type EmulatorPorts, type Emulators, startEmulators } from "./emulators.
 import { freePort } from "./ports.ts";
 import { type LinkValues, type ProvisionedStack, provisionAndLink } from "./provision.ts";
 import { type FaultRule, type SesProxy, startSesProxy } from "./ses-proxy.ts";
+import { generateSigningKey } from "./signing-key.ts";
 import { runStack } from "./stack.ts";
 
 export async function freeEmulatorPorts(): Promise<EmulatorPorts> {
@@ -28,6 +29,10 @@ export type OwnStackOptions = {
   pin?: string;
   /** The key that signs unsubscribe links; a new one each time when unset. */
   unsubscribeKey?: string;
+  /** The armored OpenPGP key that signs email; a new one each time when unset. */
+  signingKey?: string;
+  /** Armored public keys retired by a rotation; none when unset. */
+  signingKeysRetired?: string;
   sender?: string;
   configSet?: string;
   settings?: Partial<LinkValues["Settings"]>;
@@ -37,16 +42,24 @@ export type OwnStackOptions = {
  * The values linked into a harness's stack. The defaults send fast and never rate-limit; a caller
  * that measures or tests those passes its own settings.
  */
-function linkValues({
+async function linkValues({
   pin = "board-pin-24681357",
   unsubscribeKey = crypto.randomUUID(),
-  sender,
+  sender = "OpenEMR Announcements <noreply@test.example.org>",
+  signingKey,
+  signingKeysRetired = "",
   configSet = "test",
   settings,
-}: OwnStackOptions): LinkValues {
+}: OwnStackOptions): Promise<LinkValues> {
   return {
-    secrets: { SecretPin: pin, UnsubscribeKey: unsubscribeKey, UnsubscribeKeyPrevious: "" },
-    Mailer: { sender: sender ?? "OpenEMR Announcements <noreply@test.example.org>", configSet },
+    secrets: {
+      SecretPin: pin,
+      UnsubscribeKey: unsubscribeKey,
+      UnsubscribeKeyPrevious: "",
+      SigningKey: signingKey ?? (await generateSigningKey(sender)),
+      SigningKeysRetired: signingKeysRetired,
+    },
+    Mailer: { sender, configSet },
     Settings: {
       sendRate: 500,
       publicUrl: "https://reg.test.example.org",
@@ -70,8 +83,8 @@ const ownStage = (label: string) => `${label}${crypto.randomUUID().slice(0, 8)}`
  * Provisions a stack of its own in the emulators this process already uses, and links it into the
  * process, before any handler module is imported.
  */
-export function provisionOwnStack(label: string, options: OwnStackOptions = {}): Promise<ProvisionedStack> {
-  return provisionAndLink(options.spec ?? stack, ownStage(label), linkValues(options));
+export async function provisionOwnStack(label: string, options: OwnStackOptions = {}): Promise<ProvisionedStack> {
+  return provisionAndLink(options.spec ?? stack, ownStage(label), await linkValues(options));
 }
 
 export type HarnessOptions = OwnStackOptions & {
@@ -121,7 +134,7 @@ export async function startHarness({
     const { provisioned, apiPort, stop } = await runStack({
       spec: own.spec ?? stack,
       stage: ownStage(label),
-      links: linkValues(own),
+      links: await linkValues(own),
       endpoints: { ...emulators.endpoints, ses: ses?.url ?? emulators.endpoints.ses },
       consumers,
       apiPort: api ? 0 : undefined,

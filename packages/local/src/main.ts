@@ -37,7 +37,7 @@ process.on("uncaughtException", (error) => {
   void shutdown(1);
 });
 
-const secrets = localSecrets(stack.secrets, config.dataDir, process.env);
+const secrets = await localSecrets(stack.secrets, config.dataDir, process.env, config.mailer);
 // The PIN is shown once, when made, for the board to type; keys are never shown. Both stay in
 // DATA_DIR/secrets.json. Nothing secret is logged.
 for (const name of secrets.generated) {

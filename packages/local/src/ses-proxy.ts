@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type RecordedSend = { at: number; recipient: string };
+export type RecordedSend = {
+  at: number;
+  recipient: string;
+  /** The exact `RawMessage.Data` SES was given, when the proxy keeps messages (`keepRaw`). */
+  raw?: Buffer;
+};
 
 /** Which SendRawEmail calls fail, with the error SES would answer; undefined passes the call on. */
 export type FaultRule = (send: { recipient: string; attempt: number }) => { code: string; message: string } | undefined;
@@ -19,9 +24,14 @@ export type SesProxy = {
  * An HTTP proxy in front of the SES emulator, for tests and the bench: notes when each SendRawEmail
  * arrives and whom it is for (the emulator's own `at` is in whole seconds), and answers the calls
  * `fault` picks with the error SES itself would return, so the real SDK and handler see a real
- * failure on the wire. Attempts are counted per recipient.
+ * failure on the wire. Attempts are counted per recipient. With `keepRaw`, it keeps each message
+ * as sent, byte for byte, which the emulator's `/store` does not (it keeps parsed fields): the
+ * signature tests verify those bytes. It listens on loopback only and exists only in tests.
  */
-export async function startSesProxy(target: string, { fault }: { fault?: FaultRule } = {}): Promise<SesProxy> {
+export async function startSesProxy(
+  target: string,
+  { fault, keepRaw = false }: { fault?: FaultRule; keepRaw?: boolean } = {},
+): Promise<SesProxy> {
   const sends: RecordedSend[] = [];
   const attempts = new Map<string, number>();
   let faults = 0;
@@ -29,10 +39,9 @@ export async function startSesProxy(target: string, { fault }: { fault?: FaultRu
     const at = performance.timeOrigin + performance.now();
     const body = await readAll(request);
     const params = new URLSearchParams(body.toString());
-    const recipient =
-      params.get("Action") === "SendRawEmail"
-        ? (/^To: (.+)$/m.exec(Buffer.from(params.get("RawMessage.Data") ?? "", "base64").toString())?.[1]?.trim() ?? "")
-        : undefined;
+    const raw =
+      params.get("Action") === "SendRawEmail" ? Buffer.from(params.get("RawMessage.Data") ?? "", "base64") : undefined;
+    const recipient = raw && (/^To: (.+)$/m.exec(raw.toString())?.[1]?.trim() ?? "");
     if (recipient !== undefined) {
       const attempt = (attempts.get(recipient) ?? 0) + 1;
       attempts.set(recipient, attempt);
@@ -55,7 +64,7 @@ export async function startSesProxy(target: string, { fault }: { fault?: FaultRu
       ),
       body: request.method === "GET" ? undefined : body,
     });
-    if (recipient !== undefined && forwarded.ok) sends.push({ at, recipient });
+    if (recipient !== undefined && forwarded.ok) sends.push({ at, recipient, ...(keepRaw && { raw }) });
     response.writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "text/xml" });
     response.end(Buffer.from(await forwarded.arrayBuffer()));
   });

@@ -1,4 +1,13 @@
-import { composeRawEmail, personalize, privacyUrl, type RenderedBroadcast, unsubscribeUrl } from "../email/index.ts";
+import {
+  announcementUrl,
+  composeRawEmail,
+  type MailSigner,
+  personalize,
+  privacyUrl,
+  type RenderedBroadcast,
+  signingKeyUrl,
+  unsubscribeUrl,
+} from "../email/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
 import { logger } from "../log.ts";
 import { maskEmail, type RegistrationStore } from "../registration/index.ts";
@@ -23,6 +32,8 @@ export type SenderDeps = {
   /** Base of unsubscribe links: the API's public URL. */
   publicUrl: string;
   unsubscribeKey: string;
+  /** Signs each recipient's email (PGP/MIME); its fingerprint is in the footer. */
+  signer: MailSigner;
 };
 
 export type DeliveryWindow = {
@@ -70,7 +81,7 @@ export class UnknownDeliveryError extends Error {
  * await Promise.allSettled(tasks.map((task) => sender.send(task, { sendTime, deadline })));
  */
 export function createSender(deps: SenderDeps) {
-  const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey } = deps;
+  const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey, signer } = deps;
   // Rendering is per broadcast, not per recipient; a warm Lambda keeps it across batches.
   const rendered = new Map<string, Promise<RenderedBroadcast>>();
 
@@ -150,13 +161,19 @@ export function createSender(deps: SenderDeps) {
         const content = await renderedFor(broadcastId);
         const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email, broadcastId });
         const link = unsubscribeUrl(publicUrl, token);
-        const message = personalize(content, { unsubscribeUrl: link, privacyUrl: privacyUrl(publicUrl, token) });
-        const raw = await composeRawEmail({
-          from,
-          to: registration.address,
-          ...message,
+        const provenance = {
+          fingerprint: await signer.fingerprint(),
+          keyUrl: signingKeyUrl(publicUrl),
+          archiveUrl: announcementUrl(publicUrl, broadcastId),
+        };
+        const message = personalize(content, {
           unsubscribeUrl: link,
-          broadcastId,
+          privacyUrl: privacyUrl(publicUrl, token),
+          provenance,
+        });
+        const raw = await composeRawEmail({
+          ...{ from, to: registration.address, ...message },
+          ...{ unsubscribeUrl: link, broadcastId, signer },
         });
         const at = (await sendTime()).getTime();
         if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");

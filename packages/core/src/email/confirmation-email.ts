@@ -1,4 +1,4 @@
-import { escapeHtml, type PersonalizedEmail } from "./personalize.ts";
+import { escapeHtml, type PersonalizedEmail, type Provenance, provenanceLines } from "./personalize.ts";
 
 export const CONFIRMATION_SUBJECT = "Confirm your OpenEMR announcements address";
 
@@ -10,10 +10,13 @@ export const CONFIRMATION_SUBJECT = "Confirm your OpenEMR announcements address"
 export function confirmationEmail({
   confirmUrl,
   validDays,
+  provenance,
 }: {
   confirmUrl: string;
   validDays: number;
+  provenance?: Provenance;
 }): PersonalizedEmail {
+  const checks = provenance ? provenanceLines(provenance) : [];
   const intro =
     "This address was registered again in an OpenEMR installation to get security and release " +
     "announcements from the OpenEMR project. It had stopped getting them, so they start again only " +
@@ -25,7 +28,8 @@ export function confirmationEmail({
     `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(CONFIRMATION_SUBJECT)}</title></head>` +
     `<body style="font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5;">` +
     `<p>${escapeHtml(intro)}</p><p><a href="${url}">Confirm this address</a></p>` +
-    `<p style="font-size:13px;color:#59636e;">${escapeHtml(ignore)}</p></body></html>`;
-  const text = `${intro}\n\nConfirm this address: ${confirmUrl}\n\n${ignore}\n`;
+    [ignore, ...checks].map((line) => `<p style="font-size:13px;color:#59636e;">${escapeHtml(line)}</p>`).join("") +
+    `</body></html>`;
+  const text = [`${intro}\n\nConfirm this address: ${confirmUrl}\n`, ignore, ...checks, ""].join("\n");
   return { subject: CONFIRMATION_SUBJECT, html, text };
 }

@@ -20,3 +20,13 @@ export const privacyPath = (token: string) => `/api/registration/privacy/${encod
 export function privacyUrl(publicUrl: string, token: string): string {
   return `${base(publicUrl)}${privacyPath(token)}`;
 }
+
+/** The signing key, current and retired, armored: the footer of every email points here. */
+export function signingKeyUrl(publicUrl: string): string {
+  return `${base(publicUrl)}/announcements/key.asc`;
+}
+
+/** A broadcast's page in the public archive. */
+export function announcementUrl(publicUrl: string, broadcastId: string): string {
+  return `${base(publicUrl)}/announcements/${encodeURIComponent(broadcastId)}`;
+}

@@ -6,6 +6,7 @@ import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
 import { createAddressHasher } from "../privacy/address-hash.ts";
 import type { AddressItems } from "../privacy/address-items.ts";
+import { type AnnouncementRoutesDeps, announcementRoutes } from "./announcement-routes.ts";
 import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts";
 import { type AuthDeps, createAuth } from "./caller.ts";
 import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
@@ -13,6 +14,7 @@ import { DOCS_STYLE, docsPage } from "./docs-page.ts";
 import { eraseRoutes } from "./erase-routes.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { type KeyRoutesDeps, keyRoutes } from "./key-routes.ts";
 import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { gatewayThrottled, invalidRequestHook, JSON_TYPE, PUBLIC, registerSecuritySchemes } from "./openapi.ts";
@@ -40,7 +42,9 @@ export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
   Omit<RegistrationRoutesDeps, "now" | "auth"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
   Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members"> &
-  Omit<AuthDeps, "now"> & {
+  Omit<AuthDeps, "now"> &
+  KeyRoutesDeps &
+  Pick<AnnouncementRoutesDeps, "archive"> & {
     /** Every State item of an address, for its owner's page, the export and the erase. */
     addressItems: AddressItems;
     /** The key that signs unsubscribe and confirmation links. */
@@ -91,6 +95,9 @@ export function createApp({
   fanoutQueue,
   audit,
   addressItems,
+  signer,
+  senderAddress,
+  archive,
   now = () => new Date(),
   ...authDeps
 }: AppDeps) {
@@ -158,7 +165,10 @@ export function createApp({
         now,
       }),
     )
-    .route("/", healthRoutes({ registrations }));
+    .route("/", healthRoutes({ registrations }))
+    // Before the archive, whose /announcements/{id} would otherwise take /announcements/key.asc.
+    .route("/", keyRoutes({ signer, senderAddress }))
+    .route("/", announcementRoutes({ archive, signer }));
   registerDocumentation(app, openApiDocument);
   app.all("*", unmatched(allowed)).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);

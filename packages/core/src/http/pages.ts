@@ -25,10 +25,12 @@ export const strictPageHeaders = (
   styleHash: string,
   referrerPolicy: "no-referrer" | "same-origin",
   styleAttributeHashes: string[] = [],
+  { imgSrc }: { imgSrc?: string[] } = {},
 ) =>
   secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
+      ...(imgSrc && { imgSrc }),
       styleSrc: [
         `'sha256-${styleHash}'`,
         ...(styleAttributeHashes.length ? ["'unsafe-hashes'"] : []),

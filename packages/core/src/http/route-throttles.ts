@@ -51,5 +51,14 @@ export const apiRoutes = {
   "POST /console/broadcasts/new/preview": { rate: 1, burst: 5 },
   "POST /console/broadcasts/new/confirm": { rate: 1, burst: 5 },
   "POST /console/broadcasts": { rate: 1, burst: 5 },
+  // Public keys: fetched by mail clients and gpg when an announcement arrives; cached an hour.
+  "GET /announcements/key.asc": { rate: 20, burst: 40 },
+  "GET /.well-known/openpgpkey/hu/{hash}": { rate: 20, burst: 40 },
+  "GET /.well-known/openpgpkey/policy": { rate: 20, burst: 40 },
+  // The public archive: read by people and feed readers, cached five minutes.
+  "GET /announcements": { rate: 20, burst: 40 },
+  "GET /announcements/feed.atom": { rate: 20, burst: 40 },
+  "GET /announcements/feed.json": { rate: 20, burst: 40 },
+  "GET /announcements/{id}": { rate: 20, burst: 40 },
   $default: { rate: 10, burst: 20 },
 } as const satisfies Record<string, RouteThrottle | undefined>;

@@ -1,4 +1,4 @@
-import { composeRawEmail, confirmationEmail, confirmUrl } from "../email/index.ts";
+import { composeRawEmail, confirmationEmail, confirmUrl, type MailSigner, signingKeyUrl } from "../email/index.ts";
 import type { Mailer } from "../email/ses-mailer.ts";
 import { signToken } from "../tokens/index.ts";
 
@@ -18,6 +18,8 @@ export type ConfirmationSenderOptions = {
   publicUrl: string;
   /** The key that signs links; the token's purpose keeps confirm and unsubscribe tokens apart. */
   tokenKey: string;
+  /** Signs the email (PGP/MIME), as every email the service sends is signed. */
+  signer: MailSigner;
 };
 
 /**
@@ -29,6 +31,7 @@ export function createConfirmationSender({
   from,
   publicUrl,
   tokenKey,
+  signer,
 }: ConfirmationSenderOptions): ConfirmationSender {
   return {
     async send({ email, address }, now) {
@@ -37,8 +40,10 @@ export function createConfirmationSender({
       const message = confirmationEmail({
         confirmUrl: confirmUrl(publicUrl, token),
         validDays: CONFIRMATION_VALID_DAYS,
+        provenance: { fingerprint: await signer.fingerprint(), keyUrl: signingKeyUrl(publicUrl) },
       });
-      await mailer.sendRaw(await composeRawEmail({ from, to: address, ...message }), { purpose: "confirm" });
+      const raw = await composeRawEmail({ from, to: address, ...message, signer });
+      await mailer.sendRaw(raw, { purpose: "confirm" });
     },
   };
 }
