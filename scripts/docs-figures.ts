@@ -3,6 +3,8 @@
  * figure is copied by hand. Between markers only:
  * - `<!-- figures:bench -->` … `<!-- /figures:bench -->`: bench/results.json's run and table;
  * - `<!-- figures:reliability -->` … `<!-- /figures:reliability -->`: test/reliability/results.json's;
+ * - `<!-- figures:node -->` … `<!-- /figures:node -->`: the headline figures of bench/results.json beside
+ *   those of bench/results.node20.json, the last full run on Node 20;
  * - `<!-- figure:bench <case> :: <figure name> -->`value`<!-- /figure -->`: one bench figure in prose or a
  *   table cell (`::`, since a `|` would split the cell).
  * `--check` writes nothing and fails, naming the files, when a doc differs (test/docs-figures.test.ts).
@@ -28,7 +30,7 @@ export type ReliabilityResults = {
   dynamodbConflictRules: string;
   figures: ReliabilityFigure[];
 };
-export type Sources = { bench: BenchResults; reliability: ReliabilityResults };
+export type Sources = { bench: BenchResults; reliability: ReliabilityResults; node20: BenchResults };
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -82,21 +84,46 @@ function reliabilityBlock(reliability: ReliabilityResults): string {
   return `${intro}\n\n${markdownTable(["check", "tried", "count", "lost", "notes"], rows)}`;
 }
 
+/** The figures that say what a change of Node moved: throughput, cold starts, pacing, memory. */
+const HEADLINE = new RegExp(
+  ["registrations/s", "TransactWriteItems/s", "process start to first answer", "achieved", "peak RSS", "ratio"].join(
+    "|",
+  ),
+);
+
+function nodeBlock(bench: BenchResults, node20: BenchResults): string {
+  const before = new Map(node20.figures.map((figure) => [`${figure.case}\n${figure.name}`, figure]));
+  const rows = bench.figures.flatMap((figure) => {
+    const old = before.get(`${figure.case}\n${figure.name}`);
+    const row = [figure.case, figure.name, formatValue(old ?? figure), formatValue(figure)];
+    return old && HEADLINE.test(figure.name) ? [row] : [];
+  });
+  const nodeOf = (results: BenchResults) => `Node ${results.machine.node.replace(/^v/, "")}`;
+  const header = ["case", "figure", nodeOf(node20), nodeOf(bench)];
+  const intro =
+    `\`bench/results.node20.json\` (${node20.date.slice(0, 10)}) beside \`bench/results.json\` ` +
+    `(${bench.date.slice(0, 10)}), each one full run on ${bench.machine.cores} cores.`;
+  return `${intro}\n\n${markdownTable(header, rows, [2, 3])}`;
+}
+
 function benchFigure(bench: BenchResults, caseName: string, name: string): string {
   const found = bench.figures.find((figure) => figure.case === caseName && figure.name === name);
   if (!found) throw new Error(`bench/results.json has no figure "${name}" in case "${caseName}"`);
   return formatValue(found);
 }
 
-const BLOCK = /(<!-- figures:(bench|reliability) -->\n)[\s\S]*?(\n<!-- \/figures:\2 -->)/g;
+const BLOCK = /(<!-- figures:(bench|reliability|node) -->\n)[\s\S]*?(\n<!-- \/figures:\2 -->)/g;
 const INLINE = /(<!-- figure:bench (.+?) :: (.+?) -->)[\s\S]*?(<!-- \/figure -->)/g;
 
 /** The document with every marked figure written from the sources; nothing else changes. */
-export function renderFigures(markdown: string, { bench, reliability }: Sources): string {
+export function renderFigures(markdown: string, { bench, reliability, node20 }: Sources): string {
+  const blocks: Record<string, () => string> = {
+    bench: () => benchBlock(bench),
+    reliability: () => reliabilityBlock(reliability),
+    node: () => nodeBlock(bench, node20),
+  };
   return markdown
-    .replace(BLOCK, (_, open: string, kind: string, close: string) =>
-      [open, kind === "bench" ? benchBlock(bench) : reliabilityBlock(reliability), close].join(""),
-    )
+    .replace(BLOCK, (_, open: string, kind: string, close: string) => [open, blocks[kind]!(), close].join(""))
     .replace(INLINE, (_, open: string, caseName: string, name: string, close: string) =>
       [open, benchFigure(bench, caseName, name), close].join(""),
     );
@@ -110,7 +137,11 @@ export function docPages(): string[] {
 
 export function readSources(): Sources {
   const json = <T>(path: string) => JSON.parse(readFileSync(new URL(path, ROOT), "utf8")) as T;
-  return { bench: json("bench/results.json"), reliability: json("test/reliability/results.json") };
+  return {
+    bench: json("bench/results.json"),
+    reliability: json("test/reliability/results.json"),
+    node20: json("bench/results.node20.json"),
+  };
 }
 
 /** The pages whose figures differ from what the sources say, written unless `check`. */

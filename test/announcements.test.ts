@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
@@ -7,6 +7,7 @@ import { XMLParser } from "fast-xml-parser";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { screenshotPath } from "./support/docs-output.ts";
 import { gnupgHome } from "./support/pgp.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
@@ -14,7 +15,6 @@ import { runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
 const base = await serveForFile(app);
 await runStackConsumers();
 const PIN = Resource.SecretPin.value;
-const SCREENSHOTS = new URL("../docs/announcements/", import.meta.url);
 
 expect((await postForm(`${base}/api/registration`, { email: uniqueEmail("archive") })).status).toBe(201);
 const title = `OpenEMR 7.0.3.4 security patch ${crypto.randomUUID().slice(0, 8)}`;
@@ -99,7 +99,6 @@ describe("the public archive", () => {
   it("reads well at 375 px and passes axe, with no script", { timeout: 60_000 }, async () => {
     const browser = await browserForFile();
     const page = await (await browser.newContext({ viewport: { width: 375, height: 800 } })).newPage();
-    mkdirSync(SCREENSHOTS, { recursive: true });
     for (const [path, name] of [
       ["/announcements", "archive.png"],
       [`/announcements/${broadcastId}`, "announcement.png"],
@@ -108,7 +107,7 @@ describe("the public archive", () => {
       await expectAccessible(page);
       expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
       expect(await page.locator("script").count()).toBe(0);
-      await page.screenshot({ path: new URL(name, SCREENSHOTS).pathname, fullPage: true });
+      await page.screenshot({ path: screenshotPath(name, "announcements"), fullPage: true });
     }
   });
 });

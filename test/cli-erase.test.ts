@@ -36,8 +36,8 @@ describe("oemr-reg erase", { timeout: 30_000 }, () => {
   it("refuses a wrong PIN, a bad address and a missing --yes without a terminal", async () => {
     const email = uniqueEmail("kept");
     expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
-    expect((await runCli(["erase", email, "--yes"], { ...env, OEMR_REG_PIN: "wrong" })).code).toBe(2);
-    expect((await runCli(["erase", "not-an-address", "--yes"], env)).code).toBe(1);
+    expect((await runCli(["erase", email, "--yes"], { ...env, OEMR_REG_PIN: "wrong" })).code).toBe(3);
+    expect((await runCli(["erase", "not-an-address", "--yes"], env)).code).toBe(2);
     expect((await runCli(["erase", email], env)).code).toBe(1);
     expect((await store.get(email.toLowerCase()))?.status).toBe("active");
   });

@@ -171,7 +171,12 @@ describe("oemr-reg", { timeout: 60_000 }, () => {
       };
       const received = mail.emails.filter((email) => email.subject === title);
       expect(received).toHaveLength(RECIPIENTS);
-      const sample = (html: string) => html.replace(/\/unsubscribe\/[^"]+"/g, '/unsubscribe/LINK"');
+      // The links are each recipient's own; the signing footer names the key and the broadcast's
+      // archive page, which the preview, drawn before the broadcast exists, leaves out.
+      const sample = (html: string) =>
+        html
+          .replace(/\/(unsubscribe|privacy)\/[^"]+"/g, '/$1/LINK"')
+          .replace(/<p [^>]*>(Signed with OpenPGP|This announcement in the public archive)[^<]*<\/p>/g, "");
       expect(sample(readFileSync(previewHtml, "utf8"))).toBe(sample(received[0]!.body.html));
 
       const status = await cli(["status", broadcastId, "--json", "--once"], { OEMR_REG_PIN: PIN });

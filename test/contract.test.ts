@@ -95,6 +95,26 @@ describe("every operation of the document", () => {
       expect((await call(`/api/registration/${link}/not-a-token`, form(field))).status).toBe(400);
     }
 
+    expect((await call("/api/members/me", withPin)).status).toBe(200);
+    expect(
+      (await call("/api/registration/erase", json({ email: uniqueEmail("erased") }, withPin.headers))).status,
+    ).toBe(200);
+    for (const suffix of ["", "/download"])
+      expect((await call(`/api/registration/privacy/not-a-token${suffix}`)).status, suffix).toBe(400);
+    for (const action of ["unsubscribe", "erase"])
+      expect((await call(`/api/registration/privacy/not-a-token/${action}`, form({}))).status, action).toBe(400);
+    for (const path of [
+      "/announcements",
+      "/announcements/feed.atom",
+      "/announcements/feed.json",
+      "/announcements/key.asc",
+    ])
+      expect((await call(path)).status, path).toBe(200);
+    expect((await call(`/announcements/${crypto.randomUUID()}`)).status).toBe(404);
+    // Only the sender's domain has a Web Key Directory; this test's host is not it.
+    expect((await call("/.well-known/openpgpkey/policy")).status).toBe(404);
+    expect((await call("/.well-known/openpgpkey/hu/kei1q4tipxxu1yj79k9kfukdhfy631xe")).status).toBe(404);
+
     expect((await call("/console/login")).status).toBe(200);
     const { cookie, csrf } = await consoleSession();
     const signedIn = { headers: { cookie } };

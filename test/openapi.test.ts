@@ -87,9 +87,16 @@ describe("the rules the server applies, as the document states them", () => {
       expect(op.summary, op.operationId).toBeTruthy();
       expect(op.security, op.operationId).toBeDefined();
     }
-    expect((await operation("/api/registration/broadcast", "post")).security).toEqual([{ SecretPin: [] }]);
+    expect((await operation("/api/registration/broadcast", "post")).security).toEqual([
+      { SecretPin: [] },
+      { PersonalToken: [] },
+    ]);
     expect((await operation("/console", "get")).security).toEqual([{ ConsoleSession: [] }]);
-    expect(Object.keys((await document()).components.securitySchemes).sort()).toEqual(["ConsoleSession", "SecretPin"]);
+    expect(Object.keys((await document()).components.securitySchemes).sort()).toEqual([
+      "ConsoleSession",
+      "PersonalToken",
+      "SecretPin",
+    ]);
   });
 
   it("states the email's format, the contents' minimum length and belowVersion's pattern", async () => {

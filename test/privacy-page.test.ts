@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { app } from "@oemr-reg/functions/api";
@@ -6,10 +6,10 @@ import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
 import { beforeAll, describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { screenshotPath } from "./support/docs-output.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers, untilBroadcastDone } from "./support/stack.ts";
 
-const SCREENSHOTS = new URL("../docs/privacy/", import.meta.url);
 const base = await serveForFile(app);
 await runStackConsumers();
 const browser = await browserForFile();
@@ -55,8 +55,7 @@ describe("the owner's page in Chromium", () => {
     // Nothing wider than the screen: no sideways scrolling.
     expect(await page.locator("html").evaluate((root) => root.scrollWidth)).toBeLessThanOrEqual(375);
     await expectAccessible(page);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: new URL("owner-page.png", SCREENSHOTS).pathname, fullPage: true });
+    await page.screenshot({ path: screenshotPath("owner-page.png", "privacy"), fullPage: true });
   });
 
   it("is reached from the unsubscribe page too", async () => {

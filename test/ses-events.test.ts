@@ -226,6 +226,8 @@ describe("the SES events handler", () => {
           smtpStatus: "5.1.1",
           effect: "bounced",
           recordedAt: expect.any(String),
+          // The history entry's lifetime (docs/privacy.md): historyRetentionDays after it happened.
+          expiresAt: expect.any(Number),
         },
       ]);
     },

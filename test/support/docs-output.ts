@@ -8,9 +8,9 @@ const ROOT = new URL("../../", import.meta.url);
 
 export const updatingDocs = process.env.DOCS_UPDATE === "1";
 
-/** `docs/console/<name>` when updating the docs, else `.artifacts/console/<name>`. */
-export function screenshotPath(name: string): string {
-  return new URL(`${updatingDocs ? "docs" : ".artifacts"}/console/${name}`, ROOT).pathname;
+/** `docs/<folder>/<name>` when updating the docs, else `.artifacts/<folder>/<name>`. */
+export function screenshotPath(name: string, folder = "console"): string {
+  return new URL(`${updatingDocs ? "docs" : ".artifacts"}/${folder}/${name}`, ROOT).pathname;
 }
 
 /** test/reliability/results.json when updating the docs, else results.local.json beside it. */

@@ -15,9 +15,12 @@ import { login } from "./login.ts";
 const CLI_VERSION = cliPackage.version;
 
 async function run(argv: string[]): Promise<ExitCode> {
-  if (argv[0] === "login") return login(argv.slice(1), process.env);
+  // These parse their own arguments; their help comes from the spec, as every command's.
+  const asksHelp = argv.includes("--help") || argv.includes("-h");
+  if (argv[0] === "login" && !asksHelp) return login(argv.slice(1), process.env);
   // Loaded only for these: they bring the DynamoDB client and the local runner's settings.
-  if (argv[0] === "members" || argv[0] === "audit") return (await import("./operator.ts")).operatorCommand(argv);
+  if ((argv[0] === "members" || argv[0] === "audit") && !asksHelp)
+    return (await import("./operator.ts")).operatorCommand(argv);
   const args = parseCommandLine(argv, process.env);
   if (args.command === "help") {
     process.stdout.write(args.text);

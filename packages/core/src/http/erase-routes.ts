@@ -42,6 +42,7 @@ export function eraseRoutes({ auth, audit, now, ...deps }: EraseRoutesDeps) {
     responses: {
       200: { description: "Erased, or nothing left to erase", content: { [JSON_TYPE]: { schema: Erased } } },
       400: jsonError("InvalidEmailException or InvalidRequestException"),
+      415: jsonError("UnsupportedMediaTypeException: neither a form nor JSON"),
       ...PIN_ERRORS,
     },
   });

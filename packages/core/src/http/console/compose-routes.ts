@@ -11,7 +11,6 @@ import { InvalidEmailMessageError } from "../../email/errors.ts";
 import { privacyUrl, unsubscribeUrl } from "../../email/links.ts";
 import { BroadcastMessage } from "../../email/message.ts";
 import { personalize } from "../../email/personalize.ts";
-import type { RenderedBroadcast } from "../../email/render.ts";
 import { logger } from "../../log.ts";
 import type { Audience } from "../../registration/audience.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
@@ -24,6 +23,7 @@ import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION
 import type { PageContent } from "../pages.ts";
 import { broadcastPath } from "./broadcasts.ts";
 import {
+  type Composed,
   type ComposeFields,
   composeBody,
   confirmBody,
@@ -59,13 +59,6 @@ const LABELS: Record<string, string> = { title: "Title", contents: "Message", ht
 const Compose = BroadcastForm.omit({ secretPin: true }).extend({ [CSRF_FIELD]: z.string() });
 /** The confirmation's form: the same, and the Idempotency-Key its page made (a UUID). */
 const Send = Compose.extend({ [IDEMPOTENCY_FIELD]: z.uuid() });
-
-/** A compose form as posted: its fields as typed, and what they mean, or what is wrong with them. */
-type Composed = {
-  fields: ComposeFields;
-  errors: string[];
-  valid?: { message: BroadcastMessage; audience: Audience | undefined; rendered: RenderedBroadcast };
-};
 
 /**
  * Compose a broadcast, preview it and send it, in three forms that need no script: the same

@@ -1,5 +1,7 @@
 import { html } from "hono/html";
+import type { BroadcastMessage } from "../../email/message.ts";
 import type { PersonalizedEmail } from "../../email/personalize.ts";
+import type { RenderedBroadcast } from "../../email/render.ts";
 import type { Audience } from "../../registration/audience.ts";
 import type { AudienceReach } from "../../registration/store.ts";
 import { audienceText } from "./broadcasts.ts";
@@ -15,6 +17,13 @@ export const SEND_PATH = `${CONSOLE_PATH}/broadcasts`;
 export const IDEMPOTENCY_FIELD = "idempotencyKey";
 
 /** The compose form as typed, kept as strings so that every page shows it back unchanged. */
+/** A compose form as posted: its fields as typed, and what they mean, or what is wrong with them. */
+export type Composed = {
+  fields: ComposeFields;
+  errors: string[];
+  valid?: { message: BroadcastMessage; audience: Audience | undefined; rendered: RenderedBroadcast };
+};
+
 export type ComposeFields = {
   title: string;
   contents: string;
