@@ -5,7 +5,7 @@ import type { Archive } from "../announcements/archive.ts";
 import { decodeListCursor, encodeListCursor } from "../broadcast/list-page.ts";
 import type { MailSigner } from "../email/pgp-signer.ts";
 import { announcementHeaders, announcementPage, archivePage } from "./announcement-pages.ts";
-import { gatewayThrottled, htmlResponse, PUBLIC } from "./openapi.ts";
+import { etagged, gatewayThrottled, htmlResponse, PUBLIC } from "./openapi.ts";
 
 export type AnnouncementRoutesDeps = {
   /** The archive, loaded on first use: its renderer is no part of the API's cold start. */
@@ -20,7 +20,7 @@ const Page = z.object({ after: z.string().optional().meta({ description: 'The cu
 /** Each archive answer carries an ETag: the same one asked again answers 304. */
 const NOT_MODIFIED = { 304: { description: "Not modified: the `If-None-Match` ETag still holds" } };
 const feedResponse = (type: string) => ({
-  200: { description: "The feed", content: { [type]: { schema: z.string() } } },
+  200: { description: "The feed", headers: etagged, content: { [type]: { schema: z.string() } } },
   ...NOT_MODIFIED,
   429: gatewayThrottled,
 });
@@ -32,7 +32,11 @@ const listRoute = createRoute({
   security: PUBLIC,
   summary: "The public archive: every announcement sent, newest first, a page at a time",
   request: { query: Page },
-  responses: { 200: htmlResponse("The page"), ...NOT_MODIFIED, 400: htmlResponse("Not a cursor this archive made") },
+  responses: {
+    200: { ...htmlResponse("The page"), headers: etagged },
+    ...NOT_MODIFIED,
+    400: htmlResponse("Not a cursor this archive made"),
+  },
 });
 const atomRoute = createRoute({
   method: "get",
@@ -58,7 +62,7 @@ const pageRoute = createRoute({
   summary: "One announcement as sent, with its text clearsigned and how to check it with gpg",
   request: { params: Id },
   responses: {
-    200: htmlResponse("The announcement"),
+    200: { ...htmlResponse("The announcement"), headers: etagged },
     ...NOT_MODIFIED,
     404: htmlResponse("No such announcement, or not yet sent"),
   },

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { etag } from "hono/etag";
 import type { MailSigner } from "../email/pgp-signer.ts";
 import { wkdLocation } from "../email/wkd.ts";
-import { gatewayThrottled, jsonError, PUBLIC } from "./openapi.ts";
+import { etagged, gatewayThrottled, jsonError, PUBLIC } from "./openapi.ts";
 
 export type KeyRoutesDeps = {
   /** Publishes the public side of the signing keys. */
@@ -24,7 +24,11 @@ const keyRoute = createRoute({
   summary: "The OpenPGP keys that sign announcements: the current one first, then the retired ones, armored",
   description: "Public, cached for an hour, with an ETag (`If-None-Match` gets 304).",
   responses: {
-    200: { description: "The keys", content: { "application/pgp-keys": { schema: z.string() } } },
+    200: {
+      description: "The keys",
+      headers: etagged,
+      content: { "application/pgp-keys": { schema: z.string() } },
+    },
     304: { description: "Not modified: the `If-None-Match` ETag still holds" },
     429: gatewayThrottled,
   },
@@ -39,7 +43,11 @@ const wkdKeyRoute = createRoute({
   description: "Answers only on the sender's domain, for the hash of the sender's local part.",
   request: { params: z.object({ hash: z.string() }) },
   responses: {
-    200: { description: "The key", content: { "application/octet-stream": { schema: z.string() } } },
+    200: {
+      description: "The key",
+      headers: etagged,
+      content: { "application/octet-stream": { schema: z.string() } },
+    },
     304: { description: "Not modified: the `If-None-Match` ETag still holds" },
     404: jsonError("NotFoundException: not the sender's domain or address"),
   },

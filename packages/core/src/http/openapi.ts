@@ -60,6 +60,12 @@ export const retryAfter = {
   "Retry-After": { description: "Seconds to wait", required: true, schema: { type: "integer" as const } },
 };
 
+/** An answer a client may ask again with `If-None-Match`, for a 304 while it is unchanged. */
+export const etagged = {
+  ETag: { description: "Its version: send it as `If-None-Match`", required: true, schema: { type: "string" as const } },
+  "Cache-Control": { description: "How long a cache may keep it", required: true, schema: { type: "string" as const } },
+};
+
 /** A 303 See Other: where a console form or page sends the browser next. */
 export const redirect = (description: string) => ({
   description,
