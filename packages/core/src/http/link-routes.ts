@@ -80,7 +80,10 @@ export function linkRoute(
     responses: {
       200: htmlResponse("The page"),
       400: htmlResponse("A page saying the link is not valid (tampered, expired, stale) or the body is wrong"),
-      ...(method === "post" && { 413: htmlResponse(`A body over ${MAX_FORM_BYTES} bytes`) }),
+      ...(method === "post" && {
+        403: htmlResponse("Another site sent it: the owner's page's forms (one-click unsubscribes come from mail)"),
+        413: htmlResponse(`A body over ${MAX_FORM_BYTES} bytes`),
+      }),
     },
   });
 }
