@@ -15,6 +15,7 @@ export type AnnouncementRoutesDeps = {
 
 // Public and the same for everyone: caches may keep it a few minutes, then revalidate by ETag.
 const CACHE_CONTROL = "public, max-age=300";
+const BROADCAST_ID = /^[A-Za-z0-9-]{1,100}$/;
 const Id = z.object({ id: z.string().meta({ param: { name: "id", in: "path" } }) });
 const Page = z.object({ after: z.string().optional().meta({ description: 'The cursor an "Older" link carries' }) });
 /** Each archive answer carries an ETag: the same one asked again answers 304. */
@@ -98,7 +99,9 @@ export function announcementRoutes({ archive, signer }: AnnouncementRoutesDeps) 
   app.openapi(atomRoute, async (c) => c.body((await feeds(c)).atom, 200, { "Content-Type": "application/atom+xml" }));
   app.openapi(jsonRoute, async (c) => c.body((await feeds(c)).json, 200, { "Content-Type": "application/feed+json" }));
   app.openapi(pageRoute, async (c) => {
-    const entry = await (await archive()).get(c.req.valid("param").id);
+    const { id } = c.req.valid("param");
+    // A broadcast's id, as the console's pages take it: anything else names no announcement.
+    const entry = BROADCAST_ID.test(id) ? await (await archive()).get(id) : undefined;
     if (!entry) return c.html("<!doctype html><title>Not found</title><p>No such announcement.</p>", 404);
     cached(c);
     return c.html(announcementPage(entry, await signer.fingerprint()), 200);
