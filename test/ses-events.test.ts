@@ -29,8 +29,10 @@ const sesEvents = createDynamoSesEventStore({ db, ...tables });
 // These tests register new addresses only, which never asks for a confirmation.
 const noConfirmations = { send: () => Promise.reject(new Error("no confirmation expected")) };
 
-// Every notification gets a later time than the one before, as SES would stamp them.
-let clock = Date.parse("2024-02-01T00:00:00.000Z");
+// Every notification gets a later time than the one before, as SES would stamp them, from a day
+// ago: the history entries they make expire historyRetentionDays after that time, and the stack's
+// TTL sweep would delete entries stamped years back while this file reads them.
+let clock = Date.now() - 24 * 60 * 60 * 1000;
 const tick = () => {
   clock += 1_000;
   return new Date(clock).toISOString();
