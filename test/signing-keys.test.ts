@@ -5,8 +5,8 @@ import { senderAddress } from "@oemr-reg/core/email/sender";
 import { generateSigningKey } from "@oemr-reg/local/signing-key";
 import { readPrivateKey } from "openpgp";
 import { Resource } from "sst";
-import { loadResourceEnvironment } from "sst/resource/shared";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { apiLinkedWith } from "./support/linked-api.ts";
 import { cutSigned, gnupgHome, gpgVerify, wkdDirectUrl } from "./support/pgp.ts";
 
 // This file's stack was linked with a new signing key (key A) and none retired.
@@ -14,22 +14,6 @@ const KEY_A = Resource.SigningKey.value;
 const SENDER = senderAddress(Resource.Mailer.sender);
 const fingerprintOf = async (armoredKey: string) =>
   (await readPrivateKey({ armoredKey })).getFingerprint().toUpperCase();
-
-type App = typeof import("@oemr-reg/functions/api").app;
-
-/** The API function as a deploy after `sst secret set` makes it: new instances linked with these keys. */
-async function apiLinkedWith(secrets: { SigningKey: string; SigningKeysRetired: string }): Promise<App> {
-  const variables = Object.fromEntries(
-    Object.entries(secrets).map(([name, value]) => [
-      `SST_RESOURCE_${name}`,
-      JSON.stringify({ value, type: "sst.sst.Secret" }),
-    ]),
-  );
-  Object.assign(process.env, variables);
-  loadResourceEnvironment(variables);
-  vi.resetModules();
-  return (await import("@oemr-reg/functions/api")).app;
-}
 
 /** An email as the service composes one, signed with `privateKey`. */
 async function signedEmail(privateKey: string): Promise<Buffer> {
@@ -42,7 +26,7 @@ async function signedEmail(privateKey: string): Promise<Buffer> {
 
 describe("the Web Key Directory", () => {
   it("serves the signing key, binary, at the direct method's path gpg-wks-client prints for the sender", async () => {
-    const app = await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" });
+    const app = (await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app;
     const url = wkdDirectUrl(SENDER);
     expect(url.hostname).toBe(SENDER.split("@")[1]);
     const response = await app.request(url.href);
@@ -66,7 +50,7 @@ describe("the Web Key Directory", () => {
   });
 
   it("answers the policy on the sender's domain, and 404 on another host or for another address", async () => {
-    const app = await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" });
+    const app = (await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app;
     const url = wkdDirectUrl(SENDER);
     expect((await app.request(new URL("/.well-known/openpgpkey/policy", url).href)).status).toBe(200);
     const elsewhere = new URL(url);
@@ -85,7 +69,7 @@ describe("a rotation of the signing key", () => {
     const before = await signedEmail(KEY_A);
     const keyB = await generateSigningKey(Resource.Mailer.sender);
     const retired = (await readPrivateKey({ armoredKey: KEY_A })).toPublic().armor();
-    const app = await apiLinkedWith({ SigningKey: keyB, SigningKeysRetired: retired });
+    const app = (await apiLinkedWith({ SigningKey: keyB, SigningKeysRetired: retired })).app;
 
     const response = await app.request("https://reg.test.example.org/announcements/key.asc");
     expect(response.status).toBe(200);

@@ -2,8 +2,8 @@ import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
-import { loadResourceEnvironment } from "sst/resource/shared";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiLinkedWith } from "./support/linked-api.ts";
 import { uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 
@@ -19,24 +19,6 @@ const store = createDynamoRegistrationStore({
 });
 
 type ApiHandler = typeof import("@oemr-reg/functions/api").handler;
-
-/**
- * The API function as a deploy after `sst secret set` makes it: new instances linked with these
- * secrets. SST's `Resource` reads `SST_RESOURCE_*` once per process, so the values are loaded into
- * it as well as set, and the function's module is imported afresh.
- */
-async function apiLinkedWith(secrets: { UnsubscribeKey: string; UnsubscribeKeyPrevious: string }): Promise<ApiHandler> {
-  const variables = Object.fromEntries(
-    Object.entries(secrets).map(([name, value]) => [
-      `SST_RESOURCE_${name}`,
-      JSON.stringify({ value, type: "sst.sst.Secret" }),
-    ]),
-  );
-  Object.assign(process.env, variables);
-  loadResourceEnvironment(variables);
-  vi.resetModules();
-  return (await import("@oemr-reg/functions/api")).handler;
-}
 
 async function call(
   handler: ApiHandler,
@@ -55,7 +37,7 @@ const oneClick = (handler: ApiHandler, path: string) =>
 
 /** Registers `email` and broadcasts to it through the API linked with key A: its email's unsubscribe path. */
 async function mailedUnsubscribePath(email: string): Promise<string> {
-  const api = await apiLinkedWith({ UnsubscribeKey: KEY_A, UnsubscribeKeyPrevious: "" });
+  const api = (await apiLinkedWith({ UnsubscribeKey: KEY_A, UnsubscribeKeyPrevious: "" })).handler;
   const form = { "content-type": "application/x-www-form-urlencoded" };
   expect((await call(api, "POST", "/api/registration", new URLSearchParams({ email }).toString(), form)).status).toBe(
     201,
@@ -98,7 +80,7 @@ describe("rotating UnsubscribeKey", () => {
   }, 90_000);
 
   it("refuses a link mailed under the old key once the new key is linked without UnsubscribeKeyPrevious", async () => {
-    const api = await apiLinkedWith({ UnsubscribeKey: KEY_B, UnsubscribeKeyPrevious: "" });
+    const api = (await apiLinkedWith({ UnsubscribeKey: KEY_B, UnsubscribeKeyPrevious: "" })).handler;
     for (const answer of [await call(api, "GET", path), await oneClick(api, path)]) {
       expect(answer.status).toBe(400);
       expect(answer.body).toContain("This link is not valid");
@@ -107,7 +89,7 @@ describe("rotating UnsubscribeKey", () => {
   });
 
   it("unsubscribes with a link mailed under the old key once it is linked as UnsubscribeKeyPrevious", async () => {
-    const api = await apiLinkedWith({ UnsubscribeKey: KEY_B, UnsubscribeKeyPrevious: KEY_A });
+    const api = (await apiLinkedWith({ UnsubscribeKey: KEY_B, UnsubscribeKeyPrevious: KEY_A })).handler;
     const page = await call(api, "GET", path);
     expect(page.status).toBe(200);
     expect(page.body).toContain(email);
