@@ -10,11 +10,11 @@ import { resumePausedBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import { limitBody } from "../body.ts";
-import { clientIp } from "../client-ip.ts";
 import { FORM, formPageErrors, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
 import { consolePage } from "./layout.ts";
-import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
+import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
+import { auditedBySession, type ConsoleSessions, type SignedIn } from "./signed-in.ts";
 
 export type ConsoleBroadcastDeps = {
   broadcasts: BroadcastStore;
@@ -24,7 +24,7 @@ export type ConsoleBroadcastDeps = {
 };
 
 type Shared = ConsoleBroadcastDeps & {
-  sessions: () => Sessions;
+  sessions: () => ConsoleSessions;
   /** From this origin, with the session's CSRF token; else 403. */
   sessionPost: MiddlewareHandler;
   now: () => Date;
@@ -144,8 +144,7 @@ export function consoleBroadcastRoutes(
     const { id } = c.req.valid("param");
     try {
       await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, id);
-      // A console session is the PIN's until members sign in with passkeys.
-      await audit.record({ actor: { kind: "PIN" }, action: "broadcast.resumed", object: id, ip: clientIp(c) });
+      await audit.record({ ...(await auditedBySession(c, sessions())), action: "broadcast.resumed", object: id });
     } catch (error) {
       if (error instanceof BroadcastNotFoundError) return notFound(c, await sessions().read(c));
       // Resumed already (a second click, another board member): its page shows how it is now.
@@ -155,7 +154,7 @@ export function consoleBroadcastRoutes(
   });
 }
 
-function notFound(c: Context, session: Awaited<ReturnType<Sessions["read"]>>) {
+function notFound(c: Context, session: SignedIn | undefined) {
   const body = html`<p>No broadcast has this id.</p><p><a href="${CONSOLE_PATH}/broadcasts">Every broadcast</a></p>`;
   return consolePage(c, { status: 404, title: "No such broadcast", body, session });
 }

@@ -17,7 +17,6 @@ import type { RegistrationStore } from "../../registration/store.ts";
 import { BroadcastForm } from "../api-schemas.ts";
 import { parseAudience } from "../audience-fields.ts";
 import { limitBody, readBody } from "../body.ts";
-import { clientIp } from "../client-ip.ts";
 import { ApiError } from "../errors.ts";
 import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import type { PageContent } from "../pages.ts";
@@ -32,7 +31,8 @@ import {
   type Preview,
 } from "./compose.ts";
 import { consolePage } from "./layout.ts";
-import { CONSOLE_PATH, CSRF_FIELD, type Sessions } from "./session.ts";
+import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
+import { auditedBySession, type ConsoleSessions } from "./signed-in.ts";
 
 type PageOptions = { status?: ContentfulStatusCode; title?: string };
 
@@ -41,15 +41,13 @@ type Deps = {
   fanoutQueue: WorkQueue<FanoutTask>;
   audit: Pick<AuditLog, "record">;
   registrations: Pick<RegistrationStore, "audienceReach">;
-  sessions: () => Sessions;
+  sessions: () => ConsoleSessions;
   /** From this origin, with the session's CSRF token; else 403. */
   sessionPost: MiddlewareHandler;
   now: () => Date;
 };
 
 const LOGIN_PATH = `${CONSOLE_PATH}/login`;
-// A console session is the PIN's until members sign in with passkeys.
-const PIN = { kind: "PIN" } as const;
 const TITLE = "New broadcast";
 // Room for 200 KiB of Markdown and 200 KiB of HTML with every byte percent-encoded, as a form sends them.
 const MAX_COMPOSE_BYTES = 2 * 1024 * 1024;
@@ -129,7 +127,11 @@ export function consoleComposeRoutes(
       };
       const email = personalize(rendered, links);
       const preview: Preview = { audience, reach: await registrations.audienceReach(audience), email };
-      await audit.record({ actor: PIN, action: "broadcast.previewed", object: composed.fields.title, ip: clientIp(c) });
+      await audit.record({
+        ...(await auditedBySession(c, sessions())),
+        action: "broadcast.previewed",
+        object: composed.fields.title,
+      });
       return page(c, composeBody((await sessions().read(c))!, composed.fields, { preview }));
     },
   );
@@ -203,7 +205,11 @@ export function consoleComposeRoutes(
       });
       logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId, console: true });
       if (!replayed)
-        await audit.record({ actor: PIN, action: "broadcast.started", object: broadcastId, ip: clientIp(c) });
+        await audit.record({
+          ...(await auditedBySession(c, sessions())),
+          action: "broadcast.started",
+          object: broadcastId,
+        });
       return c.redirect(broadcastPath(broadcastId), 303);
     },
   );

@@ -26,7 +26,8 @@ import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
-import { CONSOLE_PATH, CSRF_FIELD, createSessions, type Sessions, sessionKey } from "./session.ts";
+import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
+import { type ConsoleSessions, signedInSessions } from "./signed-in.ts";
 import { talliesBody } from "./tallies.ts";
 
 export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
@@ -34,7 +35,7 @@ export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   tokenKey: string;
   auth: Auth;
   /** Once one is active, the PIN no longer opens the console. */
-  members: Pick<MemberStore, "anyActive">;
+  members: Pick<MemberStore, "anyActive" | "get">;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
   overview: (weeks: string[]) => Promise<Overview>;
   /** Sessions logged out before they expired. */
@@ -87,13 +88,12 @@ export function consoleRoutes({
     return consolePage(c, { status, title: TITLES[status] ?? "Something went wrong", body: again });
   });
   // Built on first use: an app made only to describe its routes has no key.
-  let sessionsOnce: ReturnType<typeof createSessions> | undefined;
-  const pinSessions = () => (sessionsOnce ??= createSessions({ key: sessionKey(tokenKey), ended: endedSessions, now }));
-  // Every session so far is the PIN's: from the first active member on, none opens the console.
-  const sessions = (): Sessions => ({
-    ...pinSessions(),
-    read: async (c) => ((await members.anyActive()) ? undefined : pinSessions().read(c)),
-  });
+  let sessionsOnce: ConsoleSessions | undefined;
+  const sessions = (): ConsoleSessions =>
+    (sessionsOnce ??= signedInSessions(
+      createSessions({ key: sessionKey(tokenKey), ended: endedSessions, now }),
+      members,
+    ));
   const pinClosed: MiddlewareHandler = async (_c, next) => {
     if (await members.anyActive())
       throw new ApiError(403, "PinClosedException", "This stack has members: the PIN no longer opens the console");

@@ -10,7 +10,11 @@ export const CONSOLE_PATH = "/console";
 /** The form field every console POST carries its CSRF token in. */
 export const CSRF_FIELD = "csrf";
 
-export type Session = { id: string; expiresAt: number; csrf: string };
+/** `<expiry>.<id>[.<member id>]`, signed. */
+const SESSION_VALUE = /^(\d{1,12})\.([A-Za-z0-9_-]{24})(?:\.([0-9a-f-]{36}))?$/;
+
+/** A session: the PIN's (no member, only while a stack has none) or a member's, signed in with a passkey. */
+export type Session = { id: string; expiresAt: number; csrf: string; memberId?: string };
 
 /**
  * The console's session key: derived with HKDF from the link-signing secret under a label of its
@@ -36,20 +40,21 @@ export function createSessions({ key, ended, now }: { key: Uint8Array; ended: En
   });
 
   return {
-    /** Starts a session for the board, who just gave the right PIN. */
-    async start(c: Context): Promise<void> {
+    /** Starts a session for this member, who just signed in with a passkey, or the PIN's without one. */
+    async start(c: Context, memberId?: string): Promise<void> {
       const id = randomBytes(18).toString("base64url");
       const expiresAt = Math.floor(now().getTime() / 1000) + SESSION_SECONDS;
-      await setSignedCookie(c, SESSION_COOKIE, `${expiresAt}.${id}`, key, options(c));
+      const value = `${expiresAt}.${id}${memberId ? `.${memberId}` : ""}`;
+      await setSignedCookie(c, SESSION_COOKIE, value, key, options(c));
     },
 
     /** The request's session, or `undefined` when it has none, an altered, expired or logged out one. */
     async read(c: Context): Promise<Session | undefined> {
       const value = await getSignedCookie(c, key, SESSION_COOKIE);
-      const [, expires, id] = /^(\d{1,12})\.([A-Za-z0-9_-]{24})$/.exec(value || "") ?? [];
+      const [, expires, id, memberId] = SESSION_VALUE.exec(value || "") ?? [];
       if (!expires || !id || Number(expires) <= now().getTime() / 1000) return undefined;
       if (await ended.ended(id)) return undefined;
-      return { id, expiresAt: Number(expires), csrf: csrfOf(id) };
+      return { id, expiresAt: Number(expires), csrf: csrfOf(id), ...(memberId && { memberId }) };
     },
 
     /** Whether a POST's token is its session's. */
