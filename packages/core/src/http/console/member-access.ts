@@ -1,0 +1,50 @@
+import type { Context } from "hono";
+import { html } from "hono/html";
+import type { Member, Role } from "../../members/index.ts";
+import { consolePage } from "./layout.ts";
+import { CONSOLE_PATH } from "./session.ts";
+import type { ConsoleSessions, SignedIn } from "./signed-in.ts";
+
+export const LOGIN_PATH = `${CONSOLE_PATH}/login`;
+/** A console session of a named member, with the roles it holds now. */
+export type MemberSession = SignedIn & { caller: { kind: "member"; member: Member; roles: Role[] } };
+
+/** What a member page's refusal says, for the OpenAPI document. */
+export const REFUSED_SESSION =
+  "The PIN's session (it stands for no member) or, for an admin page, a member without the `admin` role";
+
+/** Why this session may not see the page: the PIN's stands for no one, and a member may lack the role. */
+function refusal(session: SignedIn, role: Role | undefined): string | undefined {
+  if (session.caller.kind === "PIN")
+    return (
+      "This page belongs to a named board member, and the PIN stands for no one. The operator adds the first " +
+      "member with `npx oemr-reg members add`; from then on, members sign in with a passkey"
+    );
+  if (role && !session.caller.roles.includes(role))
+    return `This page needs the \`${role}\` role, which you do not hold`;
+  return undefined;
+}
+
+/**
+ * The member signed in, for a page of its own (no `role`) or of `role`; else the answer to give:
+ * without a session, to the login page; the PIN's session or a member without the role, a 403 page.
+ */
+export async function memberPage(
+  c: Context,
+  sessions: ConsoleSessions,
+  role?: Role,
+): Promise<MemberSession | Response> {
+  const session = await sessions.read(c);
+  if (!session) return c.redirect(LOGIN_PATH, 303);
+  const why = refusal(session, role);
+  if (!why) return session as MemberSession;
+  const body = html`<p role="alert">${why}.</p><p><a href="${CONSOLE_PATH}">Back to the overview</a></p>`;
+  return consolePage(c, { status: 403, title: "Not for this session", body, session });
+}
+
+/** Dates as the console shows them: UTC, to the minute. */
+export function utc(at: string | number | undefined): string {
+  if (at === undefined) return "—";
+  const date = typeof at === "number" ? new Date(at * 1000) : new Date(at);
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

@@ -1,0 +1,131 @@
+import { createAuditLog } from "@oemr-reg/core/audit";
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createTokens } from "@oemr-reg/core/members";
+import { app } from "@oemr-reg/functions/api";
+import type { Hono } from "hono";
+import type { BrowserContext, Page } from "playwright-core";
+import { Resource } from "sst";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { memberSession, memberStore, signInBrowser } from "./support/member-session.ts";
+import { serveForFile } from "./support/serve.ts";
+
+const PIN = Resource.SecretPin.value;
+const base = await serveForFile(app as unknown as Hono);
+const browser = await browserForFile();
+const db = createDocumentClient();
+const stateTable = Resource.State.name;
+const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
+const tokens = createTokens({ db, stateTable, members: memberStore });
+
+const call = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: "manual", ...init });
+const form = (fields: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) for (const each of [value].flat()) body.append(name, each);
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base, ...headers },
+    body,
+  };
+};
+const whoAmI = (token: string) => call("/api/members/me", { headers: { authorization: `Bearer ${token}` } });
+const newest = async (action: string) => (await audit.page({ action })).records[0];
+
+let context: BrowserContext;
+let page: Page;
+beforeAll(async () => {
+  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  page = await context.newPage();
+});
+afterAll(() => context.close());
+
+describe("the member pages and the PIN's session", () => {
+  it("answers the PIN's session (while the stack has no member) 403 on every member page", async () => {
+    const login = await call("/console/login", form({ secretPin: PIN }));
+    expect(login.status).toBe(303);
+    const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+    for (const path of ["/console/tokens"]) {
+      const refused = await call(path, { headers: { cookie } });
+      expect(refused.status, path).toBe(403);
+      expect(await refused.text(), path).toContain("the PIN stands for no one");
+    }
+    expect((await call("/console/tokens")).headers.get("location")).toBe("/console/login");
+  });
+});
+
+describe("personal tokens", () => {
+  it("are made in the browser, shown once, work as Bearer, and are refused once revoked", async () => {
+    const { member, cookie } = await memberSession(base, "Tess", ["compose", "approve"]);
+    await signInBrowser(context, base, cookie);
+    await page.goto(`${base}/console/tokens`);
+    await expect(page.locator("h1").textContent()).resolves.toBe("Personal tokens");
+    // Only the member's own roles are offered.
+    await expect(
+      page.locator('input[name="roles"]').evaluateAll((boxes) => boxes.map((box) => box.value)),
+    ).resolves.toEqual(["compose", "approve"]);
+    await expectAccessible(page);
+
+    await page.getByLabel("Name").fill("laptop CLI");
+    await page.getByLabel("compose").check();
+    await page.getByLabel(/Days until/).fill("30");
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Create token" }).click()]);
+    await expect(page.locator("h1").textContent()).resolves.toBe("Your new token");
+    const token = await page.getByLabel("Token").inputValue();
+    expect(token).toMatch(/^oemr_/);
+    await expect(page.locator("main").textContent()).resolves.toContain("oemr-reg login");
+    await expect(page.locator("main").textContent()).resolves.toContain("Authorization: Bearer");
+    await expectAccessible(page);
+
+    const me = await whoAmI(token);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ kind: "member", id: member.id, roles: ["compose"] });
+
+    await page.goto(`${base}/console/tokens`);
+    const listed = await page.locator("#tokens").textContent();
+    expect(listed).toContain("laptop CLI");
+    expect(await page.content()).not.toContain(token);
+    const record = await newest("token.created");
+    expect(record).toMatchObject({ actor: { kind: "member", id: member.id, name: "Tess" } });
+    expect(JSON.stringify(record)).not.toContain(token.split("_").at(-1));
+
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Revoke laptop CLI" }).click()]);
+    expect(page.url()).toBe(`${base}/console/tokens`);
+    await expect(page.locator("#no-tokens").textContent()).resolves.toContain("no personal token");
+    expect((await whoAmI(token)).status).toBe(401);
+    expect(await newest("token.revoked")).toMatchObject({ actor: { kind: "member", id: member.id } });
+  });
+
+  it("refuses roles the member does not hold, more than 365 days, and no name, with the form again", async () => {
+    const { member, cookie, csrf } = await memberSession(base, "Uma", ["compose"]);
+    const wrong: Record<string, string>[] = [
+      { name: "x", roles: "admin", days: "30" },
+      { name: "x", roles: "compose", days: "366" },
+      { name: " ", roles: "compose", days: "30" },
+      { name: "x", days: "30" },
+    ];
+    for (const fields of wrong) {
+      const refused = await call("/console/tokens", form({ ...fields, csrf }, { cookie }));
+      expect(refused.status, JSON.stringify(fields)).toBe(400);
+      expect(await refused.text()).toContain("No token was made");
+    }
+    expect(await tokens.list(member.id)).toEqual([]);
+  });
+
+  it("changes nothing on a cross-site POST or a wrong CSRF token, and revokes only the member's own", async () => {
+    const { member, cookie, csrf } = await memberSession(base, "Vic", ["compose"]);
+    const fields = { name: "forged", roles: "compose", days: "30" };
+    expect((await call("/console/tokens", form({ ...fields, csrf: "wrong" }, { cookie }))).status).toBe(403);
+    const crossSite = form({ ...fields, csrf }, { cookie, origin: "https://evil.example" });
+    expect((await call("/console/tokens", crossSite)).status).toBe(403);
+    expect(await tokens.list(member.id)).toEqual([]);
+
+    const other = await memberSession(base, "Wen", ["compose"]);
+    const { record } = await tokens.create(other.member, { name: "theirs", roles: ["compose"], days: 1 });
+    const revoke = `/console/tokens/${record.tokenId}/revoke`;
+    expect((await call(revoke, form({ csrf: "wrong" }, { cookie: other.cookie }))).status).toBe(403);
+    expect((await call(revoke, form({ csrf }, { cookie }))).status).toBe(404);
+    expect(await tokens.list(other.member.id)).toHaveLength(1);
+    expect((await call(revoke, form({ csrf: other.csrf }, { cookie: other.cookie }))).status).toBe(303);
+    expect(await tokens.list(other.member.id)).toEqual([]);
+  });
+});
