@@ -19,12 +19,15 @@ const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
 const tokens = createTokens({ db, stateTable, members: memberStore });
 
 const call = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: "manual", ...init });
-const form = (fields: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
+const form = (
+  fields: Record<string, string | string[]>,
+  { cookie, origin = base }: { cookie?: string; origin?: string } = {},
+) => {
   const body = new URLSearchParams();
   for (const [name, value] of Object.entries(fields)) for (const each of [value].flat()) body.append(name, each);
   return {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: base, ...headers },
+    headers: { "content-type": "application/x-www-form-urlencoded", origin, ...(cookie && { cookie }) },
     body,
   };
 };
@@ -44,7 +47,7 @@ describe("the member pages and the PIN's session", () => {
     const login = await call("/console/login", form({ secretPin: PIN }));
     expect(login.status).toBe(303);
     const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
-    for (const path of ["/console/tokens"]) {
+    for (const path of ["/console/tokens", "/console/members"]) {
       const refused = await call(path, { headers: { cookie } });
       expect(refused.status, path).toBe(403);
       expect(await refused.text(), path).toContain("the PIN stands for no one");
@@ -127,5 +130,105 @@ describe("personal tokens", () => {
     expect(await tokens.list(other.member.id)).toHaveLength(1);
     expect((await call(revoke, form({ csrf: other.csrf }, { cookie: other.cookie }))).status).toBe(303);
     expect(await tokens.list(other.member.id)).toEqual([]);
+  });
+});
+
+describe("members, for an admin", () => {
+  const rowOf = (name: string) => page.locator("#members tbody tr", { has: page.locator("th", { hasText: name }) });
+  const click = (name: string) => Promise.all([page.waitForNavigation(), page.getByRole("button", { name }).click()]);
+
+  it("lists every member with a masked address, invites one whose link is shown once and works", async () => {
+    const admin = await memberSession(base, "Ada", ["compose", "admin"]);
+    await signInBrowser(context, base, admin.cookie);
+    await page.goto(`${base}/console/members`);
+    await expect(page.locator("nav").textContent()).resolves.toMatch(/Tokens.*Members.*Audit log/s);
+    await expect(rowOf("Ada").textContent()).resolves.toContain(`a***@board.example`);
+    expect(await page.content()).not.toContain(admin.member.email);
+    await expect(rowOf("Ada").textContent()).resolves.toContain("You.");
+    await expectAccessible(page);
+
+    await page.getByLabel("Name").fill("Xan");
+    await page.getByLabel("Email address").fill("xan.example@clinic.example.org");
+    await page.locator('#invite ~ form input[value="compose"]').check();
+    await click("Invite");
+    await expect(page.locator("h1").textContent()).resolves.toBe("Invitation");
+    const link = await page.getByLabel("Invitation link").inputValue();
+    expect(link).toMatch(new RegExp(`^${base}/console/invitation/[A-Za-z0-9_-]{32}$`));
+    await expectAccessible(page);
+    const invited = (await memberStore.list()).find((member) => member.name === "Xan")!;
+    expect(invited).toMatchObject({ status: "invited", roles: ["compose"] });
+    const record = await newest("member.invited");
+    expect(record).toMatchObject({ actor: { id: admin.member.id }, object: `${invited.id} x***@clinic.example.org` });
+    expect(await memberStore.accept(link.split("/").at(-1)!)).toBe(invited.id);
+
+    await page.goto(`${base}/console/members`);
+    await expect(rowOf("Xan").textContent()).resolves.toContain("active");
+  });
+
+  it("revokes a member, whose token is refused at once, but never the admin itself", async () => {
+    const admin = await memberSession(base, "Bo", ["admin"]);
+    const target = await memberSession(base, "Yul", ["compose"]);
+    const { token } = await tokens.create(target.member, { name: "cli", roles: ["compose"], days: 30 });
+    expect((await whoAmI(token)).status).toBe(200);
+    await signInBrowser(context, base, admin.cookie);
+    await page.goto(`${base}/console/members`);
+    await click("Revoke Yul");
+    expect(page.url()).toBe(`${base}/console/members`);
+    await expect(rowOf("Yul").textContent()).resolves.toContain("revoked");
+    expect((await whoAmI(token)).status).toBe(401);
+    expect((await call("/console/tokens", { headers: { cookie: target.cookie } })).status).toBe(303);
+    expect(await newest("member.revoked")).toMatchObject({ actor: { id: admin.member.id }, object: target.member.id });
+
+    const self = await call(`/console/members/${admin.member.id}/revoke`, form({ csrf: admin.csrf }, admin));
+    expect(self.status).toBe(409);
+    expect(await self.text()).toContain("You cannot revoke yourself");
+    expect(await memberStore.get(admin.member.id)).toMatchObject({ status: "active" });
+  });
+
+  it("invites again a member who lost its passkeys, and changes a member's roles", async () => {
+    const admin = await memberSession(base, "Cy", ["admin"]);
+    const target = await memberSession(base, "Zed", ["compose", "approve"]);
+    const { token } = await tokens.create(target.member, { name: "cli", roles: ["compose", "approve"], days: 30 });
+    await signInBrowser(context, base, admin.cookie);
+    await page.goto(`${base}/console/members`);
+    await click("New invitation for Zed");
+    const link = await page.getByLabel("Invitation link").inputValue();
+    expect(await memberStore.invitation(link.split("/").at(-1)!)).toMatchObject({ memberId: target.member.id });
+    expect(await newest("member.reinvited")).toMatchObject({ object: target.member.id });
+
+    await page.goto(`${base}/console/members`);
+    const roles = page.getByRole("form", { name: "Roles of Zed" });
+    await roles.getByLabel("compose").uncheck();
+    await Promise.all([page.waitForNavigation(), roles.getByRole("button", { name: "Change roles" }).click()]);
+    expect((await memberStore.get(target.member.id))!.roles).toEqual(["approve"]);
+    expect(await (await whoAmI(token)).json()).toMatchObject({ roles: ["approve"] });
+    expect(await newest("member.roles-changed")).toMatchObject({ object: `${target.member.id} approve` });
+    const none = await call(`/console/members/${target.member.id}/roles`, form({ csrf: admin.csrf }, admin));
+    expect(none.status).toBe(400);
+  });
+
+  it("refuses a member without admin, a cross-site POST and a wrong CSRF token, changing nothing", async () => {
+    const composer = await memberSession(base, "Di", ["compose", "approve"]);
+    for (const path of ["/console/members"]) {
+      const refused = await call(path, { headers: { cookie: composer.cookie } });
+      expect(refused.status, path).toBe(403);
+      expect(await refused.text()).toContain("needs the `admin` role");
+    }
+    const overview = await (await call("/console", { headers: { cookie: composer.cookie } })).text();
+    expect(overview).toContain("/console/tokens");
+    expect(overview).not.toContain("/console/members");
+    const invite = { name: "Eve", email: "eve@clinic.example.org", roles: "admin" };
+    expect((await call("/console/members", form({ ...invite, csrf: composer.csrf }, composer))).status).toBe(403);
+
+    const admin = await memberSession(base, "Ed", ["admin"]);
+    const before = (await memberStore.list()).length;
+    expect((await call("/console/members", form({ ...invite, csrf: "wrong" }, admin))).status).toBe(403);
+    const crossSite = form({ ...invite, csrf: admin.csrf }, { ...admin, origin: "https://evil.example" });
+    expect((await call("/console/members", crossSite)).status).toBe(403);
+    const revoke = `/console/members/${composer.member.id}/revoke`;
+    expect((await call(revoke, form({ csrf: "wrong" }, admin))).status).toBe(403);
+    expect((await call(revoke, form({ csrf: composer.csrf }, composer))).status).toBe(403);
+    expect((await memberStore.list()).length).toBe(before);
+    expect(await memberStore.get(composer.member.id)).toMatchObject({ status: "active" });
   });
 });

@@ -136,6 +136,17 @@ describe("every operation of the document", () => {
     const made = await (await call("/console/tokens", asAdmin({ name: "c", roles: "compose", days: "1" }))).text();
     const tokenId = /oemr_[0-9a-f-]{36}_([0-9a-f-]{36})_/.exec(made)?.[1];
     expect((await call(`/console/tokens/${tokenId}/revoke`, asAdmin({}))).status).toBe(303);
+    expect((await call("/console/members", { headers: { cookie: admin.cookie } })).status).toBe(200);
+    const invited = await call(
+      "/console/members",
+      asAdmin({ name: "C", email: uniqueEmail("member"), roles: "compose" }),
+    );
+    expect(invited.status).toBe(200);
+    const other = (await memberStore.list()).find((member) => member.name === "C")!;
+    const otherPath = `/console/members/${other.id}`;
+    expect((await call(`${otherPath}/reinvite`, asAdmin({}))).status).toBe(200);
+    expect((await call(`${otherPath}/roles`, asAdmin({ roles: "approve" }))).status).toBe(303);
+    expect((await call(`${otherPath}/revoke`, asAdmin({}))).status).toBe(303);
     // The PIN opens the console again for the tests below.
     await memberStore.revoke(admin.member.id);
 

@@ -42,6 +42,24 @@ export async function memberPage(
   return consolePage(c, { status: 403, title: "Not for this session", body, session });
 }
 
+/** What is wrong with a posted form, under `heading`; nothing when nothing is. */
+export const formErrors = (heading: string, errors: string[]) =>
+  errors.length
+    ? html`<div role="alert" id="errors"><p class="error">${heading}</p>
+<ul>${errors.map((error) => html`<li class="error">${error}</li>`)}</ul></div>`
+    : "";
+
+/** A checkbox for each of `offered`, named `roles`, ticked when in `checked`. */
+export const roleBoxes = (offered: readonly Role[], checked: readonly string[]) =>
+  offered.map(
+    (role) => html`<label><input type="checkbox" name="roles" value="${role}"
+${checked.includes(role) ? "checked" : ""}> ${role}</label>`,
+  );
+
+/** The form's `roles` field, each value it was sent. */
+export const postedRoles = (posted: Record<string, unknown>): string[] =>
+  Array.isArray(posted.roles) ? posted.roles.map(String) : typeof posted.roles === "string" ? [posted.roles] : [];
+
 /** Dates as the console shows them: UTC, to the minute. */
 export function utc(at: string | number | undefined): string {
   if (at === undefined) return "—";

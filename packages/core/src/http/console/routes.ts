@@ -26,6 +26,7 @@ import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-r
 import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
+import { consoleMembersRoutes } from "./members-routes.ts";
 import { overviewBody } from "./overview.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
 import { type ConsoleSessions, signedInSessions } from "./signed-in.ts";
@@ -227,6 +228,7 @@ export function consoleRoutes({
   consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
   consoleTokenRoutes(app, { tokens, audit: broadcasting.audit, sessions, sessionPost, now });
+  consoleMembersRoutes(app, { members, audit: broadcasting.audit, sessions, sessionPost });
   // Last: Hono runs the handlers of a path in the order they were added.
   return app.all("*", unmatched(allowed));
 }

@@ -7,7 +7,7 @@ import { MAX_TOKEN_DAYS, narrowRoles, Roles, type Tokens } from "../../members/i
 import { limitBody, readBody } from "../body.ts";
 import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { consolePage } from "./layout.ts";
-import { LOGIN_PATH, memberPage, REFUSED_SESSION } from "./member-access.ts";
+import { LOGIN_PATH, memberPage, postedRoles, REFUSED_SESSION } from "./member-access.ts";
 import { CSRF_FIELD } from "./session.ts";
 import { auditedBySession, type ConsoleSessions } from "./signed-in.ts";
 import { createdBody, TOKENS_PATH, type TokenFields, tokensBody } from "./tokens.ts";
@@ -105,7 +105,7 @@ export function consoleTokenRoutes(
       const text = (value: unknown) => (typeof value === "string" ? value : "");
       const fields: TokenFields = {
         name: text(posted.name),
-        roles: Array.isArray(posted.roles) ? posted.roles.map(String) : [],
+        roles: postedRoles(posted),
         days: text(posted.days),
       };
       const parsed = NewToken.safeParse(posted);

@@ -1,8 +1,7 @@
 import { html } from "hono/html";
-import { MAX_TOKEN_DAYS, type PersonalToken, type Role } from "../../members/index.ts";
+import { MAX_TOKEN_DAYS, type PersonalToken } from "../../members/index.ts";
 import { csrfInput } from "./layout.ts";
-import type { MemberSession } from "./member-access.ts";
-import { utc } from "./member-access.ts";
+import { formErrors, type MemberSession, roleBoxes, utc } from "./member-access.ts";
 import { CONSOLE_PATH } from "./session.ts";
 
 export const TOKENS_PATH = `${CONSOLE_PATH}/tokens`;
@@ -11,12 +10,6 @@ export const revokeTokenPath = (tokenId: string) => `${TOKENS_PATH}/${tokenId}/r
 /** The create form as typed, shown back unchanged when something in it is wrong. */
 export type TokenFields = { name: string; roles: string[]; days: string };
 export const NO_TOKEN_FIELDS: TokenFields = { name: "", roles: [], days: "90" };
-
-const errorList = (errors: string[]) =>
-  errors.length
-    ? html`<div role="alert" id="errors"><p class="error">No token was made:</p>
-<ul>${errors.map((error) => html`<li class="error">${error}</li>`)}</ul></div>`
-    : "";
 
 function tokenRows(session: MemberSession, tokens: PersonalToken[]) {
   if (tokens.length === 0) return html`<p id="no-tokens">You have no personal token.</p>`;
@@ -40,19 +33,14 @@ export function tokensBody(
   fields: TokenFields = NO_TOKEN_FIELDS,
   errors: string[] = [],
 ) {
-  const held: readonly Role[] = session.caller.roles;
-  const roleBoxes = held.map(
-    (role) => html`<label><input type="checkbox" name="roles" value="${role}"
-${fields.roles.includes(role) ? "checked" : ""}> ${role}</label>`,
-  );
   return html`<p>A personal token lets the CLI or a script act as you, with the roles you give it (never more than
 your own), until it expires or you revoke it. It is shown once, when it is made.</p>
 ${tokenRows(session, tokens)}
-<h2 id="new-token">New token</h2>${errorList(errors)}
+<h2 id="new-token">New token</h2>${formErrors("No token was made:", errors)}
 <form method="post" action="${TOKENS_PATH}" aria-labelledby="new-token">${csrfInput(session)}
 <label for="token-name">Name</label>
 <p><input id="token-name" name="name" value="${fields.name}" maxlength="100" required></p>
-<fieldset><legend>Roles</legend>${roleBoxes}</fieldset>
+<fieldset><legend>Roles</legend>${roleBoxes(session.caller.roles, fields.roles)}</fieldset>
 <label for="token-days">Days until it expires (at most ${MAX_TOKEN_DAYS})</label>
 <p><input id="token-days" name="days" type="number" min="1" max="${MAX_TOKEN_DAYS}" value="${fields.days}" required></p>
 <button type="submit">Create token</button></form>`;
