@@ -47,7 +47,7 @@ describe("the member pages and the PIN's session", () => {
     const login = await call("/console/login", form({ secretPin: PIN }));
     expect(login.status).toBe(303);
     const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
-    for (const path of ["/console/tokens", "/console/members"]) {
+    for (const path of ["/console/tokens", "/console/members", "/console/audit"]) {
       const refused = await call(path, { headers: { cookie } });
       expect(refused.status, path).toBe(403);
       expect(await refused.text(), path).toContain("the PIN stands for no one");
@@ -209,7 +209,7 @@ describe("members, for an admin", () => {
 
   it("refuses a member without admin, a cross-site POST and a wrong CSRF token, changing nothing", async () => {
     const composer = await memberSession(base, "Di", ["compose", "approve"]);
-    for (const path of ["/console/members"]) {
+    for (const path of ["/console/members", "/console/audit"]) {
       const refused = await call(path, { headers: { cookie: composer.cookie } });
       expect(refused.status, path).toBe(403);
       expect(await refused.text()).toContain("needs the `admin` role");
@@ -230,5 +230,62 @@ describe("members, for an admin", () => {
     expect((await call(revoke, form({ csrf: composer.csrf }, composer))).status).toBe(403);
     expect((await memberStore.list()).length).toBe(before);
     expect(await memberStore.get(composer.member.id)).toMatchObject({ status: "active" });
+  });
+});
+
+describe("the audit log page, for an admin", () => {
+  const rows = () => page.locator("#audit tbody tr");
+
+  it("shows the records above, newest first, the chain checked, filtered by member and action", async () => {
+    const admin = await memberSession(base, "Flo", ["admin"]);
+    const tess = (await memberStore.list()).find((member) => member.name === "Tess")!;
+    await signInBrowser(context, base, admin.cookie);
+    await page.goto(`${base}/console/audit`);
+    await expect(page.locator("#chain").textContent()).resolves.toContain("The chain holds");
+    const seqs = (await rows().locator("td:first-child").allTextContents()).map(Number);
+    expect(seqs).toEqual(seqs.toSorted((a, b) => b - a));
+    await expect(page.locator("#audit").textContent()).resolves.toContain("member.revoked");
+    await expectAccessible(page);
+
+    await page.getByLabel("Member").selectOption({ label: "Tess" });
+    await page.getByLabel(/^Action/).fill("token.created");
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Filter" }).click()]);
+    expect(new URL(page.url()).searchParams.get("member")).toBe(tess.id);
+    await expect(rows().count()).resolves.toBe(1);
+    await expect(rows().textContent()).resolves.toMatch(/Tess\s*token\.created/);
+    await expect(page.getByLabel("Member").inputValue()).resolves.toBe(tess.id);
+
+    await page.getByLabel(/^Action/).fill("token.revoked");
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Filter" }).click()]);
+    await expect(rows().textContent()).resolves.toContain("token.revoked");
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const today = new Date().toISOString().slice(0, 10);
+    const inRange = (since: string, until: string) =>
+      call(`/console/audit?action=token.revoked&since=${since}&until=${until}`, { headers: { cookie: admin.cookie } });
+    expect(await (await inRange(tomorrow, tomorrow)).text()).toContain("No record matches");
+    expect(await (await inRange(today, today)).text()).toContain("token.revoked");
+    const bad = await call("/console/audit?since=yesterday", { headers: { cookie: admin.cookie } });
+    expect(bad.status).toBe(400);
+  });
+
+  it("pages 50 records at a time with a Next page link that keeps the filter", async () => {
+    const admin = await memberSession(base, "Gil", ["admin"]);
+    const action = `test.paged-${crypto.randomUUID().slice(0, 8)}`;
+    for (let i = 1; i <= 53; i++) await audit.record({ actor: { kind: "system" }, action, object: `item ${i}` });
+    await signInBrowser(context, base, admin.cookie);
+    await page.goto(`${base}/console/audit?action=${action}`);
+    await expect(rows().count()).resolves.toBe(50);
+    await expect(rows().first().textContent()).resolves.toContain("item 53");
+    await expect(rows().last().textContent()).resolves.toContain("item 4");
+    await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Next page" }).click()]);
+    expect(new URL(page.url()).searchParams.get("action")).toBe(action);
+    await expect(rows().allTextContents()).resolves.toEqual([
+      expect.stringContaining("item 3"),
+      expect.stringContaining("item 2"),
+      expect.stringContaining("item 1"),
+    ]);
+    await expect(page.getByRole("link", { name: "Next page" }).count()).resolves.toBe(0);
+    await expect(page.locator("#chain").count()).resolves.toBe(0);
+    await expect(rows().first().textContent()).resolves.toContain("system");
   });
 });

@@ -147,6 +147,9 @@ describe("every operation of the document", () => {
     expect((await call(`${otherPath}/reinvite`, asAdmin({}))).status).toBe(200);
     expect((await call(`${otherPath}/roles`, asAdmin({ roles: "approve" }))).status).toBe(303);
     expect((await call(`${otherPath}/revoke`, asAdmin({}))).status).toBe(303);
+    expect((await call("/console/audit?action=member.revoked", { headers: { cookie: admin.cookie } })).status).toBe(
+      200,
+    );
     // The PIN opens the console again for the tests below.
     await memberStore.revoke(admin.member.id);
 

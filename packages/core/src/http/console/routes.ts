@@ -22,6 +22,7 @@ import {
   schemaRef,
 } from "../openapi.ts";
 import { type AllowedMethods, unmatched } from "../unmatched.ts";
+import { consoleAuditRoutes } from "./audit-routes.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
@@ -229,6 +230,7 @@ export function consoleRoutes({
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
   consoleTokenRoutes(app, { tokens, audit: broadcasting.audit, sessions, sessionPost, now });
   consoleMembersRoutes(app, { members, audit: broadcasting.audit, sessions, sessionPost });
+  consoleAuditRoutes(app, { members, audit: broadcasting.audit, sessions });
   // Last: Hono runs the handlers of a path in the order they were added.
   return app.all("*", unmatched(allowed));
 }
