@@ -2,10 +2,10 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { html } from "hono/html";
 import { type AuditLog, PAGE_SIZE } from "../../audit/index.ts";
 import type { MemberStore } from "../../members/index.ts";
-import { gatewayThrottled, htmlResponse, redirect, SESSION } from "../openapi.ts";
+import { htmlResponse, SESSION } from "../openapi.ts";
 import { AUDIT_PATH, type AuditFields, auditBody, auditFilter } from "./audit.ts";
 import { consolePage } from "./layout.ts";
-import { LOGIN_PATH, memberPage, REFUSED_SESSION } from "./member-access.ts";
+import { memberPage, memberPageResponses } from "./member-access.ts";
 import type { ConsoleSessions } from "./signed-in.ts";
 
 type Deps = {
@@ -55,13 +55,7 @@ export function consoleAuditRoutes(
         "The first page checks the whole chain of hashes (the CLI's `audit verify`). `admin` only; without a " +
         "session, to the login page.",
       request: { query: AuditQuery },
-      responses: {
-        200: htmlResponse("The page"),
-        303: redirect(`To ${LOGIN_PATH}`),
-        400: htmlResponse("A filter or cursor this page did not make"),
-        403: htmlResponse(REFUSED_SESSION),
-        429: gatewayThrottled,
-      },
+      responses: { ...memberPageResponses, 400: htmlResponse("A filter or cursor this page did not make") },
     }),
     async (c) => {
       const session = await memberPage(c, sessions(), "admin");

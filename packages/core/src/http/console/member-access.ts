@@ -1,6 +1,11 @@
-import type { Context } from "hono";
+import type { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
 import { html } from "hono/html";
+import type { AuditLog } from "../../audit/index.ts";
 import type { Member, Role } from "../../members/index.ts";
+import { limitBody } from "../body.ts";
+import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, schemaRef } from "../openapi.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH } from "./session.ts";
 import type { ConsoleSessions, SignedIn } from "./signed-in.ts";
@@ -12,6 +17,44 @@ export type MemberSession = SignedIn & { caller: { kind: "member"; member: Membe
 /** What a member page's refusal says, for the OpenAPI document. */
 export const REFUSED_SESSION =
   "The PIN's session (it stands for no member) or, for an admin page, a member without the `admin` role";
+
+const MAX_FORM_BYTES = 4 * 1024;
+
+/** What the member pages' routes are given besides their store. */
+export type MemberRouteDeps = {
+  audit: Pick<AuditLog, "record">;
+  sessions: () => ConsoleSessions;
+  /** From this origin, with the session's CSRF token; else 403. */
+  sessionPost: MiddlewareHandler;
+};
+
+/** What a member page's GET answers: the page, the login without a session, 403 for another session. */
+export const memberPageResponses = {
+  200: htmlResponse("The page"),
+  303: redirect(`To ${LOGIN_PATH}`),
+  403: htmlResponse(REFUSED_SESSION),
+  429: gatewayThrottled,
+};
+
+/**
+ * What the member pages' forms share: their middleware (a size limit, this origin, the session's
+ * CSRF token), their body as the document shows it, and the answers they may give besides their own.
+ */
+export function memberForms(
+  // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
+  app: OpenAPIHono<any, any, any>,
+  sessionPost: MiddlewareHandler,
+) {
+  return {
+    post: [limitBody(MAX_FORM_BYTES), csrf(), sessionPost],
+    body: (name: string, schema: z.ZodType) => ({
+      required: true,
+      content: { [FORM]: { schema: schemaRef(app, name, schema) } },
+    }),
+    refused: htmlResponse(`No session, no token or the wrong one, or another site; or ${REFUSED_SESSION}`),
+    formErrors: formPageErrors(MAX_FORM_BYTES),
+  };
+}
 
 /** Why this session may not see the page: the PIN's stands for no one, and a member may lack the role. */
 function refusal(session: SignedIn, role: Role | undefined): string | undefined {

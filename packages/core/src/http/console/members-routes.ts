@@ -1,28 +1,26 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import { csrf } from "hono/csrf";
+import type { Context } from "hono";
 import { html } from "hono/html";
 import { EmailAddress } from "../../address.ts";
-import type { AuditLog } from "../../audit/index.ts";
 import { type Member, type MemberStore, Roles } from "../../members/index.ts";
-import { limitBody, readBody } from "../body.ts";
-import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
+import { readBody } from "../body.ts";
+import { htmlResponse, redirect, SESSION } from "../openapi.ts";
 import { consolePage } from "./layout.ts";
-import { LOGIN_PATH, type MemberSession, memberPage, postedRoles, REFUSED_SESSION } from "./member-access.ts";
+import {
+  type MemberRouteDeps,
+  type MemberSession,
+  memberForms,
+  memberPage,
+  memberPageResponses,
+  postedRoles,
+} from "./member-access.ts";
 import { invitationBody, MEMBERS_PATH, membersBody, NOT_YOURSELF } from "./members.ts";
 import { CSRF_FIELD } from "./session.ts";
-import { auditedBySession, type ConsoleSessions } from "./signed-in.ts";
+import { auditedBySession } from "./signed-in.ts";
 
-type Deps = {
-  members: MemberStore;
-  audit: Pick<AuditLog, "record">;
-  sessions: () => ConsoleSessions;
-  /** From this origin, with the session's CSRF token; else 403. */
-  sessionPost: MiddlewareHandler;
-};
+type Deps = MemberRouteDeps & { members: MemberStore };
 
 const TITLE = "Members";
-const MAX_FORM_BYTES = 4 * 1024;
 const Csrf = z.object({ [CSRF_FIELD]: z.string() });
 const Invite = Csrf.extend({
   name: z.string().trim().min(1, "Give a name").max(100, "A name of at most 100 characters"),
@@ -44,17 +42,12 @@ export function consoleMembersRoutes(
   app: OpenAPIHono<any, any, any>,
   { members, audit, sessions, sessionPost }: Deps,
 ) {
-  const post = [limitBody(MAX_FORM_BYTES), csrf(), sessionPost];
-  const body = (name: string, schema: z.ZodType) => ({
-    required: true,
-    content: { [FORM]: { schema: schemaRef(app, name, schema) } },
-  });
-  const refused = htmlResponse(`No session, no token or the wrong one, or another site; or ${REFUSED_SESSION}`);
+  const { post, body, refused, formErrors } = memberForms(app, sessionPost);
   const csrfRef = body("ConsoleMemberAction", Csrf);
   const memberErrors = {
     400: htmlResponse("Not a member's id, or what is wrong with the form"),
     403: refused,
-    ...formPageErrors(MAX_FORM_BYTES),
+    ...formErrors,
     404: htmlResponse("No member has this id, or it is revoked"),
   };
   const audited = async (c: Context, action: string, object: string) =>
@@ -85,12 +78,7 @@ export function consoleMembersRoutes(
       description:
         "Each member's name, masked address, status, creation and roles, with forms to change the roles, invite " +
         "again and revoke; and the invitation form. `admin` only. Without a session: to the login page.",
-      responses: {
-        200: htmlResponse("The page"),
-        303: redirect(`To ${LOGIN_PATH}`),
-        403: htmlResponse(REFUSED_SESSION),
-        429: gatewayThrottled,
-      },
+      responses: memberPageResponses,
     }),
     async (c) => {
       const session = await memberPage(c, sessions(), "admin");
@@ -115,7 +103,7 @@ export function consoleMembersRoutes(
         200: htmlResponse("The invitation link, shown once"),
         400: htmlResponse("What is wrong, and the form"),
         403: refused,
-        ...formPageErrors(MAX_FORM_BYTES),
+        ...formErrors,
       },
     }),
     async (c) => {

@@ -228,7 +228,7 @@ export function consoleRoutes({
   // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
   consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
-  consoleTokenRoutes(app, { tokens, audit: broadcasting.audit, sessions, sessionPost, now });
+  consoleTokenRoutes(app, { tokens, audit: broadcasting.audit, sessions, sessionPost });
   consoleMembersRoutes(app, { members, audit: broadcasting.audit, sessions, sessionPost });
   consoleAuditRoutes(app, { members, audit: broadcasting.audit, sessions });
   // Last: Hono runs the handlers of a path in the order they were added.

@@ -1,28 +1,17 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { csrf } from "hono/csrf";
 import { html } from "hono/html";
-import type { AuditLog } from "../../audit/index.ts";
 import { MAX_TOKEN_DAYS, narrowRoles, Roles, type Tokens } from "../../members/index.ts";
-import { limitBody, readBody } from "../body.ts";
-import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
+import { readBody } from "../body.ts";
+import { htmlResponse, redirect, SESSION } from "../openapi.ts";
 import { consolePage } from "./layout.ts";
-import { LOGIN_PATH, memberPage, postedRoles, REFUSED_SESSION } from "./member-access.ts";
+import { type MemberRouteDeps, memberForms, memberPage, memberPageResponses, postedRoles } from "./member-access.ts";
 import { CSRF_FIELD } from "./session.ts";
-import { auditedBySession, type ConsoleSessions } from "./signed-in.ts";
+import { auditedBySession } from "./signed-in.ts";
 import { createdBody, TOKENS_PATH, type TokenFields, tokensBody } from "./tokens.ts";
 
-type Deps = {
-  tokens: Tokens;
-  audit: Pick<AuditLog, "record">;
-  sessions: () => ConsoleSessions;
-  /** From this origin, with the session's CSRF token; else 403. */
-  sessionPost: MiddlewareHandler;
-  now: () => Date;
-};
+type Deps = MemberRouteDeps & { tokens: Tokens };
 
 const TITLE = "Personal tokens";
-const MAX_FORM_BYTES = 4 * 1024;
 const NewToken = z.object({
   [CSRF_FIELD]: z.string(),
   name: z.string().trim().min(1, "Give it a name").max(100, "A name of at most 100 characters"),
@@ -46,12 +35,7 @@ export function consoleTokenRoutes(
   app: OpenAPIHono<any, any, any>,
   { tokens, audit, sessions, sessionPost }: Deps,
 ) {
-  const post = [limitBody(MAX_FORM_BYTES), csrf(), sessionPost];
-  const body = (name: string, schema: z.ZodType) => ({
-    required: true,
-    content: { [FORM]: { schema: schemaRef(app, name, schema) } },
-  });
-  const refused = htmlResponse(`No session, no token or the wrong one, or another site; or ${REFUSED_SESSION}`);
+  const { post, body, refused, formErrors } = memberForms(app, sessionPost);
 
   app.openapi(
     createRoute({
@@ -63,12 +47,7 @@ export function consoleTokenRoutes(
       description:
         "Each token's name, roles, creation, expiry and last use, a Revoke button each, and the form that makes " +
         "one. Without a session: to the login page; the PIN's session: 403.",
-      responses: {
-        200: htmlResponse("The page"),
-        303: redirect(`To ${LOGIN_PATH}`),
-        403: htmlResponse(REFUSED_SESSION),
-        429: gatewayThrottled,
-      },
+      responses: memberPageResponses,
     }),
     async (c) => {
       const session = await memberPage(c, sessions());
@@ -94,7 +73,7 @@ export function consoleTokenRoutes(
         200: htmlResponse("The token, shown once"),
         400: htmlResponse("What is wrong, and the form"),
         403: refused,
-        ...formPageErrors(MAX_FORM_BYTES),
+        ...formErrors,
       },
     }),
     async (c) => {
@@ -146,7 +125,7 @@ export function consoleTokenRoutes(
         303: redirect(`To ${TOKENS_PATH}`),
         400: htmlResponse("Not a token's id"),
         403: refused,
-        ...formPageErrors(MAX_FORM_BYTES),
+        ...formErrors,
         404: htmlResponse("None of the member's tokens has this id (revoked already?)"),
       },
     }),
