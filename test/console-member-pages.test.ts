@@ -7,6 +7,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { Resource } from "sst";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { screenshotPath } from "./support/docs-output.ts";
 import { memberSession, memberStore, signInBrowser } from "./support/member-session.ts";
 import { serveForFile } from "./support/serve.ts";
 
@@ -86,6 +87,7 @@ describe("personal tokens", () => {
     await page.goto(`${base}/console/tokens`);
     const listed = await page.locator("#tokens").textContent();
     expect(listed).toContain("laptop CLI");
+    await page.screenshot({ path: screenshotPath("tokens.png"), fullPage: true });
     expect(await page.content()).not.toContain(token);
     const record = await newest("token.created");
     expect(record).toMatchObject({ actor: { kind: "member", id: member.id, name: "Tess" } });
@@ -163,6 +165,7 @@ describe("members, for an admin", () => {
 
     await page.goto(`${base}/console/members`);
     await expect(rowOf("Xan").textContent()).resolves.toContain("active");
+    await page.screenshot({ path: screenshotPath("members.png"), fullPage: true });
   });
 
   it("revokes a member, whose token is refused at once, but never the admin itself", async () => {
@@ -245,6 +248,7 @@ describe("the audit log page, for an admin", () => {
     const seqs = (await rows().locator("td:first-child").allTextContents()).map(Number);
     expect(seqs).toEqual(seqs.toSorted((a, b) => b - a));
     await expect(page.locator("#audit").textContent()).resolves.toContain("member.revoked");
+    await page.screenshot({ path: screenshotPath("audit.png") });
     await expectAccessible(page);
 
     await page.getByLabel("Member").selectOption({ label: "Tess" });

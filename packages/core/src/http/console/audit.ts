@@ -10,6 +10,10 @@ export type AuditFields = { member: string; action: string; since: string; until
 
 const who = ({ actor }: AuditRecord) =>
   actor.kind === "member" ? actor.name : actor.kind === "PIN" ? "PIN" : "system";
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+/** The object, a member's id in it named: the log keeps the id, which outlives the name. */
+const objectText = (object: string | undefined, names: Map<string, string>) =>
+  (object ?? "").replace(UUID, (id) => (names.has(id) ? `${names.get(id)} (${id})` : id));
 const when = (at: string) => `${at.slice(0, 19).replace("T", " ")} UTC`;
 
 function verification(result: Verification) {
@@ -29,15 +33,15 @@ function filterForm(fields: AuditFields, members: Member[]) {
         html`<option value="${member.id}" ${member.id === fields.member ? "selected" : ""}>${member.name}</option>`,
     );
   return html`<form method="get" action="${AUDIT_PATH}" class="filter" aria-label="Filter the log">
-<label for="audit-member">Member</label>
-<p><select id="audit-member" name="member"><option value="">Anyone</option>${options}</select></p>
-<label for="audit-action">Action (as listed, for example <code>token.created</code>)</label>
-<p><input id="audit-action" name="action" value="${fields.action}" maxlength="100"></p>
-<label for="audit-since">From (UTC day)</label>
-<p><input id="audit-since" name="since" type="date" value="${fields.since}"></p>
-<label for="audit-until">To (UTC day, included)</label>
-<p><input id="audit-until" name="until" type="date" value="${fields.until}"></p>
-<button type="submit">Filter</button> <a href="${AUDIT_PATH}">Clear</a></form>`;
+<div><label for="audit-member">Member</label>
+<p><select id="audit-member" name="member"><option value="">Anyone</option>${options}</select></p></div>
+<div><label for="audit-action">Action (as listed)</label>
+<p><input id="audit-action" name="action" value="${fields.action}" maxlength="100" placeholder="token.created"></p></div>
+<div><label for="audit-since">From (UTC day)</label>
+<p><input id="audit-since" name="since" type="date" value="${fields.since}"></p></div>
+<div><label for="audit-until">To (UTC day, included)</label>
+<p><input id="audit-until" name="until" type="date" value="${fields.until}"></p></div>
+<div><button type="submit">Filter</button> <a href="${AUDIT_PATH}">Clear</a></div></form>`;
 }
 
 /** The link to the page after `page`, with the same filter. */
@@ -55,9 +59,10 @@ export function auditBody(
   members: Member[],
   checked: Verification | undefined,
 ) {
+  const names = new Map(members.map(({ id, name }) => [id, name]));
   const rows = records.map(
     (record) => html`<tr><td class="n">${record.seq}</td><td>${when(record.at)}</td><td>${who(record)}</td>
-<td>${record.action}</td><td>${record.object ?? ""}</td><td>${record.ip ?? ""}</td></tr>`,
+<td>${record.action}</td><td>${objectText(record.object, names)}</td><td>${record.ip ?? ""}</td></tr>`,
   );
   const table = records.length
     ? html`<table id="audit"><caption>Records, newest first</caption><thead><tr><th scope="col">#</th>
@@ -65,8 +70,8 @@ export function auditBody(
 <th scope="col">IP</th></tr></thead><tbody>${rows}</tbody></table>`
     : html`<p id="no-records">No record matches.</p>`;
   return html`${checked ? verification(checked) : ""}
-<p>Who did what: every change, every sign-in and its failures, every use of the PIN and every look at personal
-data. Addresses are masked and no secret is kept.</p>
+<p>Who did what: every change, every sign-in and its failures, every use of the PIN, every export or erasure of
+an address. Addresses are masked and no secret is kept.</p>
 ${filterForm(fields, members)}${table}${nextLink(fields, next)}`;
 }
 
