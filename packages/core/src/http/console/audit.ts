@@ -36,7 +36,8 @@ function filterForm(fields: AuditFields, members: Member[]) {
 <div><label for="audit-member">Member</label>
 <p><select id="audit-member" name="member"><option value="">Anyone</option>${options}</select></p></div>
 <div><label for="audit-action">Action (as listed)</label>
-<p><input id="audit-action" name="action" value="${fields.action}" maxlength="100" placeholder="token.created"></p></div>
+<p><input id="audit-action" name="action" value="${fields.action}" maxlength="100"
+placeholder="token.created"></p></div>
 <div><label for="audit-since">From (UTC day)</label>
 <p><input id="audit-since" name="since" type="date" value="${fields.since}"></p></div>
 <div><label for="audit-until">To (UTC day, included)</label>
