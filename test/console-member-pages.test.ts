@@ -53,6 +53,14 @@ describe("the member pages and the PIN's session", () => {
       expect(refused.status, path).toBe(403);
       expect(await refused.text(), path).toContain("the PIN stands for no one");
     }
+    const overview = await (await call("/console", { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(overview)![1]!;
+    expect(overview).not.toContain("/console/tokens");
+    const made = await call("/console/tokens", form({ csrf, name: "pin", roles: "compose", days: "1" }, { cookie }));
+    expect(made.status).toBe(403);
+    const invite = { csrf, name: "Pat", email: "pat@clinic.example.org", roles: "admin" };
+    expect((await call("/console/members", form(invite, { cookie }))).status).toBe(403);
+    expect(await memberStore.list()).toEqual([]);
     expect((await call("/console/tokens")).headers.get("location")).toBe("/console/login");
   });
 });
