@@ -41,7 +41,7 @@ type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
   Omit<RegistrationRoutesDeps, "now" | "auth"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members"> &
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "tokens" | "audit"> &
   Omit<AuthDeps, "now"> &
   KeyRoutesDeps &
   Pick<AnnouncementRoutesDeps, "archive"> & {
@@ -154,6 +154,7 @@ export function createApp({
         auth,
         audit,
         members,
+        tokens: authDeps.tokens,
         overview,
         endedSessions,
         registrations,
