@@ -11,6 +11,7 @@ import { type AuthDeps, createAuth } from "./caller.ts";
 import type { ConsoleRoutesDeps } from "./console/routes.ts";
 import { type OpenApiDocument, registerDocumentation } from "./documentation-routes.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
+import { withGatewayThrottle } from "./gateway-throttle.ts";
 import { healthRoutes } from "./health-routes.ts";
 import type { KeyRoutesDeps } from "./key-routes.ts";
 import { type LazyRoutes, lazyRoutes } from "./lazy-routes.ts";
@@ -123,7 +124,8 @@ export function createApp({
       whole = undefined;
       throw error;
     }));
-  const openApiDocument = async () => (document ??= (await wholeApp()).getOpenAPIDocument(documentInfo(publicUrl)));
+  const openApiDocument = async () =>
+    (document ??= withGatewayThrottle((await wholeApp()).getOpenAPIDocument(documentInfo(publicUrl))));
   WHOLE_APPS.set(app, wholeApp);
   const allowed = allowedMethodsOf(async () => (await openApiDocument()).paths);
   app
