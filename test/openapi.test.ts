@@ -3,10 +3,13 @@ import { servedRoutes } from "@oemr-reg/core/http/app";
 import { validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { contractViolations } from "./support/contract.ts";
+import { checkedForFile } from "./support/serve.ts";
 
 // The document describes routes, not data: the app needs no live dependency to serve it.
 const publicUrl = "https://reg.test.example.org";
-const app = createApp({ secretPin: "", publicUrl, deadlineMs: 10_000 } as Parameters<typeof createApp>[0]);
+const app = checkedForFile(
+  createApp({ secretPin: "", publicUrl, deadlineMs: 10_000 } as Parameters<typeof createApp>[0]),
+);
 
 type Operation = {
   operationId?: string;

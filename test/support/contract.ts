@@ -18,7 +18,8 @@ export type Document = { paths: Record<string, Record<string, Operation>>; compo
 const documentApp = createApp({ secretPin: "", deadlineMs: 10_000, publicUrl: "http://127.0.0.1" } as Parameters<
   typeof createApp
 >[0]);
-const served = (await (await documentApp.request("/api/openapi.json")).json()) as Document;
+// `fetch`, not `request`: `checkedForFile` replaces an app's `request` with one that reads this module.
+const served = (await (await documentApp.fetch(new Request("http://localhost/api/openapi.json"))).json()) as Document;
 export const openApiDocument: Document = served;
 
 /** The operations this test file's requests got a checked answer from. */
