@@ -11,7 +11,6 @@ import { type AuthDeps, createAuth } from "./caller.ts";
 import type { ConsoleRoutesDeps } from "./console/routes.ts";
 import { type OpenApiDocument, registerDocumentation } from "./documentation-routes.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
-import { withGatewayThrottle } from "./gateway-throttle.ts";
 import { healthRoutes } from "./health-routes.ts";
 import type { KeyRoutesDeps } from "./key-routes.ts";
 import { type LazyRoutes, lazyRoutes } from "./lazy-routes.ts";
@@ -124,8 +123,10 @@ export function createApp({
       whole = undefined;
       throw error;
     }));
-  const openApiDocument = async () =>
-    (document ??= withGatewayThrottle((await wholeApp()).getOpenAPIDocument(documentInfo(publicUrl))));
+  const openApiDocument = async () => {
+    const [whole, { withGatewayThrottle }] = await Promise.all([wholeApp(), import("./gateway-throttle.ts")]);
+    return (document ??= withGatewayThrottle(whole.getOpenAPIDocument(documentInfo(publicUrl))));
+  };
   WHOLE_APPS.set(app, wholeApp);
   const allowed = allowedMethodsOf(async () => (await openApiDocument()).paths);
   app
