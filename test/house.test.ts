@@ -33,15 +33,20 @@ describe("the house", () => {
     expect(long).toEqual([]);
   });
 
-  it("checks the answers of every test that asks an app itself (app.request) against the document", () => {
-    // serveForFile checks what a server answers; checkedForFile what app.request does (issue #27).
+  it("checks the answers of every test that asks the app or the API's handler itself against the document", () => {
+    // serveForFile checks what a server answers; checkedForFile what app.request does, and
+    // checkedHandlerForFile what the API's Lambda handler does (issue #27).
     // The suites under test/ ask the service's apps; unit tests in packages/*/src ask apps of their
     // own making, which the document does not describe. The reliability suite sends hostile
     // requests with a setup of its own, and is left out.
     const tests = tracked.filter((path) => /^test\/[^/]+\.test\.ts$/.test(path));
     const unchecked = tests.filter((path) => {
       const text = readFileSync(path, "utf8");
-      return /[\w)]\.request\(/.test(text) && !text.includes("checkedForFile(");
+      const asksApp = /[\w)]\.request\(/.test(text) && !text.includes("checkedForFile(");
+      // The API's Lambda handler, invoked with API Gateway's events: checkedHandlerForFile.
+      const invokesApi =
+        /\bhandler\b[^;]*from "@oemr-reg\/functions\/api"|import\("@oemr-reg\/functions\/api"\)\)?\.handler/.test(text);
+      return asksApp || (invokesApi && !text.includes("checkedHandlerForFile("));
     });
     expect(unchecked).toEqual([]);
   });

@@ -1,9 +1,11 @@
 import { createApp } from "@oemr-reg/core/http";
-import { handler as apiHandler } from "@oemr-reg/functions/api";
+import { handler } from "@oemr-reg/functions/api";
 import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { checkedForFile } from "./support/serve.ts";
+import { checkedForFile, checkedHandlerForFile } from "./support/serve.ts";
+
+const apiHandler = checkedHandlerForFile(handler);
 
 const PIN = Resource.SecretPin.value;
 
