@@ -54,7 +54,8 @@ describe("the contract check itself", () => {
       ["POST", "/api/registration", jsonAnswer(201, { productId: "not-a-uuid" })],
       ["POST", "/api/registration", jsonAnswer(418, { error: "Teapot", message: "no" })],
       ["GET", "/api/registration/unique", new Response("3", { headers: { "content-type": "text/plain" } })],
-      ["POST", "/api/registration", jsonAnswer(429, { error: "TooManyRequestsException", message: "wait" })],
+      // No Retry-After, which this 503 requires (a 429's may come from API Gateway, which sends none).
+      ["GET", "/api/health", jsonAnswer(503, { error: "ServiceUnavailableException", message: "wait" })],
       ["POST", "/console/login", new Response(null, { status: 303 })],
       ["DELETE", "/api/registration", jsonAnswer(405, { error: "MethodNotAllowedException", message: "no" })],
       ["GET", "/console/broadcasts/x", new Response("{}", { status: 200, headers: { "content-type": JSON_TYPE } })],
