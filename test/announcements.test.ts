@@ -6,7 +6,7 @@ import { app } from "@oemr-reg/functions/api";
 import { XMLParser } from "fast-xml-parser";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { browserForFile, expectAccessible, watchCsp } from "./support/browser.ts";
 import { screenshotPath } from "./support/docs-output.ts";
 import { gnupgHome } from "./support/pgp.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
@@ -96,18 +96,24 @@ describe("the public archive", () => {
     expect(feed.items[0]!.id).toBe(`https://reg.test.example.org/announcements/${broadcastId}`);
   });
 
-  it("reads well at 375 px and passes axe, with no script", { timeout: 60_000 }, async () => {
+  it("reads well at 375 px and passes axe, with no script and nothing the CSP refuses", { timeout: 60_000 }, async () => {
     const browser = await browserForFile();
     const page = await (await browser.newContext({ viewport: { width: 375, height: 800 } })).newPage();
+    const refused = watchCsp(page);
     for (const [path, name] of [
       ["/announcements", "archive.png"],
       [`/announcements/${broadcastId}`, "announcement.png"],
     ] as const) {
       expect((await page.goto(`${base}${path}`))!.status()).toBe(200);
+      expect(await refused(), path).toEqual([]);
       await expectAccessible(page);
       expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
       expect(await page.locator("script").count()).toBe(0);
       await page.screenshot({ path: screenshotPath(name, "announcements"), fullPage: true });
+    }
+    for (const feed of ["/announcements/feed.atom", "/announcements/feed.json"]) {
+      expect((await page.goto(`${base}${feed}`))!.status(), feed).toBe(200);
+      expect(await refused(), feed).toEqual([]);
     }
   });
 });
