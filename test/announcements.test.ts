@@ -96,13 +96,16 @@ describe("the public archive", () => {
     expect(feed.items[0]!.id).toBe(`https://reg.test.example.org/announcements/${broadcastId}`);
   });
 
-  it("reads well at 375 px and passes axe, with no script and nothing the CSP refuses", { timeout: 60_000 }, async () => {
+  it("reads well at 375 px and passes axe, with no script and nothing the CSP refuses", {
+    timeout: 60_000,
+  }, async () => {
     const browser = await browserForFile();
     const page = await (await browser.newContext({ viewport: { width: 375, height: 800 } })).newPage();
     const refused = watchCsp(page);
     for (const [path, name] of [
       ["/announcements", "archive.png"],
       [`/announcements/${broadcastId}`, "announcement.png"],
+      ["/announcements/keys", "keys.png"],
     ] as const) {
       expect((await page.goto(`${base}${path}`))!.status()).toBe(200);
       expect(await refused(), path).toEqual([]);

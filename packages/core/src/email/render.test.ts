@@ -140,7 +140,7 @@ describe("renderBroadcast from HTML", () => {
 
   it("writes each inline style exactly as the pages' CSP hashes it", () => {
     const { html } = fromHtml(
-      "<pre><code>x</code></pre><blockquote>q</blockquote><img src=\"https://open-emr.org/logo.png\" alt=\"\">" +
+      '<pre><code>x</code></pre><blockquote>q</blockquote><img src="https://open-emr.org/logo.png" alt="">' +
         "<table><tr><th>h</th></tr><tr><td>d</td></tr></table>",
     );
     const styles = [...html.matchAll(/style="([^"]*)"/g)].map((match) => match[1]);
