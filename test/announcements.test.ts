@@ -25,6 +25,14 @@ const started = await postJson(`${base}/api/registration/broadcast`, {
 });
 const { broadcastId } = (await started.json()) as { broadcastId: string };
 await untilBroadcastDone(base, PIN, broadcastId);
+// Sent, but kept out of the archive by the board.
+const unlistedTitle = `Test of the list ${crypto.randomUUID().slice(0, 8)}`;
+const unlisted = await postJson(`${base}/api/registration/broadcast`, {
+  ...{ secretPin: PIN, title: unlistedTitle, contents: "Only a test.", archive: false },
+});
+expect(unlisted.status).toBe(200);
+const { broadcastId: unlistedId } = (await unlisted.json()) as { broadcastId: string };
+await untilBroadcastDone(base, PIN, unlistedId);
 // Stored but not started, as a scheduled broadcast is until its time: nothing of it is public.
 const pendingId = crypto.randomUUID();
 await createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: Resource.State.name }).create({
@@ -35,7 +43,7 @@ await createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: Resou
 });
 
 describe("the public archive", () => {
-  it("lists the sent broadcast and not the pending one, with an ETag that answers 304", async () => {
+  it("lists the sent broadcast, not a pending one nor one sent with archive: false; its ETag answers 304", async () => {
     const response = await fetch(`${base}/announcements`);
     expect(response.status).toBe(200);
     const body = await response.text();
@@ -47,6 +55,12 @@ describe("the public archive", () => {
     const again = await fetch(`${base}/announcements`, { headers: { "If-None-Match": response.headers.get("etag")! } });
     expect(again.status).toBe(304);
     expect((await fetch(`${base}/announcements/${pendingId}`)).status).toBe(404);
+    expect(body).not.toContain(unlistedTitle);
+    expect((await fetch(`${base}/announcements/${unlistedId}`)).status).toBe(404);
+    const badFlag = { secretPin: PIN, title: "t", contents: "c", archive: "maybe" };
+    const refused = await postJson(`${base}/api/registration/broadcast`, badFlag);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "InvalidArchiveFlagException" });
     expect((await fetch(`${base}/announcements?after=not-a-cursor`)).status).toBe(400);
   });
 

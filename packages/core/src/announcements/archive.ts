@@ -26,9 +26,12 @@ export type ArchiveDeps = {
 /** Announcements a page of the archive lists at most. */
 export const ARCHIVE_PAGE = 20;
 
-/** In the archive from the moment it starts going out; a queued broadcast is not yet announced. */
+/**
+ * In the archive from the moment it starts going out, unless the board kept it out; a queued
+ * broadcast is not yet announced.
+ */
 const published = (broadcast: Broadcast): broadcast is Broadcast & { startedAt: string } =>
-  broadcast.startedAt !== undefined && broadcast.status !== "queued";
+  broadcast.startedAt !== undefined && broadcast.status !== "queued" && broadcast.archive !== false;
 
 /**
  * The public archive of broadcasts, read from the broadcast store: nothing of a recipient, only

@@ -60,7 +60,7 @@ export function createDynamoBroadcastStore({
   return {
     ...createDynamoDeliveryStore({ db, stateTable, deliveryDays }),
 
-    async create({ broadcastId, content, totalSegments, now, idempotency, audience }) {
+    async create({ broadcastId, content, totalSegments, now, idempotency, audience, archive }) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const claimKey = idempotency && {
         Put: {
@@ -88,6 +88,7 @@ export function createDynamoBroadcastStore({
               totalSegments,
               createdAt: now.toISOString(),
               ...(audience && { audience }),
+              ...(archive === false && { archive }),
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },

@@ -24,13 +24,18 @@ export const STALLED_AFTER_MS = 5 * 60 * 1000;
  * `idempotencyKey` used in the last 24 hours for the same content, it starts nothing new and
  * answers that broadcast, queueing its fan-out again if it never left `queued` (the first request
  * may have died between storing and queueing; a fan-out queued twice reaches each recipient once).
- * `audience` (absent: every active address) is part of what the key identifies.
+ * `audience` (absent: every active address) is part of what the key identifies. `archive: false`
+ * keeps it out of the public archive.
  * @throws IdempotencyKeyReusedError when the key was used for other content or another audience
  */
 export async function startBroadcast(
   { broadcasts, fanoutQueue, now }: StartBroadcastDeps,
   content: BroadcastContent,
-  { idempotencyKey, audience: requested }: { idempotencyKey?: string; audience?: Audience } = {},
+  {
+    idempotencyKey,
+    audience: requested,
+    archive,
+  }: { idempotencyKey?: string; audience?: Audience; archive?: boolean } = {},
 ): Promise<{ broadcastId: string; replayed: boolean }> {
   const audience = normalizeAudience(requested);
   const idempotency =
@@ -44,6 +49,7 @@ export async function startBroadcast(
     now,
     idempotency,
     audience,
+    archive,
   });
   if (created.result === "key-reused")
     throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");
