@@ -40,7 +40,8 @@ async function run({ command }: Example): Promise<{ code: number; output: string
 function projectCommands(command: string): { cli: string[]; npm: string[] } {
   const cli = [...command.matchAll(/(?:^|\s)npx oemr-reg (\w+)/g)].map((match) => match[1]!);
   const npm = [...command.matchAll(/(?:^|&&\s*)npm (?:run )?([\w:-]+)/g)].map((match) => match[1]!);
-  return { cli, npm: npm.filter((name) => name !== "install") };
+  // npm's own commands, not the project's scripts.
+  return { cli, npm: npm.filter((name) => name !== "install" && name !== "ci") };
 }
 
 describe("the docs' shell examples", () => {
