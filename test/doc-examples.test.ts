@@ -19,15 +19,22 @@ const PIN = Resource.SecretPin.value;
 const { home: GNUPGHOME } = gnupgHome();
 
 /**
- * Runs a doc's command in bash, with this file's stack in place of npm start's port, `$PIN` set and
- * a GnuPG home of its own.
+ * Runs a doc's command in bash, with this file's stack in place of npm start's port and in
+ * `OEMR_REG_URL` (for the CLI), `$PIN` and `OEMR_REG_PIN` set, and a GnuPG home of its own.
  */
 async function run({ command }: Example): Promise<{ code: number; output: string }> {
   const script = command.replaceAll("http://localhost:3000", base);
   try {
     const { stdout } = await promisify(execFile)("bash", ["-c", script], {
       cwd: ROOT,
-      env: { ...process.env, PIN, OEMR_REG_PIN: PIN, GNUPGHOME, PATH: `${ROOT}node_modules/.bin:${process.env.PATH}` },
+      env: {
+        ...process.env,
+        PIN,
+        OEMR_REG_URL: base,
+        OEMR_REG_PIN: PIN,
+        GNUPGHOME,
+        PATH: `${ROOT}node_modules/.bin:${process.env.PATH}`,
+      },
     });
     return { code: 0, output: stdout };
   } catch (error) {
