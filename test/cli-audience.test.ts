@@ -53,6 +53,13 @@ describe("oemr-reg broadcast --no-archive", () => {
     expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toMatchObject({ status: "done" });
     expect((await fetch(`${base}/announcements/${broadcastId}`)).status).toBe(404);
     expect(await (await fetch(`${base}/announcements`)).text()).not.toContain(broadcastId);
+    // Its footer points at no archive page, though it gives the key as every email does.
+    const sent = await emailsWithSubject(title);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const email of sent) {
+      expect(`${email.body.text}${email.body.html}`).not.toContain(`/announcements/${broadcastId}`);
+      expect(email.body.text).toContain("/announcements/key.asc");
+    }
   });
 });
 

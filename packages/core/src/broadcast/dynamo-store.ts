@@ -112,7 +112,9 @@ export function createDynamoBroadcastStore({
 
     async content(broadcastId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: broadcastContent(broadcastId) }));
-      return Item && { title: Item.title, contents: Item.contents, html: Item.html, rendered: Item.rendered };
+      if (!Item) return undefined;
+      const { title, contents, html, rendered, archive } = Item;
+      return { title, contents, html, rendered, ...(archive === false && { archive }) };
     },
 
     async audience(broadcastId) {

@@ -44,7 +44,7 @@ export async function startBroadcast(
   const rendered = await renderAndPack(content);
   const created = await broadcasts.create({
     broadcastId,
-    content: { ...content, ...(rendered && { rendered }) },
+    content: { ...content, ...(rendered && { rendered }), ...(archive === false && { archive }) },
     totalSegments: FANOUT_SEGMENTS,
     now,
     idempotency,

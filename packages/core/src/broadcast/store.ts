@@ -47,7 +47,8 @@ export type Broadcast = z.infer<typeof Broadcast>;
 
 export type BroadcastContent = { title: string; contents: string; html?: string };
 /** The content as stored: with its rendered parts, packed (rendered-parts.ts), when they fit. */
-export type StoredBroadcastContent = BroadcastContent & { rendered?: Uint8Array };
+/** `archive: false` is kept with the content too: the senders read it, to leave the archive link out. */
+export type StoredBroadcastContent = BroadcastContent & { rendered?: Uint8Array; archive?: false };
 
 export type DeliveryOutcome =
   | { status: "sent"; sesMessageId: string }
