@@ -110,6 +110,7 @@ describe("every operation of the document", () => {
       "/announcements/feed.atom",
       "/announcements/feed.json",
       "/announcements/key.asc",
+      "/announcements/keys",
     ])
       expect((await call(path)).status, path).toBe(200);
     expect((await call(`/announcements/${crypto.randomUUID()}`)).status).toBe(404);

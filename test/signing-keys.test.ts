@@ -89,4 +89,29 @@ describe("a rotation of the signing key", () => {
     writeFileSync(join(fresh, "wkd.key"), Buffer.from(await wkd.arrayBuffer()));
     expect(gpgFresh("--import", join(fresh, "wkd.key")).out).not.toContain(a);
   });
+
+  it("lists the retired key's fingerprint on /announcements/keys, replaced when the new key was made", async () => {
+    const group = (hex: string) => hex.match(/.{4}/g)!.join(" ");
+    const alone = await (await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app.request(
+      "https://reg.test.example.org/announcements/keys",
+    );
+    expect(alone.status).toBe(200);
+    expect(await alone.text()).toContain("None: this key is the first.");
+
+    const keyB = await generateSigningKey(Resource.Mailer.sender);
+    const retired = (await readPrivateKey({ armoredKey: KEY_A })).toPublic().armor();
+    const app = (await apiLinkedWith({ SigningKey: keyB, SigningKeysRetired: retired })).app;
+    const response = await app.request("https://reg.test.example.org/announcements/keys");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    const page = await response.text();
+    const [a, b] = [group(await fingerprintOf(KEY_A)), group(await fingerprintOf(keyB))];
+    const madeB = (await readPrivateKey({ armoredKey: keyB })).getCreationTime().toISOString();
+    expect(page).toContain(`signed now with the key <code>${b}</code>`);
+    const row = new RegExp(
+      `<tr><td><code>${a}</code></td><td><time[^>]*>[^<]+</time></td>\\s*<td><time datetime="${madeB}">`,
+    );
+    expect(page).toMatch(row);
+    expect(page).not.toContain(`<td><code>${b}</code>`);
+  });
 });

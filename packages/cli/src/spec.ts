@@ -28,6 +28,7 @@ export const CLI: ProgramSpec = {
       description: "where the HTML part is written to open in a browser (default broadcast-preview.html)",
     },
     yes: { type: "boolean", short: "y", description: "send without asking for confirmation" },
+    "no-archive": { type: "boolean", description: "keep it out of the public archive and its feeds" },
     "below-version": {
       type: "string",
       value: "<v>",
@@ -58,15 +59,19 @@ export const CLI: ProgramSpec = {
       examples: ["oemr-reg usage", "oemr-reg usage --json"],
     },
     broadcast: {
-      args: '--title "..." --file notice.md [--html notice.html] [--yes]',
+      args: '--title "..." --file notice.md [--html notice.html] [--yes] [--no-archive]',
       summary: "preview, confirm, send, then follow it",
       details:
         "Renders the email as the senders do, says how many it reaches, asks for the PIN and for yes,\n" +
         "sends, then follows it to done. Ctrl-C stops following, not the broadcast.",
-      options: ["title", "file", "html", "preview-html", "yes", "below-version", "distribution", "interval"],
+      options: [
+        ...["title", "file", "html", "preview-html", "yes", "no-archive", "below-version", "distribution"],
+        "interval",
+      ],
       examples: [
         'oemr-reg broadcast --title "OpenEMR 7.0.3.4 security patch" --file notice.md',
         'oemr-reg broadcast --title "..." --file notice.md --below-version 7.0.3 --distribution docker',
+        'oemr-reg broadcast --title "Test of the list" --file test.md --no-archive',
       ],
     },
     status: {

@@ -60,7 +60,7 @@ export function createDynamoBroadcastStore({
   return {
     ...createDynamoDeliveryStore({ db, stateTable, deliveryDays }),
 
-    async create({ broadcastId, content, totalSegments, now, idempotency, audience }) {
+    async create({ broadcastId, content, totalSegments, now, idempotency, audience, archive }) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const claimKey = idempotency && {
         Put: {
@@ -88,6 +88,7 @@ export function createDynamoBroadcastStore({
               totalSegments,
               createdAt: now.toISOString(),
               ...(audience && { audience }),
+              ...(archive === false && { archive }),
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },
@@ -111,7 +112,9 @@ export function createDynamoBroadcastStore({
 
     async content(broadcastId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: broadcastContent(broadcastId) }));
-      return Item && { title: Item.title, contents: Item.contents, html: Item.html, rendered: Item.rendered };
+      if (!Item) return undefined;
+      const { title, contents, html, rendered, archive } = Item;
+      return { title, contents, html, rendered, ...(archive === false && { archive }) };
     },
 
     async audience(broadcastId) {

@@ -83,17 +83,18 @@ export class UnknownDeliveryError extends Error {
 export function createSender(deps: SenderDeps) {
   const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey, signer } = deps;
   // Rendering is per broadcast, not per recipient; a warm Lambda keeps it across batches.
-  const rendered = new Map<string, Promise<RenderedBroadcast>>();
+  const rendered = new Map<string, Promise<RenderedBroadcast & { archived: boolean }>>();
 
-  function renderedFor(broadcastId: string): Promise<RenderedBroadcast> {
+  function renderedFor(broadcastId: string): Promise<RenderedBroadcast & { archived: boolean }> {
     let entry = rendered.get(broadcastId);
     if (!entry) {
       entry = broadcasts.content(broadcastId).then(async (content) => {
         if (!content) throw new UnknownDeliveryError(`Broadcast ${broadcastId} has no content`);
-        if (content.rendered) return unpackRendered(content.rendered);
+        const archived = content.archive !== false;
+        if (content.rendered) return { ...unpackRendered(content.rendered), archived };
         // Started before its parts were kept with it: rendered here, once per broadcast.
         const { renderBroadcast } = await import("../email/render.ts");
-        return renderBroadcast(content);
+        return { ...renderBroadcast(content), archived };
       });
       entry.catch(() => rendered.delete(broadcastId));
       rendered.set(broadcastId, entry);
@@ -164,7 +165,8 @@ export function createSender(deps: SenderDeps) {
         const provenance = {
           fingerprint: await signer.fingerprint(),
           keyUrl: signingKeyUrl(publicUrl),
-          archiveUrl: announcementUrl(publicUrl, broadcastId),
+          // A broadcast kept out of the archive has no page there to point at.
+          ...(content.archived && { archiveUrl: announcementUrl(publicUrl, broadcastId) }),
         };
         const message = personalize(content, {
           unsubscribeUrl: link,

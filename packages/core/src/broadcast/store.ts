@@ -41,12 +41,14 @@ export const Broadcast = z.object({
     .meta({ description: "`hardBounces` when last resumed: only what follows counts towards pausing again" }),
   sentAtResume: z.number().int().optional(),
   audience: Audience.optional().meta({ description: "Who it is for; absent, every active address" }),
+  archive: z.boolean().optional().meta({ description: "`false`: kept out of the public archive and its feeds" }),
 });
 export type Broadcast = z.infer<typeof Broadcast>;
 
 export type BroadcastContent = { title: string; contents: string; html?: string };
 /** The content as stored: with its rendered parts, packed (rendered-parts.ts), when they fit. */
-export type StoredBroadcastContent = BroadcastContent & { rendered?: Uint8Array };
+/** `archive: false` is kept with the content too: the senders read it, to leave the archive link out. */
+export type StoredBroadcastContent = BroadcastContent & { rendered?: Uint8Array; archive?: false };
 
 export type DeliveryOutcome =
   | { status: "sent"; sesMessageId: string }
@@ -126,6 +128,8 @@ export type BroadcastStore = DeliveryStore & {
     idempotency?: IdempotencyClaim;
     /** Absent: every active address. */
     audience?: Audience;
+    /** `false`: never in the public archive. */
+    archive?: boolean;
   }): Promise<CreateResult>;
   get(broadcastId: string): Promise<Broadcast | undefined>;
   /** Its status alone: one read, for the senders that check it before each email. */

@@ -64,6 +64,7 @@ export const apiRoutes = {
   "GET /console/audit": { rate: 1, burst: 5 },
   // Public keys: fetched by mail clients and gpg when an announcement arrives; cached an hour.
   "GET /announcements/key.asc": { rate: 20, burst: 40 },
+  "GET /announcements/keys": { rate: 20, burst: 40 },
   "GET /.well-known/openpgpkey/hu/{hash}": { rate: 20, burst: 40 },
   "GET /.well-known/openpgpkey/policy": { rate: 20, burst: 40 },
   // The public archive: read by people and feed readers, cached five minutes.
