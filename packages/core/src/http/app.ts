@@ -41,7 +41,7 @@ type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
   Omit<RegistrationRoutesDeps, "now" | "auth"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members"> &
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "passkeys"> &
   Omit<AuthDeps, "now"> &
   KeyRoutesDeps &
   Pick<AnnouncementRoutesDeps, "archive"> & {
@@ -91,6 +91,7 @@ export function createApp({
   endedSessions,
   tallies,
   members,
+  passkeys,
   broadcasts,
   fanoutQueue,
   audit,
@@ -154,6 +155,7 @@ export function createApp({
         auth,
         audit,
         members,
+        passkeys,
         overview,
         endedSessions,
         registrations,

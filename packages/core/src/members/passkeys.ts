@@ -94,8 +94,8 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
       invitation?: string,
     ): Promise<NewCredential | undefined> {
       const challenge = challengeOf(response.response.clientDataJSON);
-      const purpose = challenge && (await challenges.take(challenge));
-      if (!purpose || purpose.kind !== "register" || purpose.memberId !== memberId) return undefined;
+      const purpose = challenge ? await challenges.take(challenge) : undefined;
+      if (!challenge || purpose?.kind !== "register" || purpose.memberId !== memberId) return undefined;
       if (purpose.invitation !== invitation) return undefined;
       const verification = await verifyRegistrationResponse({
         response,
@@ -135,8 +135,8 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
     /** Who signs in with this assertion, or why not; its challenge is consumed either way. */
     async authenticate(response: AuthenticationResponseJSON): Promise<SignInResult> {
       const challenge = challengeOf(response.response.clientDataJSON);
-      const purpose = challenge && (await challenges.take(challenge));
-      if (!purpose || purpose.kind !== "authenticate") return { refused: "challenge" };
+      const purpose = challenge ? await challenges.take(challenge) : undefined;
+      if (!challenge || purpose?.kind !== "authenticate") return { refused: "challenge" };
       const lookup = await db.send(
         new GetCommand({ TableName: stateTable, Key: passkeyCredentialKey(response.id), ConsistentRead: true }),
       );

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EMAIL_STYLE_ATTRIBUTES } from "../../email/styles.ts";
-import { HEAD_META, type PageContent, strictPageHeaders } from "../pages.ts";
+import { HEAD_META, type PageContent, type PageHeaderOptions, strictPageHeaders } from "../pages.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
 
 const STYLE =
@@ -36,7 +36,9 @@ const EMAIL_STYLE_HASHES = EMAIL_STYLE_ATTRIBUTES.map(sha256);
  * script at all, forms post only back here, no framing, no Referer leaves for another site. Not `no-referrer`: under it
  * browsers send `Origin: null` with a form, which the cross-site check rightly refuses.
  */
-export const consoleHeaders = () => strictPageHeaders(STYLE_HASH, "same-origin", EMAIL_STYLE_HASHES);
+export const consoleHeaders = ({ overwrite = false, ...exceptions }: PageHeaderOptions = {}) =>
+  // Not overwriting: a route's own headers (the passkey pages', which allow their script) stand.
+  strictPageHeaders(STYLE_HASH, "same-origin", EMAIL_STYLE_HASHES, { overwrite, ...exceptions });
 
 /** The hidden field that carries a session's CSRF token in a console form. */
 export const csrfInput = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
@@ -58,7 +60,8 @@ export function consolePage(
   const links = html`<a href="${CONSOLE_PATH}">Overview</a> ·
 <a href="${CONSOLE_PATH}/versions">Versions and usage</a> ·
 <a href="${CONSOLE_PATH}/broadcasts">Broadcasts</a> ·
-<a href="${CONSOLE_PATH}/broadcasts/new">New broadcast</a>`;
+<a href="${CONSOLE_PATH}/broadcasts/new">New broadcast</a> ·
+<a href="${CONSOLE_PATH}/passkeys">Passkeys</a>`;
   // A page that follows work in progress reloads itself: no script, which the CSP forbids.
   const reload = refresh ? html`<meta http-equiv="refresh" content="${refresh}">` : "";
   const nav = session ? html`<header><nav aria-label="Console">${links}</nav>${logout(session)}</header>` : "";

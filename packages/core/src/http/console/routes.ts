@@ -2,6 +2,7 @@ import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
+import type { Passkeys } from "../../members/passkeys.ts";
 import type { MemberStore } from "../../members/store.ts";
 import type { Overview } from "../../registration/counters.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
@@ -15,6 +16,7 @@ import {
   formPageErrors,
   gatewayThrottled,
   htmlResponse,
+  JSON_TYPE,
   PUBLIC,
   redirect,
   SESSION,
@@ -24,18 +26,24 @@ import { type AllowedMethods, unmatched } from "../unmatched.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
+import { consoleInvitationRoutes } from "./invitation-routes.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { overviewBody } from "./overview.ts";
+import { consolePasskeyRoutes } from "./passkey-routes.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
+import { consoleSignInRoutes, SIGN_IN_PATH } from "./sign-in-routes.ts";
 import { type ConsoleSessions, signedInSessions } from "./signed-in.ts";
 import { talliesBody } from "./tallies.ts";
+import { ceremonyButton, webauthnPageHeaders, webauthnScript, webauthnScriptRoute } from "./webauthn.ts";
 
 export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The link-signing secret, from which the session key is derived. */
   tokenKey: string;
   auth: Auth;
   /** Once one is active, the PIN no longer opens the console. */
-  members: Pick<MemberStore, "anyActive" | "get">;
+  members: Pick<MemberStore, "anyActive" | "get" | "invitation" | "accept">;
+  /** The members' passkeys: how they sign in. */
+  passkeys: Passkeys;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
   overview: (weeks: string[]) => Promise<Overview>;
   /** Sessions logged out before they expired. */
@@ -72,6 +80,7 @@ export function consoleRoutes({
   tokenKey,
   auth,
   members,
+  passkeys,
   overview,
   endedSessions,
   registrations,
@@ -84,6 +93,8 @@ export function consoleRoutes({
   const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    // The passkey script asks for JSON, and shows the message.
+    if (c.req.header("accept") === JSON_TYPE) return c.json(body, status);
     const again = html`<p>${body.message}.</p><p><a href="${LOGIN_PATH}">Back to the login</a></p>`;
     return consolePage(c, { status, title: TITLES[status] ?? "Something went wrong", body: again });
   });
@@ -111,12 +122,18 @@ export function consoleRoutes({
     operationId: "consoleLoginPage",
     security: PUBLIC,
     summary: "The console's login page",
-    description: "One password field, the board's PIN. Signed in already: to the overview.",
+    description:
+      '"Sign in with a passkey" (the script of `GET /console/webauthn.js`), and one password field, the ' +
+      "board's PIN, while the stack has no active member. Signed in already: to the overview.",
+    middleware: [webauthnPageHeaders()],
     responses: { 200: htmlResponse("The page"), 303: redirect(`To ${CONSOLE_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(loginPage, async (c) => {
     if (await sessions().read(c)) return c.redirect(CONSOLE_PATH, 303);
-    const form = html`<form method="post" action="${LOGIN_PATH}">
+    const passkey = html`<p>${ceremonyButton("Sign in with a passkey", { kind: "authenticate", path: SIGN_IN_PATH })}</p>
+${webauthnScript}`;
+    if (await members.anyActive()) return consolePage(c, { title: "Board console", body: passkey });
+    const form = html`${passkey}<form method="post" action="${LOGIN_PATH}">
 <label for="pin">PIN</label>
 <p><input id="pin" name="secretPin" type="password" autocomplete="current-password" required></p>
 <button type="submit">Log in</button></form>`;
@@ -216,6 +233,10 @@ export function consoleRoutes({
     const body = talliesBody(await countTallies({ registrations, usage, tallies }, now()), now());
     return consolePage(c, { title: "Versions and usage", body, session });
   });
+  webauthnScriptRoute(app);
+  consoleSignInRoutes(app, { passkeys, audit: broadcasting.audit, sessions });
+  consoleInvitationRoutes(app, { members, passkeys, audit: broadcasting.audit, sessions });
+  consolePasskeyRoutes(app, { passkeys, audit: broadcasting.audit, sessions, sessionPost });
   // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
   consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
