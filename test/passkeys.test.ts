@@ -144,4 +144,92 @@ describe("passkeys in the console", () => {
     },
     SLOW,
   );
+
+  it(
+    "refuses a replayed assertion and one made for another origin",
+    async () => {
+      await page.goto(`${base}/console`);
+      await signOut();
+      const verifyPath = `${base}/console/login/passkey/verify`;
+      const [request] = await Promise.all([page.waitForRequest(verifyPath), signIn()]);
+      const replay = await fetch(verifyPath, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: base },
+        body: request.postData(),
+      });
+      expect(replay.status).toBe(403);
+      expect(await lastAudit("signin.refused")).toMatchObject({ object: expect.stringMatching(/^challenge/) });
+      // A real assertion, checked by a stage whose public URL is another origin on the same host.
+      await signOut();
+      let answer: { response: Parameters<typeof passkeys.authenticate>[0] } | undefined;
+      await page.route(verifyPath, async (route) => {
+        answer = route.request().postDataJSON();
+        await route.abort();
+      });
+      await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+      await expect.poll(() => answer).toBeDefined();
+      await page.unroute(verifyPath);
+      const elsewhere = createPasskeys({ db, stateTable, members, publicUrl: "http://localhost:1" });
+      expect(await elsewhere.authenticate(answer!.response)).toMatchObject({ refused: "invalid-assertion" });
+    },
+    SLOW,
+  );
+
+  it(
+    "keeps the last passkey; with scripts off the pages render and the remove form works",
+    async () => {
+      await signIn();
+      const spare = { id: `spare${crypto.randomUUID()}`, publicKey: "cHVibGlj", counter: 0, transports: [] };
+      await passkeys.add(memberId, spare, "Spare");
+      const noScript = await browser.newContext({ javaScriptEnabled: false });
+      await noScript.addCookies(await context.cookies());
+      const plain = await noScript.newPage();
+      await plain.goto(`${base}/console/passkeys`);
+      await plain.locator("tr", { hasText: "Spare" }).getByRole("button", { name: "Remove" }).click();
+      await plain.waitForURL(`${base}/console/passkeys`);
+      expect((await passkeys.list(memberId)).map(({ name }) => name)).toEqual(["Phone"]);
+      const last = plain.waitForResponse(`${base}/console/passkeys/remove`);
+      await plain.getByRole("button", { name: "Remove" }).click();
+      expect((await last).status()).toBe(409);
+      await plain.getByText("This is your last passkey").waitFor();
+      expect(await passkeys.list(memberId)).toHaveLength(1);
+      for (const path of ["/console/login", `/console/invitation/${invitationToken}`])
+        expect((await plain.goto(`${base}${path}`))?.headers()["content-type"]).toMatch(/text\/html/);
+      await plain.getByText("Invitation closed").waitFor();
+      await noScript.close();
+    },
+    SLOW,
+  );
+
+  it("closes an invitation link after 24 hours, and one that never was", async () => {
+    const dayAgo = new Date(Date.now() - 24 * 60 * 60 * 1000 - 1000);
+    const old = createMemberStore({ db, stateTable, now: () => dayAgo });
+    const { invitation } = await old.add({ name: "Late", email: "late@board.example", roles: ["compose"] });
+    for (const token of [invitation.token, "x".repeat(32), "short"]) {
+      const response = await fetch(`${base}/console/invitation/${token}`);
+      expect(response.status).toBe(410);
+      expect(await response.text()).toMatch(/used already, or has expired/);
+    }
+    const options = await fetch(`${base}/console/invitation/${invitation.token}/options`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: base },
+      body: "{}",
+    });
+    expect(options.status).toBe(410);
+  });
+
+  it(
+    "refuses a revoked member's live session and passkey at once",
+    async () => {
+      await page.goto(`${base}/console/passkeys`);
+      expect(page.url()).toBe(`${base}/console/passkeys`);
+      await members.revoke(memberId);
+      await page.goto(`${base}/console/passkeys`);
+      expect(page.url()).toBe(`${base}/console/login`);
+      await signIn({ refused: true });
+      expect(await status().textContent()).toMatch(/does not open the console/);
+      expect(await lastAudit("signin.refused")).toMatchObject({ object: expect.stringMatching(/^unknown-credential/) });
+    },
+    SLOW,
+  );
 });
