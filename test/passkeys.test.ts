@@ -99,6 +99,8 @@ describe("passkeys in the console", () => {
       await expectAccessible(page);
       await signIn();
       expect(await lastAudit("signin.passkey")).toMatchObject({ actor: { id: memberId } });
+      const overview = await page.goto(`${base}/console`);
+      expect(overview?.headers()["content-security-policy"]).not.toMatch(/script-src/);
       const pin = await fetch(`${base}/console/login`, {
         method: "POST",
         redirect: "manual",

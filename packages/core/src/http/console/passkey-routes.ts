@@ -7,7 +7,16 @@ import type { AuditLog } from "../../audit/index.ts";
 import type { Passkey, Passkeys } from "../../members/passkeys.ts";
 import type { Member } from "../../members/store.ts";
 import { limitBody, readBody } from "../body.ts";
-import { FORM, formPageErrors, htmlResponse, JSON_TYPE, redirect, SESSION, schemaRef } from "../openapi.ts";
+import {
+  FORM,
+  formPageErrors,
+  gatewayThrottled,
+  htmlResponse,
+  JSON_TYPE,
+  redirect,
+  SESSION,
+  schemaRef,
+} from "../openapi.ts";
 import { consolePage, csrfInput } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
 import { auditedBySession, type ConsoleSessions, type SignedIn } from "./signed-in.ts";
@@ -42,7 +51,8 @@ function passkeyTable(passkeys: Passkey[], session: SignedIn) {
   const rows = passkeys.map(
     ({ credentialId, name, createdAt, lastUsedAt }) => html`<tr><td>${name}</td><td>${day(createdAt)}</td>
 <td>${day(lastUsedAt)}</td><td><form method="post" action="${PATH}/remove">${csrfInput(session)}
-<input type="hidden" name="credentialId" value="${credentialId}"><button class="secondary">Remove</button></form></td></tr>`,
+<input type="hidden" name="credentialId" value="${credentialId}">
+<button class="secondary">Remove</button></form></td></tr>`,
   );
   return html`<table><thead><tr><th>Name</th><th>Created</th><th>Last used</th><th></th></tr></thead>
 <tbody>${rows}</tbody></table>`;
@@ -66,7 +76,8 @@ export function consolePasskeyRoutes(app: OpenAPIHono<any, any, any>, deps: Pass
     const body = html`${note ? html`<p class="error" role="alert">${note}</p>` : ""}${passkeyTable(list, session)}
 <h2>Add a passkey</h2><label for="passkey-name">Name</label>
 <p><input id="passkey-name" name="name" maxlength="60" placeholder="Laptop, phone, security key"></p>
-<p>${ceremonyButton("Add a passkey", { kind: "register", path: `${PATH}/new`, csrf: session.csrf })}</p>${webauthnScript}`;
+<p>${ceremonyButton("Add a passkey", { kind: "register", path: `${PATH}/new`, csrf: session.csrf })}</p>
+${webauthnScript}`;
     return consolePage(c, { status, title: "Passkeys", body, session });
   };
 
@@ -78,7 +89,7 @@ export function consolePasskeyRoutes(app: OpenAPIHono<any, any, any>, deps: Pass
     summary: "The signed-in member's passkeys",
     description: "Name, created, last used, and Remove; Add a passkey. Without a session: to the login page.",
     middleware: [webauthnPageHeaders()],
-    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`) },
+    responses: { 200: htmlResponse("The page"), 303: redirect(`To ${LOGIN_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(page, async (c) => {
     const session = await sessions().read(c);

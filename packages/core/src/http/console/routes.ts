@@ -130,8 +130,8 @@ export function consoleRoutes({
   });
   app.openapi(loginPage, async (c) => {
     if (await sessions().read(c)) return c.redirect(CONSOLE_PATH, 303);
-    const passkey = html`<p>${ceremonyButton("Sign in with a passkey", { kind: "authenticate", path: SIGN_IN_PATH })}</p>
-${webauthnScript}`;
+    const button = ceremonyButton("Sign in with a passkey", { kind: "authenticate", path: SIGN_IN_PATH });
+    const passkey = html`<p>${button}</p>${webauthnScript}`;
     if (await members.anyActive()) return consolePage(c, { title: "Board console", body: passkey });
     const form = html`${passkey}<form method="post" action="${LOGIN_PATH}">
 <label for="pin">PIN</label>

@@ -6,7 +6,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ErrorBody } from "../api-schemas.ts";
 import { readBody } from "../body.ts";
 import { ApiError } from "../errors.ts";
-import { JSON_TYPE, PUBLIC, schemaRef } from "../openapi.ts";
+import { gatewayThrottled, JSON_TYPE, PUBLIC, schemaRef } from "../openapi.ts";
 import { consoleHeaders } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
 import { WEBAUTHN_SCRIPT } from "./webauthn-script.ts";
@@ -31,7 +31,8 @@ export const ceremonyButton = (
   label: string,
   { kind, path, csrf = "" }: { kind: "register" | "authenticate"; path: string; csrf?: string },
 ) =>
-  html`<button type="button" data-webauthn="${kind}" data-options="${path}/options" data-verify="${path}/verify" data-csrf="${csrf}">${label}</button>`;
+  html`<button type="button" data-webauthn="${kind}" data-options="${path}/options" data-verify="${path}/verify"
+data-csrf="${csrf}">${label}</button>`;
 
 /** What the script posts for options, and with the browser's answer. */
 export const OptionsAsked = z.object({ [CSRF_FIELD]: z.string().optional() });
@@ -100,6 +101,7 @@ export function webauthnScriptRoute(app: OpenAPIHono<any, any, any>) {
         },
         content: { "application/javascript": { schema: { type: "string" } } },
       },
+      429: gatewayThrottled,
     },
   });
   app.openapi(script, (c) =>
