@@ -95,10 +95,13 @@ export const CLI: ProgramSpec = {
       examples: ["oemr-reg login --url https://register.open-emr.org"],
     },
     members: {
-      args: "add --name … --email … --role admin [--aws --state-table … --public-url …]",
-      summary: "the operator: invite a member, print the link",
+      args: "add --name … --email … --role admin | reinvite --email … [--aws --state-table … --public-url …]",
+      summary: "the operator: invite a member, or invite again one who lost every passkey; print the link",
       options: [],
-      examples: ['oemr-reg members add --name "Ada" --email ada@open-emr.org --role admin'],
+      examples: [
+        'oemr-reg members add --name "Ada" --email ada@open-emr.org --role admin',
+        "oemr-reg members reinvite --email ada@open-emr.org",
+      ],
     },
     audit: {
       args: "verify | export [--json]",
