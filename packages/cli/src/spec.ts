@@ -114,5 +114,5 @@ export const CLI: ProgramSpec = {
   footer: `The PIN is asked for without showing it, or read from $OEMR_REG_PIN.
 Exit status: 0 done, 1 cannot go on (a file, no terminal, nothing to resume), 2 usage, 3 wrong PIN,
 4 locked out, 5 message refused, 6 server unreachable, 7 broadcast paused, 8 not confirmed (nothing sent),
-9 no such broadcast, 10 the audit chain is broken, 130 stopped (Ctrl-C).`,
+9 no such broadcast or member, 10 the audit chain is broken, 130 stopped (Ctrl-C).`,
 };
