@@ -8,7 +8,7 @@ import type { Passkeys } from "../../members/passkeys.ts";
 import { type MemberStore, tokenHash } from "../../members/store.ts";
 import { limitBody } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
-import { htmlResponse, JSON_TYPE, PUBLIC } from "../openapi.ts";
+import { htmlResponse, PUBLIC } from "../openapi.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH } from "./session.ts";
 import type { ConsoleSessions } from "./signed-in.ts";
@@ -17,8 +17,11 @@ import {
   ceremonyBodies,
   ceremonyButton,
   jsonOrPage,
+  MAX_ANSWER_BYTES,
   nextResponse,
+  optionsResponse,
   refuse,
+  scriptPostErrors,
   webauthnPageHeaders,
   webauthnScript,
 } from "./webauthn.ts";
@@ -30,7 +33,6 @@ export type InvitationDeps = {
   sessions: () => ConsoleSessions;
 };
 
-const MAX_ANSWER_BYTES = 16 * 1024;
 /** What `members add` and `members reinvite` put in the link: 24 random bytes, base64url. */
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 const TokenParam = z.object({
@@ -89,11 +91,10 @@ export function consoleInvitationRoutes(app: OpenAPIHono<any, any, any>, deps: I
     middleware: [limitBody(MAX_ANSWER_BYTES), csrf()],
     request: { params: TokenParam, body: bodies.options },
     responses: {
-      200: { description: "The options", content: { [JSON_TYPE]: { schema: { type: "object" } } } },
+      200: optionsResponse,
       403: jsonOrPage("Sent from another site"),
       410: jsonOrPage("Used, expired or unknown"),
-      413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
-      415: jsonOrPage("Not JSON"),
+      ...scriptPostErrors,
     },
   });
   app.openapi(options, async (c) => {
@@ -119,8 +120,7 @@ export function consoleInvitationRoutes(app: OpenAPIHono<any, any, any>, deps: I
       400: jsonOrPage("Not a WebAuthn answer"),
       403: jsonOrPage("The passkey's answer is refused, or another site sent it"),
       410: jsonOrPage("Used, expired or unknown"),
-      413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
-      415: jsonOrPage("Not JSON"),
+      ...scriptPostErrors,
     },
   });
   app.openapi(verify, async (c) => {

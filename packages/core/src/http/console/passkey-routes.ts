@@ -7,16 +7,7 @@ import type { AuditLog } from "../../audit/index.ts";
 import type { Passkey, Passkeys } from "../../members/passkeys.ts";
 import type { Member } from "../../members/store.ts";
 import { limitBody, readBody } from "../body.ts";
-import {
-  FORM,
-  formPageErrors,
-  gatewayThrottled,
-  htmlResponse,
-  JSON_TYPE,
-  redirect,
-  SESSION,
-  schemaRef,
-} from "../openapi.ts";
+import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { consolePage, csrfInput } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
 import { auditedBySession, type ConsoleSessions, type SignedIn } from "./signed-in.ts";
@@ -25,8 +16,11 @@ import {
   ceremonyBodies,
   ceremonyButton,
   jsonOrPage,
+  MAX_ANSWER_BYTES,
   nextResponse,
+  optionsResponse,
   refuse,
+  scriptPostErrors,
   webauthnPageHeaders,
   webauthnScript,
 } from "./webauthn.ts";
@@ -42,7 +36,6 @@ export type PasskeyPageDeps = {
 const PATH = `${CONSOLE_PATH}/passkeys`;
 const LOGIN_PATH = `${CONSOLE_PATH}/login`;
 const MAX_FORM_BYTES = 4 * 1024;
-const MAX_ANSWER_BYTES = 16 * 1024;
 const Remove = z.object({ [CSRF_FIELD]: z.string(), credentialId: z.string().min(1).max(1400) });
 const NOT_A_MEMBER = "The PIN's session has no passkeys: sign in with a member's passkey";
 const day = (at: string | undefined) => (at ? at.slice(0, 10) : "never");
@@ -147,10 +140,9 @@ ${webauthnScript}`;
     middleware: [limitBody(MAX_ANSWER_BYTES), csrf(), sessionPost],
     request: { body: bodies.options },
     responses: {
-      200: { description: "The options", content: { [JSON_TYPE]: { schema: { type: "object" } } } },
+      200: optionsResponse,
       403: jsonOrPage("No session, no token or the wrong one, another site, or the PIN's session"),
-      413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
-      415: jsonOrPage("Not JSON"),
+      ...scriptPostErrors,
     },
   });
   app.openapi(options, async (c) => {
@@ -172,8 +164,7 @@ ${webauthnScript}`;
       200: nextResponse("Added: back to the passkeys"),
       400: jsonOrPage("Not a WebAuthn answer"),
       403: jsonOrPage("Refused: the answer, no session, no token or the wrong one, another site, the PIN's session"),
-      413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
-      415: jsonOrPage("Not JSON"),
+      ...scriptPostErrors,
     },
   });
   app.openapi(verify, async (c) => {

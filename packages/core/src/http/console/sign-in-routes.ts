@@ -5,10 +5,19 @@ import type { AuditLog } from "../../audit/index.ts";
 import type { Passkeys } from "../../members/passkeys.ts";
 import { limitBody } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
-import { JSON_TYPE, PUBLIC } from "../openapi.ts";
+import { PUBLIC } from "../openapi.ts";
 import { CONSOLE_PATH } from "./session.ts";
 import type { ConsoleSessions } from "./signed-in.ts";
-import { ceremonyAnswer, ceremonyBodies, jsonOrPage, nextResponse, refuse } from "./webauthn.ts";
+import {
+  ceremonyAnswer,
+  ceremonyBodies,
+  jsonOrPage,
+  MAX_ANSWER_BYTES,
+  nextResponse,
+  optionsResponse,
+  refuse,
+  scriptPostErrors,
+} from "./webauthn.ts";
 
 export type SignInDeps = {
   passkeys: Pick<Passkeys, "authenticationOptions" | "authenticate">;
@@ -17,7 +26,6 @@ export type SignInDeps = {
 };
 
 export const SIGN_IN_PATH = `${CONSOLE_PATH}/login/passkey`;
-const MAX_ANSWER_BYTES = 16 * 1024;
 
 /**
  * "Sign in with a passkey" (the login page's button and the script): options for any passkey of
@@ -39,10 +47,9 @@ export function consoleSignInRoutes(app: OpenAPIHono<any, any, any>, { passkeys,
     middleware: [limitBody(MAX_ANSWER_BYTES), csrf()],
     request: { body: bodies.options },
     responses: {
-      200: { description: "The options", content: { [JSON_TYPE]: { schema: { type: "object" } } } },
+      200: optionsResponse,
       403: jsonOrPage("Sent from another site"),
-      413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
-      415: jsonOrPage("Not JSON"),
+      ...scriptPostErrors,
     },
   });
   app.openapi(options, async (c) => c.json(await passkeys.authenticationOptions(), 200));
@@ -63,8 +70,7 @@ export function consoleSignInRoutes(app: OpenAPIHono<any, any, any>, { passkeys,
       200: nextResponse("Signed in: go to the console"),
       400: jsonOrPage("Not a WebAuthn answer"),
       403: jsonOrPage("Refused: an unknown, removed or revoked passkey, a used or expired challenge, or another site"),
-      413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
-      415: jsonOrPage("Not JSON"),
+      ...scriptPostErrors,
     },
   });
   app.openapi(verify, async (c) => {

@@ -68,6 +68,17 @@ export const jsonOrPage = (description: string) => ({
   description,
   content: { [JSON_TYPE]: { schema: ErrorBody }, "text/html": { schema: { type: "string" as const } } },
 });
+/** What the script's posts may answer besides their own, as `formPageErrors` for a form. */
+export const MAX_ANSWER_BYTES = 16 * 1024;
+export const scriptPostErrors = {
+  413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
+  415: jsonOrPage("Not JSON"),
+};
+/** The WebAuthn options the script hands to the browser. */
+export const optionsResponse = {
+  description: "The options",
+  content: { [JSON_TYPE]: { schema: { type: "object" as const } } },
+};
 /** A refusal of the script's routes, as JSON. */
 export const refuse = (c: Context, status: ContentfulStatusCode, error: string, message: string) =>
   c.json({ error, message }, status);
