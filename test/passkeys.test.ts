@@ -7,6 +7,7 @@ import { Resource } from "sst";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { virtualAuthenticator } from "./support/authenticator.ts";
 import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { screenshotPath } from "./support/docs-output.ts";
 import { freePort, serveForFile } from "./support/serve.ts";
 import { ownStack } from "./support/stack.ts";
 
@@ -78,6 +79,7 @@ describe("passkeys in the console", () => {
       expect(csp).not.toMatch(/unsafe-inline/);
       await page.getByText("Ada Board (ada@board.example) is invited").waitFor();
       await expectAccessible(page);
+      await page.screenshot({ path: screenshotPath("invitation.png"), fullPage: true });
       await ceremony("Create passkey", `${base}/console`);
       expect(await members.get(memberId)).toMatchObject({ status: "active" });
       expect(await passkeys.list(memberId)).toHaveLength(1);
@@ -122,6 +124,7 @@ describe("passkeys in the console", () => {
       await page.getByLabel("Name").fill("Phone");
       await ceremony("Add a passkey", `${base}/console/passkeys`);
       await page.getByRole("cell", { name: "Phone" }).waitFor();
+      await page.screenshot({ path: screenshotPath("passkeys.png"), fullPage: true });
       expect(await passkeys.list(memberId)).toHaveLength(2);
       await signOut();
       await signIn();
