@@ -15,6 +15,11 @@ const members = createMemberStore({ db, stateTable, now });
 const passkeys = createPasskeys({ db, stateTable, members, publicUrl: "https://reg.example.org/", now });
 const challenges = createChallenges({ db, stateTable, now });
 const credential = (id: string) => ({ id, publicKey: "cHVibGlj", counter: 0, transports: ["internal" as const] });
+/** An answer that names `challenge` and proves nothing: enough to see which challenges a ceremony takes. */
+const answerTo = (challenge: string) => {
+  const clientDataJSON = Buffer.from(JSON.stringify({ challenge })).toString("base64url");
+  return { id: "x", rawId: "x", type: "public-key", response: { clientDataJSON }, clientExtensionResults: {} } as never;
+};
 const lookup = async (id: string) =>
   (await db.send(new GetCommand({ TableName: stateTable, Key: passkeyCredentialKey(id), ConsistentRead: true }))).Item;
 
@@ -57,5 +62,21 @@ describe("passkeys", () => {
     await members.revoke(member.id);
     expect(await lookup(b)).toBeUndefined();
     expect(await passkeys.list(member.id)).toEqual([]);
+  });
+
+  it("take a challenge only for the ceremony and the member it was issued for, and only once", async () => {
+    const { member } = await members.add({ name: "Fay", email: "fay@board.example", roles: ["compose"] });
+    const { member: other } = await members.add({ name: "Gil", email: "gil@board.example", roles: ["compose"] });
+    const registration = await passkeys.registrationOptions(member);
+    expect(await passkeys.authenticate(answerTo(registration.challenge))).toEqual({ refused: "challenge" });
+    const again = await passkeys.registrationOptions(member);
+    expect(await passkeys.verifyRegistration(other.id, answerTo(again.challenge))).toBeUndefined();
+    // Taken by that refusal: the right member's answer finds it gone.
+    expect(await challenges.take(again.challenge)).toBeUndefined();
+    const invited = await passkeys.registrationOptions(member, "an-invitation-hash");
+    expect(await passkeys.verifyRegistration(member.id, answerTo(invited.challenge))).toBeUndefined();
+    const signIn = await passkeys.authenticationOptions();
+    expect(await passkeys.authenticate(answerTo(signIn.challenge))).toEqual({ refused: "unknown-credential" });
+    expect(await passkeys.authenticate(answerTo(signIn.challenge))).toEqual({ refused: "challenge" });
   });
 });
