@@ -1,14 +1,10 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { queryAll, retryingConflicts, transactWrite } from "../aws/dynamo.ts";
 import { memberItemsPk, memberPasskeyKey, PASSKEY_PREFIX, passkeyCredentialKey } from "../state/keys.ts";
@@ -34,6 +30,8 @@ export type PasskeyDeps = {
 };
 
 type StoredPasskey = Passkey & Omit<NewCredential, "id">;
+/** Loaded with the first ceremony: the API's cold start does without it, as most requests sign no one in. */
+const webauthn = () => import("@simplewebauthn/server");
 const RP_NAME = "OpenEMR registrations";
 
 /** The relying party of a stage: `localhost` and `http://localhost:<port>` under `npm start`. */
@@ -69,7 +67,7 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
     /** Options to create a passkey for `member`; through an invitation, `invitation` is its token's hash. */
     async registrationOptions(member: Member, invitation?: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const existing = await stored(member.id);
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName: RP_NAME,
         rpID: rp.id,
         userName: member.email,
@@ -97,11 +95,13 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
       const purpose = challenge ? await challenges.take(challenge) : undefined;
       if (!challenge || purpose?.kind !== "register" || purpose.memberId !== memberId) return undefined;
       if (purpose.invitation !== invitation) return undefined;
-      const verification = await verifyRegistrationResponse({
-        response,
-        ...expected(challenge),
-        requireUserVerification: true,
-      }).catch(() => undefined);
+      const verification = await (await webauthn())
+        .verifyRegistrationResponse({
+          response,
+          ...expected(challenge),
+          requireUserVerification: true,
+        })
+        .catch(() => undefined);
       if (!verification?.verified) return undefined;
       const { id, publicKey, counter, transports = [] } = verification.registrationInfo.credential;
       const key = Buffer.from(publicKey).toString("base64url");
@@ -127,7 +127,10 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
 
     /** Options for a sign-in with any passkey of this site (discoverable credentials). */
     async authenticationOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
-      const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: "required" });
+      const options = await (await webauthn()).generateAuthenticationOptions({
+        rpID: rp.id,
+        userVerification: "required",
+      });
       await challenges.issue(options.challenge, { kind: "authenticate" });
       return options;
     },
@@ -157,12 +160,14 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
         transports: Item.transports as AuthenticatorTransport[],
       };
       // A counter that does not grow (where either is not 0) is a cloned key: refused by the library.
-      const verification = await verifyAuthenticationResponse({
-        response,
-        ...expected(challenge),
-        credential,
-        requireUserVerification: true,
-      }).catch(() => undefined);
+      const verification = await (await webauthn())
+        .verifyAuthenticationResponse({
+          response,
+          ...expected(challenge),
+          credential,
+          requireUserVerification: true,
+        })
+        .catch(() => undefined);
       if (!verification?.verified) return { refused: "invalid-assertion", memberId };
       await retryingConflicts(() =>
         db.send(

@@ -2,8 +2,8 @@ import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
-import type { Passkeys } from "../../members/passkeys.ts";
-import type { MemberStore } from "../../members/store.ts";
+import type { AuditLog } from "../../audit/index.ts";
+import type { MemberStore, Passkeys, Tokens } from "../../members/index.ts";
 import type { Overview } from "../../registration/counters.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
 import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
@@ -23,25 +23,30 @@ import {
   schemaRef,
 } from "../openapi.ts";
 import { type AllowedMethods, unmatched } from "../unmatched.ts";
+import { consoleAuditRoutes } from "./audit-routes.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
-import { consoleInvitationRoutes } from "./invitation-routes.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
+import { consoleMembersRoutes } from "./members-routes.ts";
 import { overviewBody } from "./overview.ts";
-import { consolePasskeyRoutes } from "./passkey-routes.ts";
+import { consolePasskeyAreas, passkeySignIn } from "./passkey-areas.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
-import { consoleSignInRoutes, SIGN_IN_PATH } from "./sign-in-routes.ts";
 import { type ConsoleSessions, signedInSessions } from "./signed-in.ts";
 import { talliesBody } from "./tallies.ts";
-import { ceremonyButton, webauthnPageHeaders, webauthnScript, webauthnScriptRoute } from "./webauthn.ts";
+import { consoleTokenRoutes } from "./token-routes.ts";
+import { webauthnPageHeaders } from "./webauthn.ts";
 
 export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The link-signing secret, from which the session key is derived. */
   tokenKey: string;
   auth: Auth;
-  /** Once one is active, the PIN no longer opens the console. */
-  members: Pick<MemberStore, "anyActive" | "get" | "invitation" | "accept">;
+  /** Once one is active, the PIN no longer opens the console; the members' page manages them. */
+  members: MemberStore;
+  /** The signed-in member's personal tokens. */
+  tokens: Tokens;
+  /** What the console's actions are recorded in, and the audit page reads. */
+  audit: AuditLog;
   /** The members' passkeys: how they sign in. */
   passkeys: Passkeys;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
@@ -88,6 +93,7 @@ export function consoleRoutes({
   tallies,
   allowed,
   now,
+  tokens,
   ...broadcasting
 }: ConsoleRoutesDeps) {
   const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
@@ -130,8 +136,7 @@ export function consoleRoutes({
   });
   app.openapi(loginPage, async (c) => {
     if (await sessions().read(c)) return c.redirect(CONSOLE_PATH, 303);
-    const button = ceremonyButton("Sign in with a passkey", { kind: "authenticate", path: SIGN_IN_PATH });
-    const passkey = html`<p>${button}</p>${webauthnScript}`;
+    const passkey = passkeySignIn();
     if (await members.anyActive()) return consolePage(c, { title: "Board console", body: passkey });
     const form = html`${passkey}<form method="post" action="${LOGIN_PATH}">
 <label for="pin">PIN</label>
@@ -233,13 +238,13 @@ export function consoleRoutes({
     const body = talliesBody(await countTallies({ registrations, usage, tallies }, now()), now());
     return consolePage(c, { title: "Versions and usage", body, session });
   });
-  webauthnScriptRoute(app);
-  consoleSignInRoutes(app, { passkeys, audit: broadcasting.audit, sessions });
-  consoleInvitationRoutes(app, { members, passkeys, audit: broadcasting.audit, sessions });
-  consolePasskeyRoutes(app, { passkeys, audit: broadcasting.audit, sessions, sessionPost });
+  consolePasskeyAreas(app, { members, passkeys, audit: broadcasting.audit, sessions, sessionPost });
   // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
   consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
+  consoleTokenRoutes(app, { tokens, audit: broadcasting.audit, sessions, sessionPost });
+  consoleMembersRoutes(app, { members, audit: broadcasting.audit, sessions, sessionPost });
+  consoleAuditRoutes(app, { members, audit: broadcasting.audit, sessions });
   // Last: Hono runs the handlers of a path in the order they were added.
   return app.all("*", unmatched(allowed));
 }
