@@ -167,8 +167,8 @@ describe("passkeys in the console", () => {
       // A real assertion, checked by a stage whose public URL is another origin on the same host.
       await signOut();
       let answer: { response: Parameters<typeof passkeys.authenticate>[0] } | undefined;
-      await page.route(verifyPath, async (route) => {
-        answer = route.request().postDataJSON();
+      await page.route(verifyPath, async (route, sent) => {
+        answer = sent.postDataJSON();
         await route.abort();
       });
       await page.getByRole("button", { name: "Sign in with a passkey" }).click();

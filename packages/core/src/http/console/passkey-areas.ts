@@ -6,8 +6,10 @@ import { consoleSignInRoutes, SIGN_IN_PATH, type SignInDeps } from "./sign-in-ro
 import { ceremonyButton, webauthnScript, webauthnScriptRoute } from "./webauthn.ts";
 
 /** The login page's "Sign in with a passkey", with the script it needs. */
-export const passkeySignIn = () =>
-  html`<p>${ceremonyButton("Sign in with a passkey", { kind: "authenticate", path: SIGN_IN_PATH })}</p>${webauthnScript}`;
+export function passkeySignIn() {
+  const button = ceremonyButton("Sign in with a passkey", { kind: "authenticate", path: SIGN_IN_PATH });
+  return html`<p>${button}</p>${webauthnScript}`;
+}
 
 /**
  * Every passkey route of the console: the script, the sign-in, the invitation link and the member's
