@@ -126,7 +126,8 @@ export function createApp({
     }));
   const openApiDocument = async () => {
     const [whole, { withGatewayThrottle }] = await Promise.all([wholeApp(), import("./gateway-throttle.ts")]);
-    return (document ??= withGatewayThrottle(whole.getOpenAPIDocument(documentInfo(publicUrl))));
+    document ??= withGatewayThrottle(whole.getOpenAPIDocument(documentInfo(publicUrl)));
+    return document;
   };
   WHOLE_APPS.set(app, wholeApp);
   const allowed = allowedMethodsOf(async () => (await openApiDocument()).paths);
