@@ -130,6 +130,28 @@ describe("every operation of the document", () => {
     const send = form({ ...composed, idempotencyKey: crypto.randomUUID() }, { cookie });
     expect((await call("/console/broadcasts", send)).status).toBe(303);
     expect((await call(`/console/broadcasts/${broadcastId}/resume`, form({ csrf }, { cookie }))).status).toBe(303);
+    expect((await call("/console/webauthn.js")).status).toBe(200);
+    const answer = {
+      response: {
+        id: "x",
+        rawId: "x",
+        type: "public-key",
+        response: { clientDataJSON: "e30" },
+        clientExtensionResults: {},
+      },
+    };
+    const sameSite = { origin: base };
+    expect((await call("/console/login/passkey/options", json({}, sameSite))).status).toBe(200);
+    expect((await call("/console/login/passkey/verify", json(answer, sameSite))).status).toBe(403);
+    expect((await call("/console/invitation/no-such-token")).status).toBe(410);
+    expect((await call("/console/invitation/no-such-token/options", json({}, sameSite))).status).toBe(410);
+    expect((await call("/console/invitation/no-such-token/verify", json(answer, sameSite))).status).toBe(410);
+    // The PIN's session has no passkeys of its own.
+    expect((await call("/console/passkeys", signedIn)).status).toBe(200);
+    const asPin = { cookie, ...sameSite };
+    expect((await call("/console/passkeys/new/options", json({ csrf }, asPin))).status).toBe(403);
+    expect((await call("/console/passkeys/new/verify", json({ ...answer, csrf }, asPin))).status).toBe(403);
+    expect((await call("/console/passkeys/remove", form({ csrf, credentialId: "x" }, { cookie }))).status).toBe(403);
     expect((await call("/console/logout", form({ csrf }, { cookie }))).status).toBe(303);
     // A member's pages, last: once a member is active the PIN no longer opens the console.
     const admin = await memberSession(base, "Contract", ["compose", "approve", "admin"]);

@@ -1,15 +1,24 @@
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { closeWhenUnread } from "@oemr-reg/local/serve-api";
 import type { Hono } from "hono";
 import { afterAll, expect } from "vitest";
 import { contractViolations } from "./contract.ts";
 
+/** A loopback port free now: for an app that must know its port before it is served (passkeys' origin). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /**
- * Serves an app over real HTTP on a free loopback port for the rest of the test file. Every answer
- * is checked against the OpenAPI document (`contract.ts`); the file fails if one breaks it.
+ * Serves an app over real HTTP on a free loopback port (or `port`) for the rest of the test file.
+ * Every answer is checked against the OpenAPI document (`contract.ts`); the file fails if one breaks it.
  */
-export async function serveForFile(app: Hono): Promise<string> {
+export async function serveForFile(app: Hono, port = 0): Promise<string> {
   const violations: string[] = [];
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings) => {
     const response = await app.fetch(request, env);
@@ -17,7 +26,7 @@ export async function serveForFile(app: Hono): Promise<string> {
     return response;
   };
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: closeWhenUnread(fetch), port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+    const started = serve({ fetch: closeWhenUnread(fetch), port, hostname: "127.0.0.1" }, () => resolve(started));
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -100,10 +100,13 @@ export const CLI: ProgramSpec = {
       examples: ["oemr-reg login --url https://register.open-emr.org"],
     },
     members: {
-      args: "add --name … --email … --role admin [--aws --state-table … --public-url …]",
-      summary: "the operator: invite a member, print the link",
+      args: "add --name … --email … --role admin | reinvite --email … [--aws --state-table … --public-url …]",
+      summary: "the operator: invite a member, or invite again one who lost every passkey; print the link",
       options: [],
-      examples: ['oemr-reg members add --name "Ada" --email ada@open-emr.org --role admin'],
+      examples: [
+        'oemr-reg members add --name "Ada" --email ada@open-emr.org --role admin',
+        "oemr-reg members reinvite --email ada@open-emr.org",
+      ],
     },
     audit: {
       args: "verify | export [--json]",
@@ -116,5 +119,5 @@ export const CLI: ProgramSpec = {
   footer: `The PIN is asked for without showing it, or read from $OEMR_REG_PIN.
 Exit status: 0 done, 1 cannot go on (a file, no terminal, nothing to resume), 2 usage, 3 wrong PIN,
 4 locked out, 5 message refused, 6 server unreachable, 7 broadcast paused, 8 not confirmed (nothing sent),
-9 no such broadcast, 10 the audit chain is broken, 130 stopped (Ctrl-C).`,
+9 no such broadcast or member, 10 the audit chain is broken, 130 stopped (Ctrl-C).`,
 };

@@ -8,7 +8,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
-import { createMemberStore, createTokens } from "@oemr-reg/core/members";
+import { createMemberStore, createPasskeys, createTokens } from "@oemr-reg/core/members";
 import { onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
 import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
 import { readOverview } from "@oemr-reg/core/registration/counters";
@@ -96,6 +96,7 @@ export const app = createApp({
   secretPin: Resource.SecretPin.value,
   pinRoutes: Resource.Settings.pinRoutes,
   members,
+  passkeys: createPasskeys({ db, stateTable, members, publicUrl: Resource.Settings.publicUrl }),
   tokens: createTokens({ db, stateTable, members }),
   audit: createAuditLog({ db, stateTable, retentionDays: Resource.Settings.auditRetentionDays }),
   overview: (weeks) => readOverview(db, stateTable, weeks),

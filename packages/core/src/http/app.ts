@@ -36,7 +36,7 @@ const documentInfo = (publicUrl: string) => ({
 export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
   Omit<RegistrationRoutesDeps, "now" | "auth"> &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "tokens" | "audit"> &
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "tokens" | "audit" | "passkeys"> &
   Omit<AuthDeps, "now"> &
   KeyRoutesDeps &
   Pick<AnnouncementRoutesDeps, "archive"> & {
@@ -86,6 +86,7 @@ export function createApp({
   endedSessions,
   tallies,
   members,
+  passkeys,
   broadcasts,
   fanoutQueue,
   audit,
@@ -179,6 +180,7 @@ export function createApp({
         audit,
         members,
         tokens: authDeps.tokens,
+        passkeys,
         overview,
         endedSessions,
         registrations,
