@@ -11,9 +11,11 @@ export type Retention = {
   deliveryDays: number;
   /** An entry of an address's history: a list change or an SES event. */
   historyDays: number;
+  /** A source IP, in a registration or its history: then it is cut to its /24 or /48 (privacy/source-ip-sweep.ts). */
+  sourceIpWholeDays: number;
 };
 
-export const DEFAULT_RETENTION: Retention = { deliveryDays: 90, historyDays: 730 };
+export const DEFAULT_RETENTION: Retention = { deliveryDays: 90, historyDays: 730, sourceIpWholeDays: 30 };
 
 /** The `expiresAt` of an item made at `at` and kept `days`: epoch seconds, as DynamoDB's TTL reads it. */
 export function expiresAt(at: Date | string, days: number): number {
