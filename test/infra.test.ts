@@ -138,7 +138,7 @@ describe("one source of names", () => {
           "Settings",
         ],
       },
-      Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
+      Fanout: { link: ["Registrations", "State", "Send", "Fanout", "Settings"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "SigningKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State", "Settings"] },
     });

@@ -51,8 +51,8 @@ export const queues = {
       timeoutSeconds: 60,
       batchSize: 1,
       maxConcurrency: 2,
-      // Fanout to enqueue the broadcast's next page itself.
-      link: ["Registrations", "State", "Send", "Fanout"],
+      // Fanout to enqueue the broadcast's next page itself; Settings: the delivery records' lifetime.
+      link: ["Registrations", "State", "Send", "Fanout", "Settings"],
       permissions: {
         Registrations: ["dynamodb:Scan"],
         State: [

@@ -114,9 +114,9 @@ export function createDynamoBroadcastStore({
       return Item && { title: Item.title, contents: Item.contents, html: Item.html, rendered: Item.rendered };
     },
 
-    async audience(broadcastId) {
-      const audience = (await readMeta(broadcastId))?.audience;
-      return audience === undefined ? undefined : Audience.parse(audience);
+    async target(broadcastId) {
+      const meta = await readMeta(broadcastId);
+      return meta && { audience: meta.audience && Audience.parse(meta.audience), createdAt: meta.createdAt };
     },
 
     async status(broadcastId) {
