@@ -124,7 +124,7 @@ export function createApp({
     .route("/api/members", memberRoutes({ auth }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, allowed, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, allowed, now }))
-    .route("/api/registration/privacy", privacyRoutes({ ...privacy, tokenKeys, now }))
+    .route("/api/registration/privacy", privacyRoutes({ ...privacy, tokenKeys, audit, now }))
     .route("/api/registration/erase", eraseRoutes({ ...privacy, auth, audit, now }))
     .route(
       "/api/registration",
