@@ -138,6 +138,15 @@ describe("the owner's export and erase", () => {
       10_000,
       "the confirmation email",
     );
+    // Its owner's page is linked from it too, in both parts, with the unsubscribe links' token.
+    const yours = new URL(/Your data: (\S+)/.exec(mail.body.text ?? "")![1]!).pathname;
+    expect(yours).toMatch(/^\/api\/registration\/privacy\/[\w.-]+$/);
+    expect(mail.body.html).toContain(`href="${Resource.Settings.publicUrl}${yours}"`);
+    const ownersPage = await fetch(`${base}${yours}`);
+    expect(ownersPage.status).toBe(200);
+    expect(await ownersPage.text()).toContain(owner);
+    const download = await fetch(`${base}${yours}/download`);
+    expect(((await download.json()) as { registration: Item }).registration).toMatchObject({ status: "unsubscribed" });
     const confirm = /(\/api\/registration\/confirm\/[\w.-]+)/.exec(mail.body.text ?? "")![1];
     expect((await postForm(`${base}${confirm}`, { confirm: "yes" })).status).toBe(200);
     expect((await store.get(normalized))?.status).toBe("active");
