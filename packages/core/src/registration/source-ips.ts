@@ -47,8 +47,8 @@ export function registrationCuts(registration: Registration, cutoff: string): Re
 /**
  * Calls `visit` with every registration that still holds a whole IP: one scan of the table, its
  * filter leaving out the rest; how many items it read, and the read capacity units that cost. At
- * this list's size (thousands) a daily scan reads less than the Tallies cron reads every 15
- * minutes; an index would cost a write on every registration and report instead (docs/privacy.md).
+ * this list's size (thousands) a daily scan reads as much as one of the Tallies cron's, which scans
+ * every 15 minutes; an index would cost a write on every registration and report instead (docs/privacy.md).
  */
 export async function scanWholeIps(
   db: DynamoDBDocumentClient,
