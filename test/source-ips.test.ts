@@ -37,7 +37,7 @@ describe("cutIp", () => {
 describe("the source IP sweep", () => {
   it("keeps IPs whole for 30 days, then cuts each exactly once, in registrations and their history", async () => {
     const start = new Date();
-    const [reporter, returner] = [uniqueEmail("reporter"), uniqueEmail("returner")].map((e) => e.toLowerCase());
+    const [reporter, returner, odd] = ["reporter", "returner", "odd"].map((name) => uniqueEmail(name).toLowerCase());
     // The reporter registers from an IPv4 address, then reports an upgrade from an IPv6 one.
     await register(store, { email: reporter! }, { sourceIp: "203.0.113.7", now: start, confirmations });
     await register(
@@ -51,6 +51,8 @@ describe("the source IP sweep", () => {
       status: "unsubscribed",
     });
     await register(store, { email: returner! }, { sourceIp: "198.51.100.77", now: at(start, 0.2), confirmations });
+    // Stored by a path that gave no readable IP: it cannot be cut, so it is dropped.
+    await register(store, { email: odd! }, { sourceIp: "not-an-ip", now: start, confirmations });
     const counts = await store.counts();
     const whole = { reporter: await ipsOf(reporter!), returner: await ipsOf(returner!) };
     expect(whole.reporter).toEqual({
@@ -72,7 +74,8 @@ describe("the source IP sweep", () => {
     expect(await ipsOf(returner!)).toEqual(whole.returner);
 
     const due = await sweep(at(start, 31));
-    expect(due).toMatchObject({ registrationIps: 3, historyIps: 3 });
+    expect(due).toMatchObject({ registrationIps: 4, historyIps: 3 });
+    expect(await store.get(odd!)).not.toHaveProperty("sourceIp");
     expect(due.scanned).toBeGreaterThanOrEqual(2);
     expect(await ipsOf(reporter!)).toEqual({
       sourceIp: "203.0.113.0/24",
