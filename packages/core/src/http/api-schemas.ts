@@ -19,8 +19,10 @@ export const ErrorBody = z
   })
   .meta({ id: "ErrorBody" });
 
-/** What API Gateway answers by itself when a route's throttle is spent. */
-export const GatewayThrottled = z.object({ message: z.string().meta({ example: "Too Many Requests" }) });
+/** What API Gateway answers by itself when a route's throttle is spent, exactly (`gateway-throttle.ts`). */
+export const GatewayThrottled = z
+  .strictObject({ message: z.literal("Too Many Requests") })
+  .meta({ id: "GatewayThrottled" });
 
 export const Registered = z.object({ productId: z.uuid() });
 
