@@ -29,6 +29,7 @@ declare module "sst" {
     "Settings": {
       "deliveryRetentionDays": number
       "historyRetentionDays": number
+      "sourceIpWholeDays": number
       "publicUrl": string
       "registrationLimitPerHour": number
       "sendRate": number

@@ -13,6 +13,7 @@ import {
   publicUrl,
   registrationLimitPerHour,
   sesSendRate,
+  sourceIpWholeDays,
   usageLimitPerDay,
   usageLimitPerHour,
   usageRetentionDays,
@@ -84,5 +85,6 @@ export const settings = new sst.Linkable("Settings", {
     pinRoutes,
     deliveryRetentionDays,
     historyRetentionDays,
+    sourceIpWholeDays,
   },
 });

@@ -22,6 +22,8 @@ export const pinRoutes = oneOf("PIN_ROUTES", ["on", "off"] as const, "on") === "
 /** How long delivery records and SES message ids, and history entries, are kept (docs/privacy.md). */
 export const deliveryRetentionDays = positiveNumber("DELIVERY_RETENTION_DAYS", 90);
 export const historyRetentionDays = positiveNumber("HISTORY_RETENTION_DAYS", 730);
+/** How long a source IP is kept whole before it is cut to its /24 or /48 (docs/privacy.md). */
+export const sourceIpWholeDays = positiveNumber("SOURCE_IP_WHOLE_DAYS", 30);
 /** Where unsubscribe links point; the API's own URL when unset. */
 export const publicUrl = optional("PUBLIC_URL");
 /**

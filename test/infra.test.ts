@@ -139,7 +139,7 @@ describe("one source of names", () => {
           "Settings",
         ],
       },
-      Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
+      Fanout: { link: ["Registrations", "State", "Send", "Fanout", "Settings"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "SigningKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State", "Settings"] },
     });
@@ -331,6 +331,15 @@ describe("queues", () => {
     });
   });
 
+  it("cut source IPs once a day, with a scan and conditional updates of the items that hold them", async () => {
+    const { one } = await deploy("dev");
+    expect(one("sst.aws.Cron", "SourceIps").args.schedule).toBe("rate(1 day)");
+    expect(crons.SourceIps.function.permissions).toEqual({
+      Registrations: ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+      State: ["dynamodb:Query", "dynamodb:UpdateItem"],
+    });
+  });
+
   it("hide a message longer than its consumer may run", () => {
     for (const [name, spec] of Object.entries(queues)) {
       if ("consumer" in spec) expect(spec.visibilityTimeoutSeconds, name).toBeGreaterThan(spec.consumer.timeoutSeconds);
@@ -460,6 +469,7 @@ describe("configuration", () => {
       pinRoutes: true,
       deliveryRetentionDays: 90,
       historyRetentionDays: 730,
+      sourceIpWholeDays: 30,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toBeUndefined();
@@ -479,6 +489,7 @@ describe("configuration", () => {
       PIN_ROUTES: "off",
       DELIVERY_RETENTION_DAYS: "30",
       HISTORY_RETENTION_DAYS: "365",
+      SOURCE_IP_WHOLE_DAYS: "14",
       API_THROTTLE_RATE: "3",
       API_THROTTLE_BURST: "6",
       API_RESERVED_CONCURRENCY: "12",
@@ -497,6 +508,7 @@ describe("configuration", () => {
       pinRoutes: false,
       deliveryRetentionDays: 30,
       historyRetentionDays: 365,
+      sourceIpWholeDays: 14,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toEqual({

@@ -59,7 +59,7 @@ export type SecretSpec = {
 
 /** A function EventBridge runs on a schedule (`sst.aws.Cron`); the local runner runs it as often. */
 export type CronSpec = {
-  schedule: `rate(${number} ${"minute" | "minutes" | "hour" | "hours"})`;
+  schedule: `rate(${number} ${"minute" | "minutes" | "hour" | "hours" | "day" | "days"})`;
   function: FunctionSpec;
 };
 

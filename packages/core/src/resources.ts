@@ -5,15 +5,8 @@
  * @module
  */
 
-import type {
-  CronSpec,
-  FunctionSpec,
-  QueueSpec,
-  SecretSpec,
-  StackSpec,
-  TableSpec,
-  TopicSpec,
-} from "./resource-specs.ts";
+import type { FunctionSpec, QueueSpec, SecretSpec, StackSpec, TableSpec, TopicSpec } from "./resource-specs.ts";
+import { crons } from "./schedules.ts";
 
 export type * from "./resource-specs.ts";
 
@@ -58,8 +51,8 @@ export const queues = {
       timeoutSeconds: 60,
       batchSize: 1,
       maxConcurrency: 2,
-      // Fanout to enqueue the broadcast's next page itself.
-      link: ["Registrations", "State", "Send", "Fanout"],
+      // Fanout to enqueue the broadcast's next page itself; Settings: the delivery records' lifetime.
+      link: ["Registrations", "State", "Send", "Fanout", "Settings"],
       permissions: {
         Registrations: ["dynamodb:Scan"],
         State: [
@@ -119,28 +112,8 @@ export const topics = {
   },
 } as const satisfies Record<string, TopicSpec>;
 
-export const crons = {
-  /** Queues again the fan-out of a broadcast still `queued` after 5 minutes: its message was lost. */
-  Requeue: {
-    schedule: "rate(5 minutes)",
-    function: {
-      handler: "packages/functions/src/requeue.handler",
-      timeoutSeconds: 60,
-      link: ["State", "Fanout"],
-      permissions: { State: ["dynamodb:Query"], Fanout: ["sqs:SendMessage"] },
-    },
-  },
-  /** The console overview's tallies of the whole list (versions, distributions, usage), counted afresh. */
-  Tallies: {
-    schedule: "rate(15 minutes)",
-    function: {
-      handler: "packages/functions/src/tallies.handler",
-      timeoutSeconds: 300,
-      link: ["Registrations", "State"],
-      permissions: { Registrations: ["dynamodb:Scan"], State: ["dynamodb:Query", "dynamodb:PutItem"] },
-    },
-  },
-} as const satisfies Record<string, CronSpec>;
+// The scheduled functions are in schedules.ts, which this file re-exports.
+export { crons };
 
 /**
  * Secrets, set with `sst secret set <Name>` when deployed. The local runner reads `env`, or
@@ -176,6 +149,7 @@ export const links = {
     // Lifetimes of personal data (state/expiry.ts, docs/privacy.md).
     "deliveryRetentionDays",
     "historyRetentionDays",
+    "sourceIpWholeDays",
   ],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -28,6 +28,7 @@ export const LocalConfig = z
     PIN_ROUTES: z.enum(["on", "off"]).default("on"),
     DELIVERY_RETENTION_DAYS: z.coerce.number().positive().default(90),
     HISTORY_RETENTION_DAYS: z.coerce.number().positive().default(730),
+    SOURCE_IP_WHOLE_DAYS: z.coerce.number().positive().default(30),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -45,6 +46,7 @@ export const LocalConfig = z
       pinRoutes: env.PIN_ROUTES === "on",
       deliveryRetentionDays: env.DELIVERY_RETENTION_DAYS,
       historyRetentionDays: env.HISTORY_RETENTION_DAYS,
+      sourceIpWholeDays: env.SOURCE_IP_WHOLE_DAYS,
     },
     ports: {
       ses: env.MAIL_PORT ?? env.PORT + 1,

@@ -71,6 +71,7 @@ async function linkValues({
       pinRoutes: true,
       deliveryRetentionDays: 90,
       historyRetentionDays: 730,
+      sourceIpWholeDays: 30,
       ...settings,
     },
   };

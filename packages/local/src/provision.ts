@@ -93,6 +93,7 @@ export type LinkValues = {
     pinRoutes: boolean;
     deliveryRetentionDays: number;
     historyRetentionDays: number;
+    sourceIpWholeDays: number;
   };
 };
 

@@ -117,9 +117,9 @@ export function createDynamoBroadcastStore({
       return { title, contents, html, rendered, ...(archive === false && { archive }) };
     },
 
-    async audience(broadcastId) {
-      const audience = (await readMeta(broadcastId))?.audience;
-      return audience === undefined ? undefined : Audience.parse(audience);
+    async target(broadcastId) {
+      const meta = await readMeta(broadcastId);
+      return meta && { audience: meta.audience && Audience.parse(meta.audience), createdAt: meta.createdAt };
     },
 
     async status(broadcastId) {

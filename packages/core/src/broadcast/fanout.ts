@@ -28,7 +28,9 @@ export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: ()
   const { broadcasts, registrations, sendQueue, fanoutQueue, now } = deps;
   const { broadcastId, segment, totalSegments } = task;
   await broadcasts.markSending(broadcastId, now());
-  const verdict = createAudienceFilter(await broadcasts.audience(broadcastId));
+  const target = await broadcasts.target(broadcastId);
+  if (!target) return;
+  const verdict = createAudienceFilter(target.audience);
   let cursor = task.cursor;
   do {
     if (remainingMs() < TIME_RESERVE_MS) {
@@ -39,7 +41,11 @@ export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: ()
     const reached = (entry: ScanEntry) => entry.active && verdict(entry) === "in";
     const inAudience = page.entries.filter(reached).map(({ email }) => email);
     const others = page.entries.filter((entry) => !reached(entry)).map(({ email }) => email);
-    const waiting = await broadcasts.addRecipients(broadcastId, inAudience, others);
+    const waiting = await broadcasts.addRecipients(
+      { broadcastId, createdAt: target.createdAt, now: now() },
+      inAudience,
+      others,
+    );
     await sendQueue.send(waiting.map((email) => ({ broadcastId, email })));
     cursor = page.cursor;
   } while (cursor);

@@ -148,6 +148,10 @@ export function createSender(deps: SenderDeps) {
       if (together === "paused") return;
       const claim = together ?? (await broadcasts.claimDelivery(broadcastId, email, leaseUntil, new Date()));
       if (claim === "finished") return;
+      if (claim === "expired") {
+        logger.warn("delivery past its broadcast's send window", { broadcastId, email: maskEmail(email) });
+        return;
+      }
       if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
       if (claim === "unknown")
         throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);

@@ -70,7 +70,9 @@ export type Claim =
   /** Another worker holds a live lease: try again later. */
   | "busy"
   /** No delivery record: the message was not made by a fan-out. */
-  | "unknown";
+  | "unknown"
+  /** Not settled within its broadcast's send window (state/expiry.ts): never to be sent. */
+  | "expired";
 
 /** Broadcasts and their per-recipient delivery records. */
 /**
@@ -99,9 +101,14 @@ export type DeliveryStore = {
    * returns those still waiting for their email: the ones to enqueue. `others` (a page's addresses
    * outside the audience now) are never added, but returned too if they are recipients still
    * waiting: an earlier fan-out added them before their version changed, and they must not stay
-   * pending for ever.
+   * pending for ever. Each new record expires `deliveryDays` and SEND_WINDOW_MARGIN_DAYS after the
+   * broadcast's creation unless settled; past `deliveryDays` nothing is added (state/expiry.ts).
    */
-  addRecipients(broadcastId: string, emails: string[], others?: string[]): Promise<string[]>;
+  addRecipients(
+    broadcast: { broadcastId: string; createdAt: string; now: Date },
+    emails: string[],
+    others?: string[],
+  ): Promise<string[]>;
   claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
   /**
    * Claims several deliveries, in one transaction when none is refused, and returns each one's
@@ -135,8 +142,8 @@ export type BroadcastStore = DeliveryStore & {
   /** Its status alone: one read, for the senders that check it before each email. */
   status(broadcastId: string): Promise<BroadcastStatus | undefined>;
   content(broadcastId: string): Promise<StoredBroadcastContent | undefined>;
-  /** Who it is for (`undefined`: everyone), read once by each fan-out task. */
-  audience(broadcastId: string): Promise<Audience | undefined>;
+  /** Who it is for (`undefined`: everyone) and when it was created, read once by each fan-out task. */
+  target(broadcastId: string): Promise<{ audience: Audience | undefined; createdAt: string } | undefined>;
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;
   /** A page of every broadcast, done ones too, newest first: the console's history; `next` for the older ones. */

@@ -159,7 +159,7 @@ export function createApp({
   );
   area(
     lazy("/api/registration/privacy", async () =>
-      (await import("./privacy-routes.ts")).privacyRoutes({ ...privacy, tokenKeys, now }),
+      (await import("./privacy-routes.ts")).privacyRoutes({ ...privacy, tokenKeys, audit, now }),
     ),
   );
   area(
