@@ -1,12 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { Context } from "hono";
-import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import type { AuditLog } from "../../audit/index.ts";
 import type { Passkeys } from "../../members/passkeys.ts";
 import { type MemberStore, tokenHash } from "../../members/store.ts";
-import { limitBody } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
 import { htmlResponse, PUBLIC } from "../openapi.ts";
 import { consolePage } from "./layout.ts";
@@ -17,10 +15,10 @@ import {
   ceremonyBodies,
   ceremonyButton,
   jsonOrPage,
-  MAX_ANSWER_BYTES,
   nextResponse,
   optionsResponse,
   refuse,
+  scriptPost,
   scriptPostErrors,
   webauthnPageHeaders,
   webauthnScript,
@@ -88,7 +86,7 @@ export function consoleInvitationRoutes(app: OpenAPIHono<any, any, any>, deps: I
     security: PUBLIC,
     summary: "Options to create the invited member's passkey",
     description: "WebAuthn creation options, a discoverable credential with user verification; the invitation stays.",
-    middleware: [limitBody(MAX_ANSWER_BYTES), csrf()],
+    middleware: scriptPost(),
     request: { params: TokenParam, body: bodies.options },
     responses: {
       200: optionsResponse,
@@ -113,7 +111,7 @@ export function consoleInvitationRoutes(app: OpenAPIHono<any, any, any>, deps: I
     description:
       "Checks the new credential against its challenge (consumed by this first answer), origin and relying " +
       "party; then takes the invitation (single-use), stores the passkey and starts the member's session.",
-    middleware: [limitBody(MAX_ANSWER_BYTES), csrf()],
+    middleware: scriptPost(),
     request: { params: TokenParam, body: bodies.answer },
     responses: {
       200: nextResponse("Joined: go to the console"),

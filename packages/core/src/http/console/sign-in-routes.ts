@@ -1,9 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
-import { csrf } from "hono/csrf";
 import type { AuditLog } from "../../audit/index.ts";
 import type { Passkeys } from "../../members/passkeys.ts";
-import { limitBody } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
 import { PUBLIC } from "../openapi.ts";
 import { CONSOLE_PATH } from "./session.ts";
@@ -12,10 +10,10 @@ import {
   ceremonyAnswer,
   ceremonyBodies,
   jsonOrPage,
-  MAX_ANSWER_BYTES,
   nextResponse,
   optionsResponse,
   refuse,
+  scriptPost,
   scriptPostErrors,
 } from "./webauthn.ts";
 
@@ -44,7 +42,7 @@ export function consoleSignInRoutes(app: OpenAPIHono<any, any, any>, { passkeys,
     description:
       "WebAuthn request options for a discoverable credential of this site, user verification required; " +
       "their challenge is kept 5 minutes, for one answer.",
-    middleware: [limitBody(MAX_ANSWER_BYTES), csrf()],
+    middleware: scriptPost(),
     request: { body: bodies.options },
     responses: {
       200: optionsResponse,
@@ -64,7 +62,7 @@ export function consoleSignInRoutes(app: OpenAPIHono<any, any, any>, { passkeys,
       "Checks the assertion: its challenge (consumed by this first answer, whether it passes or not), origin, " +
       "relying party, user verification and signature; the passkey's member must be active. Then starts the " +
       "member's session, as the PIN login does, and answers where to go. Every refusal is in the audit log.",
-    middleware: [limitBody(MAX_ANSWER_BYTES), csrf()],
+    middleware: scriptPost(),
     request: { body: bodies.answer },
     responses: {
       200: nextResponse("Signed in: go to the console"),

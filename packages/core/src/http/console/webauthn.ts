@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ErrorBody } from "../api-schemas.ts";
-import { readBody } from "../body.ts";
+import { limitBody, readBody } from "../body.ts";
 import { ApiError } from "../errors.ts";
 import { gatewayThrottled, JSON_TYPE, PUBLIC, schemaRef } from "../openapi.ts";
 import { consoleHeaders } from "./layout.ts";
@@ -70,6 +71,20 @@ export const jsonOrPage = (description: string) => ({
 });
 /** What the script's posts may answer besides their own, as `formPageErrors` for a form. */
 export const MAX_ANSWER_BYTES = 16 * 1024;
+/**
+ * What every POST of the script passes first: a bounded JSON body from this origin. The options
+ * routes read nothing of their body, so without this a body of another type would go unrefused.
+ */
+export const scriptPost = (): MiddlewareHandler[] => [
+  limitBody(MAX_ANSWER_BYTES),
+  csrf(),
+  async function jsonOnly(c, next) {
+    const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+    if (mediaType !== JSON_TYPE)
+      throw new ApiError(415, "UnsupportedMediaTypeException", `Send the body as ${JSON_TYPE}`);
+    await next();
+  },
+];
 export const scriptPostErrors = {
   413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
   415: jsonOrPage("Not JSON"),
