@@ -60,7 +60,7 @@ export function createDynamoBroadcastStore({
   return {
     ...createDynamoDeliveryStore({ db, stateTable, deliveryDays }),
 
-    async create({ broadcastId, content, totalSegments, now, idempotency, audience }) {
+    async create({ broadcastId, content, totalSegments, now, idempotency, audience, origin }) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const claimKey = idempotency && {
         Put: {
@@ -88,6 +88,7 @@ export function createDynamoBroadcastStore({
               totalSegments,
               createdAt: now.toISOString(),
               ...(audience && { audience }),
+              ...origin,
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },
@@ -126,9 +127,9 @@ export function createDynamoBroadcastStore({
     async unfinished() {
       const broadcasts = await withCounts(
         await listed({
-          FilterExpression: "#status <> :done",
+          FilterExpression: "NOT #status IN (:done, :cancelled)",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":done": "done" },
+          ExpressionAttributeValues: { ":done": "done", ":cancelled": "cancelled" },
         }),
       );
       return broadcasts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));

@@ -108,7 +108,9 @@ export function createSender(deps: SenderDeps) {
     const readAt = sendingSince.get(broadcastId);
     if (readAt !== undefined && Date.now() - readAt < STATUS_TTL_MS) return false;
     const now = Date.now();
-    const paused = (await broadcasts.status(broadcastId)) === "paused";
+    // A cancelled broadcast's messages are dropped for good, as a paused one's are until it resumes.
+    const status = await broadcasts.status(broadcastId);
+    const paused = status === "paused" || status === "cancelled";
     if (paused) sendingSince.delete(broadcastId);
     else sendingSince.set(broadcastId, now);
     return paused;

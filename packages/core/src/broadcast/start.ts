@@ -3,7 +3,7 @@ import type { WorkQueue } from "../aws/sqs.ts";
 import { type Audience, normalizeAudience } from "../registration/audience.ts";
 import { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
 import { renderAndPack } from "./rendered-parts.ts";
-import type { Broadcast, BroadcastContent, BroadcastStore } from "./store.ts";
+import type { Broadcast, BroadcastContent, BroadcastOrigin, BroadcastStore } from "./store.ts";
 import type { FanoutTask } from "./tasks.ts";
 
 /** Parallel scan segments per broadcast: enough to split a large list, few enough to stay cheap. */
@@ -30,7 +30,11 @@ export const STALLED_AFTER_MS = 5 * 60 * 1000;
 export async function startBroadcast(
   { broadcasts, fanoutQueue, now }: StartBroadcastDeps,
   content: BroadcastContent,
-  { idempotencyKey, audience: requested }: { idempotencyKey?: string; audience?: Audience } = {},
+  {
+    idempotencyKey,
+    audience: requested,
+    origin,
+  }: { idempotencyKey?: string; audience?: Audience; origin?: BroadcastOrigin } = {},
 ): Promise<{ broadcastId: string; replayed: boolean }> {
   const audience = normalizeAudience(requested);
   const idempotency =
@@ -44,6 +48,7 @@ export async function startBroadcast(
     now,
     idempotency,
     audience,
+    origin,
   });
   if (created.result === "key-reused")
     throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");
