@@ -5,6 +5,8 @@ import {
   apiDomainCert,
   apiThrottleBurst,
   apiThrottleRate,
+  approvalHours,
+  approvalsRequired,
   auditRetentionDays,
   deliveryRetentionDays,
   dnsZone,
@@ -84,5 +86,7 @@ export const settings = new sst.Linkable("Settings", {
     pinRoutes,
     deliveryRetentionDays,
     historyRetentionDays,
+    approvalsRequired,
+    approvalHours,
   },
 });

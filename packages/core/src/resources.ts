@@ -130,6 +130,24 @@ export const crons = {
       permissions: { State: ["dynamodb:Query"], Fanout: ["sqs:SendMessage"] },
     },
   },
+  /**
+   * Starts every approved draft whose embargo time (`sendAt`) has come: within a minute after it,
+   * never before, once however runs overlap (a conditional change of the draft's state).
+   */
+  Embargo: {
+    schedule: "rate(1 minute)",
+    function: {
+      handler: "packages/functions/src/embargo.handler",
+      timeoutSeconds: 60,
+      // Registrations: the audience's reach at start (a scan); Settings: the approval rules.
+      link: ["Registrations", "State", "Fanout", "Settings"],
+      permissions: {
+        Registrations: ["dynamodb:Scan"],
+        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+        Fanout: ["sqs:SendMessage"],
+      },
+    },
+  },
   /** The console overview's tallies of the whole list (versions, distributions, usage), counted afresh. */
   Tallies: {
     schedule: "rate(15 minutes)",
@@ -176,6 +194,9 @@ export const links = {
     // Lifetimes of personal data (state/expiry.ts, docs/privacy.md).
     "deliveryRetentionDays",
     "historyRetentionDays",
+    // The two-person rule (drafts/): approvals needed from members other than the requester, and for how long one counts.
+    "approvalsRequired",
+    "approvalHours",
   ],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -1,7 +1,9 @@
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createBroadcastCancel } from "@oemr-reg/core/broadcast/cancel";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
+import { createDraftStore } from "@oemr-reg/core/drafts/store";
 import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
 import { senderAddress } from "@oemr-reg/core/email/sender";
 import { createApp } from "@oemr-reg/core/http";
@@ -70,6 +72,9 @@ export const app = createApp({
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   publicUrl: Resource.Settings.publicUrl,
   broadcasts,
+  drafts: createDraftStore({ db, stateTable }),
+  cancelBroadcast: createBroadcastCancel({ db, stateTable, broadcasts }),
+  approvalRules: { required: Resource.Settings.approvalsRequired, hours: Resource.Settings.approvalHours },
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
       import("@aws-sdk/client-sqs"),

@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { secureHeaders } from "hono/secure-headers";
 import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
+import { createDraftFlow, type DraftFlowDeps } from "../drafts/flow.ts";
 import { logger } from "../log.ts";
 import { createAddressHasher } from "../privacy/address-hash.ts";
 import type { AddressItems } from "../privacy/address-items.ts";
@@ -11,6 +12,7 @@ import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts
 import { type AuthDeps, createAuth } from "./caller.ts";
 import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
+import { draftRoutes } from "./draft-routes.ts";
 import { eraseRoutes } from "./erase-routes.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
@@ -38,8 +40,11 @@ const documentInfo = (publicUrl: string) => ({
 });
 type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 
-export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
-  Omit<RegistrationRoutesDeps, "now" | "auth"> &
+export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue" | "drafts" | "cancelBroadcast"> &
+  Pick<DraftFlowDeps, "notifyApprovers"> & { approvalRules: DraftFlowDeps["rules"] } & Omit<
+    RegistrationRoutesDeps,
+    "now" | "auth"
+  > &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
   Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members"> &
   Omit<AuthDeps, "now"> &
@@ -93,6 +98,10 @@ export function createApp({
   members,
   broadcasts,
   fanoutQueue,
+  drafts,
+  cancelBroadcast,
+  approvalRules,
+  notifyApprovers,
   audit,
   addressItems,
   signer,
@@ -104,6 +113,9 @@ export function createApp({
   // A path, query or header that breaks its route's schema: the app's own error, not zod's JSON.
   const app = new OpenAPIHono<BlankEnv>({ defaultHook: invalidRequestHook() });
   const auth = createAuth({ ...authDeps, audit, now });
+  const queues = { broadcasts, fanoutQueue, audit, now };
+  const flow = createDraftFlow({ ...queues, drafts, registrations, rules: approvalRules, notifyApprovers });
+  const broadcastDeps = { broadcasts, fanoutQueue, auth, audit, members, drafts, flow, cancelBroadcast, now };
   const tokenKeys = [tokenKey, previousTokenKey];
   const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
   let document: OpenApiDocument | undefined;
@@ -120,7 +132,8 @@ export function createApp({
     // The work goes on past the answer: a registration may still be stored, and the caller's
     // retry then gets 409. Either way it is counted once.
     .use(timeout(deadlineMs, outOfTime))
-    .route("/api/registration/broadcast", broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }))
+    .route("/api/registration/broadcast", broadcastRoutes(broadcastDeps))
+    .route("/api/drafts", draftRoutes({ drafts, flow, auth, audit, now }))
     .route("/api/members", memberRoutes({ auth }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, allowed, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, allowed, now }))

@@ -1,15 +1,24 @@
+import { createHash } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AuditLog } from "../audit/index.ts";
 import type { WorkQueue } from "../aws/sqs.ts";
+import type { CancelBroadcast } from "../broadcast/cancel.ts";
+import { IdempotencyKeyReusedError } from "../broadcast/errors.ts";
 import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
 import type { BroadcastStore } from "../broadcast/store.ts";
 import type { FanoutTask } from "../broadcast/tasks.ts";
+import type { DraftFlow } from "../drafts/flow.ts";
+import { contentHashOf } from "../drafts/model.ts";
+import type { DraftStore } from "../drafts/store.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { logger } from "../log.ts";
+import type { MemberStore } from "../members/index.ts";
 import { BroadcastForm, BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
-import { type Auth, auditedBy } from "./caller.ts";
+import { type Auth, actorOf, auditedBy } from "./caller.ts";
+import { BroadcastAwaitingApproval } from "./draft-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { FORM, JSON_TYPE, jsonError, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
@@ -44,10 +53,16 @@ export type BroadcastRoutesDeps = {
   fanoutQueue: WorkQueue<FanoutTask>;
   auth: Auth;
   audit: Pick<AuditLog, "record">;
+  /** With any active member, a request becomes a draft waiting for approval. */
+  members: Pick<MemberStore, "anyActive">;
+  drafts: DraftStore;
+  flow: DraftFlow;
+  cancelBroadcast: CancelBroadcast;
   now: () => Date;
 };
 
-export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: BroadcastRoutesDeps) {
+export function broadcastRoutes(deps: BroadcastRoutesDeps) {
+  const { broadcasts, fanoutQueue, auth, audit, now } = deps;
   const [composer, approver] = [auth.need("compose"), auth.need("approve")];
   const app = new OpenAPIHono();
   const BroadcastIdParam = z.object({ broadcastId: z.string().meta({ param: { name: "broadcastId", in: "path" } }) });
@@ -69,8 +84,10 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
     description:
       "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived " +
       "from it. `audience` (a form's `belowVersion` and `distribution` fields) narrows it to the installations " +
-      "below a version and/or of some distributions. Answers once the broadcast is stored and its fan-out queued; " +
-      "sending happens after.",
+      "below a version and/or of some distributions. On a stack with no active member: answers 200 once the " +
+      "broadcast is stored and its fan-out queued; sending happens after. From the first active member on, it " +
+      "starts nothing: it saves a draft, asks for its approval and answers 202 with the draft's id and state " +
+      "(GET /api/drafts/{draftId}); members who may approve approve it (POST /api/drafts/{draftId}/approve).",
     middleware: [limitBody(MAX_BROADCAST_BYTES), approver],
     request: { headers: IdempotencyKeyHeader, body: broadcastBody },
     responses: {
@@ -85,6 +102,10 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
           },
         },
         content: { [JSON_TYPE]: { schema: BroadcastStarted } },
+      },
+      202: {
+        description: "A stack with members: saved as a draft waiting for approval (the same key answers it again)",
+        content: { [JSON_TYPE]: { schema: BroadcastAwaitingApproval } },
       },
       400: jsonError(
         "InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; " +
@@ -109,6 +130,12 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
     renderBroadcast(parsed.data);
     const key = IdempotencyKey.safeParse(c.req.header("idempotency-key"));
     if (!key.success) throw invalidInput("InvalidIdempotencyKeyException", key.error);
+    if (await deps.members.anyActive()) {
+      const content = { ...parsed.data, ...(audience && { audience }) };
+      const draft = await awaitApproval(deps, c, content, key.data);
+      const { draftId, state, broadcastId } = draft;
+      return c.json({ status: "awaiting-approval" as const, draftId, state, ...(broadcastId && { broadcastId }) }, 202);
+    }
     const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data, {
       idempotencyKey: key.data,
       audience,
@@ -167,5 +194,57 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
     await audit.record({ ...auditedBy(c), action: "broadcast.resumed", object: broadcastId });
     return c.json(broadcast, 200);
   });
+  const cancelRoute = createRoute({
+    method: "post",
+    path: "/{broadcastId}/cancel",
+    operationId: "cancelBroadcast",
+    summary: "Stop a running broadcast for good",
+    description:
+      "Queued, sending or paused: its fan-out stops and its senders drop every email not sent yet, within " +
+      "seconds. Not resumable.",
+    security: PIN_OR_TOKEN,
+    middleware: [approver],
+    request: { params: BroadcastIdParam },
+    responses: {
+      200: { ...progress, description: "Cancelled: the progress, now `cancelled`" },
+      404: jsonError("BroadcastNotFoundException"),
+      409: jsonError("BroadcastNotCancellableException: it is done, or cancelled already"),
+      ...PIN_ERRORS,
+    },
+  });
+  app.openapi(cancelRoute, async (c) => {
+    const broadcastId = c.req.param("broadcastId")!;
+    const broadcast = await deps.cancelBroadcast(broadcastId, now());
+    logger.info("broadcast cancelled", { broadcastId });
+    await audit.record({ ...auditedBy(c), action: "broadcast.cancelled", object: broadcastId });
+    return c.json(broadcast, 200);
+  });
   return app;
+}
+
+/**
+ * A request on a stack with members: a draft, and its approval asked at once. Under an
+ * Idempotency-Key the draft's id comes from the key, so the client's retry answers the same draft.
+ */
+async function awaitApproval(
+  { drafts, flow, audit, now }: BroadcastRoutesDeps,
+  c: Context,
+  content: Parameters<DraftStore["create"]>[1],
+  idempotencyKey: string | undefined,
+) {
+  const draftId = idempotencyKey
+    ? `req-${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 32)}`
+    : crypto.randomUUID();
+  const { actor, ip } = auditedBy(c);
+  const created = await drafts.create(draftId, content, actorOf(c.get("caller")), now());
+  if (!created) {
+    const first = (await drafts.get(draftId))!;
+    if (first.revisions[0]?.contentHash !== contentHashOf(content))
+      throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast request");
+    c.header("Idempotent-Replayed", "true");
+    return first;
+  }
+  await audit.record({ actor, ip, action: "draft.saved", object: draftId });
+  logger.info("broadcast request awaits approval", { draftId });
+  return flow.requestApproval(draftId, actor, created.contentHash, ip);
 }
