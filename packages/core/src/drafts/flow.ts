@@ -88,7 +88,11 @@ export function createDraftFlow(deps: DraftFlowDeps) {
     if (isSameActor(request.by, actor)) throw new SelfApprovalError("The member who asked for approval cannot give it");
     const approval = { by: { kind: "member" as const, ...approver }, at: now().toISOString(), contentHash };
     const approved = await drafts.addApproval(draftId, approval);
-    if (!approved) throw new DraftChangedError("The draft changed while it was approved: approve its current content");
+    if (!approved) {
+      const now = await must(drafts.get(draftId));
+      if (now.state !== "pending") throw new DraftStateError(`The draft is ${now.state}, not pending any more`);
+      throw new DraftChangedError("The draft changed while it was approved: approve its current content");
+    }
     await record(actor, "draft.approved", draftId, ip);
     return startIfApproved(approved, actor);
   }

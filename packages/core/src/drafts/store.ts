@@ -11,13 +11,20 @@ import { queryAll, retryingConflicts } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
 import { expiresAt } from "../state/expiry.ts";
 import { DRAFT_LIST_PK, draftContent, draftMeta } from "../state/keys.ts";
-import { type Approval, changedFields, contentHashOf, Draft, type DraftContent, type DraftState } from "./model.ts";
+import {
+  type Approval,
+  changedFields,
+  contentHashOf,
+  DRAFT_FIELDS,
+  Draft,
+  type DraftContent,
+  type DraftState,
+} from "./model.ts";
 
 /** A draft, its revisions and approvals (members' names) are kept this long after its last change. */
 export const DRAFT_RETENTION_DAYS = 730;
 /** The states in which a draft can still be edited, deleted or cancelled: nothing has started. */
 export const OPEN_STATES: readonly DraftState[] = ["draft", "pending", "scheduled"];
-const CONTENT_FIELDS = ["title", "contents", "html", "audience", "sendAt"] as const;
 
 /** The write's result, or `undefined` when its condition failed; retried while a transaction holds the item. */
 async function unlessRefused<T>(write: () => Promise<T>): Promise<T | undefined> {
@@ -242,7 +249,9 @@ export function createDraftStore({ db, stateTable: TableName }: DraftStoreDeps) 
 }
 
 function toDraft(meta: Record<string, unknown>, content: Record<string, unknown>): Draft {
-  const fields = Object.fromEntries(CONTENT_FIELDS.map((name) => [name, content[name] ?? meta[name]]));
+  const fields = Object.fromEntries(
+    DRAFT_FIELDS.map((name) => [name, content[name] ?? meta[name]]).filter(([, value]) => value !== undefined),
+  );
   return Draft.parse({ contents: "", ...meta, ...fields });
 }
 

@@ -177,7 +177,8 @@ export function draftRoutes({ drafts, flow, auth, audit, now }: DraftRoutesDeps)
       },
     }),
     async (c) => {
-      const body = c.req.header("content-type") ? await readBody(c) : {};
+      // The body is optional: an empty one names no hash.
+      const body = (await c.req.raw.clone().text()).trim() ? await readBody(c) : {};
       const parsed = RequestApprovalBody.safeParse(body);
       if (!parsed.success) throw invalidInput("InvalidDraftException", parsed.error);
       const { actor, ip } = auditedBy(c);
