@@ -16,6 +16,8 @@ import type {
 } from "./resource-specs.ts";
 
 export type * from "./resource-specs.ts";
+// The CloudWatch metrics' names, and the check of a secret's length.
+export { metrics, secretTooShort } from "./resource-specs.ts";
 
 export const appName = "oemr-reg";
 
@@ -130,10 +132,7 @@ export const crons = {
       permissions: { State: ["dynamodb:Query"], Fanout: ["sqs:SendMessage"] },
     },
   },
-  /**
-   * Starts every approved draft whose embargo time (`sendAt`) has come: within a minute after it,
-   * never before, once however runs overlap (a conditional change of the draft's state).
-   */
+  /** Starts approved drafts whose `sendAt` has come: within a minute, never before, once (drafts/flow.ts). */
   Embargo: {
     schedule: "rate(1 minute)",
     function: {
@@ -194,7 +193,7 @@ export const links = {
     // Lifetimes of personal data (state/expiry.ts, docs/privacy.md).
     "deliveryRetentionDays",
     "historyRetentionDays",
-    // The two-person rule (drafts/): approvals needed from members other than the requester, and for how long one counts.
+    // The two-person rule (drafts/): approvals needed from others than the requester, and hours one counts.
     "approvalsRequired",
     "approvalHours",
   ],
@@ -241,22 +240,5 @@ export const api = {
     Mailer: ["ses:SendRawEmail"],
   },
 } as const satisfies FunctionSpec;
-
-/**
- * The CloudWatch metrics the functions count (metrics.ts), in this namespace, with the `service`
- * and `function` dimensions; infra alarms on them.
- */
-export const metrics = {
-  namespace: "oemr-reg",
-  /** Wrong PINs from all IPs together locked every PIN route. */
-  pinLockouts: "PinLockouts",
-} as const;
-
-/** Why a secret's value is refused, or `undefined` when it is long enough. */
-export function secretTooShort(name: string, { minLength = 0 }: SecretSpec, value: string): string | undefined {
-  return value.length >= minLength
-    ? undefined
-    : `${name} has ${value.length} characters; it needs at least ${minLength}`;
-}
 
 export const stack = { api, tables, queues, topics, secrets, links, crons } as const satisfies StackSpec;

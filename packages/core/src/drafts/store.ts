@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -7,7 +6,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Actor } from "../audit/index.ts";
-import { queryAll, retryingConflicts } from "../aws/dynamo.ts";
+import { queryAll, retryingConflicts, unlessRefused } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
 import { expiresAt } from "../state/expiry.ts";
 import { DRAFT_LIST_PK, draftContent, draftMeta } from "../state/keys.ts";
@@ -25,16 +24,6 @@ import {
 export const DRAFT_RETENTION_DAYS = 730;
 /** The states in which a draft can still be edited, deleted or cancelled: nothing has started. */
 export const OPEN_STATES: readonly DraftState[] = ["draft", "pending", "scheduled"];
-
-/** The write's result, or `undefined` when its condition failed; retried while a transaction holds the item. */
-async function unlessRefused<T>(write: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await retryingConflicts(write);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
-}
 
 export type DraftStoreDeps = { db: DynamoDBDocumentClient; stateTable: string };
 
