@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { contractViolations, coveredOperations, openApiDocument } from "./support/contract.ts";
+import { memberSession, memberStore } from "./support/member-session.ts";
 import { serveForFile, uniqueEmail } from "./support/serve.ts";
 
 // Every answer here is checked against the document by serveForFile, as in every suite that
@@ -128,6 +129,29 @@ describe("every operation of the document", () => {
     expect((await call("/console/broadcasts", send)).status).toBe(303);
     expect((await call(`/console/broadcasts/${broadcastId}/resume`, form({ csrf }, { cookie }))).status).toBe(303);
     expect((await call("/console/logout", form({ csrf }, { cookie }))).status).toBe(303);
+    // A member's pages, last: once a member is active the PIN no longer opens the console.
+    const admin = await memberSession(base, "Contract", ["compose", "approve", "admin"]);
+    const asAdmin = (fields: Record<string, string>) => form({ ...fields, csrf: admin.csrf }, { cookie: admin.cookie });
+    expect((await call("/console/tokens", { headers: { cookie: admin.cookie } })).status).toBe(200);
+    const made = await (await call("/console/tokens", asAdmin({ name: "c", roles: "compose", days: "1" }))).text();
+    const tokenId = /oemr_[0-9a-f-]{36}_([0-9a-f-]{36})_/.exec(made)?.[1];
+    expect((await call(`/console/tokens/${tokenId}/revoke`, asAdmin({}))).status).toBe(303);
+    expect((await call("/console/members", { headers: { cookie: admin.cookie } })).status).toBe(200);
+    const invited = await call(
+      "/console/members",
+      asAdmin({ name: "C", email: uniqueEmail("member"), roles: "compose" }),
+    );
+    expect(invited.status).toBe(200);
+    const other = (await memberStore.list()).find((member) => member.name === "C")!;
+    const otherPath = `/console/members/${other.id}`;
+    expect((await call(`${otherPath}/reinvite`, asAdmin({}))).status).toBe(200);
+    expect((await call(`${otherPath}/roles`, asAdmin({ roles: "approve" }))).status).toBe(303);
+    expect((await call(`${otherPath}/revoke`, asAdmin({}))).status).toBe(303);
+    expect((await call("/console/audit?action=member.revoked", { headers: { cookie: admin.cookie } })).status).toBe(
+      200,
+    );
+    // The PIN opens the console again for the tests below.
+    await memberStore.revoke(admin.member.id);
 
     const operations = Object.values(openApiDocument.paths).flatMap((item) =>
       Object.values(item).map((operation) => operation.operationId),

@@ -46,7 +46,7 @@ export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue" | "
     "now" | "auth"
   > &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members"> &
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "tokens" | "audit"> &
   Omit<AuthDeps, "now"> &
   KeyRoutesDeps &
   Pick<AnnouncementRoutesDeps, "archive"> & {
@@ -167,6 +167,7 @@ export function createApp({
         auth,
         audit,
         members,
+        tokens: authDeps.tokens,
         overview,
         endedSessions,
         registrations,

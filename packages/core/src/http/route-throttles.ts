@@ -61,6 +61,17 @@ export const apiRoutes = {
   "POST /console/broadcasts/new/preview": { rate: 1, burst: 5 },
   "POST /console/broadcasts/new/confirm": { rate: 1, burst: 5 },
   "POST /console/broadcasts": { rate: 1, burst: 5 },
+  // A member's own tokens, and an admin's members: a few people, by hand.
+  "GET /console/tokens": { rate: 5, burst: 10 },
+  "POST /console/tokens": { rate: 1, burst: 5 },
+  "POST /console/tokens/{tokenId}/revoke": { rate: 1, burst: 5 },
+  "GET /console/members": { rate: 5, burst: 10 },
+  "POST /console/members": { rate: 1, burst: 5 },
+  "POST /console/members/{memberId}/revoke": { rate: 1, burst: 5 },
+  "POST /console/members/{memberId}/reinvite": { rate: 1, burst: 5 },
+  "POST /console/members/{memberId}/roles": { rate: 1, burst: 5 },
+  // Its first page reads every kept record, to check the chain.
+  "GET /console/audit": { rate: 1, burst: 5 },
   // Public keys: fetched by mail clients and gpg when an announcement arrives; cached an hour.
   "GET /announcements/key.asc": { rate: 20, burst: 40 },
   "GET /.well-known/openpgpkey/hu/{hash}": { rate: 20, burst: 40 },

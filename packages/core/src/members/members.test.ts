@@ -74,4 +74,15 @@ describe("personal tokens", () => {
     expect(await tokens.authenticate(long.token)).toBeUndefined();
     expect(await tokens.list(member.id)).toEqual([]);
   });
+
+  it("lose the roles their member loses, at once, and a revoked member's roles stay as they were", async () => {
+    const member = await activeMember(["compose", "approve"]);
+    const { token } = await tokens.create(member, { name: "c", roles: ["compose", "approve"], days: 30 });
+    expect(await members.setRoles(member.id, ["approve"])).toMatchObject({ roles: ["approve"] });
+    expect(await tokens.authenticate(token)).toMatchObject({ roles: ["approve"] });
+    await members.revoke(member.id);
+    expect(await members.setRoles(member.id, ["admin"])).toBeUndefined();
+    expect(await members.get(member.id)).toMatchObject({ roles: ["approve"], status: "revoked" });
+    expect(await members.setRoles(crypto.randomUUID(), ["admin"])).toBeUndefined();
+  });
 });

@@ -145,6 +145,26 @@ export function createMemberStore({ db, stateTable, now = () => new Date() }: Me
       return activated ? memberId : undefined;
     },
 
+    /**
+     * A member's new roles, unless it is revoked. Its sessions and tokens carry them from the next
+     * request on: both are narrowed to the member's roles as they are then.
+     */
+    async setRoles(memberId: string, roles: Role[]): Promise<Member | undefined> {
+      const changed = await ignoringConditionFailure(
+        db.send(
+          new UpdateCommand({
+            TableName: stateTable,
+            Key: memberKey(memberId),
+            UpdateExpression: "SET #roles = :roles",
+            ConditionExpression: "attribute_exists(pk) AND #status <> :revoked",
+            ExpressionAttributeNames: { "#roles": "roles", "#status": "status" },
+            ExpressionAttributeValues: { ":roles": roles, ":revoked": "revoked" },
+          }),
+        ),
+      );
+      return changed ? get(memberId) : undefined;
+    },
+
     /** Revokes a member at once: its tokens and passkeys are deleted, its sessions refused. */
     async revoke(memberId: string): Promise<Member | undefined> {
       const at = now();

@@ -127,11 +127,8 @@ export function consoleComposeRoutes(
       };
       const email = personalize(rendered, links);
       const preview: Preview = { audience, reach: await registrations.audienceReach(audience), email };
-      await audit.record({
-        ...(await auditedBySession(c, sessions())),
-        action: "broadcast.previewed",
-        object: composed.fields.title,
-      });
+      const by = await auditedBySession(c, sessions());
+      await audit.record({ ...by, action: "broadcast.previewed", object: composed.fields.title });
       return page(c, composeBody((await sessions().read(c))!, composed.fields, { preview }));
     },
   );

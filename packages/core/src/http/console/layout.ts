@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EMAIL_STYLE_ATTRIBUTES } from "../../email/styles.ts";
 import { HEAD_META, type PageContent, strictPageHeaders } from "../pages.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
+import type { SignedIn } from "./signed-in.ts";
 
 const STYLE =
   "body{margin:0;font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5}" +
@@ -25,7 +26,8 @@ const STYLE =
   "button.secondary{background:#57606a}.preview{display:flex;flex-wrap:wrap;gap:16px;align-items:stretch}" +
   ".preview iframe{flex:1 1 480px;min-height:420px;border:1px solid #d0d7de;border-radius:6px}" +
   ".preview pre{flex:1 1 300px;min-width:0;margin:0;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;" +
-  "background:#f6f8fa;border-radius:6px}dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}";
+  "background:#f6f8fa;border-radius:6px}dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}" +
+  "form.filter{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-end}form.filter p{margin:4px 0 0}";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64");
 const STYLE_HASH = sha256(STYLE);
 // The compose page's preview frame inherits this CSP: the email's own styles, and no other, apply in it.
@@ -41,6 +43,15 @@ export const consoleHeaders = () => strictPageHeaders(STYLE_HASH, "same-origin",
 /** The hidden field that carries a session's CSRF token in a console form. */
 export const csrfInput = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
 
+/** A member's own pages, and an admin's: the PIN's session stands for no member and has none. */
+function memberLinks({ caller }: SignedIn) {
+  if (caller.kind !== "member") return "";
+  const admin = caller.roles.includes("admin")
+    ? html` · <a href="${CONSOLE_PATH}/members">Members</a> · <a href="${CONSOLE_PATH}/audit">Audit log</a>`
+    : "";
+  return html` · <a href="${CONSOLE_PATH}/tokens">Tokens</a>${admin}`;
+}
+
 /** A console page: the navigation and "Log out" when signed in, never cached. */
 export function consolePage(
   c: Context,
@@ -50,7 +61,7 @@ export function consolePage(
     body,
     session,
     refresh,
-  }: { status?: ContentfulStatusCode; title: string; body: PageContent; session?: Session; refresh?: number },
+  }: { status?: ContentfulStatusCode; title: string; body: PageContent; session?: SignedIn; refresh?: number },
 ) {
   c.header("Cache-Control", "no-store");
   const logout = (session: Session) =>
@@ -58,7 +69,7 @@ export function consolePage(
   const links = html`<a href="${CONSOLE_PATH}">Overview</a> ·
 <a href="${CONSOLE_PATH}/versions">Versions and usage</a> ·
 <a href="${CONSOLE_PATH}/broadcasts">Broadcasts</a> ·
-<a href="${CONSOLE_PATH}/broadcasts/new">New broadcast</a>`;
+<a href="${CONSOLE_PATH}/broadcasts/new">New broadcast</a>${session && memberLinks(session)}`;
   // A page that follows work in progress reloads itself: no script, which the CSP forbids.
   const reload = refresh ? html`<meta http-equiv="refresh" content="${refresh}">` : "";
   const nav = session ? html`<header><nav aria-label="Console">${links}</nav>${logout(session)}</header>` : "";

@@ -2,7 +2,8 @@ import { $, createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
-import type { MemberStore } from "../../members/store.ts";
+import type { AuditLog } from "../../audit/index.ts";
+import type { MemberStore, Tokens } from "../../members/index.ts";
 import type { Overview } from "../../registration/counters.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
 import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
@@ -21,21 +22,28 @@ import {
   schemaRef,
 } from "../openapi.ts";
 import { type AllowedMethods, unmatched } from "../unmatched.ts";
+import { consoleAuditRoutes } from "./audit-routes.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import { consoleComposeRoutes } from "./compose-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
+import { consoleMembersRoutes } from "./members-routes.ts";
 import { overviewBody } from "./overview.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
 import { type ConsoleSessions, signedInSessions } from "./signed-in.ts";
 import { talliesBody } from "./tallies.ts";
+import { consoleTokenRoutes } from "./token-routes.ts";
 
 export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The link-signing secret, from which the session key is derived. */
   tokenKey: string;
   auth: Auth;
-  /** Once one is active, the PIN no longer opens the console. */
-  members: Pick<MemberStore, "anyActive" | "get">;
+  /** Once one is active, the PIN no longer opens the console; the members' page manages them. */
+  members: MemberStore;
+  /** The signed-in member's personal tokens. */
+  tokens: Tokens;
+  /** What the console's actions are recorded in, and the audit page reads. */
+  audit: AuditLog;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
   overview: (weeks: string[]) => Promise<Overview>;
   /** Sessions logged out before they expired. */
@@ -79,6 +87,7 @@ export function consoleRoutes({
   tallies,
   allowed,
   now,
+  tokens,
   ...broadcasting
 }: ConsoleRoutesDeps) {
   const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
@@ -219,6 +228,9 @@ export function consoleRoutes({
   // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
   consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });
+  consoleTokenRoutes(app, { tokens, audit: broadcasting.audit, sessions, sessionPost });
+  consoleMembersRoutes(app, { members, audit: broadcasting.audit, sessions, sessionPost });
+  consoleAuditRoutes(app, { members, audit: broadcasting.audit, sessions });
   // Last: Hono runs the handlers of a path in the order they were added.
   return app.all("*", unmatched(allowed));
 }
