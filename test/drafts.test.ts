@@ -13,6 +13,7 @@ import { app } from "@oemr-reg/functions/api";
 import { handler as embargo } from "@oemr-reg/functions/embargo";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
+import { memberSession } from "./support/member-session.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 
@@ -218,5 +219,20 @@ describe("the seed's broadcast route, with members", () => {
     expect(await emailsWithSubject(title)).toHaveLength(0);
     expect((await broadcasts.get(broadcastId))!.status).toBe("cancelled");
     expect(await actions(broadcastId)).toEqual([["broadcast.cancelled", "member"]]);
+  });
+
+  it("makes the console's send wait for approval too", async () => {
+    const { cookie, csrf } = await memberSession(base, "Dee", ["compose", "approve"]);
+    const title = `Console notice ${crypto.randomUUID()}`;
+    const response = await fetch(`${base}/console/broadcasts`, {
+      method: "POST",
+      headers: { cookie, origin: base, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ title, contents: "Upgrade.", csrf, idempotencyKey: crypto.randomUUID() }),
+      redirect: "manual",
+    });
+    expect(response.status).toBe(202);
+    const [, draftId] = /draft <code>([^<]+)<\/code> \(pending\)/.exec(await response.text()) ?? [];
+    expect((await drafts.get(draftId!))!.state).toBe("pending");
+    expect(await broadcastsOf(draftId!)).toHaveLength(0);
   });
 });

@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
 import { createDraftFlow, type DraftFlowDeps } from "../drafts/flow.ts";
+import { createApprovalGate } from "../drafts/gate.ts";
 import { logger } from "../log.ts";
 import { createAddressHasher } from "../privacy/address-hash.ts";
 import type { AddressItems } from "../privacy/address-items.ts";
@@ -40,7 +41,8 @@ const documentInfo = (publicUrl: string) => ({
 });
 type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 
-export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue" | "drafts" | "cancelBroadcast"> &
+export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue" | "cancelBroadcast"> &
+  Pick<DraftFlowDeps, "drafts"> &
   Pick<DraftFlowDeps, "notifyApprovers"> & { approvalRules: DraftFlowDeps["rules"] } & Omit<
     RegistrationRoutesDeps,
     "now" | "auth"
@@ -115,7 +117,8 @@ export function createApp({
   const auth = createAuth({ ...authDeps, audit, now });
   const queues = { broadcasts, fanoutQueue, audit, now };
   const flow = createDraftFlow({ ...queues, drafts, registrations, rules: approvalRules, notifyApprovers });
-  const broadcastDeps = { broadcasts, fanoutQueue, auth, audit, members, drafts, flow, cancelBroadcast, now };
+  const approvalGate = createApprovalGate({ members, drafts, flow, audit, now });
+  const broadcastDeps = { broadcasts, fanoutQueue, auth, audit, approvalGate, cancelBroadcast, now };
   const tokenKeys = [tokenKey, previousTokenKey];
   const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
   let document: OpenApiDocument | undefined;
@@ -175,6 +178,7 @@ export function createApp({
         tallies,
         broadcasts,
         fanoutQueue,
+        approvalGate,
         allowed,
         now,
       }),

@@ -1,23 +1,17 @@
-import { createHash } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { AuditLog } from "../audit/index.ts";
 import type { WorkQueue } from "../aws/sqs.ts";
 import type { CancelBroadcast } from "../broadcast/cancel.ts";
-import { IdempotencyKeyReusedError } from "../broadcast/errors.ts";
 import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
 import type { BroadcastStore } from "../broadcast/store.ts";
 import type { FanoutTask } from "../broadcast/tasks.ts";
-import type { DraftFlow } from "../drafts/flow.ts";
-import { contentHashOf } from "../drafts/model.ts";
-import type { DraftStore } from "../drafts/store.ts";
+import type { ApprovalGate } from "../drafts/gate.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { logger } from "../log.ts";
-import type { MemberStore } from "../members/index.ts";
 import { BroadcastForm, BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
-import { type Auth, actorOf, auditedBy } from "./caller.ts";
+import { type Auth, auditedBy } from "./caller.ts";
 import { BroadcastAwaitingApproval } from "./draft-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
@@ -54,9 +48,7 @@ export type BroadcastRoutesDeps = {
   auth: Auth;
   audit: Pick<AuditLog, "record">;
   /** With any active member, a request becomes a draft waiting for approval. */
-  members: Pick<MemberStore, "anyActive">;
-  drafts: DraftStore;
-  flow: DraftFlow;
+  approvalGate: ApprovalGate;
   cancelBroadcast: CancelBroadcast;
   now: () => Date;
 };
@@ -130,10 +122,10 @@ export function broadcastRoutes(deps: BroadcastRoutesDeps) {
     renderBroadcast(parsed.data);
     const key = IdempotencyKey.safeParse(c.req.header("idempotency-key"));
     if (!key.success) throw invalidInput("InvalidIdempotencyKeyException", key.error);
-    if (await deps.members.anyActive()) {
-      const content = { ...parsed.data, ...(audience && { audience }) };
-      const draft = await awaitApproval(deps, c, content, key.data);
-      const { draftId, state, broadcastId } = draft;
+    const gated = await deps.approvalGate(auditedBy(c), { ...parsed.data, ...(audience && { audience }) }, key.data);
+    if (gated) {
+      const { draftId, state, broadcastId } = gated.draft;
+      if (gated.replayed) c.header("Idempotent-Replayed", "true");
       return c.json({ status: "awaiting-approval" as const, draftId, state, ...(broadcastId && { broadcastId }) }, 202);
     }
     const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data, {
@@ -220,31 +212,4 @@ export function broadcastRoutes(deps: BroadcastRoutesDeps) {
     return c.json(broadcast, 200);
   });
   return app;
-}
-
-/**
- * A request on a stack with members: a draft, and its approval asked at once. Under an
- * Idempotency-Key the draft's id comes from the key, so the client's retry answers the same draft.
- */
-async function awaitApproval(
-  { drafts, flow, audit, now }: BroadcastRoutesDeps,
-  c: Context,
-  content: Parameters<DraftStore["create"]>[1],
-  idempotencyKey: string | undefined,
-) {
-  const draftId = idempotencyKey
-    ? `req-${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 32)}`
-    : crypto.randomUUID();
-  const { actor, ip } = auditedBy(c);
-  const created = await drafts.create(draftId, content, actorOf(c.get("caller")), now());
-  if (!created) {
-    const first = (await drafts.get(draftId))!;
-    if (first.revisions[0]?.contentHash !== contentHashOf(content))
-      throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast request");
-    c.header("Idempotent-Replayed", "true");
-    return first;
-  }
-  await audit.record({ actor, ip, action: "draft.saved", object: draftId });
-  logger.info("broadcast request awaits approval", { draftId });
-  return flow.requestApproval(draftId, actor, created.contentHash, ip);
 }

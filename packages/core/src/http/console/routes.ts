@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import type { AuditLog } from "../../audit/index.ts";
+import type { ApprovalGate } from "../../drafts/gate.ts";
 import type { MemberStore, Tokens } from "../../members/index.ts";
 import type { Overview } from "../../registration/counters.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
@@ -53,6 +54,8 @@ export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   usage: Pick<UsageStore, "snapshots">;
   /** The whole list's tallies, as the `Tallies` cron last counted them. */
   tallies: TalliesStore;
+  /** With any active member, a broadcast sent here waits for approval (drafts/gate.ts). */
+  approvalGate: ApprovalGate;
   /** What a wrong method is told it may use instead. */
   allowed: AllowedMethods;
   now: () => Date;
