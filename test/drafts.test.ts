@@ -101,6 +101,13 @@ describe("drafts", () => {
     const draft = await requestApproval(await create());
     expect(draft.state).toBe("pending");
     expect(draft.approvalRequest).toMatchObject({ contentHash: draft.contentHash, reach: { active: 2 } });
+    // The other approvers are told, through SES; the requester is not.
+    const told = await eventually(async () => {
+      const found = await emailsWithSubject(`Approval asked: ${draft.title}`);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(told.flatMap(({ destination }) => destination.to).sort()).toEqual([ben.email, cy.email].sort());
+    expect(told[0]!.body.text).toContain(draft.contentHash);
     const self = await json<{ error: string }>(await approve(ada, draft), 403);
     expect(self.error).toBe("SelfApprovalException");
     // Two approvers at once: one broadcast.

@@ -33,6 +33,18 @@ const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resour
 const signer = createPgpSigner(signingKeys);
 const broadcasts = createDynamoBroadcastStore({ db, stateTable });
 
+// The approvers' email, like the confirmation email: SES and nodemailer load on its first use.
+const approvalNotifier = onFirstUse(async () => {
+  const [{ SESClient }, { createSesMailer, fromAddress }, { createApprovalNotifier }] = await Promise.all([
+    import("@aws-sdk/client-ses"),
+    import("@oemr-reg/core/email/ses-mailer"),
+    import("@oemr-reg/core/drafts/notify"),
+  ]);
+  const mailer = createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet });
+  const from = fromAddress(Resource.Mailer.sender);
+  return createApprovalNotifier({ members, mailer, from, publicUrl: Resource.Settings.publicUrl, signer });
+});
+
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
   registrations: createDynamoRegistrationStore({
@@ -74,6 +86,7 @@ export const app = createApp({
   broadcasts,
   drafts: createDraftStore({ db, stateTable }),
   cancelBroadcast: createBroadcastCancel({ db, stateTable, broadcasts }),
+  notifyApprovers: async (draft, requester) => (await approvalNotifier())(draft, requester),
   approvalRules: { required: Resource.Settings.approvalsRequired, hours: Resource.Settings.approvalHours },
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
