@@ -85,6 +85,7 @@ async function drafting() {
   const path = `/api/drafts/${draftId}`;
   expect((await call("/api/drafts", { headers: one })).status).toBe(200);
   expect((await call(path, { ...json({ title: "Draft", contents: "Hello." }, one), method: "PUT" })).status).toBe(200);
+  expect((await call(`${path}/test`, { method: "POST", headers: one })).status).toBe(200);
   const pending = await call(`${path}/request-approval`, { method: "POST", headers: one });
   const { contentHash } = (await pending.json()) as { contentHash: string };
   expect((await call(`${path}/approve`, json({ contentHash }, one))).status).toBe(403);

@@ -33,8 +33,9 @@ const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resour
 const signer = createPgpSigner(signingKeys);
 const broadcasts = createDynamoBroadcastStore({ db, stateTable });
 
-// The approvers' email, like the confirmation email: SES and nodemailer load on its first use.
-const approvalNotifier = onFirstUse(async () => {
+const drafts = createDraftStore({ db, stateTable });
+// The approvers' email and a draft's test, like the confirmation email: SES and nodemailer load on first use.
+const draftMail = onFirstUse(async () => {
   const [{ SESClient }, { createSesMailer, fromAddress }, { createApprovalNotifier }] = await Promise.all([
     import("@aws-sdk/client-ses"),
     import("@oemr-reg/core/email/ses-mailer"),
@@ -42,8 +43,11 @@ const approvalNotifier = onFirstUse(async () => {
   ]);
   const mailer = createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet });
   const from = fromAddress(Resource.Mailer.sender);
-  return createApprovalNotifier({ members, mailer, from, publicUrl: Resource.Settings.publicUrl, signer });
+  const { publicUrl } = Resource.Settings;
+  const notify = createApprovalNotifier({ members, mailer, from, publicUrl, signer });
+  return { notify, test: { members, mailer, from, publicUrl, unsubscribeKey: tokenKey, signer, attempts: testSends } };
 });
+const testSends = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.draftTestSends, windowSeconds: 60 * 60 });
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
@@ -84,9 +88,13 @@ export const app = createApp({
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   publicUrl: Resource.Settings.publicUrl,
   broadcasts,
-  drafts: createDraftStore({ db, stateTable }),
+  drafts,
   cancelBroadcast: createBroadcastCancel({ db, stateTable, broadcasts }),
-  notifyApprovers: async (draft, requester) => (await approvalNotifier())(draft, requester),
+  notifyApprovers: async (draft, requester) => (await draftMail()).notify(draft, requester),
+  testSend: async (draftId, options) => {
+    const { sendTest } = await import("@oemr-reg/core/drafts/test-send");
+    return sendTest((await draftMail()).test, (await drafts.get(draftId))!, options);
+  },
   approvalRules: { required: Resource.Settings.approvalsRequired, hours: Resource.Settings.approvalHours },
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([

@@ -38,7 +38,8 @@ export function createApprovalNotifier({ members, mailer, from, publicUrl, signe
         `POST ${publicUrl}/api/drafts/${draft.draftId}/approve.`,
       draft.sendAt ? `It is embargoed until ${draft.sendAt}.` : "It starts once approved.",
     ];
-    const html = `<!doctype html><html><body>${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("")}</body></html>`;
+    const paragraphs = lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("");
+    const html = `<!doctype html><html><body>${paragraphs}</body></html>`;
     for (const member of approvers) {
       const raw = await composeRawEmail({
         from,

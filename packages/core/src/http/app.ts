@@ -13,7 +13,7 @@ import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts
 import { type AuthDeps, createAuth } from "./caller.ts";
 import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
 import { DOCS_STYLE, docsPage } from "./docs-page.ts";
-import { draftRoutes } from "./draft-routes.ts";
+import { type DraftRoutesDeps, draftRoutes } from "./draft-routes.ts";
 import { eraseRoutes } from "./erase-routes.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
@@ -43,6 +43,7 @@ type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 
 export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue" | "cancelBroadcast"> &
   Pick<DraftFlowDeps, "drafts"> &
+  Pick<DraftRoutesDeps, "testSend"> &
   Pick<DraftFlowDeps, "notifyApprovers"> & { approvalRules: DraftFlowDeps["rules"] } & Omit<
     RegistrationRoutesDeps,
     "now" | "auth"
@@ -104,6 +105,7 @@ export function createApp({
   cancelBroadcast,
   approvalRules,
   notifyApprovers,
+  testSend,
   audit,
   addressItems,
   signer,
@@ -136,7 +138,7 @@ export function createApp({
     // retry then gets 409. Either way it is counted once.
     .use(timeout(deadlineMs, outOfTime))
     .route("/api/registration/broadcast", broadcastRoutes(broadcastDeps))
-    .route("/api/drafts", draftRoutes({ drafts, flow, auth, audit, now }))
+    .route("/api/drafts", draftRoutes({ drafts, flow, auth, audit, testSend, now }))
     .route("/api/members", memberRoutes({ auth }))
     .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, allowed, now }))
     .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, allowed, now }))

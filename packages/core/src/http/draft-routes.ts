@@ -12,6 +12,7 @@ import {
   RequestApprovalBody,
   readDraftContent,
 } from "./draft-schemas.ts";
+import { type DraftTestDeps, draftTestRoute } from "./draft-test-route.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { JSON_TYPE, jsonError, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
@@ -21,7 +22,7 @@ import { PIN_ERRORS } from "./pin-check.ts";
 const MAX_DRAFT_BYTES = 1024 * 1024;
 const MAX_SMALL_BYTES = 4 * 1024;
 
-export type DraftRoutesDeps = {
+export type DraftRoutesDeps = Pick<DraftTestDeps, "testSend"> & {
   drafts: DraftStore;
   flow: DraftFlow;
   auth: Auth;
@@ -36,7 +37,7 @@ const bodyErrors = {
 };
 
 /** `/api/drafts`: drafts saved, listed, deleted, sent for approval, approved and cancelled. */
-export function draftRoutes({ drafts, flow, auth, audit, now }: DraftRoutesDeps) {
+export function draftRoutes({ drafts, flow, auth, audit, testSend, now }: DraftRoutesDeps) {
   const [composer, approver] = [auth.need("compose"), auth.need("approve")];
   const app = new OpenAPIHono();
   const Params = z.object({ draftId: z.string().meta({ param: { name: "draftId", in: "path" } }) });
@@ -233,6 +234,7 @@ export function draftRoutes({ drafts, flow, auth, audit, now }: DraftRoutesDeps)
       return c.json(await flow.cancel(c.req.param("draftId")!, actor, ip), 200);
     },
   );
+  draftTestRoute(app, { drafts, auth, audit, testSend, now });
   return app;
 }
 

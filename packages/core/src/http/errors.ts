@@ -41,6 +41,7 @@ const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string
     SelfApprovalError: { status: 403, code: "SelfApprovalException" },
     ApprovalExpiredError: { status: 409, code: "ApprovalExpiredException" },
     BroadcastNotCancellableError: { status: 409, code: "BroadcastNotCancellableException" },
+    NotAMemberError: { status: 400, code: "NotAMemberException" },
   };
 
 const STATUS_CODES: Partial<Record<number, string>> = {

@@ -26,6 +26,7 @@ export const apiRoutes = {
   "POST /api/drafts/{draftId}/request-approval": { rate: 1, burst: 5 },
   "POST /api/drafts/{draftId}/approve": { rate: 1, burst: 5 },
   "POST /api/drafts/{draftId}/cancel": { rate: 1, burst: 5 },
+  "POST /api/drafts/{draftId}/test": { rate: 1, burst: 5 },
   // One-click unsubscribes arrive as mail providers process a broadcast.
   "GET /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
   "POST /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
