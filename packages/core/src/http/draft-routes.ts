@@ -38,7 +38,8 @@ const bodyErrors = {
 
 /** `/api/drafts`: drafts saved, listed, deleted, sent for approval, approved and cancelled. */
 export function draftRoutes({ drafts, flow, auth, audit, testSend, now }: DraftRoutesDeps) {
-  const [composer, approver] = [auth.need("compose"), auth.need("approve")];
+  // Reading a draft is for those who write it and those who approve it.
+  const [composer, approver, reader] = [auth.need("compose"), auth.need("approve"), auth.need(["compose", "approve"])];
   const app = new OpenAPIHono();
   const Params = z.object({ draftId: z.string().meta({ param: { name: "draftId", in: "path" } }) });
   const draftRef = schemaRef(app, "Draft", Draft);
@@ -75,7 +76,7 @@ export function draftRoutes({ drafts, flow, auth, audit, testSend, now }: DraftR
     route("get", "/", {
       operationId: "listDrafts",
       summary: "Every draft, newest first (without contents)",
-      middleware: [composer, onlyQuery()],
+      middleware: [reader, onlyQuery()],
       responses: {
         200: { description: "The drafts", content: { [JSON_TYPE]: { schema: DraftList } } },
         ...UNKNOWN_QUERY_ERROR,
@@ -89,7 +90,7 @@ export function draftRoutes({ drafts, flow, auth, audit, testSend, now }: DraftR
     route("get", "/{draftId}", {
       operationId: "getDraft",
       summary: "A draft: content, hash, revisions, approvals, and the reach at approval and at start",
-      middleware: [composer, onlyQuery()],
+      middleware: [reader, onlyQuery()],
       request: { params: Params },
       responses: {
         200: answer("The draft"),
