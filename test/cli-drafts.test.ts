@@ -30,7 +30,7 @@ const file = join(home, "notice.md");
 writeFileSync(file, "# Patch now\n\nUpgrade.");
 
 describe("oemr-reg draft", () => {
-  it("creates, edits, lists, asks approval, refuses self-approval, and a second member's approval starts it", async () => {
+  it("creates, edits, lists, asks approval, refuses self-approval; a second member's approval starts it", async () => {
     const created = await as(ada, "create", "--title", "CLI notice", "--file", file, "--json");
     expect(created.stderr).toBe("");
     expect(created.code).toBe(0);
