@@ -181,6 +181,8 @@ describe("drafts", () => {
     expect((await json(await call(cy, "POST", `/${cancelled.draftId}/cancel`), 200)).state).toBe("cancelled");
     await embargo();
     expect((await drafts.get(draft.draftId))!.state).toBe("scheduled");
+    // Nothing of it in the public archive before its time: the archive reads broadcasts only.
+    expect(await (await fetch(`${base}/announcements`)).text()).not.toContain(draft.title);
     await new Promise((resolve) => setTimeout(resolve, sendAt.getTime() - Date.now() + 50));
     await Promise.all([embargo(), embargo()]);
     const started = (await drafts.get(draft.draftId))!;
@@ -192,6 +194,15 @@ describe("drafts", () => {
     expect((await drafts.get(cancelled.draftId))!.state).toBe("cancelled");
     expect(await broadcastsOf(cancelled.draftId)).toHaveLength(0);
     expect(await actions(cancelled.draftId)).toContainEqual(["draft.cancelled", "member"]);
+  });
+
+  it("finishes a draft left starting by a caller that died, with one broadcast", async () => {
+    const draft = await requestApproval(await create());
+    const startingAt = new Date(Date.now() - 3 * 60_000).toISOString();
+    await drafts.transition(draft.draftId, { from: ["pending"], to: "starting", set: { startingAt } });
+    await Promise.all([embargo(), embargo()]);
+    expect((await drafts.get(draft.draftId))!.state).toBe("started");
+    expect(await broadcastsOf(draft.draftId)).toHaveLength(1);
   });
 });
 
