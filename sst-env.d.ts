@@ -31,6 +31,7 @@ declare module "sst" {
       "historyRetentionDays": number
       "approvalHours": number
       "approvalsRequired": number
+      "sourceIpWholeDays": number
       "publicUrl": string
       "registrationLimitPerHour": number
       "sendRate": number

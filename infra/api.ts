@@ -15,6 +15,7 @@ import {
   publicUrl,
   registrationLimitPerHour,
   sesSendRate,
+  sourceIpWholeDays,
   usageLimitPerDay,
   usageLimitPerHour,
   usageRetentionDays,
@@ -88,5 +89,6 @@ export const settings = new sst.Linkable("Settings", {
     historyRetentionDays,
     approvalsRequired,
     approvalHours,
+    sourceIpWholeDays,
   },
 });

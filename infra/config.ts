@@ -28,6 +28,8 @@ export const historyRetentionDays = positiveNumber("HISTORY_RETENTION_DAYS", 730
  */
 export const approvalsRequired = approvalCount("APPROVALS_REQUIRED", 1);
 export const approvalHours = positiveNumber("APPROVAL_HOURS", 72);
+/** How long a source IP is kept whole before it is cut to its /24 or /48 (docs/privacy.md). */
+export const sourceIpWholeDays = positiveNumber("SOURCE_IP_WHOLE_DAYS", 30);
 /** Where unsubscribe links point; the API's own URL when unset. */
 export const publicUrl = optional("PUBLIC_URL");
 /**

@@ -21,6 +21,8 @@ export type BenchResults = {
   durationSeconds: number;
   machine: { cores: number; cpu: string; memoryGiB: number; node: string };
   dynamodbConflictRules: string;
+  /** Figures of the run replaced by a later, narrower run's: which, when and with what command. */
+  remeasured?: { date: string; command: string; figures: string };
   figures: BenchFigure[];
 };
 type ReliabilityFigure = { check: string; tried: string; count: number; lost: number; notes?: string };
@@ -59,7 +61,11 @@ function benchBlock(bench: BenchResults): string {
   const intro =
     `Latest full run: \`${bench.command}\`, ${bench.date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), ` +
     `${machine.memoryGiB} GiB, Node ${machine.node}, ${bench.durationSeconds} s, with DynamoDB's conflict rules ` +
-    `${bench.dynamodbConflictRules} (\`bench/results.json\`).`;
+    `${bench.dynamodbConflictRules} (\`bench/results.json\`).` +
+    (bench.remeasured
+      ? ` Re-measured since: ${bench.remeasured.figures}, by \`${bench.remeasured.command}\`, ` +
+        `${bench.remeasured.date.slice(0, 10)}.`
+      : "");
   const rows = bench.figures.map((figure) => [
     figure.case,
     figure.name,

@@ -6,7 +6,7 @@ import { app } from "@oemr-reg/functions/api";
 import { XMLParser } from "fast-xml-parser";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { browserForFile, expectAccessible } from "./support/browser.ts";
+import { browserForFile, expectAccessible, watchCsp } from "./support/browser.ts";
 import { screenshotPath } from "./support/docs-output.ts";
 import { gnupgHome } from "./support/pgp.ts";
 import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
@@ -25,6 +25,14 @@ const started = await postJson(`${base}/api/registration/broadcast`, {
 });
 const { broadcastId } = (await started.json()) as { broadcastId: string };
 await untilBroadcastDone(base, PIN, broadcastId);
+// Sent, but kept out of the archive by the board.
+const unlistedTitle = `Test of the list ${crypto.randomUUID().slice(0, 8)}`;
+const unlisted = await postJson(`${base}/api/registration/broadcast`, {
+  ...{ secretPin: PIN, title: unlistedTitle, contents: "Only a test.", archive: false },
+});
+expect(unlisted.status).toBe(200);
+const { broadcastId: unlistedId } = (await unlisted.json()) as { broadcastId: string };
+await untilBroadcastDone(base, PIN, unlistedId);
 // Stored but not started, as a scheduled broadcast is until its time: nothing of it is public.
 const pendingId = crypto.randomUUID();
 await createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: Resource.State.name }).create({
@@ -35,7 +43,7 @@ await createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: Resou
 });
 
 describe("the public archive", () => {
-  it("lists the sent broadcast and not the pending one, with an ETag that answers 304", async () => {
+  it("lists the sent broadcast, not a pending one nor one sent with archive: false; its ETag answers 304", async () => {
     const response = await fetch(`${base}/announcements`);
     expect(response.status).toBe(200);
     const body = await response.text();
@@ -47,6 +55,12 @@ describe("the public archive", () => {
     const again = await fetch(`${base}/announcements`, { headers: { "If-None-Match": response.headers.get("etag")! } });
     expect(again.status).toBe(304);
     expect((await fetch(`${base}/announcements/${pendingId}`)).status).toBe(404);
+    expect(body).not.toContain(unlistedTitle);
+    expect((await fetch(`${base}/announcements/${unlistedId}`)).status).toBe(404);
+    const badFlag = { secretPin: PIN, title: "t", contents: "c", archive: "maybe" };
+    const refused = await postJson(`${base}/api/registration/broadcast`, badFlag);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "InvalidArchiveFlagException" });
     expect((await fetch(`${base}/announcements?after=not-a-cursor`)).status).toBe(400);
   });
 
@@ -96,18 +110,27 @@ describe("the public archive", () => {
     expect(feed.items[0]!.id).toBe(`https://reg.test.example.org/announcements/${broadcastId}`);
   });
 
-  it("reads well at 375 px and passes axe, with no script", { timeout: 60_000 }, async () => {
+  it("reads well at 375 px and passes axe, with no script and nothing the CSP refuses", {
+    timeout: 60_000,
+  }, async () => {
     const browser = await browserForFile();
     const page = await (await browser.newContext({ viewport: { width: 375, height: 800 } })).newPage();
+    const refused = watchCsp(page);
     for (const [path, name] of [
       ["/announcements", "archive.png"],
       [`/announcements/${broadcastId}`, "announcement.png"],
+      ["/announcements/keys", "keys.png"],
     ] as const) {
       expect((await page.goto(`${base}${path}`))!.status()).toBe(200);
+      expect(await refused(), path).toEqual([]);
       await expectAccessible(page);
       expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
       expect(await page.locator("script").count()).toBe(0);
       await page.screenshot({ path: screenshotPath(name, "announcements"), fullPage: true });
+    }
+    for (const feed of ["/announcements/feed.atom", "/announcements/feed.json"]) {
+      expect((await page.goto(`${base}${feed}`))!.status(), feed).toBe(200);
+      expect(await refused(), feed).toEqual([]);
     }
   });
 });

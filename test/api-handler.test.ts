@@ -1,10 +1,12 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { handler } from "@oemr-reg/functions/api";
+import { handler as apiHandler } from "@oemr-reg/functions/api";
 import { lambdaContext as context, httpApiEvent } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { uniqueEmail } from "./support/serve.ts";
+import { checkedHandlerForFile, uniqueEmail } from "./support/serve.ts";
+
+const handler = checkedHandlerForFile(apiHandler);
 
 describe("the API Lambda handler", () => {
   it("registers a form post from API Gateway, base64-encoded, and keeps the caller's source IP", async () => {

@@ -235,11 +235,13 @@ describe("a broadcast to an audience", () => {
       now: new Date(),
       audience: { belowVersion: "7.0.3" },
     });
-    expect(await broadcasts.audience(broadcastId)).toEqual({ belowVersion: "7.0.3" });
-    expect(await broadcasts.addRecipients(broadcastId, [added])).toEqual([added]);
+    const target = await broadcasts.target(broadcastId);
+    expect(target?.audience).toEqual({ belowVersion: "7.0.3" });
+    const page = { broadcastId, createdAt: target!.createdAt, now: new Date() };
+    expect(await broadcasts.addRecipients(page, [added])).toEqual([added]);
     // Its installation upgraded: it is outside the audience now, but pending, so it is queued again;
     // an address never added is not added.
-    expect(await broadcasts.addRecipients(broadcastId, [], [added, outside])).toEqual([added]);
+    expect(await broadcasts.addRecipients(page, [], [added, outside])).toEqual([added]);
     expect((await broadcasts.get(broadcastId))?.recipients).toBe(1);
   });
 });

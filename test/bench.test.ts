@@ -8,7 +8,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // Keeps `npm run bench` from rotting: the quick mode runs every case and produces every figure.
 // Figures are not asserted on; benchmarks print them, they are not timed tests. The exceptions are
 // ratios of one run: the console overview at 10,000 registrations against 1,000 (issue #15), and the
-// API bundle's first load against all its chunks.
+// API bundle's first load against all its chunks; and each handler's first load over its floor's,
+// which is bytes, not time.
 describe("npm run bench -- --quick", () => {
   it("produces every figure of every case", { timeout: 300_000 }, async () => {
     const code = await new Promise<number | null>((resolve, reject) => {
@@ -57,5 +58,15 @@ describe("npm run bench -- --quick", () => {
       expect(floor, name).toBeLessThan(size(`${name} bundle size, entry and the chunks a first event loads`));
       expect(size(`${name} cold start / floor`), name).toBeGreaterThan(0);
     }
+    // Issue #26's targets are not met yet (the API's first load at most 100 KB over its floor's;
+    // every cold start at most 1.2 times its floor's), so they are not asserted; a quick run's one
+    // timed cold start is too noisy for a ratio on a shared machine anyway. What each handler loads
+    // over its floor is bytes, the same in every run: these bounds sit about 40 KB over the
+    // 2026-12-06 figures (api 359.6, fanout 187.7, send 762, ses-events 197.3 KB), so that undoing
+    // a lever fails: the API's lazy route areas are 55 KB of its first load, zod's stubs 46 KB of
+    // each handler's (packages/functions/bundle-plugins.mjs).
+    const maxKbOverFloor = { api: 400, fanout: 230, send: 800, "ses-events": 240 };
+    for (const [name, bound] of Object.entries(maxKbOverFloor))
+      expect(size(`${name} first load over its floor's`), name).toBeLessThanOrEqual(bound);
   });
 });

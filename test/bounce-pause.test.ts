@@ -41,7 +41,7 @@ async function sendingBroadcast(
     sesMessageId: `ses-${crypto.randomUUID()}`,
   }));
   await broadcasts.addRecipients(
-    broadcastId,
+    { broadcastId, createdAt: now.toISOString(), now },
     sent.map(({ email }) => email),
   );
   // A few at a time: the handlers' client gives up on a connection after a second.
@@ -174,7 +174,7 @@ describe("a paused broadcast", () => {
       expect((await broadcasts.get(broadcastId))?.status).toBe("paused");
       const waiting = uniqueEmail("waiting").toLowerCase();
       expect((await postForm(`${base}/api/registration`, { email: waiting })).status).toBe(201);
-      await broadcasts.addRecipients(broadcastId, [waiting]);
+      await broadcasts.addRecipients({ broadcastId, createdAt: new Date().toISOString(), now: new Date() }, [waiting]);
 
       const event = sqsEvent(testStack().queues.Send!.arn, [{ broadcastId, email: waiting }]);
       const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 };

@@ -4,12 +4,15 @@ import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createSqsQueue } from "@oemr-reg/core/aws/sqs";
 import { type Broadcast, type FanoutTask, resumeBroadcast } from "@oemr-reg/core/broadcast";
 import { verifyToken } from "@oemr-reg/core/tokens";
-import { handler as apiHandler, app } from "@oemr-reg/functions/api";
+import { app, handler } from "@oemr-reg/functions/api";
 import { handler as sendHandler } from "@oemr-reg/functions/send";
 import { httpApiEvent, lambdaContext, sqsEvent } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
+import { checkedHandlerForFile, postForm, postJson, serveForFile, uniqueEmail } from "./support/serve.ts";
+
+const apiHandler = checkedHandlerForFile(handler);
+
 import { emailsWithSubject, eventually, runStackConsumers, testStack } from "./support/stack.ts";
 
 const base = await serveForFile(app);

@@ -43,6 +43,26 @@ const broadcastArgs = (title: string) => [
   "0.3",
 ];
 
+describe("oemr-reg broadcast --no-archive", () => {
+  it("sends it and keeps it out of the public archive, saying so before it asks", async () => {
+    const title = `CLI not archived ${crypto.randomUUID()}`;
+    const run = await cli([...broadcastArgs(title), "--json", "--no-archive"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("It will not be in the public archive.");
+    const { broadcastId } = JSON.parse(run.stdout.split("\n")[0]!) as { broadcastId: string };
+    expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toMatchObject({ status: "done" });
+    expect((await fetch(`${base}/announcements/${broadcastId}`)).status).toBe(404);
+    expect(await (await fetch(`${base}/announcements`)).text()).not.toContain(broadcastId);
+    // Its footer points at no archive page, though it gives the key as every email does.
+    const sent = await emailsWithSubject(title);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const email of sent) {
+      expect(`${email.body.text}${email.body.html}`).not.toContain(`/announcements/${broadcastId}`);
+      expect(email.body.text).toContain("/announcements/key.asc");
+    }
+  });
+});
+
 describe("oemr-reg broadcast to an audience", () => {
   it("says the audience and its reach, then sends to it alone, once each", async () => {
     const title = `CLI below 7.0.3 ${crypto.randomUUID()}`;

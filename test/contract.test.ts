@@ -56,7 +56,8 @@ describe("the contract check itself", () => {
       ["POST", "/api/registration", jsonAnswer(201, { productId: "not-a-uuid" })],
       ["POST", "/api/registration", jsonAnswer(418, { error: "Teapot", message: "no" })],
       ["GET", "/api/registration/unique", new Response("3", { headers: { "content-type": "text/plain" } })],
-      ["POST", "/api/registration", jsonAnswer(429, { error: "TooManyRequestsException", message: "wait" })],
+      // No Retry-After, which this 503 requires (a 429's may come from API Gateway, which sends none).
+      ["GET", "/api/health", jsonAnswer(503, { error: "ServiceUnavailableException", message: "wait" })],
       ["POST", "/console/login", new Response(null, { status: 303 })],
       ["DELETE", "/api/registration", jsonAnswer(405, { error: "MethodNotAllowedException", message: "no" })],
       ["GET", "/console/broadcasts/x", new Response("{}", { status: 200, headers: { "content-type": JSON_TYPE } })],
@@ -144,6 +145,7 @@ describe("every operation of the document", () => {
       "/announcements/feed.atom",
       "/announcements/feed.json",
       "/announcements/key.asc",
+      "/announcements/keys",
     ])
       expect((await call(path)).status, path).toBe(200);
     expect((await call(`/announcements/${crypto.randomUUID()}`)).status).toBe(404);
@@ -163,6 +165,28 @@ describe("every operation of the document", () => {
     const send = form({ ...composed, idempotencyKey: crypto.randomUUID() }, { cookie });
     expect((await call("/console/broadcasts", send)).status).toBe(303);
     expect((await call(`/console/broadcasts/${broadcastId}/resume`, form({ csrf }, { cookie }))).status).toBe(303);
+    expect((await call("/console/webauthn.js")).status).toBe(200);
+    const answer = {
+      response: {
+        id: "x",
+        rawId: "x",
+        type: "public-key",
+        response: { clientDataJSON: "e30" },
+        clientExtensionResults: {},
+      },
+    };
+    const sameSite = { origin: base };
+    expect((await call("/console/login/passkey/options", json({}, sameSite))).status).toBe(200);
+    expect((await call("/console/login/passkey/verify", json(answer, sameSite))).status).toBe(403);
+    expect((await call("/console/invitation/no-such-token")).status).toBe(410);
+    expect((await call("/console/invitation/no-such-token/options", json({}, sameSite))).status).toBe(410);
+    expect((await call("/console/invitation/no-such-token/verify", json(answer, sameSite))).status).toBe(410);
+    // The PIN's session has no passkeys of its own.
+    expect((await call("/console/passkeys", signedIn)).status).toBe(200);
+    const asPin = { cookie, ...sameSite };
+    expect((await call("/console/passkeys/new/options", json({ csrf }, asPin))).status).toBe(403);
+    expect((await call("/console/passkeys/new/verify", json({ ...answer, csrf }, asPin))).status).toBe(403);
+    expect((await call("/console/passkeys/remove", form({ csrf, credentialId: "x" }, { cookie }))).status).toBe(403);
     expect((await call("/console/logout", form({ csrf }, { cookie }))).status).toBe(303);
     // A member's pages, last: once a member is active the PIN no longer opens the console.
     const admin = await memberSession(base, "Contract", ["compose", "approve", "admin"]);

@@ -6,6 +6,7 @@ import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.ts";
 import { type Example, exampleBlocks, matchesShown } from "./support/doc-examples.ts";
+import { gnupgHome } from "./support/pgp.ts";
 import { serveForFile } from "./support/serve.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -14,14 +15,26 @@ const scripts = (JSON.parse(readFileSync(new URL("package.json", `file://${ROOT}
   .scripts;
 const base = await serveForFile(app);
 const PIN = Resource.SecretPin.value;
+// The gpg examples import keys: into a GnuPG home of this file's, never the user's.
+const { home: GNUPGHOME } = gnupgHome();
 
-/** Runs a doc's command in bash, with this file's stack in place of npm start's port and `$PIN` set. */
+/**
+ * Runs a doc's command in bash, with this file's stack in place of npm start's port and in
+ * `OEMR_REG_URL` (for the CLI), `$PIN` and `OEMR_REG_PIN` set, and a GnuPG home of its own.
+ */
 async function run({ command }: Example): Promise<{ code: number; output: string }> {
   const script = command.replaceAll("http://localhost:3000", base);
   try {
     const { stdout } = await promisify(execFile)("bash", ["-c", script], {
       cwd: ROOT,
-      env: { ...process.env, PIN, OEMR_REG_PIN: PIN, PATH: `${ROOT}node_modules/.bin:${process.env.PATH}` },
+      env: {
+        ...process.env,
+        PIN,
+        OEMR_REG_URL: base,
+        OEMR_REG_PIN: PIN,
+        GNUPGHOME,
+        PATH: `${ROOT}node_modules/.bin:${process.env.PATH}`,
+      },
     });
     return { code: 0, output: stdout };
   } catch (error) {
@@ -34,7 +47,8 @@ async function run({ command }: Example): Promise<{ code: number; output: string
 function projectCommands(command: string): { cli: string[]; npm: string[] } {
   const cli = [...command.matchAll(/(?:^|\s)npx oemr-reg (\w+)/g)].map((match) => match[1]!);
   const npm = [...command.matchAll(/(?:^|&&\s*)npm (?:run )?([\w:-]+)/g)].map((match) => match[1]!);
-  return { cli, npm: npm.filter((name) => name !== "install") };
+  // npm's own commands, not the project's scripts.
+  return { cli, npm: npm.filter((name) => name !== "install" && name !== "ci") };
 }
 
 describe("the docs' shell examples", () => {

@@ -33,6 +33,24 @@ describe("the house", () => {
     expect(long).toEqual([]);
   });
 
+  it("checks the answers of every test that asks the app or the API's handler itself against the document", () => {
+    // serveForFile checks what a server answers; checkedForFile what app.request does, and
+    // checkedHandlerForFile what the API's Lambda handler does (issue #27).
+    // The suites under test/ ask the service's apps; unit tests in packages/*/src ask apps of their
+    // own making, which the document does not describe. The reliability suite sends hostile
+    // requests with a setup of its own, and is left out.
+    const tests = tracked.filter((path) => /^test\/[^/]+\.test\.ts$/.test(path));
+    const unchecked = tests.filter((path) => {
+      const text = readFileSync(path, "utf8");
+      const asksApp = /[\w)]\.request\(/.test(text) && !text.includes("checkedForFile(");
+      // The API's Lambda handler, invoked with API Gateway's events: checkedHandlerForFile.
+      const invokesApi =
+        /\bhandler\b[^;]*from "@oemr-reg\/functions\/api"|import\("@oemr-reg\/functions\/api"\)\)?\.handler/.test(text);
+      return asksApp || (invokesApi && !text.includes("checkedHandlerForFile("));
+    });
+    expect(unchecked).toEqual([]);
+  });
+
   it("writes each State key prefix in state/keys.ts alone", () => {
     const keys = readFileSync(KEYS_FILE, "utf8");
     // Every prefix keys.ts builds a key from: the literal text before a `#` in its strings.

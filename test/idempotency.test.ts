@@ -106,6 +106,13 @@ describe("POST /api/registration/broadcast with an Idempotency-Key", () => {
     expect(await broadcastsTitled(`Second ${key}`)).toEqual([]);
   });
 
+  it("answers 422 for the same key and body with archive: false, which is another broadcast", async () => {
+    const key = crypto.randomUUID();
+    expect((await post({ title: `Listed ${key}`, contents: "One." }, key)).status).toBe(200);
+    const unlisted = await post({ title: `Listed ${key}`, contents: "One.", archive: false }, key);
+    expect(unlisted.status).toBe(422);
+  });
+
   it.each([
     ["empty", ""],
     ["with a space", "two words"],

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createApp } from "@oemr-reg/core/http";
+import { servedRoutes } from "@oemr-reg/core/http/app";
 import { apiRoutes } from "@oemr-reg/core/http/route-throttles";
 import {
   api as apiSpec,
@@ -138,7 +139,7 @@ describe("one source of names", () => {
           "Settings",
         ],
       },
-      Fanout: { link: ["Registrations", "State", "Send", "Fanout"] },
+      Fanout: { link: ["Registrations", "State", "Send", "Fanout", "Settings"] },
       Send: { link: ["Registrations", "State", "Send", "Mailer", "UnsubscribeKey", "SigningKey", "Settings"] },
       SesEventsHandler: { link: ["Registrations", "State", "Settings"] },
     });
@@ -186,9 +187,7 @@ describe("functions", () => {
     const { routes, one } = await deploy("dev");
     expect(routes).toEqual(Object.keys(apiRoutes).map((route) => ({ api: "Api", route, handler: "arn(ApiHandler)" })));
     one("sst.aws.ApiGatewayV2", "Api");
-    const served = createApp({ secretPin: "" } as Parameters<typeof createApp>[0])
-      .routes.filter((r) => r.method !== "ALL")
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    const served = await servedRoutes(createApp({ secretPin: "" } as Parameters<typeof createApp>[0]));
     expect(
       Object.keys(apiRoutes)
         .filter((route) => route !== "$default")
@@ -338,6 +337,15 @@ describe("queues", () => {
     });
   });
 
+  it("cut source IPs once a day, with a scan and conditional updates of the items that hold them", async () => {
+    const { one } = await deploy("dev");
+    expect(one("sst.aws.Cron", "SourceIps").args.schedule).toBe("rate(1 day)");
+    expect(crons.SourceIps.function.permissions).toEqual({
+      Registrations: ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+      State: ["dynamodb:Query", "dynamodb:UpdateItem"],
+    });
+  });
+
   it("hide a message longer than its consumer may run", () => {
     for (const [name, spec] of Object.entries(queues)) {
       if ("consumer" in spec) expect(spec.visibilityTimeoutSeconds, name).toBeGreaterThan(spec.consumer.timeoutSeconds);
@@ -469,6 +477,7 @@ describe("configuration", () => {
       historyRetentionDays: 730,
       approvalsRequired: 1,
       approvalHours: 72,
+      sourceIpWholeDays: 30,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toBeUndefined();
@@ -490,6 +499,7 @@ describe("configuration", () => {
       HISTORY_RETENTION_DAYS: "365",
       APPROVALS_REQUIRED: "2",
       APPROVAL_HOURS: "24",
+      SOURCE_IP_WHOLE_DAYS: "14",
       API_THROTTLE_RATE: "3",
       API_THROTTLE_BURST: "6",
       API_RESERVED_CONCURRENCY: "12",
@@ -510,6 +520,7 @@ describe("configuration", () => {
       historyRetentionDays: 365,
       approvalsRequired: 2,
       approvalHours: 24,
+      sourceIpWholeDays: 14,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
     expect(api.domain).toEqual({

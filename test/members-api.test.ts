@@ -6,7 +6,7 @@ import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { serveForFile } from "./support/serve.ts";
+import { checkedForFile, serveForFile } from "./support/serve.ts";
 
 const base = await serveForFile(app);
 const db = createDocumentClient();
@@ -86,14 +86,20 @@ describe("the PIN", () => {
   });
 
   it("answers 410 on the PIN routes when the stage switches them off, and a token still works", async () => {
-    const off = createApp({
-      secretPin: PIN,
-      pinRoutes: false,
-      deadlineMs: 8_000,
-      tokens,
-      audit,
-      registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
-    } as unknown as Parameters<typeof createApp>[0]);
+    const off = checkedForFile(
+      createApp({
+        secretPin: PIN,
+        pinRoutes: false,
+        deadlineMs: 8_000,
+        tokens,
+        audit,
+        registrations: createDynamoRegistrationStore({
+          db,
+          registrationsTable: Resource.Registrations.name,
+          stateTable,
+        }),
+      } as unknown as Parameters<typeof createApp>[0]),
+    );
     for (const headers of [{ "x-secret-pin": PIN }, {}]) {
       const response = await off.request("/api/registration/versions", { headers });
       expect(response.status).toBe(410);

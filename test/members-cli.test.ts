@@ -40,6 +40,25 @@ describe("oemr-reg members add", () => {
   });
 });
 
+describe("oemr-reg members reinvite", () => {
+  it("prints a new single-use link for a member who lost every passkey, and none for a revoked one", async () => {
+    const { member, invitation } = await members.add({ name: "Jo", email: "jo@board.example", roles: ["compose"] });
+    await members.accept(invitation.token);
+    const run = await operator(["members", "reinvite", "--email", "JO@board.example"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const [, token] = /\/console\/invitation\/([A-Za-z0-9_-]+)\n/.exec(run.stdout) ?? [];
+    expect(await members.invitation(token!)).toMatchObject({ memberId: member.id });
+    expect(await members.accept(token!)).toBe(member.id);
+    expect(await members.accept(token!)).toBeUndefined();
+
+    await members.revoke(member.id);
+    expect((await operator(["members", "reinvite", "--email", "jo@board.example"])).code).toBe(9);
+    expect((await operator(["members", "reinvite", "--email", "nobody@board.example"])).code).toBe(9);
+    expect((await operator(["members", "reinvite"])).code).toBe(2);
+  });
+});
+
 describe("oemr-reg audit", () => {
   it("exports the log as JSON, with no full address, and verify names the first record that does not fit", async () => {
     const exported = await operator(["audit", "export", "--json"]);

@@ -1,10 +1,15 @@
 import { createApp } from "@oemr-reg/core/http";
+import { servedRoutes } from "@oemr-reg/core/http/app";
 import { validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
+import { contractViolations } from "./support/contract.ts";
+import { checkedForFile } from "./support/serve.ts";
 
 // The document describes routes, not data: the app needs no live dependency to serve it.
 const publicUrl = "https://reg.test.example.org";
-const app = createApp({ secretPin: "", publicUrl } as Parameters<typeof createApp>[0]);
+const app = checkedForFile(
+  createApp({ secretPin: "", publicUrl, deadlineMs: 10_000 } as Parameters<typeof createApp>[0]),
+);
 
 type Operation = {
   operationId?: string;
@@ -35,21 +40,17 @@ describe("GET /api/openapi.json", () => {
   });
 
   it("describes every route the app serves, with the same method and path", async () => {
-    const served = await document();
-    // `app.routes` also lists middleware, registered for ALL methods; those serve nothing alone.
-    const servedRoutes = new Set(
-      app.routes
-        .filter((route) => route.method !== "ALL")
-        .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`),
-    );
+    const { paths } = await document();
+    // `app.routes` lists middleware and lazy areas as ALL handlers: `servedRoutes` lists what they serve.
+    const served = new Set(await servedRoutes(app));
     const documented = new Set(
-      Object.entries(served.paths).flatMap(([path, item]) =>
+      Object.entries(paths).flatMap(([path, item]) =>
         Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
       ),
     );
-    expect(servedRoutes.size).toBeGreaterThanOrEqual(11);
-    expect([...servedRoutes].filter((route) => !documented.has(route))).toEqual([]);
-    expect([...documented].filter((route) => !servedRoutes.has(route))).toEqual([]);
+    expect(served.size).toBeGreaterThanOrEqual(11);
+    expect([...served].filter((route) => !documented.has(route))).toEqual([]);
+    expect([...documented].filter((route) => !served.has(route))).toEqual([]);
   });
 
   it("documents request bodies with the schemas the handlers parse with", async () => {
@@ -129,6 +130,43 @@ describe("the rules the server applies, as the document states them", () => {
     expect((await operation("/console/login", "post")).responses["303"]!.headers).toHaveProperty("Location");
     const broadcast = await operation("/api/registration/broadcast", "post");
     expect(broadcast.responses["200"]!.headers).toHaveProperty("Idempotent-Replayed");
+  });
+});
+
+describe("API Gateway's own 429, which every route can meet (issue #27)", () => {
+  // What an HTTP API's throttle answers, before the app sees the request (docs/aws-rules.md).
+  const gateway = () =>
+    new Response(JSON.stringify({ message: "Too Many Requests" }), {
+      status: 429,
+      headers: { "content-type": "application/json" },
+    });
+  const operations = async () =>
+    Object.entries((await document()).paths).flatMap(([template, item]) =>
+      Object.keys(item).map((method) => ({ method: method.toUpperCase(), path: template.replace(/\{[^}]+\}/g, "x") })),
+    );
+
+  it("is documented as exactly that body for every operation, beside the operation's own 429", async () => {
+    const all = await operations();
+    expect(all.length).toBeGreaterThan(40);
+    for (const { method, path } of all) expect(await contractViolations(method, path, gateway())).toEqual([]);
+    // The app's own 429 still holds on the routes that have one, and its Retry-After is optional now.
+    const own = ((await document()).paths["/api/registration"]!.post as Operation).responses["429"]!;
+    expect(own.headers?.["Retry-After"]).toMatchObject({ required: false });
+    const appAnswer = new Response(JSON.stringify({ error: "TooManyRequestsException", message: "Too many" }), {
+      status: 429,
+      headers: { "content-type": "application/json", "retry-after": "60" },
+    });
+    expect(await contractViolations("POST", "/api/registration", appAnswer)).toEqual([]);
+  });
+
+  it("is told apart from any other body: the check fails on a 429 neither the gateway nor the app sends", async () => {
+    for (const body of [{ message: "Slow down" }, { message: "Too Many Requests", retry: 1 }]) {
+      const other = new Response(JSON.stringify(body), {
+        status: 429,
+        headers: { "content-type": "application/json" },
+      });
+      expect(await contractViolations("GET", "/api/registration/unique", other)).not.toEqual([]);
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { httpBuildQuery } from "./support/openemr.ts";
-import { serveForFile, uniqueEmail } from "./support/serve.ts";
+import { checkedForFile, serveForFile, uniqueEmail } from "./support/serve.ts";
 
 // Requests exactly as OpenEMR 7 and 8 send them (src/Services/ProductRegistrationService.php):
 // `http_build_query` of email, version and, in Docker, distribution, as a form, no other header.
@@ -166,7 +166,7 @@ describe("health", () => {
         registrationsTable: "no-such-table",
         stateTable: "no-such-state",
       });
-      const response = await healthRoutes({ registrations: missing }).request("/api/health");
+      const response = await checkedForFile(healthRoutes({ registrations: missing })).request("/api/health");
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("5");
       expect(await response.json()).toMatchObject({ error: "ServiceUnavailableException" });

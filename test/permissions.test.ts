@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Broadcast, FANOUT_SEGMENTS, readProgress } from "@oemr-reg/core/broadcast";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
+import { createDynamoRegistrationStore, register } from "@oemr-reg/core/registration";
 import { type FunctionSpec, stack } from "@oemr-reg/core/resources";
 import { createDynamoTalliesStore } from "@oemr-reg/core/tallies/snapshot";
 import { signToken } from "@oemr-reg/core/tokens";
@@ -251,6 +252,7 @@ const send = await loadHandler<SqsHandler>(stack.queues.Send.consumer.handler);
 const sesEvents = await loadHandler<SnsHandler>(stack.topics.SesEvents.subscribers.SesEventsHandler.handler);
 const requeue = await loadHandler<() => Promise<void>>(stack.crons.Requeue.function.handler);
 const countTallies = await loadHandler<() => Promise<void>>(stack.crons.Tallies.function.handler);
+const cutSourceIps = await loadHandler<() => Promise<void>>(stack.crons.SourceIps.function.handler);
 
 const PIN = Resource.SecretPin.value;
 const withPin = { headers: { "X-Secret-Pin": PIN } };
@@ -536,6 +538,24 @@ describe("each function's AWS calls", () => {
     const versions = await runAs("Api", async () => (await fetch(`${base}/api/registration/versions`, withPin)).json());
     expect(counted?.versions).toEqual(versions);
     expect(counted?.usage.sites).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the SourceIps function, on a registration and an upgrade report of 40 days ago", async () => {
+    const registrations = createDynamoRegistrationStore({
+      db,
+      registrationsTable: provisioned.tables.Registrations!,
+      stateTable: provisioned.tables.State!,
+    });
+    const email = uniqueEmail("old-ip").toLowerCase();
+    const now = new Date(Date.now() - 40 * 86_400_000);
+    const confirmations = { send: async () => {} };
+    await register(registrations, { email }, { sourceIp: "203.0.113.7", now, confirmations });
+    await register(registrations, { email, version: "7.0.3" }, { sourceIp: "203.0.113.8", now, confirmations });
+    await runAs("SourceIps", () => cutSourceIps());
+    expect(await registrations.get(email)).toMatchObject({
+      sourceIp: "203.0.113.0/24",
+      latestSourceIp: "203.0.113.0/24",
+    });
   });
 
   it("made no call outside a function's run", () => {

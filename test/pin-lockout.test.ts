@@ -1,11 +1,13 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
-import { handler as apiHandler } from "@oemr-reg/functions/api";
+import { handler } from "@oemr-reg/functions/api";
 import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it, vi } from "vitest";
+import { checkedHandlerForFile } from "./support/serve.ts";
 
 const PIN = Resource.SecretPin.value;
+const apiHandler = checkedHandlerForFile(handler);
 
 function versions(sourceIp: string, pin: string) {
   return apiHandler(

@@ -1,8 +1,11 @@
 import { createApp } from "@oemr-reg/core/http";
-import { handler as apiHandler } from "@oemr-reg/functions/api";
+import { handler } from "@oemr-reg/functions/api";
 import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
+import { checkedForFile, checkedHandlerForFile } from "./support/serve.ts";
+
+const apiHandler = checkedHandlerForFile(handler);
 
 const PIN = Resource.SecretPin.value;
 
@@ -107,7 +110,7 @@ describe("PIN routes refuse what another site's page makes a browser send", () =
 
 describe("a PIN shorter than 16 characters", () => {
   it("is refused by every PIN route with 503, right or wrong", async () => {
-    const app = createApp({ secretPin: "24681357" } as Parameters<typeof createApp>[0]);
+    const app = checkedForFile(createApp({ secretPin: "24681357" } as Parameters<typeof createApp>[0]));
     for (const pin of ["24681357", "wrong"]) {
       const response = await app.request("/api/registration/versions", { headers: { "X-Secret-Pin": pin } });
       expect(response.status).toBe(503);

@@ -1,8 +1,9 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
 import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
-import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
+import { createDynamoRegistrationStore, maskEmail } from "@oemr-reg/core/registration";
 import { ADDRESS_ITEM_KINDS, suppressionKey } from "@oemr-reg/core/state/keys";
 import { signToken } from "@oemr-reg/core/tokens";
 import { app } from "@oemr-reg/functions/api";
@@ -20,6 +21,7 @@ const db = createDocumentClient();
 const tables = { registrationsTable: Resource.Registrations.name, stateTable: Resource.State.name };
 const store = createDynamoRegistrationStore({ db, ...tables });
 const items = createAddressItems({ db, stateTable: tables.stateTable });
+const audit = createAuditLog({ db, stateTable: tables.stateTable, retentionDays: 730 });
 const KEY = Resource.UnsubscribeKey.value;
 const PIN = Resource.SecretPin.value;
 const tag = () => crypto.randomUUID().slice(0, 8);
@@ -136,15 +138,47 @@ describe("the owner's export and erase", () => {
       10_000,
       "the confirmation email",
     );
+    // Its owner's page is linked from it too, in both parts, with the unsubscribe links' token.
+    const yours = new URL(/Your data: (\S+)/.exec(mail.body.text ?? "")![1]!).pathname;
+    expect(yours).toMatch(/^\/api\/registration\/privacy\/[\w.-]+$/);
+    expect(mail.body.html).toContain(`href="${Resource.Settings.publicUrl}${yours}"`);
+    const ownersPage = await fetch(`${base}${yours}`);
+    expect(ownersPage.status).toBe(200);
+    expect(await ownersPage.text()).toContain(owner);
+    const download = await fetch(`${base}${yours}/download`);
+    expect(((await download.json()) as { registration: Item }).registration).toMatchObject({ status: "unsubscribed" });
     const confirm = /(\/api\/registration\/confirm\/[\w.-]+)/.exec(mail.body.text ?? "")![1];
     expect((await postForm(`${base}${confirm}`, { confirm: "yes" })).status).toBe(200);
     expect((await store.get(normalized))?.status).toBe("active");
     expect(await counts()).toEqual(await listed());
   });
 
+  it("records the owner's download and erase in the audit log: the owner, the address masked, the IP cut", async () => {
+    const email = `Audited-${tag()}@clinic.example.org`;
+    await register(email);
+    const since = new Date().toISOString();
+    const page = await privacyPage(email);
+    expect((await fetch(`${page}/download`)).status).toBe(200);
+    expect((await postForm(`${page}/erase`, { erase: "yes" })).status).toBe(200);
+    const ownRecords = async (action: string) =>
+      (await audit.page({ action, since })).records.filter(
+        (record) => record.object === maskEmail(email.toLowerCase()),
+      );
+    for (const action of ["address.exported", "address.erased"]) {
+      const [record, ...more] = await ownRecords(action);
+      expect(more).toEqual([]);
+      expect(record).toMatchObject({ actor: { kind: "owner" }, action, object: "a***@clinic.example.org" });
+      // Its network only: the log is kept far longer than an IP stays whole.
+      expect(record!.ip).toMatch(/^[\d.]+\/24$|^[\da-f:]+\/48$/);
+      expect(JSON.stringify(record).toLowerCase()).not.toContain(email.toLowerCase());
+    }
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
   it("changes nothing for a forged or expired token, or a POST another site sent", async () => {
     const email = `forged-${tag()}@clinic.example.org`;
     await register(email);
+    const since = new Date().toISOString();
     const real = await privacyPage(email);
     const forged = `${real.slice(0, -4)}AAAA`;
     const expired = await privacyPage(email, { expiresAt: Math.floor(Date.now() / 1000) - 60 });
@@ -161,6 +195,9 @@ describe("the owner's export and erase", () => {
     });
     expect(crossSite.status).toBe(403);
     expect((await postForm(`${real}/erase`, { erase: "no" })).status).toBe(400);
+    // None of those was the owner's: the audit log has no record of them.
+    const owners = (await audit.page({ since })).records.filter((record) => record.actor.kind === "owner");
+    expect(owners.filter((record) => record.object === maskEmail(email.toLowerCase()))).toEqual([]);
     expect((await boardErase(email)).status).toBe(200); // the board's route, with the PIN
     expect((await postJson(`${base}/api/registration/erase`, { secretPin: "wrong", email })).status).toBe(401);
     expect(await store.get(email)).toBeUndefined();

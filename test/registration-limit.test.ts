@@ -1,13 +1,13 @@
 import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { describe, expect, it } from "vitest";
-import { uniqueEmail } from "./support/serve.ts";
+import { checkedHandlerForFile, uniqueEmail } from "./support/serve.ts";
 import { ownStack } from "./support/stack.ts";
 
 // This file's stack allows 3 registration attempts an hour per IP, as REGISTRATION_LIMIT_PER_HOUR
 // or the stage setting would; the general suites raise the limit out of the way.
 const LIMIT = 3;
 await ownStack("limit", { settings: { registrationLimitPerHour: LIMIT } });
-const { handler } = await import("@oemr-reg/functions/api");
+const handler = checkedHandlerForFile((await import("@oemr-reg/functions/api")).handler);
 
 function attempt(sourceIp: string, email: string) {
   return handler(

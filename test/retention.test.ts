@@ -1,8 +1,10 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createDynamoBroadcastStore, fanOut, readProgress } from "@oemr-reg/core/broadcast";
 import { createAddressItems, sweepExpired } from "@oemr-reg/core/privacy";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { stack } from "@oemr-reg/core/resources";
-import { DEFAULT_RETENTION } from "@oemr-reg/core/state/expiry";
+import { DEFAULT_RETENTION, SEND_WINDOW_MARGIN_DAYS } from "@oemr-reg/core/state/expiry";
+import { deliveryKey } from "@oemr-reg/core/state/keys";
 import { signToken } from "@oemr-reg/core/tokens";
 import { app } from "@oemr-reg/functions/api";
 import { ttlSweeps } from "@oemr-reg/local/ttl-sweep";
@@ -73,5 +75,65 @@ describe("retention", () => {
     await sweepAt(DEFAULT_RETENTION.historyDays + 1);
     expect((await items.find(leaver)).listChange).toEqual([]);
     expect((await store.get(leaver))?.status).toBe("unsubscribed");
+  }, 60_000);
+
+  it("gives an unsettled delivery its broadcast's lifetime, and never sends it twice across its expiry", async () => {
+    const broadcasts = createDynamoBroadcastStore({ db, stateTable });
+    const broadcastId = crypto.randomUUID();
+    const created = new Date();
+    const day = (days: number) => new Date(created.getTime() + days * DAY * 1000);
+    const { deliveryDays } = DEFAULT_RETENTION;
+    await broadcasts.create({ broadcastId, content: { title: "Long", contents: "x" }, totalSegments: 1, now: created });
+    await broadcasts.markSending(broadcastId, created);
+    const [idle, late] = [uniqueEmail("idle"), uniqueEmail("late")].map((email) => email.toLowerCase());
+    const page = { broadcastId, createdAt: created.toISOString(), now: created };
+    expect(await broadcasts.addRecipients(page, [idle!, late!])).toEqual([idle, late]);
+    // Unsettled, a record expires with its broadcast's send window and a margin, not with its own time.
+    const pending = (await items.find(idle!)).delivery.find((item) => item.pk === deliveryKey(broadcastId, "").pk);
+    expect(pending).toMatchObject({ status: "pending" });
+    expect(pending!.expiresAt).toBe(seconds(created) + (deliveryDays + SEND_WINDOW_MARGIN_DAYS) * DAY);
+
+    // Inside the window a sender claims it; past it, nobody does, so none is sent after the window.
+    const lease = (at: Date) => new Date(at.getTime() + 15 * 60_000);
+    expect(
+      await broadcasts.claimDelivery(broadcastId, late!, lease(day(deliveryDays - 0.01)), day(deliveryDays - 0.01)),
+    ).toBe("claimed");
+    expect(await broadcasts.claimDelivery(broadcastId, idle!, lease(day(deliveryDays)), day(deliveryDays))).toBe(
+      "expired",
+    );
+    expect(
+      await broadcasts.claimDeliveries([{ broadcastId, email: idle! }], lease(day(deliveryDays)), day(deliveryDays)),
+    ).toEqual(["expired"]);
+    // The record held at the window's end outlives its sender's lease: the sweep leaves it, its
+    // settle counts it once, and it is kept as a settled record from then.
+    await sweepExpired(db, sweep!, lease(day(deliveryDays)));
+    await broadcasts.completeDeliveries(
+      [{ broadcastId, email: late!, outcome: { status: "sent", sesMessageId: `ses-${broadcastId}` } }],
+      lease(day(deliveryDays - 0.01)),
+    );
+    await sweepExpired(db, sweep!, day(deliveryDays + SEND_WINDOW_MARGIN_DAYS + 1));
+    const after = await readProgress(db, stateTable, broadcastId);
+    expect(after).toMatchObject({ recipients: 2, pending: 1, sent: 1 });
+    expect((await items.find(idle!)).delivery.filter((item) => item.pk === deliveryKey(broadcastId, "").pk)).toEqual(
+      [],
+    );
+    expect((await items.find(late!)).delivery).toMatchObject([{ status: "sent" }]);
+
+    // A fan-out run after the window (a resume, a lost message queued again) makes no record again
+    // and queues nothing, so the expired recipient is not mailed now, and the counts stay.
+    const queued: unknown[] = [];
+    const queue = { send: async (messages: unknown[]) => void queued.push(...messages) };
+    const later = day(deliveryDays + SEND_WINDOW_MARGIN_DAYS + 1);
+    await fanOut(
+      { broadcasts, registrations: store, sendQueue: queue, fanoutQueue: queue, now: () => later },
+      { broadcastId, segment: 0, totalSegments: 1 },
+      () => 60_000,
+    );
+    expect(queued).toEqual([]);
+    expect(await broadcasts.addRecipients({ ...page, now: later }, [idle!])).toEqual([]);
+    expect((await items.find(idle!)).delivery.filter((item) => item.pk === deliveryKey(broadcastId, "").pk)).toEqual(
+      [],
+    );
+    expect(await readProgress(db, stateTable, broadcastId)).toEqual(after);
   }, 60_000);
 });

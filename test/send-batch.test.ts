@@ -95,7 +95,8 @@ async function broadcastTo(
     now: new Date(),
   });
   await broadcasts.markSending(broadcastId, new Date());
-  expect(await broadcasts.addRecipients(broadcastId, emails)).toEqual(emails);
+  const page = { broadcastId, createdAt: new Date().toISOString(), now: new Date() };
+  expect(await broadcasts.addRecipients(page, emails)).toEqual(emails);
   await broadcasts.completeSegment(broadcastId, 0);
   return { broadcastId, title, emails };
 }

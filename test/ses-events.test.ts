@@ -127,7 +127,7 @@ async function sentBroadcastTo(recipient: string) {
     totalSegments: 1,
     now,
   });
-  await broadcasts.addRecipients(broadcastId, [recipient]);
+  await broadcasts.addRecipients({ broadcastId, createdAt: now.toISOString(), now }, [recipient]);
   expect(await broadcasts.claimDelivery(broadcastId, recipient, new Date(now.getTime() + 60_000), now)).toBe("claimed");
   await broadcasts.completeDeliveries(
     [{ broadcastId, email: recipient, outcome: { status: "sent", sesMessageId } }],

@@ -8,6 +8,7 @@ import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { apiLinkedWith } from "./support/linked-api.ts";
 import { cutSigned, gnupgHome, gpgVerify, wkdDirectUrl } from "./support/pgp.ts";
+import { checkedForFile } from "./support/serve.ts";
 
 // This file's stack was linked with a new signing key (key A) and none retired.
 const KEY_A = Resource.SigningKey.value;
@@ -26,7 +27,7 @@ async function signedEmail(privateKey: string): Promise<Buffer> {
 
 describe("the Web Key Directory", () => {
   it("serves the signing key, binary, at the direct method's path gpg-wks-client prints for the sender", async () => {
-    const app = (await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app;
+    const app = checkedForFile((await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app);
     const url = wkdDirectUrl(SENDER);
     expect(url.hostname).toBe(SENDER.split("@")[1]);
     const response = await app.request(url.href);
@@ -50,7 +51,7 @@ describe("the Web Key Directory", () => {
   });
 
   it("answers the policy on the sender's domain, and 404 on another host or for another address", async () => {
-    const app = (await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app;
+    const app = checkedForFile((await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app);
     const url = wkdDirectUrl(SENDER);
     expect((await app.request(new URL("/.well-known/openpgpkey/policy", url).href)).status).toBe(200);
     const elsewhere = new URL(url);
@@ -69,7 +70,7 @@ describe("a rotation of the signing key", () => {
     const before = await signedEmail(KEY_A);
     const keyB = await generateSigningKey(Resource.Mailer.sender);
     const retired = (await readPrivateKey({ armoredKey: KEY_A })).toPublic().armor();
-    const app = (await apiLinkedWith({ SigningKey: keyB, SigningKeysRetired: retired })).app;
+    const app = checkedForFile((await apiLinkedWith({ SigningKey: keyB, SigningKeysRetired: retired })).app);
 
     const response = await app.request("https://reg.test.example.org/announcements/key.asc");
     expect(response.status).toBe(200);
@@ -87,5 +88,30 @@ describe("a rotation of the signing key", () => {
     const { home: fresh, gpg: gpgFresh } = gnupgHome();
     writeFileSync(join(fresh, "wkd.key"), Buffer.from(await wkd.arrayBuffer()));
     expect(gpgFresh("--import", join(fresh, "wkd.key")).out).not.toContain(a);
+  });
+
+  it("lists the retired key's fingerprint on /announcements/keys, replaced when the new key was made", async () => {
+    const group = (hex: string) => hex.match(/.{4}/g)!.join(" ");
+    const alone = await (await apiLinkedWith({ SigningKey: KEY_A, SigningKeysRetired: "" })).app.request(
+      "https://reg.test.example.org/announcements/keys",
+    );
+    expect(alone.status).toBe(200);
+    expect(await alone.text()).toContain("None: this key is the first.");
+
+    const keyB = await generateSigningKey(Resource.Mailer.sender);
+    const retired = (await readPrivateKey({ armoredKey: KEY_A })).toPublic().armor();
+    const app = (await apiLinkedWith({ SigningKey: keyB, SigningKeysRetired: retired })).app;
+    const response = await app.request("https://reg.test.example.org/announcements/keys");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    const page = await response.text();
+    const [a, b] = [group(await fingerprintOf(KEY_A)), group(await fingerprintOf(keyB))];
+    const madeB = (await readPrivateKey({ armoredKey: keyB })).getCreationTime().toISOString();
+    expect(page).toContain(`signed now with the key <code>${b}</code>`);
+    const row = new RegExp(
+      `<tr><td><code>${a}</code></td><td><time[^>]*>[^<]+</time></td>\\s*<td><time datetime="${madeB}">`,
+    );
+    expect(page).toMatch(row);
+    expect(page).not.toContain(`<td><code>${b}</code>`);
   });
 });

@@ -4,7 +4,7 @@ import { httpApiEvent, lambdaContext } from "@oemr-reg/local/lambda-events";
 import { Resource } from "sst";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiLinkedWith } from "./support/linked-api.ts";
-import { uniqueEmail } from "./support/serve.ts";
+import { checkedHandlerForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 
 // This file's stack was linked with a random UnsubscribeKey (key A) and no previous key.
@@ -27,7 +27,7 @@ async function call(
   body?: string,
   headers: Record<string, string> = {},
 ) {
-  const response = await handler(httpApiEvent({ method, path, body, headers }), lambdaContext);
+  const response = await checkedHandlerForFile(handler)(httpApiEvent({ method, path, body, headers }), lambdaContext);
   if (typeof response === "string") throw new Error("the API answered a bare string");
   return { status: response.statusCode, body: response.body ?? "" };
 }

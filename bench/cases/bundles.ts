@@ -70,7 +70,7 @@ try {
   const recipients = RUNS + 1;
   await seedRegistrations(bench.db, { registrations: tables.Registrations!, state: tables.State! }, 0, recipients);
   const emails = Array.from({ length: recipients }, (_, i) => benchAddress(i).toLowerCase());
-  await broadcasts.addRecipients(broadcastId, emails);
+  await broadcasts.addRecipients({ broadcastId, createdAt: new Date().toISOString(), now: new Date() }, emails);
 
   // One of the SES notifications the tests record.
   const sesDelivery = readFileSync(join(ROOT, "test/fixtures/ses/identity-delivery.json"), "utf8");

@@ -7,19 +7,42 @@ import { dirname } from "node:path";
 // ones. The service's messages are English: this keeps `z.locales.en` alone.
 const ZOD_LOCALES = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/;
 
+// For the same reason `z.compile` (zod's ahead-of-time parser, 31 KB) and `z.fromJSONSchema`
+// (12 KB) load with every function, though nothing here calls them: the service parses with zod's
+// runtime parser, and it writes JSON Schema (the OpenAPI document), it never reads it. Each is
+// reached only through the `z` namespace, so each becomes a stub that says why it is missing.
+const unbundled = (name) =>
+  `() => { throw new Error("zod's ${name} is left out of the bundle (packages/functions/bundle-plugins.mjs)"); }`;
+const ZOD_UNUSED = [
+  {
+    file: /[\\/]zod[\\/]v4[\\/]core[\\/]compile\.js$/,
+    contents: [
+      'export const INVALID = Symbol.for("zod.compile.invalid");',
+      "export class ZodCompileAsyncError extends Error {}",
+      "export class ZodCompileUnsupportedError extends Error {}",
+      ...["compile", "withParser", "compileFn"].map((name) => `export const ${name} = ${unbundled(`z.${name}`)};`),
+    ].join("\n"),
+  },
+  {
+    file: /[\\/]zod[\\/]v4[\\/]classic[\\/]from-json-schema\.js$/,
+    contents: `export const fromJSONSchema = ${unbundled("z.fromJSONSchema")};`,
+  },
+];
+
 /** @type {import("esbuild").Plugin} */
-const zodEnglishOnly = {
-  name: "zod-english-only",
+const zodTrimmed = {
+  name: "zod-trimmed",
   setup(build) {
     // SST 4.17's plugin bridge tests `filter` against no path at all (nodejs-runtime/plugin.mjs
     // reads `msg.path`, not `msg.value.path`), so the filter takes everything and the path is
     // checked here.
-    build.onLoad({ filter: /.*/ }, ({ path }) =>
-      ZOD_LOCALES.test(path)
-        ? { contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(path) }
-        : undefined,
-    );
+    build.onLoad({ filter: /.*/ }, ({ path }) => {
+      if (ZOD_LOCALES.test(path))
+        return { contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(path) };
+      const unused = ZOD_UNUSED.find(({ file }) => file.test(path));
+      return unused ? { contents: unused.contents, loader: "js" } : undefined;
+    });
   },
 };
 
-export default [zodEnglishOnly];
+export default [zodTrimmed];

@@ -39,3 +39,27 @@ export async function sessionOf(context: BrowserContext, page: Page, base: strin
   const csrf = await page.locator('form[action="/console/logout"] input[name="csrf"]').getAttribute("value");
   return { cookie, csrf: csrf ?? "" };
 }
+
+/**
+ * Collects what the page's Content-Security-Policy refuses, from both the console's messages and
+ * the `securitypolicyviolation` events, for every document the page loads from now on; the returned
+ * function gives (and clears) what was refused since the last call.
+ */
+export function watchCsp(page: Page): () => Promise<string[]> {
+  const messages: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) messages.push(message.text());
+  });
+  // A string, run in each document before its own content: this file has no DOM types.
+  void page.addInitScript(`
+    globalThis.cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (event) =>
+      globalThis.cspViolations.push(event.violatedDirective + ": " + (event.blockedURI || "inline")));
+  `);
+  return async () => {
+    const events = await page.evaluate("globalThis.cspViolations ?? []").catch(() => []);
+    const all = [...messages.splice(0), ...(events as string[])];
+    await page.evaluate("globalThis.cspViolations?.splice(0)").catch(() => undefined);
+    return all;
+  };
+}

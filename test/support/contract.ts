@@ -15,8 +15,11 @@ type Operation = { operationId: string; responses: Record<string, Response> };
 export type Document = { paths: Record<string, Record<string, Operation>>; components: object };
 
 // The document depends on the routes alone: an app with no live dependency serves the same one.
-const documentApp = createApp({ secretPin: "", publicUrl: "http://127.0.0.1" } as Parameters<typeof createApp>[0]);
-const served = (await (await documentApp.request("/api/openapi.json")).json()) as Document;
+const documentApp = createApp({ secretPin: "", deadlineMs: 10_000, publicUrl: "http://127.0.0.1" } as Parameters<
+  typeof createApp
+>[0]);
+// `fetch`, not `request`: `checkedForFile` replaces an app's `request` with one that reads this module.
+const served = (await (await documentApp.fetch(new Request("http://localhost/api/openapi.json"))).json()) as Document;
 export const openApiDocument: Document = served;
 
 /** The operations this test file's requests got a checked answer from. */

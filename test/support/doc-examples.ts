@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 /**
- * The shell examples of README.md and docs/*.md. Each fenced `sh` block says, in an HTML comment
+ * The shell examples of README.md, CONTRIBUTING.md and docs/*.md. Each fenced `sh` block says, in an HTML comment
  * on the line before it, whether test/doc-examples.test.ts runs it:
  *   <!-- example: run -->                    every command runs against a test stack
  *   <!-- example: not run: <why> -->         AWS, sst deploy, a prompt...: each project command's --help is checked
@@ -26,10 +26,10 @@ const ROOT = new URL("../../", import.meta.url);
 const FENCE = /^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm;
 const MARKER = /<!-- example: (run|not run: (.+?)) -->\s*$/;
 
-/** README.md and docs/*.md, by path from the checkout's root. */
+/** README.md, CONTRIBUTING.md and docs/*.md, by path from the checkout's root. */
 export function docPages(): string[] {
   const docs = readdirSync(new URL("docs/", ROOT)).filter((name) => name.endsWith(".md"));
-  return ["README.md", ...docs.sort().map((name) => `docs/${name}`)];
+  return ["README.md", "CONTRIBUTING.md", ...docs.sort().map((name) => `docs/${name}`)];
 }
 
 /** Splits `command   # comment` at the first `#` that starts a comment, outside quotes. */

@@ -85,7 +85,7 @@ export function createApiClient(baseUrl: string) {
      * or the server fails: the server starts it once, and answers every try with its id.
      */
     startBroadcast: (
-      message: { title: string; contents: string; html?: string; audience?: Audience },
+      message: { title: string; contents: string; html?: string; audience?: Audience; archive?: false },
       pin: string,
       idempotencyKey: string = crypto.randomUUID(),
     ) =>

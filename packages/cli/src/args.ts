@@ -41,6 +41,8 @@ export const CliArgs = z.discriminatedUnion("command", [
     html: z.string().min(1).optional(),
     previewHtml: z.string().min(1).default("broadcast-preview.html"),
     yes: z.boolean().default(false),
+    /** `false` (`--no-archive`): not in the public archive. */
+    archive: z.literal(false).optional(),
     belowVersion: z
       .string()
       .refine(
@@ -82,12 +84,14 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliArg
     const unexpected = (extra.length > 0 ? extra : [broadcastId]).join(" ");
     throw new CliError(EXIT.usage, `Unexpected argument: ${unexpected}. ${helpHint(CLI, command)}`);
   }
-  const { "preview-html": previewHtml, "below-version": belowVersion, help: _, version: __, ...rest } = values;
+  const { "preview-html": previewHtml, "below-version": belowVersion, "no-archive": noArchive, ...given } = values;
+  const { help: _, version: __, ...rest } = given;
   const candidate = {
     command,
     ...rest,
     ...(previewHtml !== undefined && { previewHtml }),
     ...(belowVersion !== undefined && { belowVersion }),
+    ...(noArchive === true && { archive: false }),
     ...(broadcastId !== undefined && (command === "erase" ? { email: broadcastId } : { broadcastId })),
     url: serverUrl(values.url as string | undefined, env),
   };

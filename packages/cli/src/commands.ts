@@ -80,14 +80,19 @@ export async function broadcast(args: Args<"broadcast">, context: CommandContext
     ? await reachOfAudience(client, audience, await pinFrom(context))
     : await reachOfEveryone(client);
   const { active, reached, sentence } = reach;
-  show.write(`It will be sent to ${sentence} at ${args.url}.\n`);
+  const unlisted = args.archive === false ? " It will not be in the public archive." : "";
+  show.write(`It will be sent to ${sentence} at ${args.url}.${unlisted}\n`);
   const pin = reach.pin ?? (await pinFrom(context));
   if (!reach.pin) await client.checkPin(pin);
   if (!args.yes && !(await confirm(`Send "${preview.subject}" to ${sentence} now? Type yes to send: `))) {
     err.write("Not sent.\n");
     return EXIT.declined;
   }
-  const answer = await client.startBroadcast({ ...preview.message, audience }, pin);
+  const { archive } = args;
+  const answer = await client.startBroadcast(
+    { ...preview.message, audience, ...(archive === false && { archive }) },
+    pin,
+  );
   if (answer.status === "awaiting-approval") {
     // A stack with members: nothing starts until another member approves (docs/cli.md, drafts).
     if (args.json) out.write(`${JSON.stringify(answer)}\n`);

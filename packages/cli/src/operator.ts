@@ -1,7 +1,8 @@
 /**
  * The operator's commands, straight to the stack's tables with the stack's own credentials, as
  * `npm run backfill-counters` reaches them: `npm start`'s tables on this machine, or with `--aws`
- * and the table's name, a deployed stack's. `members add` makes a board's first member.
+ * and the table's name, a deployed stack's. `members add` makes a board's first member; `members
+ * reinvite` gives a member who lost every passkey a new invitation.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -63,7 +64,11 @@ function parse<T extends z.ZodType>(schema: T, values: unknown): z.output<T> {
   return parsed.data;
 }
 
-/** `oemr-reg members add …`, `oemr-reg audit verify`, `oemr-reg audit export [--json]`. */
+/** The invitation link a member's token opens on this stage. */
+const invitationLink = (publicUrl: string, token: string) =>
+  `${publicUrl.replace(/\/+$/, "")}/console/invitation/${token}`;
+
+/** `oemr-reg members add …`, `members reinvite --email …`, `audit verify`, `audit export [--json]`. */
 export async function operatorCommand(argv: string[], out = process.stdout): Promise<ExitCode> {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
@@ -80,17 +85,34 @@ export async function operatorCommand(argv: string[], out = process.stdout): Pro
   const audit = createAuditLog({ db, stateTable, retentionDays: target["retention-days"] });
   const command = `${area} ${action}${extra.length ? ` ${extra.join(" ")}` : ""}`;
 
+  if (command.startsWith("members ") && !publicUrl)
+    throw new CliError(EXIT.usage, "--aws needs --public-url: the stage's PUBLIC_URL");
   if (command === "members add") {
-    if (!publicUrl) throw new CliError(EXIT.usage, "--aws needs --public-url: the stage's PUBLIC_URL");
     const fields = parse(NewMember, { name, email, role });
     const { member, invitation } = await createMemberStore({ db, stateTable }).add({ ...fields, roles: fields.role });
     await audit.record({ actor: { kind: "system" }, action: "member.invited", object: `${member.id} ${member.email}` });
-    const link = `${publicUrl.replace(/\/+$/, "")}/console/invitation/${invitation.token}`;
+    const link = invitationLink(publicUrl!, invitation.token);
     out.write(
       json
         ? `${JSON.stringify({ memberId: member.id, roles: member.roles, invitation: link })}\n`
         : `Invited ${member.name} (${member.roles.join(", ")}). Send them this link; it works once, for 24 hours:\n` +
             `${link}\n`,
+    );
+    return EXIT.ok;
+  }
+  if (command === "members reinvite") {
+    const address = parse(NewMember.shape.email, email).toLowerCase();
+    const store = createMemberStore({ db, stateTable });
+    const found = (await store.list()).find((member) => member.email.toLowerCase() === address);
+    const invitation = found && (await store.reinvite(found.id));
+    if (!found || !invitation) throw new CliError(EXIT.notFound, "No member, or only a revoked one, has this address");
+    await audit.record({ actor: { kind: "system" }, action: "member.reinvited", object: `${found.id} ${found.email}` });
+    const link = invitationLink(publicUrl!, invitation.token);
+    out.write(
+      json
+        ? `${JSON.stringify({ memberId: found.id, invitation: link })}\n`
+        : `A new invitation for ${found.name}: their passkeys stay until they remove them. ` +
+            `The link works once, for 24 hours:\n${link}\n`,
     );
     return EXIT.ok;
   }

@@ -28,6 +28,7 @@ export const CLI: ProgramSpec = {
       description: "where the HTML part is written to open in a browser (default broadcast-preview.html)",
     },
     yes: { type: "boolean", short: "y", description: "send without asking for confirmation" },
+    "no-archive": { type: "boolean", description: "keep it out of the public archive and its feeds" },
     "below-version": {
       type: "string",
       value: "<v>",
@@ -58,15 +59,19 @@ export const CLI: ProgramSpec = {
       examples: ["oemr-reg usage", "oemr-reg usage --json"],
     },
     broadcast: {
-      args: '--title "..." --file notice.md [--html notice.html] [--yes]',
+      args: '--title "..." --file notice.md [--html notice.html] [--yes] [--no-archive]',
       summary: "preview, confirm, send, then follow it",
       details:
         "Renders the email as the senders do, says how many it reaches, asks for the PIN and for yes,\n" +
         "sends, then follows it to done. Ctrl-C stops following, not the broadcast.",
-      options: ["title", "file", "html", "preview-html", "yes", "below-version", "distribution", "interval"],
+      options: [
+        ...["title", "file", "html", "preview-html", "yes", "no-archive", "below-version", "distribution"],
+        "interval",
+      ],
       examples: [
         'oemr-reg broadcast --title "OpenEMR 7.0.3.4 security patch" --file notice.md',
         'oemr-reg broadcast --title "..." --file notice.md --below-version 7.0.3 --distribution docker',
+        'oemr-reg broadcast --title "Test of the list" --file test.md --no-archive',
       ],
     },
     status: {
@@ -108,10 +113,13 @@ export const CLI: ProgramSpec = {
       examples: ["oemr-reg login --url https://register.open-emr.org"],
     },
     members: {
-      args: "add --name … --email … --role admin [--aws --state-table … --public-url …]",
-      summary: "the operator: invite a member, print the link",
+      args: "add --name … --email … --role admin | reinvite --email … [--aws --state-table … --public-url …]",
+      summary: "the operator: invite a member, or invite again one who lost every passkey; print the link",
       options: [],
-      examples: ['oemr-reg members add --name "Ada" --email ada@open-emr.org --role admin'],
+      examples: [
+        'oemr-reg members add --name "Ada" --email ada@open-emr.org --role admin',
+        "oemr-reg members reinvite --email ada@open-emr.org",
+      ],
     },
     audit: {
       args: "verify | export [--json]",
@@ -124,5 +132,5 @@ export const CLI: ProgramSpec = {
   footer: `The PIN is asked for without showing it, or read from $OEMR_REG_PIN.
 Exit status: 0 done, 1 cannot go on (a file, no terminal, nothing to resume), 2 usage, 3 wrong PIN,
 4 locked out, 5 message refused, 6 server unreachable, 7 broadcast paused, 8 not confirmed (nothing sent),
-9 no such broadcast, 10 the audit chain is broken, 130 stopped (Ctrl-C).`,
+9 no such broadcast or member, 10 the audit chain is broken, 130 stopped (Ctrl-C).`,
 };

@@ -59,7 +59,7 @@ export type SecretSpec = {
 
 /** A function EventBridge runs on a schedule (`sst.aws.Cron`); the local runner runs it as often. */
 export type CronSpec = {
-  schedule: `rate(${number} ${"minute" | "minutes" | "hour" | "hours"})`;
+  schedule: `rate(${number} ${"minute" | "minutes" | "hour" | "hours" | "day" | "days"})`;
   function: FunctionSpec;
 };
 
@@ -73,20 +73,3 @@ export type StackSpec = {
   links: Record<string, readonly string[]>;
   crons: Record<string, CronSpec>;
 };
-
-/** Why a secret's value is refused, or `undefined` when it is long enough. */
-export function secretTooShort(name: string, { minLength = 0 }: SecretSpec, value: string): string | undefined {
-  return value.length >= minLength
-    ? undefined
-    : `${name} has ${value.length} characters; it needs at least ${minLength}`;
-}
-
-/**
- * The CloudWatch metrics the functions count (metrics.ts), in this namespace, with the `service`
- * and `function` dimensions; infra alarms on them.
- */
-export const metrics = {
-  namespace: "oemr-reg",
-  /** Wrong PINs from all IPs together locked every PIN route. */
-  pinLockouts: "PinLockouts",
-} as const;

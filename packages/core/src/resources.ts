@@ -5,19 +5,10 @@
  * @module
  */
 
-import type {
-  CronSpec,
-  FunctionSpec,
-  QueueSpec,
-  SecretSpec,
-  StackSpec,
-  TableSpec,
-  TopicSpec,
-} from "./resource-specs.ts";
+import type { FunctionSpec, QueueSpec, SecretSpec, StackSpec, TableSpec, TopicSpec } from "./resource-specs.ts";
+import { crons } from "./schedules.ts";
 
 export type * from "./resource-specs.ts";
-// The CloudWatch metrics' names, and the check of a secret's length.
-export { metrics, secretTooShort } from "./resource-specs.ts";
 
 export const appName = "oemr-reg";
 
@@ -60,8 +51,8 @@ export const queues = {
       timeoutSeconds: 60,
       batchSize: 1,
       maxConcurrency: 2,
-      // Fanout to enqueue the broadcast's next page itself.
-      link: ["Registrations", "State", "Send", "Fanout"],
+      // Fanout to enqueue the broadcast's next page itself; Settings: the delivery records' lifetime.
+      link: ["Registrations", "State", "Send", "Fanout", "Settings"],
       permissions: {
         Registrations: ["dynamodb:Scan"],
         State: [
@@ -121,43 +112,8 @@ export const topics = {
   },
 } as const satisfies Record<string, TopicSpec>;
 
-export const crons = {
-  /** Queues again the fan-out of a broadcast still `queued` after 5 minutes: its message was lost. */
-  Requeue: {
-    schedule: "rate(5 minutes)",
-    function: {
-      handler: "packages/functions/src/requeue.handler",
-      timeoutSeconds: 60,
-      link: ["State", "Fanout"],
-      permissions: { State: ["dynamodb:Query"], Fanout: ["sqs:SendMessage"] },
-    },
-  },
-  /** Starts approved drafts whose `sendAt` has come: within a minute, never before, once (drafts/flow.ts). */
-  Embargo: {
-    schedule: "rate(1 minute)",
-    function: {
-      handler: "packages/functions/src/embargo.handler",
-      timeoutSeconds: 60,
-      // Registrations: the audience's reach at start (a scan); Settings: the approval rules.
-      link: ["Registrations", "State", "Fanout", "Settings"],
-      permissions: {
-        Registrations: ["dynamodb:Scan"],
-        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
-        Fanout: ["sqs:SendMessage"],
-      },
-    },
-  },
-  /** The console overview's tallies of the whole list (versions, distributions, usage), counted afresh. */
-  Tallies: {
-    schedule: "rate(15 minutes)",
-    function: {
-      handler: "packages/functions/src/tallies.handler",
-      timeoutSeconds: 300,
-      link: ["Registrations", "State"],
-      permissions: { Registrations: ["dynamodb:Scan"], State: ["dynamodb:Query", "dynamodb:PutItem"] },
-    },
-  },
-} as const satisfies Record<string, CronSpec>;
+// The scheduled functions are in schedules.ts, which this file re-exports.
+export { crons };
 
 /**
  * Secrets, set with `sst secret set <Name>` when deployed. The local runner reads `env`, or
@@ -193,6 +149,7 @@ export const links = {
     // Lifetimes of personal data (state/expiry.ts, docs/privacy.md).
     "deliveryRetentionDays",
     "historyRetentionDays",
+    "sourceIpWholeDays",
     // The two-person rule (drafts/): approvals needed from others than the requester, and hours one counts.
     "approvalsRequired",
     "approvalHours",
@@ -240,5 +197,22 @@ export const api = {
     Mailer: ["ses:SendRawEmail"],
   },
 } as const satisfies FunctionSpec;
+
+/**
+ * The CloudWatch metrics the functions count (metrics.ts), in this namespace, with the `service`
+ * and `function` dimensions; infra alarms on them.
+ */
+export const metrics = {
+  namespace: "oemr-reg",
+  /** Wrong PINs from all IPs together locked every PIN route. */
+  pinLockouts: "PinLockouts",
+} as const;
+
+/** Why a secret's value is refused, or `undefined` when it is long enough. */
+export function secretTooShort(name: string, { minLength = 0 }: SecretSpec, value: string): string | undefined {
+  return value.length >= minLength
+    ? undefined
+    : `${name} has ${value.length} characters; it needs at least ${minLength}`;
+}
 
 export const stack = { api, tables, queues, topics, secrets, links, crons } as const satisfies StackSpec;

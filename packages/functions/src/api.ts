@@ -10,7 +10,7 @@ import { createApp } from "@oemr-reg/core/http";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
-import { createMemberStore, createTokens } from "@oemr-reg/core/members";
+import { createMemberStore, createPasskeys, createTokens } from "@oemr-reg/core/members";
 import { onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
 import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
 import { readOverview } from "@oemr-reg/core/registration/counters";
@@ -88,14 +88,17 @@ export const app = createApp({
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   publicUrl: Resource.Settings.publicUrl,
   broadcasts,
-  drafts,
-  cancelBroadcast: createBroadcastCancel({ db, stateTable, broadcasts }),
-  notifyApprovers: async (draft, requester) => (await draftMail()).notify(draft, requester),
-  testSend: async (draftId, options) => {
-    const { sendTest } = await import("@oemr-reg/core/drafts/test-send");
-    return sendTest((await draftMail()).test, (await drafts.get(draftId))!, options);
+  // The two-person rule: drafts, approvals, test sends, cancel (drafts/, http/drafting.ts).
+  drafting: {
+    drafts,
+    cancelBroadcast: createBroadcastCancel({ db, stateTable, broadcasts }),
+    notifyApprovers: async (draft, requester) => (await draftMail()).notify(draft, requester),
+    testSend: async (draftId, options) => {
+      const { sendTest } = await import("@oemr-reg/core/drafts/test-send");
+      return sendTest((await draftMail()).test, (await drafts.get(draftId))!, options);
+    },
+    approvalRules: { required: Resource.Settings.approvalsRequired, hours: Resource.Settings.approvalHours },
   },
-  approvalRules: { required: Resource.Settings.approvalsRequired, hours: Resource.Settings.approvalHours },
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
       import("@aws-sdk/client-sqs"),
@@ -122,6 +125,7 @@ export const app = createApp({
   secretPin: Resource.SecretPin.value,
   pinRoutes: Resource.Settings.pinRoutes,
   members,
+  passkeys: createPasskeys({ db, stateTable, members, publicUrl: Resource.Settings.publicUrl }),
   tokens: createTokens({ db, stateTable, members }),
   audit: createAuditLog({ db, stateTable, retentionDays: Resource.Settings.auditRetentionDays }),
   overview: (weeks) => readOverview(db, stateTable, weeks),

@@ -10,7 +10,7 @@ const sqs = new SQSClient({});
 const stateTable = Resource.State.name;
 
 export const handler = createFanoutHandler({
-  broadcasts: createDynamoBroadcastStore({ db, stateTable }),
+  broadcasts: createDynamoBroadcastStore({ db, stateTable, deliveryDays: Resource.Settings.deliveryRetentionDays }),
   registrations: createDynamoRegistrationStore({ db, registrationsTable: Resource.Registrations.name, stateTable }),
   sendQueue: createSqsQueue(sqs, Resource.Send.url),
   fanoutQueue: createSqsQueue(sqs, Resource.Fanout.url),

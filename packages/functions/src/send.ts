@@ -1,7 +1,5 @@
 import { SESClient } from "@aws-sdk/client-ses";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { createSqsBackoff } from "@oemr-reg/core/aws/sqs";
 import {
   createDynamoBroadcastStore,
   createDynamoSendPacer,
@@ -11,6 +9,7 @@ import {
   fromAddress,
 } from "@oemr-reg/core/broadcast";
 import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
+import { onFirstUse } from "@oemr-reg/core/on-first-use";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { Resource } from "sst";
 
@@ -20,6 +19,14 @@ const broadcasts = createDynamoBroadcastStore({
   db,
   stateTable,
   deliveryDays: Resource.Settings.deliveryRetentionDays,
+});
+
+const backoff = onFirstUse(async () => {
+  const [{ SQSClient }, { createSqsBackoff }] = await Promise.all([
+    import("@aws-sdk/client-sqs"),
+    import("@oemr-reg/core/aws/sqs"),
+  ]);
+  return createSqsBackoff(new SQSClient({}), Resource.Send.url);
 });
 
 export const handler = createSendHandler({
@@ -36,5 +43,6 @@ export const handler = createSendHandler({
     signer: createPgpSigner({ privateKey: Resource.SigningKey.value }),
   }),
   pacer: createDynamoSendPacer({ db, stateTable, ratePerSecond: Resource.Settings.sendRate }),
-  retryLater: createSqsBackoff(new SQSClient({}), Resource.Send.url),
+  // Only a throttled or failing send puts its message back: the SQS client loads with the first.
+  retryLater: async (receiptHandle, receiveCount) => (await backoff())(receiptHandle, receiveCount),
 });

@@ -1,17 +1,24 @@
-import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-// The two modules it needs, not the whole broadcast module with its email rendering.
-import { pauseIfBouncing } from "@oemr-reg/core/broadcast/bounce-pause";
-import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
+import { onFirstUse } from "@oemr-reg/core/on-first-use";
 import { createDynamoSesEventStore, createSesEventsHandler } from "@oemr-reg/core/ses-events";
 import { Resource } from "sst";
 
 const db = createDocumentClient();
-const broadcasts = createDynamoBroadcastStore({ db, stateTable: Resource.State.name });
-const audit = createAuditLog({
-  db,
-  stateTable: Resource.State.name,
-  retentionDays: Resource.Settings.auditRetentionDays,
+// Only a hard bounce may pause a broadcast: the broadcast store and the audit log load with the
+// first one (the two modules it needs, not the whole broadcast module with its email rendering).
+const bouncePause = onFirstUse(async () => {
+  const [{ createAuditLog }, { pauseIfBouncing }, { createDynamoBroadcastStore }] = await Promise.all([
+    import("@oemr-reg/core/audit"),
+    import("@oemr-reg/core/broadcast/bounce-pause"),
+    import("@oemr-reg/core/broadcast/dynamo-store"),
+  ]);
+  const broadcasts = createDynamoBroadcastStore({ db, stateTable: Resource.State.name });
+  const audit = createAuditLog({
+    db,
+    stateTable: Resource.State.name,
+    retentionDays: Resource.Settings.auditRetentionDays,
+  });
+  return { pauseIfBouncing: (broadcastId: string, now: Date) => pauseIfBouncing(broadcasts, broadcastId, now), audit };
 });
 const system = { kind: "system" } as const;
 
@@ -25,8 +32,9 @@ export const handler = createSesEventsHandler({
     historyDays: Resource.Settings.historyRetentionDays,
   }),
   onHardBounce: async (broadcastId) => {
+    const { pauseIfBouncing, audit } = await bouncePause();
     // Only the call that paused it records the pause.
-    if (await pauseIfBouncing(broadcasts, broadcastId, new Date()))
+    if (await pauseIfBouncing(broadcastId, new Date()))
       await audit.record({ actor: system, action: "broadcast.paused", object: broadcastId });
   },
 });

@@ -31,6 +31,7 @@ export const LocalConfig = z
     // 0 is allowed here only, so that a newcomer's `npm start` can send alone; a deployed stage needs 1 or more.
     APPROVALS_REQUIRED: z.coerce.number().int().min(0).max(10).default(1),
     APPROVAL_HOURS: z.coerce.number().positive().default(72),
+    SOURCE_IP_WHOLE_DAYS: z.coerce.number().positive().default(30),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -50,6 +51,7 @@ export const LocalConfig = z
       historyRetentionDays: env.HISTORY_RETENTION_DAYS,
       approvalsRequired: env.APPROVALS_REQUIRED,
       approvalHours: env.APPROVAL_HOURS,
+      sourceIpWholeDays: env.SOURCE_IP_WHOLE_DAYS,
     },
     ports: {
       ses: env.MAIL_PORT ?? env.PORT + 1,

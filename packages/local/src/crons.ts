@@ -2,7 +2,14 @@ import type { CronSpec, StackSpec } from "@oemr-reg/core/resources";
 import { loadHandler } from "./handlers.ts";
 import { invokeScheduledHandler, type ScheduledHandler } from "./invoke.ts";
 
-const UNIT_MS = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000 } as const;
+const UNIT_MS = {
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+} as const;
 
 /** How often a `rate(...)` schedule runs, in milliseconds. */
 export function scheduleMs(schedule: CronSpec["schedule"]): number {

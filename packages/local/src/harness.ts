@@ -73,6 +73,7 @@ async function linkValues({
       historyRetentionDays: 730,
       approvalsRequired: 1,
       approvalHours: 72,
+      sourceIpWholeDays: 30,
       ...settings,
     },
   };

@@ -13,7 +13,7 @@ import { OPENAPI_PATH } from "@oemr-reg/core/http/app";
 // A stage's URL as the lint sees it: `.invalid` is reserved (RFC 2606), and the rules refuse localhost.
 const LINTED_URL = "https://registration.invalid";
 // The document describes the routes, not data: no dependency is called to serve it.
-const app = createApp({ secretPin: "", publicUrl: LINTED_URL } as Parameters<typeof createApp>[0]);
+const app = createApp({ secretPin: "", deadlineMs: 10_000, publicUrl: LINTED_URL } as Parameters<typeof createApp>[0]);
 const served = await app.request(OPENAPI_PATH);
 const folder = mkdtempSync(join(tmpdir(), "oemr-openapi-"));
 const file = join(folder, "openapi.json");

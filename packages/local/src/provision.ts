@@ -96,6 +96,7 @@ export type LinkValues = {
     /** Approvals a draft needs from members other than its requester; 0 only locally. */
     approvalsRequired: number;
     approvalHours: number;
+    sourceIpWholeDays: number;
   };
 };
 

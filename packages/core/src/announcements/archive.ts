@@ -26,9 +26,12 @@ export type ArchiveDeps = {
 /** Announcements a page of the archive lists at most. */
 export const ARCHIVE_PAGE = 20;
 
-/** In the archive from the moment it starts going out; a queued broadcast is not yet announced. */
+/**
+ * In the archive from the moment it starts going out, unless the board kept it out; a queued
+ * broadcast is not yet announced.
+ */
 const published = (broadcast: Broadcast): broadcast is Broadcast & { startedAt: string } =>
-  broadcast.startedAt !== undefined && broadcast.status !== "queued";
+  broadcast.startedAt !== undefined && broadcast.status !== "queued" && broadcast.archive !== false;
 
 /**
  * The public archive of broadcasts, read from the broadcast store: nothing of a recipient, only
@@ -56,8 +59,24 @@ export function createArchive({ broadcasts, signer, publicUrl }: ArchiveDeps) {
   return {
     /** A page of announcements, newest first, and the cursor of the next when there are more. */
     async page(after?: ListCursor): Promise<{ announcements: Announcement[]; next?: ListCursor }> {
-      const { broadcasts: listed, next } = await broadcasts.list({ limit: ARCHIVE_PAGE, after });
-      const shown = await Promise.all(listed.filter(published).map(announcement));
+      // The store's pages hold queued broadcasts too: read on until a full page of published ones,
+      // and end it at the last one shown, so that the next page starts right after it.
+      const chosen: (Broadcast & { startedAt: string })[] = [];
+      let next: ListCursor | undefined;
+      for (let cursor = after; ; ) {
+        const listed = await broadcasts.list({ limit: ARCHIVE_PAGE, after: cursor });
+        for (const broadcast of listed.broadcasts.filter(published)) {
+          if (chosen.length === ARCHIVE_PAGE) {
+            const last = chosen.at(-1)!;
+            next = { createdAt: last.createdAt, broadcastId: last.broadcastId };
+            break;
+          }
+          chosen.push(broadcast);
+        }
+        cursor = listed.next;
+        if (next || !cursor) break;
+      }
+      const shown = await Promise.all(chosen.map(announcement));
       return { announcements: shown.filter((entry) => entry !== undefined), next };
     },
 

@@ -2,8 +2,16 @@ import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { redactEmails } from "../address.ts";
 
-/** Who did it: a named member, whoever held the board's shared PIN, or the service itself. */
-export type Actor = { kind: "member"; id: string; name: string } | { kind: "PIN" } | { kind: "system" };
+/**
+ * Who did it: a named member, whoever held the board's shared PIN, the service itself, or the
+ * address's owner (through their privacy page's sealed link: the record's `object` says which
+ * address, masked).
+ */
+export type Actor =
+  | { kind: "member"; id: string; name: string }
+  | { kind: "PIN" }
+  | { kind: "system" }
+  | { kind: "owner" };
 
 /** What `record()` is told. `object` names what was acted on (a broadcast id, a member id, a masked address). */
 export type AuditEntry = { actor: Actor; action: string; object?: string; ip?: string };

@@ -27,7 +27,8 @@ export type BroadcastEmailDeps = {
  */
 export async function composeBroadcastEmail(
   { from, publicUrl, unsubscribeKey, signer }: BroadcastEmailDeps,
-  content: RenderedBroadcast,
+  /** `archived`: it has a page in the public archive, which the footer links to. */
+  content: RenderedBroadcast & { archived?: boolean },
   { email, address, broadcastId }: { email: string; address: string; broadcastId: string },
 ): Promise<Buffer> {
   const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email, broadcastId });
@@ -35,7 +36,8 @@ export async function composeBroadcastEmail(
   const provenance = {
     fingerprint: await signer.fingerprint(),
     keyUrl: signingKeyUrl(publicUrl),
-    archiveUrl: announcementUrl(publicUrl, broadcastId),
+    // A broadcast kept out of the archive has no page there to point at.
+    ...(content.archived && { archiveUrl: announcementUrl(publicUrl, broadcastId) }),
   };
   const message = personalize(content, { unsubscribeUrl: link, privacyUrl: privacyUrl(publicUrl, token), provenance });
   return composeRawEmail({

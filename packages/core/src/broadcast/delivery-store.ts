@@ -8,7 +8,7 @@ import {
   transactWrite,
 } from "../aws/dynamo.ts";
 import { setExpression } from "../aws/expressions.ts";
-import { DEFAULT_RETENTION, expiresAt } from "../state/expiry.ts";
+import { DEFAULT_RETENTION, expiresAt, inSendWindow, SEND_WINDOW_MARGIN_DAYS } from "../state/expiry.ts";
 import { deliveryKey, sesMessageKey } from "../state/keys.ts";
 import { progressUpdate } from "./progress.ts";
 import {
@@ -28,6 +28,8 @@ const FINISHED = new Set(["sent", "skipped", "failed"]);
 // A transaction holds at most 100 items: 99 new deliveries and a counter shard's update.
 const DELIVERIES_PER_TRANSACTION = 99;
 const CLAIMS_PER_TRANSACTION = 100;
+// Records made before they had an expiry are claimable as they always were.
+const CLAIMABLE = "(attribute_not_exists(expiresAt) OR expiresAt > :windowOpen)";
 
 export function createDynamoDeliveryStore({
   db,
@@ -47,13 +49,16 @@ export function createDynamoDeliveryStore({
     return new Map(items.map((item) => [(item.sk as string).slice(3), item.status as string]));
   }
 
-  /** The lease of one pending delivery, or of one whose lease ran out: a crashed sender's. */
+  /**
+   * The lease of one pending delivery, or of one whose lease ran out: a crashed sender's; only
+   * inside its broadcast's send window, so that no record expires under its sender (`addRecipients`).
+   */
   function claimUpdate({ broadcastId, email }: DeliveryRef, leaseUntil: Date, now: Date, returnOnFailure?: "ALL_OLD") {
     return {
       TableName,
       Key: deliveryKey(broadcastId, email),
       UpdateExpression: "SET #status = :sending, leaseUntil = :until ADD attempts :one",
-      ConditionExpression: "#status = :pending OR (#status = :sending AND leaseUntil < :now)",
+      ConditionExpression: `(#status = :pending OR (#status = :sending AND leaseUntil < :now)) AND ${CLAIMABLE}`,
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {
         ":sending": "sending",
@@ -61,6 +66,7 @@ export function createDynamoDeliveryStore({
         ":until": leaseUntil.getTime(),
         ":now": now.getTime(),
         ":one": 1,
+        ":windowOpen": expiresAt(now, SEND_WINDOW_MARGIN_DAYS),
       },
       ReturnValuesOnConditionCheckFailure: returnOnFailure,
     };
@@ -74,7 +80,8 @@ export function createDynamoDeliveryStore({
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const status = error.Item?.status?.S;
       if (!status) return "unknown";
-      return FINISHED.has(status) ? "finished" : "busy";
+      if (FINISHED.has(status)) return "finished";
+      return Number(error.Item?.expiresAt?.N) <= expiresAt(now, SEND_WINDOW_MARGIN_DAYS) ? "expired" : "busy";
     }
   }
 
@@ -123,7 +130,11 @@ export function createDynamoDeliveryStore({
   }
 
   return {
-    async addRecipients(broadcastId, emails, others = []) {
+    async addRecipients({ broadcastId, createdAt, now }, emails, others = []) {
+      // Past its window the broadcast adds and sends nothing: a record that expired is never made
+      // again (it could have been sent), and its counts stay as they are.
+      if (!inSendWindow(createdAt, now, deliveryDays)) return [];
+      const expiry = expiresAt(createdAt, deliveryDays + SEND_WINDOW_MARGIN_DAYS);
       for (let attempt = 1; ; attempt++) {
         // One read of the page's records, the audience's and the others'.
         const existing = await existingDeliveries(broadcastId, [...emails, ...others]);
@@ -136,7 +147,13 @@ export function createDynamoDeliveryStore({
               ...chunk.map((email) => ({
                 Put: {
                   TableName,
-                  Item: { ...deliveryKey(broadcastId, email), email, status: "pending", attempts: 0 },
+                  Item: {
+                    ...deliveryKey(broadcastId, email),
+                    email,
+                    status: "pending",
+                    attempts: 0,
+                    expiresAt: expiry,
+                  },
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               })),

@@ -60,7 +60,7 @@ export function createDynamoBroadcastStore({
   return {
     ...createDynamoDeliveryStore({ db, stateTable, deliveryDays }),
 
-    async create({ broadcastId, content, totalSegments, now, idempotency, audience, origin }) {
+    async create({ broadcastId, content, totalSegments, now, idempotency, audience, archive, origin }) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const claimKey = idempotency && {
         Put: {
@@ -88,7 +88,7 @@ export function createDynamoBroadcastStore({
               totalSegments,
               createdAt: now.toISOString(),
               ...(audience && { audience }),
-              ...origin,
+              ...{ ...(archive === false && { archive }), ...origin },
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },
@@ -112,12 +112,14 @@ export function createDynamoBroadcastStore({
 
     async content(broadcastId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: broadcastContent(broadcastId) }));
-      return Item && { title: Item.title, contents: Item.contents, html: Item.html, rendered: Item.rendered };
+      if (!Item) return undefined;
+      const { title, contents, html, rendered, archive } = Item;
+      return { title, contents, html, rendered, ...(archive === false && { archive }) };
     },
 
-    async audience(broadcastId) {
-      const audience = (await readMeta(broadcastId))?.audience;
-      return audience === undefined ? undefined : Audience.parse(audience);
+    async target(broadcastId) {
+      const meta = await readMeta(broadcastId);
+      return meta && { audience: meta.audience && Audience.parse(meta.audience), createdAt: meta.createdAt };
     },
 
     async status(broadcastId) {

@@ -29,7 +29,9 @@ export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: ()
   const { broadcastId, segment, totalSegments } = task;
   if ((await broadcasts.status(broadcastId)) === "cancelled") return;
   await broadcasts.markSending(broadcastId, now());
-  const verdict = createAudienceFilter(await broadcasts.audience(broadcastId));
+  const target = await broadcasts.target(broadcastId);
+  if (!target) return;
+  const verdict = createAudienceFilter(target.audience);
   let cursor = task.cursor;
   do {
     if (remainingMs() < TIME_RESERVE_MS) {
@@ -40,7 +42,11 @@ export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: ()
     const reached = (entry: ScanEntry) => entry.active && verdict(entry) === "in";
     const inAudience = page.entries.filter(reached).map(({ email }) => email);
     const others = page.entries.filter((entry) => !reached(entry)).map(({ email }) => email);
-    const waiting = await broadcasts.addRecipients(broadcastId, inAudience, others);
+    const waiting = await broadcasts.addRecipients(
+      { broadcastId, createdAt: target.createdAt, now: now() },
+      inAudience,
+      others,
+    );
     await sendQueue.send(waiting.map((email) => ({ broadcastId, email })));
     cursor = page.cursor;
   } while (cursor);

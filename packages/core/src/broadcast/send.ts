@@ -74,17 +74,18 @@ export class UnknownDeliveryError extends Error {
 export function createSender(deps: SenderDeps) {
   const { broadcasts, registrations, mailer, from, publicUrl, unsubscribeKey, signer } = deps;
   // Rendering is per broadcast, not per recipient; a warm Lambda keeps it across batches.
-  const rendered = new Map<string, Promise<RenderedBroadcast>>();
+  const rendered = new Map<string, Promise<RenderedBroadcast & { archived: boolean }>>();
 
-  function renderedFor(broadcastId: string): Promise<RenderedBroadcast> {
+  function renderedFor(broadcastId: string): Promise<RenderedBroadcast & { archived: boolean }> {
     let entry = rendered.get(broadcastId);
     if (!entry) {
       entry = broadcasts.content(broadcastId).then(async (content) => {
         if (!content) throw new UnknownDeliveryError(`Broadcast ${broadcastId} has no content`);
-        if (content.rendered) return unpackRendered(content.rendered);
+        const archived = content.archive !== false;
+        if (content.rendered) return { ...unpackRendered(content.rendered), archived };
         // Started before its parts were kept with it: rendered here, once per broadcast.
         const { renderBroadcast } = await import("../email/render.ts");
-        return renderBroadcast(content);
+        return { ...renderBroadcast(content), archived };
       });
       entry.catch(() => rendered.delete(broadcastId));
       rendered.set(broadcastId, entry);
@@ -140,6 +141,10 @@ export function createSender(deps: SenderDeps) {
       if (together === "paused") return;
       const claim = together ?? (await broadcasts.claimDelivery(broadcastId, email, leaseUntil, new Date()));
       if (claim === "finished") return;
+      if (claim === "expired") {
+        logger.warn("delivery past its broadcast's send window", { broadcastId, email: maskEmail(email) });
+        return;
+      }
       if (claim === "busy") throw new DeliveryBusyError(`Another sender holds ${maskEmail(email)}`);
       if (claim === "unknown")
         throw new UnknownDeliveryError(`No delivery record for ${maskEmail(email)} in ${broadcastId}`);

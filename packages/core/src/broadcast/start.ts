@@ -24,7 +24,8 @@ export const STALLED_AFTER_MS = 5 * 60 * 1000;
  * `idempotencyKey` used in the last 24 hours for the same content, it starts nothing new and
  * answers that broadcast, queueing its fan-out again if it never left `queued` (the first request
  * may have died between storing and queueing; a fan-out queued twice reaches each recipient once).
- * `audience` (absent: every active address) is part of what the key identifies.
+ * `audience` (absent: every active address) is part of what the key identifies, and so is
+ * `archive: false`, which keeps it out of the public archive.
  * @throws IdempotencyKeyReusedError when the key was used for other content or another audience
  */
 export async function startBroadcast(
@@ -33,21 +34,25 @@ export async function startBroadcast(
   {
     idempotencyKey,
     audience: requested,
+    archive,
     origin,
-  }: { idempotencyKey?: string; audience?: Audience; origin?: BroadcastOrigin } = {},
+  }: { idempotencyKey?: string; audience?: Audience; archive?: boolean; origin?: BroadcastOrigin } = {},
 ): Promise<{ broadcastId: string; replayed: boolean }> {
   const audience = normalizeAudience(requested);
   const idempotency =
-    idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(content, audience) };
+    idempotencyKey === undefined
+      ? undefined
+      : { key: idempotencyKey, fingerprint: fingerprintOf(content, audience, archive) };
   const broadcastId = crypto.randomUUID();
   const rendered = await renderAndPack(content);
   const created = await broadcasts.create({
     broadcastId,
-    content: { ...content, ...(rendered && { rendered }) },
+    content: { ...content, ...(rendered && { rendered }), ...(archive === false && { archive }) },
     totalSegments: FANOUT_SEGMENTS,
     now,
     idempotency,
     audience,
+    archive,
     origin,
   });
   if (created.result === "key-reused")
@@ -133,9 +138,11 @@ export async function requeueStalledBroadcasts(
  * What identifies a request's content and audience under its Idempotency-Key. Everyone adds
  * nothing, so a key taken before audiences existed still names its broadcast.
  */
-function fingerprintOf({ title, contents, html }: BroadcastContent, audience?: Audience): string {
+// `archive: false` only when given, so that the keys of broadcasts that did not say stay as they were.
+function fingerprintOf({ title, contents, html }: BroadcastContent, audience?: Audience, archive?: boolean): string {
+  const unlisted = archive === false ? [{ archive }] : [];
   return createHash("sha256")
-    .update(JSON.stringify([title, contents, html ?? null, ...(audience ? [audience] : [])]))
+    .update(JSON.stringify([title, contents, html ?? null, ...(audience ? [audience] : []), ...unlisted]))
     .digest("base64url");
 }
 

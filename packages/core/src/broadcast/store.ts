@@ -52,6 +52,7 @@ export const Broadcast = z.object({
     .meta({ description: "`hardBounces` when last resumed: only what follows counts towards pausing again" }),
   sentAtResume: z.number().int().optional(),
   audience: Audience.optional().meta({ description: "Who it is for; absent, every active address" }),
+  archive: z.boolean().optional().meta({ description: "`false`: kept out of the public archive and its feeds" }),
   cancelledAt: z.string().optional(),
   draftId: z.string().optional().meta({ description: "The approved draft it started from" }),
   reachAtApproval: Reach.optional().meta({ description: "The audience's reach when approval was asked" }),
@@ -61,7 +62,8 @@ export type Broadcast = z.infer<typeof Broadcast>;
 
 export type BroadcastContent = { title: string; contents: string; html?: string };
 /** The content as stored: with its rendered parts, packed (rendered-parts.ts), when they fit. */
-export type StoredBroadcastContent = BroadcastContent & { rendered?: Uint8Array };
+/** `archive: false` is kept with the content too: the senders read it, to leave the archive link out. */
+export type StoredBroadcastContent = BroadcastContent & { rendered?: Uint8Array; archive?: false };
 
 export type DeliveryOutcome =
   | { status: "sent"; sesMessageId: string }
@@ -83,7 +85,9 @@ export type Claim =
   /** Another worker holds a live lease: try again later. */
   | "busy"
   /** No delivery record: the message was not made by a fan-out. */
-  | "unknown";
+  | "unknown"
+  /** Not settled within its broadcast's send window (state/expiry.ts): never to be sent. */
+  | "expired";
 
 /** Broadcasts and their per-recipient delivery records. */
 /**
@@ -112,9 +116,14 @@ export type DeliveryStore = {
    * returns those still waiting for their email: the ones to enqueue. `others` (a page's addresses
    * outside the audience now) are never added, but returned too if they are recipients still
    * waiting: an earlier fan-out added them before their version changed, and they must not stay
-   * pending for ever.
+   * pending for ever. Each new record expires `deliveryDays` and SEND_WINDOW_MARGIN_DAYS after the
+   * broadcast's creation unless settled; past `deliveryDays` nothing is added (state/expiry.ts).
    */
-  addRecipients(broadcastId: string, emails: string[], others?: string[]): Promise<string[]>;
+  addRecipients(
+    broadcast: { broadcastId: string; createdAt: string; now: Date },
+    emails: string[],
+    others?: string[],
+  ): Promise<string[]>;
   claimDelivery(broadcastId: string, email: string, leaseUntil: Date, now: Date): Promise<Claim>;
   /**
    * Claims several deliveries, in one transaction when none is refused, and returns each one's
@@ -141,14 +150,16 @@ export type BroadcastStore = DeliveryStore & {
     idempotency?: IdempotencyClaim;
     /** Absent: every active address. */
     audience?: Audience;
+    /** `false`: never in the public archive. */
+    archive?: boolean;
     origin?: BroadcastOrigin;
   }): Promise<CreateResult>;
   get(broadcastId: string): Promise<Broadcast | undefined>;
   /** Its status alone: one read, for the senders that check it before each email. */
   status(broadcastId: string): Promise<BroadcastStatus | undefined>;
   content(broadcastId: string): Promise<StoredBroadcastContent | undefined>;
-  /** Who it is for (`undefined`: everyone), read once by each fan-out task. */
-  audience(broadcastId: string): Promise<Audience | undefined>;
+  /** Who it is for (`undefined`: everyone) and when it was created, read once by each fan-out task. */
+  target(broadcastId: string): Promise<{ audience: Audience | undefined; createdAt: string } | undefined>;
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;
   /** A page of every broadcast, done ones too, newest first: the console's history; `next` for the older ones. */

@@ -62,7 +62,8 @@ export async function sendTest(
     contents: draft.contents,
     ...(draft.html && { html: draft.html }),
   });
-  const content = { ...rendered, subject: `${TEST_PREFIX}${rendered.subject}` };
+  // As a broadcast in the archive (the default) is, footer link included.
+  const content = { ...rendered, subject: `${TEST_PREFIX}${rendered.subject}`, archived: true };
   let bytes = 0;
   for (const member of recipients) {
     const email = normalizeEmail(member.email);

@@ -18,9 +18,13 @@ export type PublishedKeys = {
   armored: string;
   /** The current key, binary, as the Web Key Directory serves it. */
   binary: Uint8Array;
-  current: string;
-  retired: string[];
+  current: PublishedKey;
+  /** Newest first; each was in use until its successor was made. */
+  retired: (PublishedKey & { replacedAt: string })[];
 };
+
+/** One published key: its fingerprint as recipients compare it, and when it was made (ISO 8601). */
+export type PublishedKey = { fingerprint: string; createdAt: string };
 
 export type SigningKeyOptions = {
   /** The armored private key that signs now (the `SigningKey` secret). */
@@ -74,14 +78,22 @@ async function publishedKeys({ privateKey, retiredKeys = "" }: SigningKeyOptions
   const pgp = await openpgp();
   const current = (await pgp.readPrivateKey({ armoredKey: privateKey })).toPublic();
   const retired = retiredKeys.trim() ? await pgp.readKeys({ armoredKeys: retiredKeys }) : [];
-  const all = [current, ...retired.filter((key) => key.getFingerprint() !== current.getFingerprint())];
+  const older = retired
+    .filter((key) => key.getFingerprint() !== current.getFingerprint())
+    .sort((a, b) => b.getCreationTime().getTime() - a.getCreationTime().getTime());
+  const all = [current, ...older];
+  const described = (key: (typeof all)[number]) => ({
+    fingerprint: formatFingerprint(key.getFingerprint()),
+    createdAt: key.getCreationTime().toISOString(),
+  });
   // With the checksum that GnuPG 2.2 needs to read armor whose base64 ends unpadded (dev.gnupg.org/T7071).
   const keys = Buffer.concat(all.map((key) => key.write()));
   const armored = pgp.armor(pgp.enums.armor.publicKey, keys, undefined, undefined, undefined, true);
   return {
     armored,
     binary: current.write(),
-    current: formatFingerprint(current.getFingerprint()),
-    retired: all.slice(1).map((key) => formatFingerprint(key.getFingerprint())),
+    current: described(current),
+    // No key records when it was retired: the next newer key's making is the closest date we know.
+    retired: older.map((key, i) => ({ ...described(key), replacedAt: described(all[i]!).createdAt })),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidEmailMessageError } from "./errors.ts";
 import { renderBroadcast } from "./render.ts";
+import { EMAIL_STYLE_ATTRIBUTES, INLINE_STYLES } from "./styles.ts";
 
 const title = "OpenEMR 7.0.3 patch 4";
 
@@ -135,6 +136,16 @@ describe("renderBroadcast from HTML", () => {
       '<p>ok</p><img src="http://a.example/i.png"><img src="/relative.png"><img src="//cdn.example/i.png">',
     );
     expect(html).toBe("<p>ok</p>");
+  });
+
+  it("writes each inline style exactly as the pages' CSP hashes it", () => {
+    const { html } = fromHtml(
+      '<pre><code>x</code></pre><blockquote>q</blockquote><img src="https://open-emr.org/logo.png" alt="">' +
+        "<table><tr><th>h</th></tr><tr><td>d</td></tr></table>",
+    );
+    const styles = [...html.matchAll(/style="([^"]*)"/g)].map((match) => match[1]);
+    expect(styles).toHaveLength(Object.keys(INLINE_STYLES).length);
+    for (const style of styles) expect(EMAIL_STYLE_ATTRIBUTES).toContain(style);
   });
 
   it("replaces the sender's styles with its own inline styles", () => {

@@ -3,16 +3,18 @@
 
 // Styles go inline on each element because many mail clients drop <style> blocks. Only these
 // tags may carry a style, and it is always ours: the sender's own styles are replaced.
+// No trailing `;`: sanitize-html writes each style back without it, and a CSP hash is of the
+// attribute exactly as sent (render.test.ts checks that every rendered style is one of these).
 export const INLINE_STYLES: Record<string, string> = {
   pre:
     "background:#f6f8fa;padding:12px;border-radius:6px;white-space:pre-wrap;" +
-    "font-family:Menlo,Consolas,monospace;font-size:14px;",
-  code: "font-family:Menlo,Consolas,monospace;font-size:14px;",
-  blockquote: "margin:0 0 16px;padding:0 12px;border-left:4px solid #d1d9e0;color:#59636e;",
-  table: "border-collapse:collapse;margin:0 0 16px;",
-  th: "border:1px solid #d1d9e0;padding:6px 12px;",
-  td: "border:1px solid #d1d9e0;padding:6px 12px;",
-  img: "max-width:100%;height:auto;",
+    "font-family:Menlo,Consolas,monospace;font-size:14px",
+  code: "font-family:Menlo,Consolas,monospace;font-size:14px",
+  blockquote: "margin:0 0 16px;padding:0 12px;border-left:4px solid #d1d9e0;color:#59636e",
+  table: "border-collapse:collapse;margin:0 0 16px",
+  th: "border:1px solid #d1d9e0;padding:6px 12px",
+  td: "border:1px solid #d1d9e0;padding:6px 12px",
+  img: "max-width:100%;height:auto",
 };
 
 // The document and footer `personalize` wraps each email in.

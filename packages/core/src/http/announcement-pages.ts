@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { html, raw } from "hono/html";
 import type { Announcement } from "../announcements/archive.ts";
-import { formatFingerprint } from "../email/pgp-signer.ts";
+import { formatFingerprint, type PublishedKeys } from "../email/pgp-signer.ts";
 import { EMAIL_STYLE_ATTRIBUTES } from "../email/styles.ts";
 import { HEAD_META, strictPageHeaders } from "./pages.ts";
 
@@ -11,7 +11,8 @@ const STYLE =
   "pre{background:#f6f8fa;padding:8px 12px;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere;" +
   "font-size:13px}" +
   "article{border-top:1px solid #d1d9e0;padding-top:8px}a{color:#0969da}time{color:#59636e}" +
-  "img{max-width:100%;height:auto}";
+  "img{max-width:100%;height:auto}table{border-collapse:collapse}" +
+  "th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #d1d9e0}td code{overflow-wrap:anywhere}";
 const hash = (text: string) => createHash("sha256").update(text).digest("base64");
 
 /**
@@ -43,7 +44,8 @@ export function archivePage(announcements: Announcement[], older: string | undef
     "OpenEMR announcements",
     html`<h1>OpenEMR announcements</h1>
 <p>Every announcement the OpenEMR project sent to registered administrators, signed with OpenPGP:
-<a href="/announcements/key.asc">the signing key</a>. Feeds: <a href="/announcements/feed.atom">Atom</a>,
+<a href="/announcements/key.asc">the signing key</a> (<a href="/announcements/keys">its fingerprint and the
+retired keys</a>). Feeds: <a href="/announcements/feed.atom">Atom</a>,
 <a href="/announcements/feed.json">JSON Feed</a>.</p>
 ${items.length ? html`<ul>${items}</ul>` : html`<p>Nothing has been announced yet.</p>`}
 ${older ? html`<p><a href="/announcements?after=${older}">Older announcements</a></p>` : ""}`,
@@ -63,7 +65,32 @@ export function announcementPage(entry: Announcement & { clearsigned: string }, 
 clearsigned with the same key. To check it, save it as <code>announcement.asc</code>, then:</p>
 <pre>curl -s ${new URL("/announcements/key.asc", entry.url).href} | gpg --import
 gpg --verify announcement.asc</pre>
-<p>gpg must say <em>Good signature</em> from that fingerprint.</p>
+<p>gpg must say <em>Good signature</em> from that fingerprint. An older email may be signed with a
+<a href="/announcements/keys">retired key</a>.</p>
 <pre>${entry.clearsigned}</pre>`,
+  );
+}
+
+/** `/announcements/keys`: the key that signs now and every retired one, with their dates. */
+export function keysPage({ current, retired }: Pick<PublishedKeys, "current" | "retired">) {
+  const rows = retired.map(
+    (key) => html`<tr><td><code>${key.fingerprint}</code></td><td>${date(key.createdAt)}</td>
+<td>${date(key.replacedAt)}</td></tr>`,
+  );
+  return layout(
+    "OpenEMR announcement keys",
+    html`<p><a href="/announcements">All announcements</a></p>
+<h1>OpenEMR announcement keys</h1>
+<p>Announcements are signed now with the key <code>${current.fingerprint}</code>, made ${date(current.createdAt)}.
+<a href="/announcements/key.asc">key.asc</a> holds it and every retired key, so that email signed before a
+rotation still verifies.</p>
+<h2>Retired keys</h2>
+${
+  rows.length
+    ? html`<p>Each signed until the next key was made.</p>
+<table><thead><tr><th scope="col">Fingerprint</th><th scope="col">Made</th><th scope="col">Replaced</th></tr></thead>
+<tbody>${rows}</tbody></table>`
+    : html`<p>None: this key is the first.</p>`
+}`,
   );
 }

@@ -19,8 +19,10 @@ export const ErrorBody = z
   })
   .meta({ id: "ErrorBody" });
 
-/** What API Gateway answers by itself when a route's throttle is spent. */
-export const GatewayThrottled = z.object({ message: z.string().meta({ example: "Too Many Requests" }) });
+/** What API Gateway answers by itself when a route's throttle is spent, exactly (`gateway-throttle.ts`). */
+export const GatewayThrottled = z
+  .strictObject({ message: z.literal("Too Many Requests") })
+  .meta({ id: "GatewayThrottled" });
 
 export const Registered = z.object({ productId: z.uuid() });
 
@@ -68,9 +70,16 @@ export const Erased = z.object({
 const SecretPinField = z.string().optional().meta({ description: "The board's PIN, unless `X-Secret-Pin` has it" });
 
 /** A broadcast as the board sends it: the message, the PIN that lets the board in, and who it is for. */
+/** Whether a broadcast goes into the public archive: a form's field is text, JSON's a boolean. */
+export const ArchiveField = z
+  .union([z.boolean(), z.stringbool()])
+  .optional()
+  .meta({ description: "`false`: never in the public archive or its feeds (default true)" });
+
 export const BroadcastRequest = BroadcastMessage.extend({
   secretPin: SecretPinField,
   audience: Audience.optional().meta({ description: "Absent: every active address" }),
+  archive: ArchiveField,
 });
 
 const DistributionField = z
@@ -86,6 +95,7 @@ const BelowVersionField = z
 /** The same as a form posts it, its audience in flat fields (JSON may use them too, instead of `audience`). */
 export const BroadcastForm = BroadcastMessage.extend({
   secretPin: SecretPinField,
+  archive: ArchiveField,
   belowVersion: BelowVersionField,
   distribution: DistributionField,
 });

@@ -1,33 +1,27 @@
-import { createHash } from "node:crypto";
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { secureHeaders } from "hono/secure-headers";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { ErrorHandler } from "hono";
 import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
-import { createDraftFlow, type DraftFlowDeps } from "../drafts/flow.ts";
-import { createApprovalGate } from "../drafts/gate.ts";
 import { logger } from "../log.ts";
 import { createAddressHasher } from "../privacy/address-hash.ts";
 import type { AddressItems } from "../privacy/address-items.ts";
-import { type AnnouncementRoutesDeps, announcementRoutes } from "./announcement-routes.ts";
-import { type BroadcastRoutesDeps, broadcastRoutes } from "./broadcast-routes.ts";
+import type { AnnouncementRoutesDeps } from "./announcement-routes.ts";
+import type { BroadcastRoutesDeps } from "./broadcast-routes.ts";
 import { type AuthDeps, createAuth } from "./caller.ts";
-import { type ConsoleRoutesDeps, consoleRoutes } from "./console/routes.ts";
-import { DOCS_STYLE, docsPage } from "./docs-page.ts";
-import { type DraftRoutesDeps, draftRoutes } from "./draft-routes.ts";
-import { eraseRoutes } from "./erase-routes.ts";
+import type { ConsoleRoutesDeps } from "./console/routes.ts";
+import { type OpenApiDocument, registerDocumentation } from "./documentation-routes.ts";
+import { type DraftingDeps, lazyDrafting } from "./drafting.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
-import { type KeyRoutesDeps, keyRoutes } from "./key-routes.ts";
-import { confirmRoutes, unsubscribeRoutes } from "./link-routes.ts";
-import { memberRoutes } from "./member-routes.ts";
-import { gatewayThrottled, invalidRequestHook, JSON_TYPE, PUBLIC, registerSecuritySchemes } from "./openapi.ts";
-import { privacyRoutes } from "./privacy-routes.ts";
+import type { KeyRoutesDeps } from "./key-routes.ts";
+import { type LazyRoutes, lazyRoutes } from "./lazy-routes.ts";
+import { invalidRequestHook } from "./openapi.ts";
 import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
 import { allowedMethodsOf, unmatched } from "./unmatched.ts";
 import { type UsageRoutesDeps, usageRoutes } from "./usage-routes.ts";
 
-export const OPENAPI_PATH = "/api/openapi.json";
-export const DOCS_PATH = "/api/docs";
+export { DOCS_PATH, OPENAPI_PATH } from "./documentation-routes.ts";
+
 const documentInfo = (publicUrl: string) => ({
   openapi: "3.0.3",
   info: {
@@ -39,17 +33,13 @@ const documentInfo = (publicUrl: string) => ({
   },
   servers: [{ url: publicUrl, description: "This stage" }],
 });
-type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 
-export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue" | "cancelBroadcast"> &
-  Pick<DraftFlowDeps, "drafts"> &
-  Pick<DraftRoutesDeps, "testSend"> &
-  Pick<DraftFlowDeps, "notifyApprovers"> & { approvalRules: DraftFlowDeps["rules"] } & Omit<
+export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> & { drafting: DraftingDeps } & Omit<
     RegistrationRoutesDeps,
     "now" | "auth"
   > &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
-  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "tokens" | "audit"> &
+  Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "tokens" | "audit" | "passkeys"> &
   Omit<AuthDeps, "now"> &
   KeyRoutesDeps &
   Pick<AnnouncementRoutesDeps, "archive"> & {
@@ -99,13 +89,10 @@ export function createApp({
   endedSessions,
   tallies,
   members,
+  passkeys,
   broadcasts,
   fanoutQueue,
-  drafts,
-  cancelBroadcast,
-  approvalRules,
-  notifyApprovers,
-  testSend,
+  drafting: draftingDeps,
   audit,
   addressItems,
   signer,
@@ -117,16 +104,38 @@ export function createApp({
   // A path, query or header that breaks its route's schema: the app's own error, not zod's JSON.
   const app = new OpenAPIHono<BlankEnv>({ defaultHook: invalidRequestHook() });
   const auth = createAuth({ ...authDeps, audit, now });
-  const queues = { broadcasts, fanoutQueue, audit, now };
-  const flow = createDraftFlow({ ...queues, drafts, registrations, rules: approvalRules, notifyApprovers });
-  const approvalGate = createApprovalGate({ members, drafts, flow, audit, now });
-  const broadcastDeps = { broadcasts, fanoutQueue, auth, audit, approvalGate, cancelBroadcast, now };
   const tokenKeys = [tokenKey, previousTokenKey];
   const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
+  const drafting = lazyDrafting({ broadcasts, fanoutQueue, audit, now, registrations, members }, draftingDeps);
+  const onError: ErrorHandler = (error, c) => {
+    const { status, body, headers } = errorResponse(error);
+    return c.json(body, status, headers);
+  };
+  // Areas few requests need load with their first request (issue #26): each `import()` below is
+  // a chunk of the Lambda's bundle. Registration, usage and health, the requests OpenEMR makes,
+  // stay in the first load.
+  const lazy = (mount: string, load: Parameters<typeof lazyRoutes>[0]["load"], patterns = [mount, `${mount}/*`]) =>
+    lazyRoutes({ mount, patterns, load }, { defaultHook: app.defaultHook, onError });
+  const areas: LazyRoutes[] = [];
+  const area = (routes: LazyRoutes) => {
+    areas.push(routes);
+    for (const pattern of routes.patterns) app.all(pattern, routes.serve);
+  };
+  let whole: Promise<OpenAPIHono<BlankEnv>> | undefined;
   let document: OpenApiDocument | undefined;
   // Built on first use, once every route is registered, then kept: the routes never change.
-  const openApiDocument = () => (document ??= app.getOpenAPIDocument(documentInfo(publicUrl)));
-  const allowed = allowedMethodsOf(() => openApiDocument().paths);
+  const wholeApp = () =>
+    (whole ??= wholeOf(app, areas).catch((error: unknown) => {
+      whole = undefined;
+      throw error;
+    }));
+  const openApiDocument = async () => {
+    const [whole, { withGatewayThrottle }] = await Promise.all([wholeApp(), import("./gateway-throttle.ts")]);
+    document ??= withGatewayThrottle(whole.getOpenAPIDocument(documentInfo(publicUrl)));
+    return document;
+  };
+  WHOLE_APPS.set(app, wholeApp);
+  const allowed = allowedMethodsOf(async () => (await openApiDocument()).paths);
   app
     .use(async function accessLog(c, next) {
       const started = performance.now();
@@ -136,43 +145,59 @@ export function createApp({
     })
     // The work goes on past the answer: a registration may still be stored, and the caller's
     // retry then gets 409. Either way it is counted once.
-    .use(timeout(deadlineMs, outOfTime))
-    .route("/api/registration/broadcast", broadcastRoutes(broadcastDeps))
-    .route("/api/drafts", draftRoutes({ drafts, flow, auth, audit, testSend, now }))
-    .route("/api/members", memberRoutes({ auth }))
-    .route("/api/registration/unsubscribe", unsubscribeRoutes({ registrations, tokenKeys, allowed, now }))
-    .route("/api/registration/confirm", confirmRoutes({ registrations, tokenKeys, allowed, now }))
-    .route("/api/registration/privacy", privacyRoutes({ ...privacy, tokenKeys, now }))
-    .route("/api/registration/erase", eraseRoutes({ ...privacy, auth, audit, now }))
-    .route(
-      "/api/registration",
-      registrationRoutes({
-        registrations,
-        registrationAttempts,
-        registrationLimitPerHour,
-        confirmations,
+    .use(timeout(deadlineMs, outOfTime));
+  area(
+    lazy("/api/registration/broadcast", async () =>
+      (await import("./broadcast-routes.ts")).broadcastRoutes({
+        broadcasts,
+        fanoutQueue,
         auth,
+        audit,
         now,
+        ...(await drafting()),
       }),
-    )
-    .route(
-      "/api/usage",
-      usageRoutes({
-        usage,
-        usageAttempts,
-        usageLimits,
-        auth,
-        now,
-      }),
-    )
-    .route(
-      "/console",
-      consoleRoutes({
+    ),
+  );
+  area(
+    lazy("/api/drafts", async () =>
+      (await import("./draft-routes.ts")).draftRoutes({ auth, audit, now, ...(await drafting()) }),
+    ),
+  );
+  area(lazy("/api/members", async () => (await import("./member-routes.ts")).memberRoutes({ auth })));
+  area(
+    lazy("/api/registration/unsubscribe", async () =>
+      (await import("./link-routes.ts")).unsubscribeRoutes({ registrations, tokenKeys, allowed, now }),
+    ),
+  );
+  area(
+    lazy("/api/registration/confirm", async () =>
+      (await import("./link-routes.ts")).confirmRoutes({ registrations, tokenKeys, allowed, now }),
+    ),
+  );
+  area(
+    lazy("/api/registration/privacy", async () =>
+      (await import("./privacy-routes.ts")).privacyRoutes({ ...privacy, tokenKeys, audit, now }),
+    ),
+  );
+  area(
+    lazy("/api/registration/erase", async () =>
+      (await import("./erase-routes.ts")).eraseRoutes({ ...privacy, auth, audit, now }),
+    ),
+  );
+  app.route(
+    "/api/registration",
+    registrationRoutes({ registrations, registrationAttempts, registrationLimitPerHour, confirmations, auth, now }),
+  );
+  app.route("/api/usage", usageRoutes({ usage, usageAttempts, usageLimits, auth, now }));
+  area(
+    lazy("/console", async () =>
+      (await import("./console/routes.ts")).consoleRoutes({
         tokenKey,
         auth,
         audit,
         members,
         tokens: authDeps.tokens,
+        passkeys,
         overview,
         endedSessions,
         registrations,
@@ -180,71 +205,46 @@ export function createApp({
         tallies,
         broadcasts,
         fanoutQueue,
-        approvalGate,
+        approvalGate: (await drafting()).approvalGate,
         allowed,
         now,
       }),
-    )
-    .route("/", healthRoutes({ registrations }))
-    // Before the archive, whose /announcements/{id} would otherwise take /announcements/key.asc.
-    .route("/", keyRoutes({ signer, senderAddress }))
-    .route("/", announcementRoutes({ archive, signer }));
+    ),
+  );
+  app.route("/", healthRoutes({ registrations }));
+  area(
+    lazy("/", async () => {
+      const [{ keyRoutes }, { announcementRoutes }] = await Promise.all([
+        import("./key-routes.ts"),
+        import("./announcement-routes.ts"),
+      ]);
+      // Keys first: the archive's /announcements/{id} would otherwise take /announcements/key.asc.
+      return new OpenAPIHono<BlankEnv>()
+        .route("/", keyRoutes({ signer, senderAddress }))
+        .route("/", announcementRoutes({ archive, signer }));
+    }, ["/announcements", "/announcements/*", "/.well-known/openpgpkey/*"]),
+  );
   registerDocumentation(app, openApiDocument);
-  app.all("*", unmatched(allowed)).onError((error, c) => {
-    const { status, body, headers } = errorResponse(error);
-    return c.json(body, status, headers);
-  });
+  app.all("*", unmatched(allowed)).onError(onError);
   return app;
 }
 
+const WHOLE_APPS = new WeakMap<object, () => Promise<OpenAPIHono<BlankEnv>>>();
+
+/** The app's routes and every lazy area's, loaded for it: what the document describes. */
+async function wholeOf(app: OpenAPIHono<BlankEnv>, areas: LazyRoutes[]) {
+  const whole = new OpenAPIHono<BlankEnv>().route("/", app);
+  for (const routes of await Promise.all(areas.map((lazyArea) => lazyArea.routes()))) whole.route("/", routes);
+  return whole;
+}
+
 /**
- * `GET /api/openapi.json`, generated from the routes' own definitions, and `GET /api/docs`, the
- * same document as a page. Both are described in the document too: it lists every route served.
+ * Every route `createApp`'s app serves, as `METHOD /path/{param}`, its lazy areas' included
+ * (`app.routes` lists those as one `ALL` handler each); middleware, also `ALL`, left out.
  */
-function registerDocumentation(app: OpenAPIHono<BlankEnv>, openApiDocument: () => OpenApiDocument): void {
-  registerSecuritySchemes(app);
-
-  const documentRoute = createRoute({
-    method: "get",
-    path: OPENAPI_PATH,
-    operationId: "openApiDocument",
-    security: PUBLIC,
-    summary: "This API's OpenAPI 3 document",
-    responses: {
-      200: {
-        description: "The document",
-        content: {
-          [JSON_TYPE]: {
-            schema: z.object({ openapi: z.string(), paths: z.record(z.string(), z.object({})) }),
-          },
-        },
-      },
-      429: gatewayThrottled,
-    },
-  });
-  app.openapi(documentRoute, (c) => c.json(openApiDocument(), 200));
-
-  const docsRoute = createRoute({
-    method: "get",
-    path: DOCS_PATH,
-    operationId: "apiReference",
-    security: PUBLIC,
-    summary: "This API's reference as a page",
-    description: "Rendered on the server from the OpenAPI document; it loads nothing else.",
-    middleware: [
-      secureHeaders({
-        contentSecurityPolicy: {
-          defaultSrc: ["'none'"],
-          styleSrc: [`'sha256-${createHash("sha256").update(DOCS_STYLE).digest("base64")}'`],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-        },
-      }),
-    ],
-    responses: {
-      200: { description: "The page", content: { "text/html": { schema: { type: "string" } } } },
-      429: gatewayThrottled,
-    },
-  });
-  app.openapi(docsRoute, (c) => c.html(docsPage(openApiDocument(), OPENAPI_PATH), 200));
+export async function servedRoutes(app: object): Promise<string[]> {
+  const whole = WHOLE_APPS.get(app);
+  if (!whole) throw new Error("not an app made by createApp");
+  const routes = (await whole()).routes.filter((route) => route.method !== "ALL");
+  return [...new Set(routes.map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`))];
 }

@@ -8,7 +8,14 @@ import type { FanoutTask } from "../broadcast/tasks.ts";
 import type { ApprovalGate } from "../drafts/gate.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { logger } from "../log.ts";
-import { BroadcastForm, BroadcastProgress, BroadcastRequest, BroadcastStarted, PinBody } from "./api-schemas.ts";
+import {
+  ArchiveField,
+  BroadcastForm,
+  BroadcastProgress,
+  BroadcastRequest,
+  BroadcastStarted,
+  PinBody,
+} from "./api-schemas.ts";
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { type Auth, auditedBy } from "./caller.ts";
@@ -76,7 +83,8 @@ export function broadcastRoutes(deps: BroadcastRoutesDeps) {
     description:
       "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived " +
       "from it. `audience` (a form's `belowVersion` and `distribution` fields) narrows it to the installations " +
-      "below a version and/or of some distributions. On a stack with no active member: answers 200 once the " +
+      "below a version and/or of some distributions. `archive: false` keeps it out of the public archive and its " +
+      "feeds (the default puts it there once it starts). On a stack with no active member: answers 200 once the " +
       "broadcast is stored and its fan-out queued; sending happens after. From the first active member on, it " +
       "starts nothing: it saves a draft, asks for its approval and answers 202 with the draft's id and state " +
       "(GET /api/drafts/{draftId}); members who may approve approve it (POST /api/drafts/{draftId}/approve).",
@@ -102,7 +110,7 @@ export function broadcastRoutes(deps: BroadcastRoutesDeps) {
       400: jsonError(
         "InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; " +
           "InvalidIdempotencyKeyException; InvalidAudienceException: a version OpenEMR does not write, or an " +
-          "unknown criterion",
+          "unknown criterion; InvalidArchiveFlagException: `archive` is neither true nor false",
       ),
       422: jsonError("IdempotencyKeyReusedException: the key was used for another broadcast in the last 24 hours"),
       413: jsonError(`PayloadTooLargeException: over ${MAX_BROADCAST_BYTES} bytes`),
@@ -116,6 +124,8 @@ export function broadcastRoutes(deps: BroadcastRoutesDeps) {
     const parsed = BroadcastMessage.safeParse(fields);
     if (!parsed.success) throw invalidInput("InvalidEmailMessageException", parsed.error);
     const audience = parseAudience(fields);
+    const archive = ArchiveField.safeParse(fields.archive);
+    if (!archive.success) throw invalidInput("InvalidArchiveFlagException", archive.error);
     // Rendering now rejects HTML that sanitizes to nothing before anyone is queued. The HTML and
     // Markdown libraries load only here: a cold start for any other request skips them.
     const { renderBroadcast } = await import("../email/render.ts");
@@ -131,6 +141,7 @@ export function broadcastRoutes(deps: BroadcastRoutesDeps) {
     const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data, {
       idempotencyKey: key.data,
       audience,
+      archive: archive.data,
     });
     logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId, audience });
     if (!replayed) await audit.record({ ...auditedBy(c), action: "broadcast.started", object: broadcastId });

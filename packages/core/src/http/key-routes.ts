@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import { etag } from "hono/etag";
 import type { MailSigner } from "../email/pgp-signer.ts";
 import { wkdLocation } from "../email/wkd.ts";
-import { etagged, gatewayThrottled, jsonError, PUBLIC } from "./openapi.ts";
+import { announcementHeaders, keysPage } from "./announcement-pages.ts";
+import { etagged, gatewayThrottled, htmlResponse, jsonError, PUBLIC } from "./openapi.ts";
 
 export type KeyRoutesDeps = {
   /** Publishes the public side of the signing keys. */
@@ -29,6 +30,20 @@ const keyRoute = createRoute({
       headers: etagged,
       content: { "application/pgp-keys": { schema: z.string() } },
     },
+    304: { description: "Not modified: the `If-None-Match` ETag still holds" },
+    429: gatewayThrottled,
+  },
+});
+
+const keysPageRoute = createRoute({
+  method: "get",
+  path: "/announcements/keys",
+  operationId: "signingKeysPage",
+  security: PUBLIC,
+  summary: "The fingerprint of the key that signs now, and every retired key's with when it was replaced",
+  description: "A public page, cached for an hour, with an ETag (`If-None-Match` gets 304).",
+  responses: {
+    200: { ...htmlResponse("The page"), headers: etagged },
     304: { description: "Not modified: the `If-None-Match` ETag still holds" },
     429: gatewayThrottled,
   },
@@ -77,10 +92,15 @@ export function keyRoutes({ signer, senderAddress }: KeyRoutesDeps) {
   const onSenderDomain = (c: Context) => new URL(c.req.url).hostname.toLowerCase() === sender().domain;
 
   app.use("/announcements/key.asc", etag());
+  app.use("/announcements/keys", etag(), announcementHeaders());
   app.use("/.well-known/openpgpkey/*", etag());
   app.openapi(keyRoute, async (c) => {
     const { armored } = await signer.published();
     return c.body(armored, 200, { "Content-Type": "application/pgp-keys", "Cache-Control": CACHE_CONTROL });
+  });
+  app.openapi(keysPageRoute, async (c) => {
+    c.header("Cache-Control", CACHE_CONTROL);
+    return c.html(keysPage(await signer.published()), 200);
   });
   app.openapi(wkdKeyRoute, async (c) => {
     if (!onSenderDomain(c) || c.req.valid("param").hash !== sender().hash) return c.json(NOT_FOUND, 404);

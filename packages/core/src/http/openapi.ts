@@ -49,7 +49,8 @@ export function jsonError(
 
 /**
  * API Gateway's own answer when a route's throttle (`route-throttles.ts`) is spent, before the app
- * sees the request: for operations that have no 429 of their own. `npm start` has no such edge.
+ * sees the request. `npm start` has no such edge. The document adds it to every operation's 429
+ * (`gateway-throttle.ts`), so a route may leave it out.
  */
 export const gatewayThrottled = {
   description: "API Gateway's throttle of this route is spent (not under `npm start`)",

@@ -17,6 +17,9 @@ const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 /** The `<head>`'s first tags, before the title, on every page (the API reference's too). */
 export const HEAD_META = '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">';
 
+/** A page's exceptions to "nothing loads"; `overwrite: false` leaves headers a route set itself. */
+export type PageHeaderOptions = { imgSrc?: string[]; scriptSrc?: string[]; connectSrc?: string[]; overwrite?: boolean };
+
 /**
  * Headers of a server-rendered page: nothing but its one inline style (by hash) may load or run,
  * forms post only back here, no framing.
@@ -25,12 +28,15 @@ export const strictPageHeaders = (
   styleHash: string,
   referrerPolicy: "no-referrer" | "same-origin",
   styleAttributeHashes: string[] = [],
-  { imgSrc }: { imgSrc?: string[] } = {},
+  { imgSrc, scriptSrc, connectSrc, overwrite }: PageHeaderOptions = {},
 ) =>
   secureHeaders({
+    ...(overwrite === false && { overwrite }),
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
       ...(imgSrc && { imgSrc }),
+      ...(scriptSrc && { scriptSrc }),
+      ...(connectSrc && { connectSrc }),
       styleSrc: [
         `'sha256-${styleHash}'`,
         ...(styleAttributeHashes.length ? ["'unsafe-hashes'"] : []),

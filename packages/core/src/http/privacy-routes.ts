@@ -3,14 +3,17 @@ import type { Context } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
 import { maskEmail } from "../address.ts";
+import type { AuditLog } from "../audit/index.ts";
 import { privacyPath } from "../email/links.ts";
 import { logger } from "../log.ts";
 import type { AddressItems } from "../privacy/address-items.ts";
 import { eraseAddress } from "../privacy/erase.ts";
 import { exportAddress, exportFile } from "../privacy/export.ts";
 import { unsubscribe } from "../registration/opt-out.ts";
+import { cutIp } from "../registration/source-ips.ts";
 import type { RegistrationStore } from "../registration/store.ts";
 import type { AddressHasher } from "../registration/suppression.ts";
+import { clientIp } from "./client-ip.ts";
 import { ApiError } from "./errors.ts";
 import { linkPages, linkRoute, readForm, TokenParam, tokenClaims } from "./link-routes.ts";
 import { htmlResponse, PUBLIC, schemaRef } from "./openapi.ts";
@@ -23,6 +26,8 @@ export type PrivacyRoutesDeps = {
   addressHashes: AddressHasher;
   /** The keys unsubscribe tokens are checked with: the current one, then the previous one. */
   tokenKeys: readonly string[];
+  /** The owner's download and erase are recorded, as the board's erase is. */
+  audit: Pick<AuditLog, "record">;
   now: () => Date;
 };
 
@@ -54,10 +59,22 @@ function refuseCrossSite(c: Context): void {
  * anything; the unsubscribe and the erase are POSTs from the page itself. A forged or expired token
  * gets a 400 page and changes nothing.
  */
-export function privacyRoutes({ registrations, addressItems, addressHashes, tokenKeys, now }: PrivacyRoutesDeps) {
+export function privacyRoutes({
+  registrations,
+  addressItems,
+  addressHashes,
+  tokenKeys,
+  audit,
+  now,
+}: PrivacyRoutesDeps) {
   const app = linkPages();
   const emailOf = async (c: Context) => (await tokenClaims(c, tokenKeys, "unsubscribe", now())).email;
   const exported = (email: string) => exportAddress({ registrations, addressItems }, email, now());
+  // The owner's IP only as its network (source-ips.ts): the log outlives the 30 days an IP stays whole.
+  const recordOwner = (c: Context, action: string, email: string) => {
+    const ip = clientIp(c);
+    return audit.record({ actor: { kind: "owner" }, action, object: maskEmail(email), ip: ip && cutIp(ip) });
+  };
 
   app.openapi(
     linkRoute("get", "privacyPage", "The owner's page", "What is kept about the address; changes nothing."),
@@ -73,7 +90,9 @@ export function privacyRoutes({ registrations, addressItems, addressHashes, toke
     operationId: "privacyDownload",
     security: PUBLIC,
     summary: "The owner's download",
-    description: "Every stored item of the address, as JSON, as an attachment; changes nothing.",
+    description:
+      "Every stored item of the address, as JSON, as an attachment; changes nothing but the audit log, " +
+      "which records the download.",
     request: { params: TokenParam },
     responses: {
       200: { description: "The items", content: { "application/json": { schema: { type: "object" as const } } } },
@@ -81,7 +100,9 @@ export function privacyRoutes({ registrations, addressItems, addressHashes, toke
     },
   });
   app.openapi(downloadRoute, async (c) => {
-    const { name, text } = exportFile(await exported(await emailOf(c)));
+    const email = await emailOf(c);
+    const { name, text } = exportFile(await exported(email));
+    await recordOwner(c, "address.exported", email);
     c.header("Cache-Control", "no-store");
     c.header("Content-Disposition", `attachment; filename="${name}"`);
     return c.body(text, 200, { "Content-Type": "application/json; charset=utf-8" });
@@ -126,6 +147,7 @@ export function privacyRoutes({ registrations, addressItems, addressHashes, toke
     refuseCrossSite(c);
     await readForm(c, EraseForm);
     const outcome = await eraseAddress({ registrations, addressItems, addressHashes }, email, { by: "owner" }, now());
+    await recordOwner(c, "address.erased", email);
     const left = outcome.left
       ? html`<p class="note">An announcement being sent right now still names it; that record expires with it.</p>`
       : "";

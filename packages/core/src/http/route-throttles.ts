@@ -73,8 +73,20 @@ export const apiRoutes = {
   "POST /console/members/{memberId}/roles": { rate: 1, burst: 5 },
   // Its first page reads every kept record, to check the chain.
   "GET /console/audit": { rate: 1, burst: 5 },
+  // Passkeys: a few people, by hand, two posts a ceremony; the script is cached an hour.
+  "GET /console/webauthn.js": { rate: 5, burst: 10 },
+  "POST /console/login/passkey/options": { rate: 2, burst: 10 },
+  "POST /console/login/passkey/verify": { rate: 2, burst: 10 },
+  "GET /console/invitation/{token}": { rate: 1, burst: 5 },
+  "POST /console/invitation/{token}/options": { rate: 1, burst: 5 },
+  "POST /console/invitation/{token}/verify": { rate: 1, burst: 5 },
+  "GET /console/passkeys": { rate: 5, burst: 10 },
+  "POST /console/passkeys/new/options": { rate: 1, burst: 5 },
+  "POST /console/passkeys/new/verify": { rate: 1, burst: 5 },
+  "POST /console/passkeys/remove": { rate: 1, burst: 5 },
   // Public keys: fetched by mail clients and gpg when an announcement arrives; cached an hour.
   "GET /announcements/key.asc": { rate: 20, burst: 40 },
+  "GET /announcements/keys": { rate: 20, burst: 40 },
   "GET /.well-known/openpgpkey/hu/{hash}": { rate: 20, burst: 40 },
   "GET /.well-known/openpgpkey/policy": { rate: 20, burst: 40 },
   // The public archive: read by people and feed readers, cached five minutes.

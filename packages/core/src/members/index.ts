@@ -2,6 +2,9 @@
  * The board's named members: their roles, invitations, personal tokens and passkeys.
  * @module
  */
+
+export * from "./challenges.ts";
+export * from "./passkeys.ts";
 export * from "./roles.ts";
 export * from "./store.ts";
 export * from "./tokens.ts";

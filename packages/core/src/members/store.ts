@@ -8,7 +8,14 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { ignoringConditionFailure, queryAll, retryingConflicts } from "../aws/dynamo.ts";
-import { invitationKey, MEMBER_LIST_PK, memberItemsPk, memberKey } from "../state/keys.ts";
+import {
+  invitationKey,
+  MEMBER_LIST_PK,
+  memberItemsPk,
+  memberKey,
+  PASSKEY_PREFIX,
+  passkeyCredentialKey,
+} from "../state/keys.ts";
 import type { Role } from "./roles.ts";
 
 export type MemberStatus = "invited" | "active" | "revoked";
@@ -190,8 +197,11 @@ export function createMemberStore({ db, stateTable, now = () => new Date() }: Me
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": memberItemsPk(memberId) },
       });
-      for (const { pk, sk } of items)
-        await retryingConflicts(() => db.send(new DeleteCommand({ TableName: stateTable, Key: { pk, sk } })));
+      // A passkey's lookup first: from then on no sign-in finds the member through it.
+      const keys = items.flatMap(({ pk, sk, credentialId }) =>
+        String(sk).startsWith(PASSKEY_PREFIX) ? [passkeyCredentialKey(String(credentialId)), { pk, sk }] : [{ pk, sk }],
+      );
+      for (const Key of keys) await retryingConflicts(() => db.send(new DeleteCommand({ TableName: stateTable, Key })));
       return get(memberId);
     },
   };

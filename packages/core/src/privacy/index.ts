@@ -7,4 +7,5 @@ export { createAddressHasher } from "./address-hash.ts";
 export { type AddressItems, type BroadcastSummary, createAddressItems, type FoundItems } from "./address-items.ts";
 export { type EraseDeps, type EraseOutcome, type ErasureRequester, eraseAddress } from "./erase.ts";
 export { type AddressExport, exportAddress, exportFile } from "./export.ts";
+export { type SourceIpSweep, type SourceIpSweepOutcome, sweepSourceIps } from "./source-ip-sweep.ts";
 export { sweepExpired, type TtlSweep } from "./ttl-sweep.ts";

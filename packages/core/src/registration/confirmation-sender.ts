@@ -1,4 +1,11 @@
-import { composeRawEmail, confirmationEmail, confirmUrl, type MailSigner, signingKeyUrl } from "../email/index.ts";
+import {
+  composeRawEmail,
+  confirmationEmail,
+  confirmUrl,
+  type MailSigner,
+  privacyUrl,
+  signingKeyUrl,
+} from "../email/index.ts";
 import type { Mailer } from "../email/ses-mailer.ts";
 import { signToken } from "../tokens/index.ts";
 
@@ -24,7 +31,7 @@ export type ConfirmationSenderOptions = {
 
 /**
  * Confirmation emails through SES, each with a signed `confirm` link valid
- * {@link CONFIRMATION_VALID_DAYS} days.
+ * {@link CONFIRMATION_VALID_DAYS} days, and a link to the owner's page of the address.
  */
 export function createConfirmationSender({
   mailer,
@@ -37,8 +44,11 @@ export function createConfirmationSender({
     async send({ email, address }, now) {
       const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_VALID_DAYS * 86_400;
       const token = await signToken(tokenKey, { purpose: "confirm", email, expiresAt });
+      // The owner's page takes the unsubscribe links' token, which does not expire, as in a broadcast's footer.
+      const yours = await signToken(tokenKey, { purpose: "unsubscribe", email });
       const message = confirmationEmail({
         confirmUrl: confirmUrl(publicUrl, token),
+        privacyUrl: privacyUrl(publicUrl, yours),
         validDays: CONFIRMATION_VALID_DAYS,
         provenance: { fingerprint: await signer.fingerprint(), keyUrl: signingKeyUrl(publicUrl) },
       });

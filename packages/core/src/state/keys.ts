@@ -110,6 +110,13 @@ export const memberPasskeyKey = (memberId: string, credentialId: string): StateK
   sk: `${PASSKEY_PREFIX}${credentialId}`,
 });
 export const invitationKey = (tokenHash: string): StateKey => ({ pk: `invite#${tokenHash}`, sk: "invitation" });
+/** Which member a passkey is, by its credential id: how a sign-in finds it (members/passkeys.ts). */
+export const passkeyCredentialKey = (credentialId: string): StateKey => ({
+  pk: `credential#${credentialId}`,
+  sk: "passkey",
+});
+/** A WebAuthn challenge, single-use, until it is taken or its few minutes end (members/challenges.ts). */
+export const webauthnChallengeKey = (challenge: string): StateKey => ({ pk: `challenge#${challenge}`, sk: "webauthn" });
 /**
  * An erased address, by its keyed hash only (privacy/address-hash.ts): its next registration waits
  * for its owner's confirmation (registration/suppression.ts).

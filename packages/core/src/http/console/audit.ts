@@ -8,8 +8,8 @@ export const AUDIT_PATH = `${CONSOLE_PATH}/audit`;
 /** The filter form as typed: a member's id, an action, and days (`YYYY-MM-DD`, UTC) from and to. */
 export type AuditFields = { member: string; action: string; since: string; until: string };
 
-const who = ({ actor }: AuditRecord) =>
-  actor.kind === "member" ? actor.name : actor.kind === "PIN" ? "PIN" : "system";
+const ACTOR_NAMES = { PIN: "PIN", system: "system", owner: "the address's owner" } as const;
+const who = ({ actor }: AuditRecord) => (actor.kind === "member" ? actor.name : ACTOR_NAMES[actor.kind]);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 /** The object, a member's id in it named: the log keeps the id, which outlives the name. */
 const objectText = (object: string | undefined, names: Map<string, string>) =>

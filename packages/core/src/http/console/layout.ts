@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EMAIL_STYLE_ATTRIBUTES } from "../../email/styles.ts";
-import { HEAD_META, type PageContent, strictPageHeaders } from "../pages.ts";
+import { HEAD_META, type PageContent, type PageHeaderOptions, strictPageHeaders } from "../pages.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
 import type { SignedIn } from "./signed-in.ts";
 
@@ -38,7 +38,9 @@ const EMAIL_STYLE_HASHES = EMAIL_STYLE_ATTRIBUTES.map(sha256);
  * script at all, forms post only back here, no framing, no Referer leaves for another site. Not `no-referrer`: under it
  * browsers send `Origin: null` with a form, which the cross-site check rightly refuses.
  */
-export const consoleHeaders = () => strictPageHeaders(STYLE_HASH, "same-origin", EMAIL_STYLE_HASHES);
+export const consoleHeaders = ({ overwrite = false, ...exceptions }: PageHeaderOptions = {}) =>
+  // Not overwriting: a route's own headers (the passkey pages', which allow their script) stand.
+  strictPageHeaders(STYLE_HASH, "same-origin", EMAIL_STYLE_HASHES, { overwrite, ...exceptions });
 
 /** The hidden field that carries a session's CSRF token in a console form. */
 export const csrfInput = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
@@ -49,7 +51,7 @@ function memberLinks({ caller }: SignedIn) {
   const admin = caller.roles.includes("admin")
     ? html` · <a href="${CONSOLE_PATH}/members">Members</a> · <a href="${CONSOLE_PATH}/audit">Audit log</a>`
     : "";
-  return html` · <a href="${CONSOLE_PATH}/tokens">Tokens</a>${admin}`;
+  return html` · <a href="${CONSOLE_PATH}/tokens">Tokens</a> · <a href="${CONSOLE_PATH}/passkeys">Passkeys</a>${admin}`;
 }
 
 /** A console page: the navigation and "Log out" when signed in, never cached. */

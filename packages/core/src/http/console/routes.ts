@@ -3,8 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import type { AuditLog } from "../../audit/index.ts";
-import type { ApprovalGate } from "../../drafts/gate.ts";
-import type { MemberStore, Tokens } from "../../members/index.ts";
+import type { MemberStore, Passkeys, Tokens } from "../../members/index.ts";
 import type { Overview } from "../../registration/counters.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
 import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
@@ -17,6 +16,7 @@ import {
   formPageErrors,
   gatewayThrottled,
   htmlResponse,
+  JSON_TYPE,
   PUBLIC,
   redirect,
   SESSION,
@@ -30,10 +30,12 @@ import type { EndedSessions } from "./ended-sessions.ts";
 import { consoleHeaders, consolePage } from "./layout.ts";
 import { consoleMembersRoutes } from "./members-routes.ts";
 import { overviewBody } from "./overview.ts";
+import { consolePasskeyAreas, passkeySignIn } from "./passkey-areas.ts";
 import { CONSOLE_PATH, CSRF_FIELD, createSessions, sessionKey } from "./session.ts";
 import { type ConsoleSessions, signedInSessions } from "./signed-in.ts";
 import { talliesBody } from "./tallies.ts";
 import { consoleTokenRoutes } from "./token-routes.ts";
+import { webauthnPageHeaders } from "./webauthn.ts";
 
 export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   /** The link-signing secret, from which the session key is derived. */
@@ -45,6 +47,8 @@ export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   tokens: Tokens;
   /** What the console's actions are recorded in, and the audit page reads. */
   audit: AuditLog;
+  /** The members' passkeys: how they sign in. */
+  passkeys: Passkeys;
   /** Every count of the overview, the registrations of each of these ISO weeks among them. */
   overview: (weeks: string[]) => Promise<Overview>;
   /** Sessions logged out before they expired. */
@@ -54,8 +58,6 @@ export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
   usage: Pick<UsageStore, "snapshots">;
   /** The whole list's tallies, as the `Tallies` cron last counted them. */
   tallies: TalliesStore;
-  /** With any active member, a broadcast sent here waits for approval (drafts/gate.ts). */
-  approvalGate: ApprovalGate;
   /** What a wrong method is told it may use instead. */
   allowed: AllowedMethods;
   now: () => Date;
@@ -83,6 +85,7 @@ export function consoleRoutes({
   tokenKey,
   auth,
   members,
+  passkeys,
   overview,
   endedSessions,
   registrations,
@@ -96,6 +99,8 @@ export function consoleRoutes({
   const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
     const { status, body, headers } = errorResponse(error);
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    // The passkey script asks for JSON, and shows the message.
+    if (c.req.header("accept") === JSON_TYPE) return c.json(body, status);
     const again = html`<p>${body.message}.</p><p><a href="${LOGIN_PATH}">Back to the login</a></p>`;
     return consolePage(c, { status, title: TITLES[status] ?? "Something went wrong", body: again });
   });
@@ -123,12 +128,17 @@ export function consoleRoutes({
     operationId: "consoleLoginPage",
     security: PUBLIC,
     summary: "The console's login page",
-    description: "One password field, the board's PIN. Signed in already: to the overview.",
+    description:
+      '"Sign in with a passkey" (the script of `GET /console/webauthn.js`), and one password field, the ' +
+      "board's PIN, while the stack has no active member. Signed in already: to the overview.",
+    middleware: [webauthnPageHeaders()],
     responses: { 200: htmlResponse("The page"), 303: redirect(`To ${CONSOLE_PATH}`), 429: gatewayThrottled },
   });
   app.openapi(loginPage, async (c) => {
     if (await sessions().read(c)) return c.redirect(CONSOLE_PATH, 303);
-    const form = html`<form method="post" action="${LOGIN_PATH}">
+    const passkey = passkeySignIn();
+    if (await members.anyActive()) return consolePage(c, { title: "Board console", body: passkey });
+    const form = html`${passkey}<form method="post" action="${LOGIN_PATH}">
 <label for="pin">PIN</label>
 <p><input id="pin" name="secretPin" type="password" autocomplete="current-password" required></p>
 <button type="submit">Log in</button></form>`;
@@ -228,6 +238,7 @@ export function consoleRoutes({
     const body = talliesBody(await countTallies({ registrations, usage, tallies }, now()), now());
     return consolePage(c, { title: "Versions and usage", body, session });
   });
+  consolePasskeyAreas(app, { members, passkeys, audit: broadcasting.audit, sessions, sessionPost });
   // Before the broadcasts' pages: `/broadcasts/new` is not a broadcast's id.
   consoleComposeRoutes(app, { ...broadcasting, registrations, sessions, sessionPost, now });
   consoleBroadcastRoutes(app, { ...broadcasting, sessions, sessionPost, now });

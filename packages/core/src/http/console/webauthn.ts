@@ -1,0 +1,124 @@
+import { createHash } from "node:crypto";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { html } from "hono/html";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ErrorBody } from "../api-schemas.ts";
+import { readBody } from "../body.ts";
+import { ApiError } from "../errors.ts";
+import { gatewayThrottled, JSON_TYPE, PUBLIC, schemaRef } from "../openapi.ts";
+import { consoleHeaders } from "./layout.ts";
+import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
+import { WEBAUTHN_SCRIPT } from "./webauthn-script.ts";
+
+/** Where the passkey pages' one script is served, and its hash: the CSP allows it and nothing else. */
+export const WEBAUTHN_SCRIPT_PATH = `${CONSOLE_PATH}/webauthn.js`;
+const WEBAUTHN_SCRIPT_HASH = `sha256-${createHash("sha256").update(WEBAUTHN_SCRIPT).digest("base64")}`;
+
+/**
+ * The passkey pages' headers, as route middleware inside the console's: its CSP, and the script by
+ * its hash (the tag carries it as `integrity`), which may fetch from this origin only.
+ */
+export const webauthnPageHeaders = () =>
+  consoleHeaders({ overwrite: true, scriptSrc: [`'${WEBAUTHN_SCRIPT_HASH}'`], connectSrc: ["'self'"] });
+
+/** The script's tag and the element it says what went wrong in, for a page behind `webauthnPageHeaders`. */
+export const webauthnScript = html`<p id="webauthn-status" class="error" role="status" aria-live="polite"></p>
+<script src="${WEBAUTHN_SCRIPT_PATH}" integrity="${WEBAUTHN_SCRIPT_HASH}" defer></script>`;
+
+/** A button the script runs a ceremony from: its options' URL, its answer's URL and the session's CSRF token. */
+export const ceremonyButton = (
+  label: string,
+  { kind, path, csrf = "" }: { kind: "register" | "authenticate"; path: string; csrf?: string },
+) =>
+  html`<button type="button" data-webauthn="${kind}" data-options="${path}/options" data-verify="${path}/verify"
+data-csrf="${csrf}">${label}</button>`;
+
+/** What the script posts for options, and with the browser's answer. */
+export const OptionsAsked = z.object({ [CSRF_FIELD]: z.string().optional() });
+export const CeremonyAnswer = z.object({
+  [CSRF_FIELD]: z.string().optional(),
+  /** A new passkey's name; a sign-in sends none. */
+  name: z.string().max(60).optional(),
+  response: z.looseObject({
+    id: z.string().min(1).max(1400),
+    rawId: z.string().min(1).max(1400),
+    type: z.literal("public-key"),
+    response: z.looseObject({ clientDataJSON: z.string().min(1).max(4096) }),
+    clientExtensionResults: z.looseObject({}),
+  }),
+});
+export type CeremonyAnswer = z.infer<typeof CeremonyAnswer>;
+
+/** The ceremony's answer, parsed; a 400 in the API's error shape when it is not one. */
+export async function ceremonyAnswer(c: Context): Promise<CeremonyAnswer> {
+  const parsed = CeremonyAnswer.safeParse(await readBody(c));
+  if (!parsed.success) throw new ApiError(400, "InvalidWebAuthnAnswerException", "This is not a WebAuthn answer");
+  return parsed.data;
+}
+
+/** A JSON answer of the script's: where to go next. */
+export const Next = z.object({ redirect: z.string() });
+export const nextResponse = (description: string) => ({
+  description,
+  content: { [JSON_TYPE]: { schema: Next } },
+});
+/** An answer the script reads: JSON for it (it asks with `Accept: application/json`), a page for anyone else. */
+export const jsonOrPage = (description: string) => ({
+  description,
+  content: { [JSON_TYPE]: { schema: ErrorBody }, "text/html": { schema: { type: "string" as const } } },
+});
+/** What the script's posts may answer besides their own, as `formPageErrors` for a form. */
+export const MAX_ANSWER_BYTES = 16 * 1024;
+export const scriptPostErrors = {
+  413: jsonOrPage(`A body over ${MAX_ANSWER_BYTES} bytes`),
+  415: jsonOrPage("Not JSON"),
+};
+/** The WebAuthn options the script hands to the browser. */
+export const optionsResponse = {
+  description: "The options",
+  content: { [JSON_TYPE]: { schema: { type: "object" as const } } },
+};
+/** A refusal of the script's routes, as JSON. */
+export const refuse = (c: Context, status: ContentfulStatusCode, error: string, message: string) =>
+  c.json({ error, message }, status);
+
+/** Request bodies of the script's two posts, registered once as components. */
+export function ceremonyBodies(app: OpenAPIHono) {
+  const ref = (name: string, schema: z.ZodType) => ({
+    required: true,
+    content: { [JSON_TYPE]: { schema: schemaRef(app, name, schema) } },
+  });
+  return { options: ref("WebAuthnOptionsAsked", OptionsAsked), answer: ref("WebAuthnAnswer", CeremonyAnswer) };
+}
+
+/** `GET /console/webauthn.js`: the one script, for the pages whose CSP allows it. */
+// biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
+export function webauthnScriptRoute(app: OpenAPIHono<any, any, any>) {
+  const script = createRoute({
+    method: "get",
+    path: "/webauthn.js",
+    operationId: "consoleWebAuthnScript",
+    security: PUBLIC,
+    summary: "The passkey pages' script",
+    description:
+      "Built from `@simplewebauthn/browser` (`npm run build:console-script`). Only the invitation, login and " +
+      "passkeys pages allow it, by its hash; every other page of the console runs no script.",
+    responses: {
+      200: {
+        description: "The script",
+        headers: {
+          "Cache-Control": { description: "Cacheable for an hour", required: true, schema: { type: "string" } },
+        },
+        content: { "application/javascript": { schema: { type: "string" } } },
+      },
+      429: gatewayThrottled,
+    },
+  });
+  app.openapi(script, (c) =>
+    c.body(WEBAUTHN_SCRIPT, 200, {
+      "content-type": "application/javascript; charset=utf-8",
+      "cache-control": "public, max-age=3600",
+    }),
+  );
+}
