@@ -25,8 +25,9 @@ export function lazyDrafting(shared: Shared, deps: DraftingDeps) {
       import("../drafts/flow.ts"),
       import("../drafts/gate.ts"),
     ]);
-    const { drafts, notifyApprovers, approvalRules: rules } = deps;
+    // An app made for its document alone (openapi-lint, the contract's) has none of these: its routes are only read.
+    const { drafts, notifyApprovers, approvalRules: rules } = deps ?? ({} as DraftingDeps);
     const flow = createDraftFlow({ ...shared, drafts, notifyApprovers, rules });
-    return { ...deps, flow, approvalGate: createApprovalGate({ ...shared, drafts, flow }) };
+    return { ...(deps as DraftingDeps), flow, approvalGate: createApprovalGate({ ...shared, drafts, flow }) };
   });
 }
