@@ -224,6 +224,19 @@ describe("the seed's broadcast route, with members", () => {
     await eventually(async () => ((await emailsWithSubject(title)).length === 2 ? true : undefined));
   });
 
+  it("keeps a request's archive: false through its draft to its broadcast", async () => {
+    const response = await fetch(`${base}/api/registration/broadcast`, {
+      method: "POST",
+      headers: ada.headers,
+      body: JSON.stringify({ title: `Private ${crypto.randomUUID()}`, contents: "Quiet.", archive: false }),
+    });
+    const { draftId } = await json<{ draftId: string }>(response, 202);
+    const draft = (await drafts.get(draftId))!;
+    expect(draft.archive).toBe(false);
+    const { broadcastId } = await json(await approve(ben, draft), 200);
+    expect((await broadcasts.get(broadcastId!))!.archive).toBe(false);
+  });
+
   it("cancels a running broadcast for good: its fan-out then sends nothing, audited", async () => {
     const title = `Cancelled ${crypto.randomUUID()}`;
     const quiet = { broadcasts, fanoutQueue: { send: async () => {} }, now: new Date() };

@@ -133,6 +133,7 @@ export function createDraftFlow(deps: DraftFlowDeps) {
       {
         idempotencyKey: `draft-${draft.draftId}`,
         audience: draft.audience,
+        ...(draft.archive === false && { archive: false }),
         origin: { draftId: draft.draftId, reachAtStart, ...(reachAtApproval && { reachAtApproval }) },
       },
     );

@@ -13,7 +13,7 @@ export const DraftState = z.enum(["draft", "pending", "scheduled", "starting", "
 export type DraftState = z.infer<typeof DraftState>;
 
 /** The fields a save may set; what the content hash covers. */
-export const DRAFT_FIELDS = ["title", "contents", "html", "audience", "sendAt"] as const;
+export const DRAFT_FIELDS = ["title", "contents", "html", "audience", "sendAt", "archive"] as const;
 export type DraftField = (typeof DRAFT_FIELDS)[number];
 
 export type DraftContent = {
@@ -23,6 +23,8 @@ export type DraftContent = {
   audience?: Audience;
   /** UTC, ISO 8601 with `Z`: when an approved draft may start; absent, as soon as it is approved. */
   sendAt?: string;
+  /** `false`: the broadcast it becomes stays out of the public archive. */
+  archive?: false;
 };
 
 const ActorSchema = z.union([
@@ -64,6 +66,7 @@ export const Draft = z.object({
   html: z.string().optional(),
   audience: Audience.optional(),
   sendAt: z.string().optional().meta({ description: "UTC (`Z`): it starts within 60 s after this, never before" }),
+  archive: z.literal(false).optional().meta({ description: "`false`: its broadcast stays out of the public archive" }),
   contentHash: z.string().meta({ description: "SHA-256 (hex) over the RFC 8785 form of the content and send time" }),
   version: z.number().int().meta({ description: "Its revision count: each save adds one" }),
   createdAt: z.string(),
@@ -81,13 +84,14 @@ export const Draft = z.object({
 export type Draft = z.infer<typeof Draft>;
 
 /** SHA-256 over the RFC 8785 form of what an approval vouches for: any edit changes it. */
-export function contentHashOf({ title, contents, html, audience, sendAt }: DraftContent): string {
+export function contentHashOf({ title, contents, html, audience, sendAt, archive }: DraftContent): string {
   const canonical = canonicalize({
     title,
     contents,
     html: html ?? null,
     audience: normalizeAudience(audience) ?? null,
     sendAt: sendAt ?? null,
+    ...(archive === false && { archive }),
   });
   return createHash("sha256").update(canonical!).digest("hex");
 }

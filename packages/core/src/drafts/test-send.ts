@@ -62,8 +62,8 @@ export async function sendTest(
     contents: draft.contents,
     ...(draft.html && { html: draft.html }),
   });
-  // As a broadcast in the archive (the default) is, footer link included.
-  const content = { ...rendered, subject: `${TEST_PREFIX}${rendered.subject}`, archived: true };
+  // As its broadcast will be: with the archive's link in the footer unless it stays out of it.
+  const content = { ...rendered, subject: `${TEST_PREFIX}${rendered.subject}`, archived: draft.archive !== false };
   let bytes = 0;
   for (const member of recipients) {
     const email = normalizeEmail(member.email);

@@ -132,7 +132,12 @@ export function broadcastRoutes(deps: BroadcastRoutesDeps) {
     renderBroadcast(parsed.data);
     const key = IdempotencyKey.safeParse(c.req.header("idempotency-key"));
     if (!key.success) throw invalidInput("InvalidIdempotencyKeyException", key.error);
-    const gated = await deps.approvalGate(auditedBy(c), { ...parsed.data, ...(audience && { audience }) }, key.data);
+    const asked = {
+      ...parsed.data,
+      ...(audience && { audience }),
+      ...(archive.data === false && { archive: false as const }),
+    };
+    const gated = await deps.approvalGate(auditedBy(c), asked, key.data);
     if (gated) {
       const { draftId, state, broadcastId } = gated.draft;
       if (gated.replayed) c.header("Idempotent-Replayed", "true");

@@ -11,6 +11,7 @@ export const DraftBody = BroadcastMessage.extend({
     .datetime({ offset: true, error: "sendAt is an ISO 8601 time with its offset, e.g. 2026-12-24T09:00:00Z" })
     .optional()
     .meta({ description: "When it may start, with its offset; stored in UTC" }),
+  archive: z.boolean().optional().meta({ description: "`false`: its broadcast stays out of the public archive" }),
 });
 
 export const ContentHashBody = z.object({
@@ -38,7 +39,7 @@ export { Draft };
 export async function readDraftContent(body: unknown, now: Date): Promise<DraftContent> {
   const parsed = DraftBody.safeParse(body);
   if (!parsed.success) throw invalidInput("InvalidDraftException", parsed.error);
-  const { title, contents, html, audience, sendAt } = parsed.data;
+  const { title, contents, html, audience, sendAt, archive } = parsed.data;
   // Rendering now refuses HTML that sanitizes to nothing, as a broadcast's POST does.
   const { renderBroadcast } = await import("../email/render.ts");
   renderBroadcast({ title, contents, ...(html !== undefined && { html }) });
@@ -52,5 +53,6 @@ export async function readDraftContent(body: unknown, now: Date): Promise<DraftC
     ...(html !== undefined && { html }),
     ...(normalized && { audience: normalized }),
     ...(at && { sendAt: at.toISOString() }),
+    ...(archive === false && { archive }),
   };
 }
