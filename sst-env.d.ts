@@ -29,6 +29,8 @@ declare module "sst" {
     "Settings": {
       "deliveryRetentionDays": number
       "historyRetentionDays": number
+      "approvalHours": number
+      "approvalsRequired": number
       "sourceIpWholeDays": number
       "publicUrl": string
       "registrationLimitPerHour": number

@@ -5,6 +5,8 @@ import {
   apiDomainCert,
   apiThrottleBurst,
   apiThrottleRate,
+  approvalHours,
+  approvalsRequired,
   auditRetentionDays,
   deliveryRetentionDays,
   dnsZone,
@@ -85,6 +87,8 @@ export const settings = new sst.Linkable("Settings", {
     pinRoutes,
     deliveryRetentionDays,
     historyRetentionDays,
+    approvalsRequired,
+    approvalHours,
     sourceIpWholeDays,
   },
 });

@@ -22,6 +22,12 @@ export const pinRoutes = oneOf("PIN_ROUTES", ["on", "off"] as const, "on") === "
 /** How long delivery records and SES message ids, and history entries, are kept (docs/privacy.md). */
 export const deliveryRetentionDays = positiveNumber("DELIVERY_RETENTION_DAYS", 90);
 export const historyRetentionDays = positiveNumber("HISTORY_RETENTION_DAYS", 730);
+/**
+ * Approvals a draft needs from members who may approve, other than its requester (the two-person
+ * rule), and how long an approval counts. 0 is for the local runner only: a deployed stage refuses it.
+ */
+export const approvalsRequired = approvalCount("APPROVALS_REQUIRED", 1);
+export const approvalHours = positiveNumber("APPROVAL_HOURS", 72);
 /** How long a source IP is kept whole before it is cut to its /24 or /48 (docs/privacy.md). */
 export const sourceIpWholeDays = positiveNumber("SOURCE_IP_WHOLE_DAYS", 30);
 /** Where unsubscribe links point; the API's own URL when unset. */
@@ -64,6 +70,17 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
   const raw = optional(name) ?? fallback;
   if (!allowed.includes(raw as T)) throw new Error(`${name} must be one of ${allowed.join(", ")}, not "${raw}"`);
   return raw as T;
+}
+
+function approvalCount(name: string, fallback: number): number {
+  const raw = optional(name);
+  if (raw === "0")
+    throw new Error(
+      `${name} is 0: a deployed stage needs at least 1 approval by another member (0 is for npm start only)`,
+    );
+  const value = positiveNumber(name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`${name} must be a whole number of approvals, not "${raw}"`);
+  return value;
 }
 
 function positiveNumber(name: string, fallback: number): number {

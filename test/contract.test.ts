@@ -1,9 +1,11 @@
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createTokens } from "@oemr-reg/core/members";
 import { app } from "@oemr-reg/functions/api";
 import type { Hono } from "hono";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { contractViolations, coveredOperations, openApiDocument } from "./support/contract.ts";
-import { memberSession, memberStore } from "./support/member-session.ts";
+import { activeMember, memberSession, memberStore } from "./support/member-session.ts";
 import { serveForFile, uniqueEmail } from "./support/serve.ts";
 
 // Every answer here is checked against the document by serveForFile, as in every suite that
@@ -64,6 +66,39 @@ describe("the contract check itself", () => {
       expect(await contractViolations(method, path, response), `${method} ${path}`).toHaveLength(1);
   });
 });
+
+/** Every draft operation, while members are active: a broadcast request waits (202), a second member approves. */
+async function drafting() {
+  const tokens = createTokens({ db: createDocumentClient(), stateTable: Resource.State.name, members: memberStore });
+  const made: string[] = [];
+  const bearer = async (name: string) => {
+    const member = await activeMember(name, ["compose", "approve"]);
+    made.push(member.id);
+    const { token } = await tokens.create(member, { name: "c", roles: ["compose", "approve"], days: 1 });
+    return { authorization: `Bearer ${token}` };
+  };
+  const [one, two] = [await bearer("Drafter"), await bearer("Approver")];
+  const waits = await call("/api/registration/broadcast", json({ title: "Waits", contents: "Hi." }, withPin.headers));
+  expect(waits.status).toBe(202);
+  const created = await call("/api/drafts", json({ title: "Draft", contents: "Hi." }, one));
+  expect(created.status).toBe(201);
+  const { draftId } = (await created.json()) as { draftId: string };
+  const path = `/api/drafts/${draftId}`;
+  expect((await call("/api/drafts", { headers: one })).status).toBe(200);
+  expect((await call(path, { ...json({ title: "Draft", contents: "Hello." }, one), method: "PUT" })).status).toBe(200);
+  expect((await call(`${path}/test`, { method: "POST", headers: one })).status).toBe(200);
+  const pending = await call(`${path}/request-approval`, { method: "POST", headers: one });
+  const { contentHash } = (await pending.json()) as { contentHash: string };
+  expect((await call(`${path}/approve`, json({ contentHash }, one))).status).toBe(403);
+  const approved = await call(`${path}/approve`, json({ contentHash }, two));
+  const { broadcastId } = (await approved.json()) as { broadcastId: string };
+  expect((await call(path, { headers: one })).status).toBe(200);
+  expect((await call(`${path}/cancel`, { method: "POST", headers: two })).status).toBe(409);
+  expect((await call(path, { method: "DELETE", headers: one })).status).toBe(409);
+  const cancelled = await call(`/api/registration/broadcast/${broadcastId}/cancel`, { method: "POST", headers: two });
+  expect([200, 409]).toContain(cancelled.status);
+  for (const id of made) await memberStore.revoke(id);
+}
 
 describe("every operation of the document", () => {
   it("gets an answer the document states, from a request of each", async () => {
@@ -174,6 +209,7 @@ describe("every operation of the document", () => {
     expect((await call("/console/audit?action=member.revoked", { headers: { cookie: admin.cookie } })).status).toBe(
       200,
     );
+    await drafting();
     // The PIN opens the console again for the tests below.
     await memberStore.revoke(admin.member.id);
 

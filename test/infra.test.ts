@@ -322,6 +322,12 @@ describe("queues", () => {
     });
   });
 
+  it("start approved drafts whose embargo time has come, every minute", async () => {
+    const { one } = await deploy("dev");
+    expect(one("sst.aws.Cron", "Embargo").args.schedule).toBe("rate(1 minute)");
+    expect(crons.Embargo.function).toMatchObject({ link: ["Registrations", "State", "Fanout", "Settings"] });
+  });
+
   it("count the console's tallies of the whole list every 15 minutes, with a scan and one item's write", async () => {
     const { one } = await deploy("dev");
     expect(one("sst.aws.Cron", "Tallies").args.schedule).toBe("rate(15 minutes)");
@@ -469,6 +475,8 @@ describe("configuration", () => {
       pinRoutes: true,
       deliveryRetentionDays: 90,
       historyRetentionDays: 730,
+      approvalsRequired: 1,
+      approvalHours: 72,
       sourceIpWholeDays: 30,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
@@ -489,6 +497,8 @@ describe("configuration", () => {
       PIN_ROUTES: "off",
       DELIVERY_RETENTION_DAYS: "30",
       HISTORY_RETENTION_DAYS: "365",
+      APPROVALS_REQUIRED: "2",
+      APPROVAL_HOURS: "24",
       SOURCE_IP_WHOLE_DAYS: "14",
       API_THROTTLE_RATE: "3",
       API_THROTTLE_BURST: "6",
@@ -508,6 +518,8 @@ describe("configuration", () => {
       pinRoutes: false,
       deliveryRetentionDays: 30,
       historyRetentionDays: 365,
+      approvalsRequired: 2,
+      approvalHours: 24,
       sourceIpWholeDays: 14,
     });
     const api = one("sst.aws.ApiGatewayV2", "Api").args;
@@ -525,6 +537,9 @@ describe("configuration", () => {
     await expect(deploy("dev", { SES_SENDER: "" })).rejects.toThrow(/SES_SENDER/);
     await expect(deploy("dev", { SES_SEND_RATE: "fast" })).rejects.toThrow(/SES_SEND_RATE/);
     await expect(deploy("dev", { ACCESS_LOG_RETENTION: "forever" })).rejects.toThrow(/ACCESS_LOG_RETENTION/);
+    await expect(deploy("dev", { APPROVALS_REQUIRED: "0" })).rejects.toThrow(
+      /APPROVALS_REQUIRED is 0: a deployed stage/,
+    );
   });
 
   it.each(["dev", "production"])("refuses to deploy %s with a PIN shorter than 16 characters", async (stage) => {

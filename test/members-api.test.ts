@@ -40,13 +40,15 @@ describe("personal tokens on the API", () => {
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ error: "MissingRoleException" });
 
+    // With a member active, a broadcast waits for another member's approval (test/drafts.test.ts).
     const sender = await tokens.create(composer, { name: "cli", roles: ["approve"], days: 30 });
-    const started = await startBroadcast(bearer(sender.token), `Release ${crypto.randomUUID()}`);
-    expect(started.status).toBe(200);
-    const { broadcastId } = (await started.json()) as { broadcastId: string };
-    expect(await newest("broadcast.started")).toMatchObject({
+    const requested = await startBroadcast(bearer(sender.token), `Release ${crypto.randomUUID()}`);
+    expect(requested.status).toBe(202);
+    const { draftId, state } = (await requested.json()) as { draftId: string; state: string };
+    expect(state).toBe("pending");
+    expect(await newest("draft.approval-requested")).toMatchObject({
       actor: { kind: "member", id: composer.id, name: "Cora" },
-      object: broadcastId,
+      object: draftId,
     });
   });
 

@@ -12,6 +12,7 @@ import {
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Broadcast, FANOUT_SEGMENTS, readProgress } from "@oemr-reg/core/broadcast";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
+import { createDraftStore } from "@oemr-reg/core/drafts/store";
 import { CONFIRMATION_SUBJECT } from "@oemr-reg/core/email";
 import { createDynamoRegistrationStore, register } from "@oemr-reg/core/registration";
 import { type FunctionSpec, stack } from "@oemr-reg/core/resources";
@@ -253,6 +254,7 @@ const sesEvents = await loadHandler<SnsHandler>(stack.topics.SesEvents.subscribe
 const requeue = await loadHandler<() => Promise<void>>(stack.crons.Requeue.function.handler);
 const countTallies = await loadHandler<() => Promise<void>>(stack.crons.Tallies.function.handler);
 const cutSourceIps = await loadHandler<() => Promise<void>>(stack.crons.SourceIps.function.handler);
+const embargo = await loadHandler<() => Promise<void>>(stack.crons.Embargo.function.handler);
 
 const PIN = Resource.SecretPin.value;
 const withPin = { headers: { "X-Secret-Pin": PIN } };
@@ -556,6 +558,18 @@ describe("each function's AWS calls", () => {
       sourceIp: "203.0.113.0/24",
       latestSourceIp: "203.0.113.0/24",
     });
+  });
+
+  it("the Embargo function, on an approved draft whose embargo time has passed", async () => {
+    const drafts = createDraftStore({ db, stateTable: provisioned.tables.State! });
+    const draftId = crypto.randomUUID();
+    const sendAt = new Date(Date.now() - 1_000).toISOString();
+    await drafts.create(draftId, { title: "Embargoed", contents: "Now.", sendAt }, { kind: "PIN" }, new Date());
+    await drafts.transition(draftId, { from: ["draft"], to: "scheduled" });
+    await runAs("Embargo", () => embargo());
+    expect(await drafts.get(draftId)).toMatchObject({ state: "started" });
+    const queued = await receive(provisioned.queues.Fanout!.url, 10);
+    await remove(provisioned.queues.Fanout!.url, queued);
   });
 
   it("made no call outside a function's run", () => {

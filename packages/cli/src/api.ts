@@ -7,6 +7,7 @@ import {
   RegistrationCounts,
   UsageSummaryBody,
 } from "@oemr-reg/core/http/api-schemas";
+import { BroadcastAwaitingApproval } from "@oemr-reg/core/http/draft-schemas";
 import type { Audience } from "@oemr-reg/core/registration/audience";
 import { z } from "zod";
 import { isToken } from "./credentials.ts";
@@ -89,7 +90,7 @@ export function createApiClient(baseUrl: string) {
       idempotencyKey: string = crypto.randomUUID(),
     ) =>
       call(
-        BroadcastStarted,
+        z.union([BroadcastStarted, BroadcastAwaitingApproval]),
         "/api/registration/broadcast",
         {
           method: "POST",
@@ -105,6 +106,8 @@ export function createApiClient(baseUrl: string) {
       for (const name of audience?.distributions ?? []) query.append("distribution", name);
       return call(AudienceReachBody, `/api/registration/audience?${query}`, { headers: pinHeader(pin) });
     },
+    /** Any other route of the API, its answer parsed with `schema`: the draft commands (draft.ts). */
+    request: <T>(schema: z.ZodType<T>, path: string, init: RequestInit = {}) => call(schema, path, init),
     /** Who a token stands for: how `login` checks it before keeping it. */
     whoami: (token: string) => call(Caller, "/api/members/me", { headers: pinHeader(token) }),
     progress: (broadcastId: string, pin: string) =>
@@ -190,6 +193,17 @@ function explain(response: Response, body: unknown, baseUrl: string): CliError {
         EXIT.failed,
         "The server has already started another broadcast under this request's key: nothing was sent.",
       );
+    // The draft rules' refusals say what is wrong in their own words.
+    case "DraftNotFoundException":
+      return new CliError(EXIT.notFound, `${message}. Check it against oemr-reg draft list.`);
+    case "SelfApprovalException":
+    case "DraftStateException":
+    case "DraftChangedException":
+    case "ApprovalExpiredException":
+    case "NotAMemberException":
+    case "InvalidDraftException":
+    case "ApproverNotMemberException":
+      return new CliError(EXIT.failed, `${message}.`);
     case "BroadcastNotPausedException":
       return new CliError(
         EXIT.failed,

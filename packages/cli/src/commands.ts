@@ -89,10 +89,21 @@ export async function broadcast(args: Args<"broadcast">, context: CommandContext
     return EXIT.declined;
   }
   const { archive } = args;
-  const { broadcastId } = await client.startBroadcast(
+  const answer = await client.startBroadcast(
     { ...preview.message, audience, ...(archive === false && { archive }) },
     pin,
   );
+  if (answer.status === "awaiting-approval") {
+    // A stack with members: nothing starts until another member approves (docs/cli.md, drafts).
+    if (args.json) out.write(`${JSON.stringify(answer)}\n`);
+    else
+      out.write(
+        `Saved as draft ${answer.draftId} (${answer.state}): another member approves it with\n` +
+          `  oemr-reg draft approve ${answer.draftId}\n`,
+      );
+    return EXIT.ok;
+  }
+  const { broadcastId } = answer;
   if (args.json) {
     const started = { broadcastId, activeSubscribers: active, previewHtml: preview.htmlFile };
     out.write(`${JSON.stringify(audience ? { ...started, audience, recipients: reached } : started)}\n`);

@@ -18,6 +18,7 @@ async function run(argv: string[]): Promise<ExitCode> {
   // These parse their own arguments; their help comes from the spec, as every command's.
   const asksHelp = argv.includes("--help") || argv.includes("-h");
   if (argv[0] === "login" && !asksHelp) return login(argv.slice(1), process.env);
+  if (argv[0] === "draft" && !asksHelp) return (await import("./draft.ts")).draftCommand(argv.slice(1), process.env);
   // Loaded only for these: they bring the DynamoDB client and the local runner's settings.
   if ((argv[0] === "members" || argv[0] === "audit") && !asksHelp)
     return (await import("./operator.ts")).operatorCommand(argv);

@@ -93,6 +93,19 @@ export const CLI: ProgramSpec = {
       options: ["reason", "yes"],
       examples: ['oemr-reg erase admin@clinic.example.org --reason "letter of 2026-12-01"'],
     },
+    draft: {
+      args: "create|edit|show|list|delete|request-approval|approve|test|schedule|cancel [<draftId>] …",
+      summary: "drafts: save, ask for approval, approve (another member), test, schedule, cancel",
+      details:
+        "With your token (oemr-reg login). create/edit take --title, --file [--html] [--send-at <ISO time>];\n" +
+        "schedule takes --at; test sends to you, or to --member <id> (repeat). approve approves the hash it shows.",
+      options: [],
+      examples: [
+        'oemr-reg draft create --title "OpenEMR 7.0.3.4 security patch" --file notice.md',
+        "oemr-reg draft request-approval 1f0c7a9e-...",
+        "oemr-reg draft approve 1f0c7a9e-...",
+      ],
+    },
     login: {
       args: "[--url <url>]",
       summary: "keep a personal token: every command then sends it, not the PIN",

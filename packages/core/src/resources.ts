@@ -150,6 +150,9 @@ export const links = {
     "deliveryRetentionDays",
     "historyRetentionDays",
     "sourceIpWholeDays",
+    // The two-person rule (drafts/): approvals needed from others than the requester, and hours one counts.
+    "approvalsRequired",
+    "approvalHours",
   ],
 } as const satisfies Record<string, readonly string[]>;
 

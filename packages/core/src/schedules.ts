@@ -17,6 +17,21 @@ export const crons = {
       permissions: { State: ["dynamodb:Query"], Fanout: ["sqs:SendMessage"] },
     },
   },
+  /** Starts approved drafts whose `sendAt` has come: within a minute, never before, once (drafts/flow.ts). */
+  Embargo: {
+    schedule: "rate(1 minute)",
+    function: {
+      handler: "packages/functions/src/embargo.handler",
+      timeoutSeconds: 60,
+      // Registrations: the audience's reach at start (a scan); Settings: the approval rules.
+      link: ["Registrations", "State", "Fanout", "Settings"],
+      permissions: {
+        Registrations: ["dynamodb:Scan"],
+        State: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+        Fanout: ["sqs:SendMessage"],
+      },
+    },
+  },
   /** The console overview's tallies of the whole list (versions, distributions, usage), counted afresh. */
   Tallies: {
     schedule: "rate(15 minutes)",

@@ -1,7 +1,9 @@
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createBroadcastCancel } from "@oemr-reg/core/broadcast/cancel";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
+import { createDraftStore } from "@oemr-reg/core/drafts/store";
 import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
 import { senderAddress } from "@oemr-reg/core/email/sender";
 import { createApp } from "@oemr-reg/core/http";
@@ -30,6 +32,22 @@ const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
 const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resource.SigningKeysRetired.value };
 const signer = createPgpSigner(signingKeys);
 const broadcasts = createDynamoBroadcastStore({ db, stateTable });
+
+const drafts = createDraftStore({ db, stateTable });
+// The approvers' email and a draft's test, like the confirmation email: SES and nodemailer load on first use.
+const draftMail = onFirstUse(async () => {
+  const [{ SESClient }, { createSesMailer, fromAddress }, { createApprovalNotifier }] = await Promise.all([
+    import("@aws-sdk/client-ses"),
+    import("@oemr-reg/core/email/ses-mailer"),
+    import("@oemr-reg/core/drafts/notify"),
+  ]);
+  const mailer = createSesMailer(new SESClient({}), { configurationSet: Resource.Mailer.configSet });
+  const from = fromAddress(Resource.Mailer.sender);
+  const { publicUrl } = Resource.Settings;
+  const notify = createApprovalNotifier({ members, mailer, from, publicUrl, signer });
+  return { notify, test: { members, mailer, from, publicUrl, unsubscribeKey: tokenKey, signer, attempts: testSends } };
+});
+const testSends = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.draftTestSends, windowSeconds: 60 * 60 });
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
 export const app = createApp({
@@ -70,6 +88,17 @@ export const app = createApp({
   deadlineMs: api.timeoutSeconds * 1000 - 1_500,
   publicUrl: Resource.Settings.publicUrl,
   broadcasts,
+  // The two-person rule: drafts, approvals, test sends, cancel (drafts/, http/drafting.ts).
+  drafting: {
+    drafts,
+    cancelBroadcast: createBroadcastCancel({ db, stateTable, broadcasts }),
+    notifyApprovers: async (draft, requester) => (await draftMail()).notify(draft, requester),
+    testSend: async (draftId, options) => {
+      const { sendTest } = await import("@oemr-reg/core/drafts/test-send");
+      return sendTest((await draftMail()).test, (await drafts.get(draftId))!, options);
+    },
+    approvalRules: { required: Resource.Settings.approvalsRequired, hours: Resource.Settings.approvalHours },
+  },
   fanoutQueue: onFirstSend(async () => {
     const [{ SQSClient }, { createSqsQueue }] = await Promise.all([
       import("@aws-sdk/client-sqs"),

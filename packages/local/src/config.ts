@@ -28,6 +28,9 @@ export const LocalConfig = z
     PIN_ROUTES: z.enum(["on", "off"]).default("on"),
     DELIVERY_RETENTION_DAYS: z.coerce.number().positive().default(90),
     HISTORY_RETENTION_DAYS: z.coerce.number().positive().default(730),
+    // 0 is allowed here only, so that a newcomer's `npm start` can send alone; a deployed stage needs 1 or more.
+    APPROVALS_REQUIRED: z.coerce.number().int().min(0).max(10).default(1),
+    APPROVAL_HOURS: z.coerce.number().positive().default(72),
     SOURCE_IP_WHOLE_DAYS: z.coerce.number().positive().default(30),
   })
   .transform((env) => ({
@@ -46,6 +49,8 @@ export const LocalConfig = z
       pinRoutes: env.PIN_ROUTES === "on",
       deliveryRetentionDays: env.DELIVERY_RETENTION_DAYS,
       historyRetentionDays: env.HISTORY_RETENTION_DAYS,
+      approvalsRequired: env.APPROVALS_REQUIRED,
+      approvalHours: env.APPROVAL_HOURS,
       sourceIpWholeDays: env.SOURCE_IP_WHOLE_DAYS,
     },
     ports: {

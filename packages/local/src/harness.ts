@@ -71,6 +71,8 @@ async function linkValues({
       pinRoutes: true,
       deliveryRetentionDays: 90,
       historyRetentionDays: 730,
+      approvalsRequired: 1,
+      approvalHours: 72,
       sourceIpWholeDays: 30,
       ...settings,
     },

@@ -93,6 +93,9 @@ export type LinkValues = {
     pinRoutes: boolean;
     deliveryRetentionDays: number;
     historyRetentionDays: number;
+    /** Approvals a draft needs from members other than its requester; 0 only locally. */
+    approvalsRequired: number;
+    approvalHours: number;
     sourceIpWholeDays: number;
   };
 };

@@ -79,6 +79,16 @@ export async function ignoringConditionFailure(write: Promise<unknown>): Promise
   }
 }
 
+export /** The write's result, or `undefined` when its condition failed; retried while a transaction holds the item. */
+async function unlessRefused<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await retryingConflicts(write);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Runs a single-item write, again after a random pause while a transaction holds its item
  * (`TransactionConflictException`, which the SDK does not retry).

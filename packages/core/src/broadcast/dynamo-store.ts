@@ -60,7 +60,7 @@ export function createDynamoBroadcastStore({
   return {
     ...createDynamoDeliveryStore({ db, stateTable, deliveryDays }),
 
-    async create({ broadcastId, content, totalSegments, now, idempotency, audience, archive }) {
+    async create({ broadcastId, content, totalSegments, now, idempotency, audience, archive, origin }) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const claimKey = idempotency && {
         Put: {
@@ -88,7 +88,7 @@ export function createDynamoBroadcastStore({
               totalSegments,
               createdAt: now.toISOString(),
               ...(audience && { audience }),
-              ...(archive === false && { archive }),
+              ...{ ...(archive === false && { archive }), ...origin },
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },
@@ -129,9 +129,9 @@ export function createDynamoBroadcastStore({
     async unfinished() {
       const broadcasts = await withCounts(
         await listed({
-          FilterExpression: "#status <> :done",
+          FilterExpression: "NOT #status IN (:done, :cancelled)",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":done": "done" },
+          ExpressionAttributeValues: { ":done": "done", ":cancelled": "cancelled" },
         }),
       );
       return broadcasts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));

@@ -12,3 +12,8 @@ export class BroadcastNotPausedError extends Error {
 export class IdempotencyKeyReusedError extends Error {
   override name = "IdempotencyKeyReusedError";
 }
+
+/** Only a queued, sending or paused broadcast can be cancelled. */
+export class BroadcastNotCancellableError extends Error {
+  override name = "BroadcastNotCancellableError";
+}

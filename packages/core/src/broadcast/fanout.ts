@@ -27,6 +27,7 @@ export type FanoutDeps = {
 export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: () => number): Promise<void> {
   const { broadcasts, registrations, sendQueue, fanoutQueue, now } = deps;
   const { broadcastId, segment, totalSegments } = task;
+  if ((await broadcasts.status(broadcastId)) === "cancelled") return;
   await broadcasts.markSending(broadcastId, now());
   const target = await broadcasts.target(broadcastId);
   if (!target) return;

@@ -1,17 +1,8 @@
-import {
-  announcementUrl,
-  composeRawEmail,
-  type MailSigner,
-  personalize,
-  privacyUrl,
-  type RenderedBroadcast,
-  signingKeyUrl,
-  unsubscribeUrl,
-} from "../email/index.ts";
+import type { MailSigner, RenderedBroadcast } from "../email/index.ts";
 import { type Mailer, PermanentSendError, RetryableSendError } from "../email/ses-mailer.ts";
 import { logger } from "../log.ts";
 import { maskEmail, type RegistrationStore } from "../registration/index.ts";
-import { signToken } from "../tokens/index.ts";
+import { composeBroadcastEmail } from "./compose-email.ts";
 import { groupCommit } from "./group-commit.ts";
 import { unpackRendered } from "./rendered-parts.ts";
 import {
@@ -109,7 +100,9 @@ export function createSender(deps: SenderDeps) {
     const readAt = sendingSince.get(broadcastId);
     if (readAt !== undefined && Date.now() - readAt < STATUS_TTL_MS) return false;
     const now = Date.now();
-    const paused = (await broadcasts.status(broadcastId)) === "paused";
+    // A cancelled broadcast's messages are dropped for good, as a paused one's are until it resumes.
+    const status = await broadcasts.status(broadcastId);
+    const paused = status === "paused" || status === "cancelled";
     if (paused) sendingSince.delete(broadcastId);
     else sendingSince.set(broadcastId, now);
     return paused;
@@ -164,22 +157,8 @@ export function createSender(deps: SenderDeps) {
           return await settle({ status: "skipped", reason: registration ? registration.status : "not registered" });
         }
         const content = await renderedFor(broadcastId);
-        const token = await signToken(unsubscribeKey, { purpose: "unsubscribe", email, broadcastId });
-        const link = unsubscribeUrl(publicUrl, token);
-        const provenance = {
-          fingerprint: await signer.fingerprint(),
-          keyUrl: signingKeyUrl(publicUrl),
-          // A broadcast kept out of the archive has no page there to point at.
-          ...(content.archived && { archiveUrl: announcementUrl(publicUrl, broadcastId) }),
-        };
-        const message = personalize(content, {
-          unsubscribeUrl: link,
-          privacyUrl: privacyUrl(publicUrl, token),
-          provenance,
-        });
-        const raw = await composeRawEmail({
-          ...{ from, to: registration.address, ...message },
-          ...{ unsubscribeUrl: link, broadcastId, signer },
+        const raw = await composeBroadcastEmail({ from, publicUrl, unsubscribeKey, signer }, content, {
+          ...{ email, address: registration.address, broadcastId },
         });
         const at = (await sendTime()).getTime();
         if (at > deadline - SEND_MARGIN_MS) throw new RetryableSendError("No send slot left in this invocation");

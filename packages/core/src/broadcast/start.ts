@@ -3,7 +3,7 @@ import type { WorkQueue } from "../aws/sqs.ts";
 import { type Audience, normalizeAudience } from "../registration/audience.ts";
 import { BroadcastNotFoundError, BroadcastNotPausedError, IdempotencyKeyReusedError } from "./errors.ts";
 import { renderAndPack } from "./rendered-parts.ts";
-import type { Broadcast, BroadcastContent, BroadcastStore } from "./store.ts";
+import type { Broadcast, BroadcastContent, BroadcastOrigin, BroadcastStore } from "./store.ts";
 import type { FanoutTask } from "./tasks.ts";
 
 /** Parallel scan segments per broadcast: enough to split a large list, few enough to stay cheap. */
@@ -35,7 +35,8 @@ export async function startBroadcast(
     idempotencyKey,
     audience: requested,
     archive,
-  }: { idempotencyKey?: string; audience?: Audience; archive?: boolean } = {},
+    origin,
+  }: { idempotencyKey?: string; audience?: Audience; archive?: boolean; origin?: BroadcastOrigin } = {},
 ): Promise<{ broadcastId: string; replayed: boolean }> {
   const audience = normalizeAudience(requested);
   const idempotency =
@@ -52,6 +53,7 @@ export async function startBroadcast(
     idempotency,
     audience,
     archive,
+    origin,
   });
   if (created.result === "key-reused")
     throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");

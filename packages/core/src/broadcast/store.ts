@@ -2,9 +2,20 @@ import { z } from "zod";
 import { Audience } from "../registration/audience.ts";
 import type { ListCursor, ListPageRequest } from "./list-page.ts";
 
-/** `paused`: stopped by too many hard bounces; the board resumes it, or leaves it. */
-export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done"]);
+/**
+ * `paused`: stopped by too many hard bounces; the board resumes it, or leaves it. `cancelled`:
+ * stopped for good by the board; its senders drop what remains.
+ */
+export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done", "cancelled"]);
 export type BroadcastStatus = z.infer<typeof BroadcastStatus>;
+
+const Reach = z.object({ active: z.number().int(), reached: z.number().int(), unknownVersion: z.number().int() });
+/** Where a broadcast started from an approved draft came from, kept on its item. */
+export type BroadcastOrigin = {
+  draftId: string;
+  reachAtApproval?: z.infer<typeof Reach>;
+  reachAtStart: z.infer<typeof Reach>;
+};
 
 /** A broadcast and its progress: what the store keeps and what the API answers, one schema for both. */
 export const Broadcast = z.object({
@@ -42,6 +53,10 @@ export const Broadcast = z.object({
   sentAtResume: z.number().int().optional(),
   audience: Audience.optional().meta({ description: "Who it is for; absent, every active address" }),
   archive: z.boolean().optional().meta({ description: "`false`: kept out of the public archive and its feeds" }),
+  cancelledAt: z.string().optional(),
+  draftId: z.string().optional().meta({ description: "The approved draft it started from" }),
+  reachAtApproval: Reach.optional().meta({ description: "The audience's reach when approval was asked" }),
+  reachAtStart: Reach.optional().meta({ description: "The audience's reach when it started" }),
 });
 export type Broadcast = z.infer<typeof Broadcast>;
 
@@ -137,6 +152,7 @@ export type BroadcastStore = DeliveryStore & {
     audience?: Audience;
     /** `false`: never in the public archive. */
     archive?: boolean;
+    origin?: BroadcastOrigin;
   }): Promise<CreateResult>;
   get(broadcastId: string): Promise<Broadcast | undefined>;
   /** Its status alone: one read, for the senders that check it before each email. */

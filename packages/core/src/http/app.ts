@@ -10,6 +10,7 @@ import type { BroadcastRoutesDeps } from "./broadcast-routes.ts";
 import { type AuthDeps, createAuth } from "./caller.ts";
 import type { ConsoleRoutesDeps } from "./console/routes.ts";
 import { type OpenApiDocument, registerDocumentation } from "./documentation-routes.ts";
+import { type DraftingDeps, lazyDrafting } from "./drafting.ts";
 import { errorResponse, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
 import type { KeyRoutesDeps } from "./key-routes.ts";
@@ -33,8 +34,10 @@ const documentInfo = (publicUrl: string) => ({
   servers: [{ url: publicUrl, description: "This stage" }],
 });
 
-export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> &
-  Omit<RegistrationRoutesDeps, "now" | "auth"> &
+export type AppDeps = Pick<BroadcastRoutesDeps, "broadcasts" | "fanoutQueue"> & { drafting: DraftingDeps } & Omit<
+    RegistrationRoutesDeps,
+    "now" | "auth"
+  > &
   Pick<UsageRoutesDeps, "usage" | "usageAttempts" | "usageLimits"> &
   Pick<ConsoleRoutesDeps, "overview" | "endedSessions" | "tallies" | "members" | "tokens" | "audit" | "passkeys"> &
   Omit<AuthDeps, "now"> &
@@ -89,6 +92,7 @@ export function createApp({
   passkeys,
   broadcasts,
   fanoutQueue,
+  drafting: draftingDeps,
   audit,
   addressItems,
   signer,
@@ -102,6 +106,7 @@ export function createApp({
   const auth = createAuth({ ...authDeps, audit, now });
   const tokenKeys = [tokenKey, previousTokenKey];
   const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
+  const drafting = lazyDrafting({ broadcasts, fanoutQueue, audit, now, registrations, members }, draftingDeps);
   const onError: ErrorHandler = (error, c) => {
     const { status, body, headers } = errorResponse(error);
     return c.json(body, status, headers);
@@ -143,7 +148,19 @@ export function createApp({
     .use(timeout(deadlineMs, outOfTime));
   area(
     lazy("/api/registration/broadcast", async () =>
-      (await import("./broadcast-routes.ts")).broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }),
+      (await import("./broadcast-routes.ts")).broadcastRoutes({
+        broadcasts,
+        fanoutQueue,
+        auth,
+        audit,
+        now,
+        ...(await drafting()),
+      }),
+    ),
+  );
+  area(
+    lazy("/api/drafts", async () =>
+      (await import("./draft-routes.ts")).draftRoutes({ auth, audit, now, ...(await drafting()) }),
     ),
   );
   area(lazy("/api/members", async () => (await import("./member-routes.ts")).memberRoutes({ auth })));
@@ -188,6 +205,7 @@ export function createApp({
         tallies,
         broadcasts,
         fanoutQueue,
+        approvalGate: (await drafting()).approvalGate,
         allowed,
         now,
       }),

@@ -1,9 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AuditLog } from "../audit/index.ts";
 import type { WorkQueue } from "../aws/sqs.ts";
+import type { CancelBroadcast } from "../broadcast/cancel.ts";
 import { resumePausedBroadcast, startBroadcast } from "../broadcast/start.ts";
 import type { BroadcastStore } from "../broadcast/store.ts";
 import type { FanoutTask } from "../broadcast/tasks.ts";
+import type { ApprovalGate } from "../drafts/gate.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { logger } from "../log.ts";
 import {
@@ -17,6 +19,7 @@ import {
 import { parseAudience } from "./audience-fields.ts";
 import { limitBody, readBody } from "./body.ts";
 import { type Auth, auditedBy } from "./caller.ts";
+import { BroadcastAwaitingApproval } from "./draft-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
 import { FORM, JSON_TYPE, jsonError, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
@@ -51,10 +54,14 @@ export type BroadcastRoutesDeps = {
   fanoutQueue: WorkQueue<FanoutTask>;
   auth: Auth;
   audit: Pick<AuditLog, "record">;
+  /** With any active member, a request becomes a draft waiting for approval. */
+  approvalGate: ApprovalGate;
+  cancelBroadcast: CancelBroadcast;
   now: () => Date;
 };
 
-export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: BroadcastRoutesDeps) {
+export function broadcastRoutes(deps: BroadcastRoutesDeps) {
+  const { broadcasts, fanoutQueue, auth, audit, now } = deps;
   const [composer, approver] = [auth.need("compose"), auth.need("approve")];
   const app = new OpenAPIHono();
   const BroadcastIdParam = z.object({ broadcastId: z.string().meta({ param: { name: "broadcastId", in: "path" } }) });
@@ -77,8 +84,10 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
       "`contents` is Markdown; `html`, when given, is the HTML part instead (sanitized) and the text part is derived " +
       "from it. `audience` (a form's `belowVersion` and `distribution` fields) narrows it to the installations " +
       "below a version and/or of some distributions. `archive: false` keeps it out of the public archive and its " +
-      "feeds (the default puts it there once it starts). Answers once the broadcast is stored and its fan-out " +
-      "queued; sending happens after.",
+      "feeds (the default puts it there once it starts). On a stack with no active member: answers 200 once the " +
+      "broadcast is stored and its fan-out queued; sending happens after. From the first active member on, it " +
+      "starts nothing: it saves a draft, asks for its approval and answers 202 with the draft's id and state " +
+      "(GET /api/drafts/{draftId}); members who may approve approve it (POST /api/drafts/{draftId}/approve).",
     middleware: [limitBody(MAX_BROADCAST_BYTES), approver],
     request: { headers: IdempotencyKeyHeader, body: broadcastBody },
     responses: {
@@ -93,6 +102,10 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
           },
         },
         content: { [JSON_TYPE]: { schema: BroadcastStarted } },
+      },
+      202: {
+        description: "A stack with members: saved as a draft waiting for approval (the same key answers it again)",
+        content: { [JSON_TYPE]: { schema: BroadcastAwaitingApproval } },
       },
       400: jsonError(
         "InvalidEmailMessageException: empty or oversized title or contents, or HTML that is nothing once sanitized; " +
@@ -119,6 +132,17 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
     renderBroadcast(parsed.data);
     const key = IdempotencyKey.safeParse(c.req.header("idempotency-key"));
     if (!key.success) throw invalidInput("InvalidIdempotencyKeyException", key.error);
+    const asked = {
+      ...parsed.data,
+      ...(audience && { audience }),
+      ...(archive.data === false && { archive: false as const }),
+    };
+    const gated = await deps.approvalGate(auditedBy(c), asked, key.data);
+    if (gated) {
+      const { draftId, state, broadcastId } = gated.draft;
+      if (gated.replayed) c.header("Idempotent-Replayed", "true");
+      return c.json({ status: "awaiting-approval" as const, draftId, state, ...(broadcastId && { broadcastId }) }, 202);
+    }
     const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, parsed.data, {
       idempotencyKey: key.data,
       audience,
@@ -176,6 +200,31 @@ export function broadcastRoutes({ broadcasts, fanoutQueue, auth, audit, now }: B
     const broadcast = await resumePausedBroadcast({ broadcasts, fanoutQueue, now: now() }, broadcastId);
     logger.info("broadcast resumed", { broadcastId });
     await audit.record({ ...auditedBy(c), action: "broadcast.resumed", object: broadcastId });
+    return c.json(broadcast, 200);
+  });
+  const cancelRoute = createRoute({
+    method: "post",
+    path: "/{broadcastId}/cancel",
+    operationId: "cancelBroadcast",
+    summary: "Stop a running broadcast for good",
+    description:
+      "Queued, sending or paused: its fan-out stops and its senders drop every email not sent yet, within " +
+      "seconds. Not resumable.",
+    security: PIN_OR_TOKEN,
+    middleware: [approver],
+    request: { params: BroadcastIdParam },
+    responses: {
+      200: { ...progress, description: "Cancelled: the progress, now `cancelled`" },
+      404: jsonError("BroadcastNotFoundException"),
+      409: jsonError("BroadcastNotCancellableException: it is done, or cancelled already"),
+      ...PIN_ERRORS,
+    },
+  });
+  app.openapi(cancelRoute, async (c) => {
+    const broadcastId = c.req.param("broadcastId")!;
+    const broadcast = await deps.cancelBroadcast(broadcastId, now());
+    logger.info("broadcast cancelled", { broadcastId });
+    await audit.record({ ...auditedBy(c), action: "broadcast.cancelled", object: broadcastId });
     return c.json(broadcast, 200);
   });
   return app;

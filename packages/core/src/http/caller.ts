@@ -81,13 +81,14 @@ export function createAuth({ tokens, audit, pinRoutes = true, ...pin }: AuthDeps
   }
 
   return {
-    /** The guard of a route that needs `role`; with none, any caller who proves who it is. */
-    need(role?: Role): MiddlewareHandler {
+    /** The guard of a route that needs `role` (or one of several); with none, any caller who proves who it is. */
+    need(role?: Role | Role[]): MiddlewareHandler {
+      const wanted = role === undefined ? [] : [role].flat();
       return async function authorize(c, next) {
         const caller = await identify(c);
         const roles = caller.kind === "PIN" ? PIN_ROLES : caller.roles;
-        if (role && !roles.includes(role))
-          throw new ApiError(403, "MissingRoleException", `This route needs the \`${role}\` role`);
+        if (wanted.length > 0 && !wanted.some((one) => roles.includes(one)))
+          throw new ApiError(403, "MissingRoleException", `This route needs the \`${wanted.join("` or `")}\` role`);
         c.set("caller", caller);
         await next();
       };

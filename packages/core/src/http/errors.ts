@@ -35,6 +35,13 @@ const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string
     BroadcastNotFoundError: { status: 404, code: "BroadcastNotFoundException" },
     BroadcastNotPausedError: { status: 409, code: "BroadcastNotPausedException" },
     IdempotencyKeyReusedError: { status: 422, code: "IdempotencyKeyReusedException" },
+    DraftNotFoundError: { status: 404, code: "DraftNotFoundException" },
+    DraftStateError: { status: 409, code: "DraftStateException" },
+    DraftChangedError: { status: 409, code: "DraftChangedException" },
+    SelfApprovalError: { status: 403, code: "SelfApprovalException" },
+    ApprovalExpiredError: { status: 409, code: "ApprovalExpiredException" },
+    BroadcastNotCancellableError: { status: 409, code: "BroadcastNotCancellableException" },
+    NotAMemberError: { status: 400, code: "NotAMemberException" },
   };
 
 const STATUS_CODES: Partial<Record<number, string>> = {

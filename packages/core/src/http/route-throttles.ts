@@ -16,6 +16,17 @@ export const apiRoutes = {
   "POST /api/registration/broadcast": { rate: 1, burst: 5 },
   "GET /api/registration/broadcast/{broadcastId}": { rate: 10, burst: 20 },
   "POST /api/registration/broadcast/{broadcastId}/resume": { rate: 1, burst: 5 },
+  "POST /api/registration/broadcast/{broadcastId}/cancel": { rate: 1, burst: 5 },
+  // Drafts: a few members, by hand or the CLI; a request for approval and its start each scan the list.
+  "GET /api/drafts": { rate: 5, burst: 10 },
+  "POST /api/drafts": { rate: 2, burst: 10 },
+  "GET /api/drafts/{draftId}": { rate: 5, burst: 10 },
+  "PUT /api/drafts/{draftId}": { rate: 2, burst: 10 },
+  "DELETE /api/drafts/{draftId}": { rate: 2, burst: 10 },
+  "POST /api/drafts/{draftId}/request-approval": { rate: 1, burst: 5 },
+  "POST /api/drafts/{draftId}/approve": { rate: 1, burst: 5 },
+  "POST /api/drafts/{draftId}/cancel": { rate: 1, burst: 5 },
+  "POST /api/drafts/{draftId}/test": { rate: 1, burst: 5 },
   // One-click unsubscribes arrive as mail providers process a broadcast.
   "GET /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },
   "POST /api/registration/unsubscribe/{token}": { rate: 200, burst: 400 },

@@ -48,6 +48,15 @@ export const sesMessageKey = (sesMessageId: string): StateKey => ({
   sk: "mail",
 });
 
+// Drafts (drafts/store.ts): one partition lists them all (state, revisions, approvals), each
+// content apart under its draft's partition, keyed by its content hash.
+export const DRAFT_LIST_PK = "draft";
+export const draftMeta = (draftId: string): StateKey => ({ pk: DRAFT_LIST_PK, sk: draftId });
+export const draftContent = (draftId: string, contentHash: string): StateKey => ({
+  pk: `draft#${draftId}`,
+  sk: `content#${contentHash}`,
+});
+
 /** The senders' shared schedule of send slots (broadcast/pacing.ts). */
 export const sendScheduleKey: StateKey = { pk: "pace#ses", sk: "schedule" };
 
@@ -58,6 +67,7 @@ export const RATE_WINDOWS = {
   usageReportsPerSite: "usagesite",
   pinFailuresPerIp: "pinfail",
   pinFailuresEverywhere: "pinlock",
+  draftTestSends: "drafttest",
 } as const;
 export type RateWindow = (typeof RATE_WINDOWS)[keyof typeof RATE_WINDOWS];
 export const rateWindowKey = (window: RateWindow, key: string): StateKey => ({ pk: `${window}#${key}`, sk: "window" });

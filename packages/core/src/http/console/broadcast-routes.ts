@@ -9,6 +9,7 @@ import { decodeListCursor, encodeListCursor } from "../../broadcast/list-page.ts
 import { resumePausedBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
+import type { ApprovalGate } from "../../drafts/gate.ts";
 import { limitBody } from "../body.ts";
 import { FORM, formPageErrors, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
@@ -21,6 +22,8 @@ export type ConsoleBroadcastDeps = {
   audit: Pick<AuditLog, "record">;
   /** Where a resumed broadcast's fan-out is queued again. */
   fanoutQueue: WorkQueue<FanoutTask>;
+  /** With any active member, a broadcast sent here waits for approval (drafts/gate.ts). */
+  approvalGate: ApprovalGate;
 };
 
 type Shared = ConsoleBroadcastDeps & {

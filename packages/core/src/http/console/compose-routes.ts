@@ -7,6 +7,7 @@ import type { WorkQueue } from "../../aws/sqs.ts";
 import { startBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
+import type { ApprovalGate } from "../../drafts/gate.ts";
 import { InvalidEmailMessageError } from "../../email/errors.ts";
 import { privacyUrl, unsubscribeUrl } from "../../email/links.ts";
 import { BroadcastMessage } from "../../email/message.ts";
@@ -22,6 +23,7 @@ import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION
 import type { PageContent } from "../pages.ts";
 import { broadcastPath } from "./broadcasts.ts";
 import {
+  awaitingBody,
   type Composed,
   type ComposeFields,
   composeBody,
@@ -44,6 +46,7 @@ type Deps = {
   sessions: () => ConsoleSessions;
   /** From this origin, with the session's CSRF token; else 403. */
   sessionPost: MiddlewareHandler;
+  approvalGate: ApprovalGate;
   now: () => Date;
 };
 
@@ -65,7 +68,7 @@ const Send = Compose.extend({ [IDEMPOTENCY_FIELD]: z.uuid() });
 export function consoleComposeRoutes(
   // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
   app: OpenAPIHono<any, any, any>,
-  { broadcasts, fanoutQueue, audit, registrations, sessions, sessionPost, now }: Deps,
+  { broadcasts, fanoutQueue, audit, registrations, sessions, sessionPost, approvalGate, now }: Deps,
 ) {
   const composeRef = schemaRef(app, "ConsoleCompose", Compose);
   const body = (schema: { $ref: string }) => ({ required: true, content: { [FORM]: { schema } } });
@@ -186,6 +189,7 @@ export function consoleComposeRoutes(
         400: htmlResponse("What is wrong, and the form"),
         403: refused,
         ...formErrors,
+        202: htmlResponse("A stack with members: saved as a draft waiting for another member's approval"),
         422: htmlResponse("The Idempotency-Key was used for another broadcast in the last 24 hours"),
       },
     }),
@@ -196,17 +200,15 @@ export function consoleComposeRoutes(
       if (!key.success) composed.errors.push("This form has no valid Idempotency-Key: confirm the broadcast again");
       if (!composed.valid || !key.success) return invalid(c, composed);
       const { message, audience } = composed.valid;
+      const by = await auditedBySession(c, sessions());
+      const gated = await approvalGate(by, { ...message, ...(audience && { audience }) }, key.data);
+      if (gated) return page(c, awaitingBody(gated.draft), { status: 202, title: "Waiting for approval" });
       const { broadcastId, replayed } = await startBroadcast({ broadcasts, fanoutQueue, now: now() }, message, {
         idempotencyKey: key.data,
         audience,
       });
       logger.info(replayed ? "broadcast request repeated" : "broadcast queued", { broadcastId, console: true });
-      if (!replayed)
-        await audit.record({
-          ...(await auditedBySession(c, sessions())),
-          action: "broadcast.started",
-          object: broadcastId,
-        });
+      if (!replayed) await audit.record({ ...by, action: "broadcast.started", object: broadcastId });
       return c.redirect(broadcastPath(broadcastId), 303);
     },
   );

@@ -1,0 +1,63 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAuditLog } from "@oemr-reg/core/audit";
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createMemberStore, createTokens, type Role } from "@oemr-reg/core/members";
+import { app } from "@oemr-reg/functions/api";
+import { Resource } from "sst";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.ts";
+import { serveForFile } from "./support/serve.ts";
+
+const base = await serveForFile(app);
+const db = createDocumentClient();
+const stateTable = Resource.State.name;
+const members = createMemberStore({ db, stateTable });
+const tokens = createTokens({ db, stateTable, members });
+const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
+const home = mkdtempSync(join(tmpdir(), "oemr-reg-drafts-"));
+
+async function tokenOf(name: string, roles: Role[]) {
+  const { member, invitation } = await members.add({ name, email: `${name.toLowerCase()}@board.example`, roles });
+  await members.accept(invitation.token);
+  return (await tokens.create((await members.get(member.id))!, { name: "cli", roles, days: 1 })).token;
+}
+const [ada, ben] = [await tokenOf("Ada", ["compose", "approve"]), await tokenOf("Ben", ["approve"])];
+const as = (token: string, ...args: string[]) =>
+  runCli(["draft", ...args], { OEMR_REG_URL: base, OEMR_REG_TOKEN: token, XDG_CONFIG_HOME: home });
+const file = join(home, "notice.md");
+writeFileSync(file, "# Patch now\n\nUpgrade.");
+
+describe("oemr-reg draft", () => {
+  it("creates, edits, lists, asks approval, refuses self-approval; a second member's approval starts it", async () => {
+    const created = await as(ada, "create", "--title", "CLI notice", "--file", file, "--json");
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const { draftId } = JSON.parse(created.stdout) as { draftId: string };
+    const edited = await as(ada, "edit", draftId, "--title", "CLI notice, edited", "--file", file);
+    expect(edited.stdout).toMatch(new RegExp(`^Saved draft ${draftId}: "CLI notice, edited" is draft`));
+    expect((await as(ada, "list")).stdout).toContain(draftId);
+    expect((await as(ada, "request-approval", draftId)).stdout).toContain("is pending");
+    const self = await as(ada, "approve", draftId);
+    expect([self.code, self.stderr]).toEqual([1, "The member who asked for approval cannot give it.\n"]);
+    const approved = await as(ben, "approve", draftId, "--json");
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ draftId, state: "started" });
+    expect((await as(ada, "delete", draftId)).code).toBe(1);
+    const actions = (await audit.all()).filter((record) => record.object === draftId).map(({ action }) => action);
+    expect(actions).toEqual(["draft.saved", "draft.saved", "draft.approval-requested", "draft.approved"]);
+  });
+
+  it("schedules, tests, cancels and deletes; a wrong subcommand is a usage error", async () => {
+    const { draftId } = JSON.parse((await as(ada, "create", "--title", "Later", "--file", file, "--json")).stdout);
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await as(ada, "schedule", draftId, "--at", at)).stdout).toContain(`embargoed until ${at}`);
+    const tested = await as(ada, "test", draftId, "--json");
+    expect(JSON.parse(tested.stdout)).toMatchObject({ sent: 1 });
+    expect((await as(ben, "cancel", draftId)).stdout).toContain("is cancelled");
+    expect((await as(ada, "delete", draftId)).stdout).toBe(`Deleted draft ${draftId}.\n`);
+    expect((await as(ada, "show", draftId)).code).toBe(9);
+    expect((await as(ada, "frobnicate")).code).toBe(2);
+  });
+});
