@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { maskEmail } from "@oemr-reg/core/address";
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createMemberStore, Roles } from "@oemr-reg/core/members";
@@ -90,7 +91,11 @@ export async function operatorCommand(argv: string[], out = process.stdout): Pro
   if (command === "members add") {
     const fields = parse(NewMember, { name, email, role });
     const { member, invitation } = await createMemberStore({ db, stateTable }).add({ ...fields, roles: fields.role });
-    await audit.record({ actor: { kind: "system" }, action: "member.invited", object: `${member.id} ${member.email}` });
+    await audit.record({
+      actor: { kind: "system" },
+      action: "member.invited",
+      object: `${member.id} ${maskEmail(member.email)}`,
+    });
     const link = invitationLink(publicUrl!, invitation.token);
     out.write(
       json
@@ -106,7 +111,11 @@ export async function operatorCommand(argv: string[], out = process.stdout): Pro
     const found = (await store.list()).find((member) => member.email.toLowerCase() === address);
     const invitation = found && (await store.reinvite(found.id));
     if (!found || !invitation) throw new CliError(EXIT.notFound, "No member, or only a revoked one, has this address");
-    await audit.record({ actor: { kind: "system" }, action: "member.reinvited", object: `${found.id} ${found.email}` });
+    await audit.record({
+      actor: { kind: "system" },
+      action: "member.reinvited",
+      object: `${found.id} ${maskEmail(found.email)}`,
+    });
     const link = invitationLink(publicUrl!, invitation.token);
     out.write(
       json

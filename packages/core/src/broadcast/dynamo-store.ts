@@ -119,11 +119,8 @@ export function createDynamoBroadcastStore({
 
     async target(broadcastId) {
       const meta = await readMeta(broadcastId);
-      return meta && { audience: meta.audience && Audience.parse(meta.audience), createdAt: meta.createdAt };
-    },
-
-    async status(broadcastId) {
-      return (await readMeta(broadcastId))?.status as BroadcastStatus | undefined;
+      const audience = meta?.audience && Audience.parse(meta.audience);
+      return meta && { audience, createdAt: meta.createdAt, status: meta.status as BroadcastStatus };
     },
 
     async unfinished() {

@@ -27,10 +27,10 @@ export type FanoutDeps = {
 export async function fanOut(deps: FanoutDeps, task: FanoutTask, remainingMs: () => number): Promise<void> {
   const { broadcasts, registrations, sendQueue, fanoutQueue, now } = deps;
   const { broadcastId, segment, totalSegments } = task;
-  if ((await broadcasts.status(broadcastId)) === "cancelled") return;
-  await broadcasts.markSending(broadcastId, now());
+  // One read: a cancelled broadcast fans out no further, and markSending leaves it cancelled.
   const target = await broadcasts.target(broadcastId);
-  if (!target) return;
+  if (!target || target.status === "cancelled") return;
+  await broadcasts.markSending(broadcastId, now());
   const verdict = createAudienceFilter(target.audience);
   let cursor = task.cursor;
   do {

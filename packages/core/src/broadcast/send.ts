@@ -101,7 +101,7 @@ export function createSender(deps: SenderDeps) {
     if (readAt !== undefined && Date.now() - readAt < STATUS_TTL_MS) return false;
     const now = Date.now();
     // A cancelled broadcast's messages are dropped for good, as a paused one's are until it resumes.
-    const status = await broadcasts.status(broadcastId);
+    const status = (await broadcasts.target(broadcastId))?.status;
     const paused = status === "paused" || status === "cancelled";
     if (paused) sendingSince.delete(broadcastId);
     else sendingSince.set(broadcastId, now);

@@ -58,7 +58,7 @@ export async function startBroadcast(
   if (created.result === "key-reused")
     throw new IdempotencyKeyReusedError("This Idempotency-Key was used for another broadcast in the last 24 hours");
   if (created.result === "replayed") {
-    if ((await broadcasts.status(created.broadcastId)) === "queued")
+    if ((await broadcasts.target(created.broadcastId))?.status === "queued")
       await queueFanout(fanoutQueue, created.broadcastId, FANOUT_SEGMENTS);
     return { broadcastId: created.broadcastId, replayed: true };
   }

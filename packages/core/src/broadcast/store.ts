@@ -155,11 +155,14 @@ export type BroadcastStore = DeliveryStore & {
     origin?: BroadcastOrigin;
   }): Promise<CreateResult>;
   get(broadcastId: string): Promise<Broadcast | undefined>;
-  /** Its status alone: one read, for the senders that check it before each email. */
-  status(broadcastId: string): Promise<BroadcastStatus | undefined>;
   content(broadcastId: string): Promise<StoredBroadcastContent | undefined>;
-  /** Who it is for (`undefined`: everyone) and when it was created, read once by each fan-out task. */
-  target(broadcastId: string): Promise<{ audience: Audience | undefined; createdAt: string } | undefined>;
+  /**
+   * Who it is for (`undefined`: everyone), when it was created and its status: one read, by each
+   * fan-out task, and by the senders, which check the status before each email.
+   */
+  target(
+    broadcastId: string,
+  ): Promise<{ audience: Audience | undefined; createdAt: string; status: BroadcastStatus } | undefined>;
   /** Broadcasts not done yet, oldest first. */
   unfinished(): Promise<Broadcast[]>;
   /** A page of every broadcast, done ones too, newest first: the console's history; `next` for the older ones. */
