@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import type { Draft } from "@oemr-reg/core/drafts/model";
@@ -5,6 +6,7 @@ import { createMemberStore, createTokens, type Role } from "@oemr-reg/core/membe
 import { startSesProxy } from "@oemr-reg/local/ses-proxy";
 import { Resource } from "sst";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { cutSigned, gnupgHome, gpgVerify } from "./support/pgp.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 
@@ -76,6 +78,14 @@ describe("a draft's test send", () => {
     expect(structure(test!.raw!)).toEqual(structure(real!.raw!));
     expect(structure(real!.raw!)[0]).toBe("multipart/signed");
     expect(headerNames(test!.raw!)).toEqual(headerNames(real!.raw!));
+    // Signed as the real one is, and GnuPG says so with the key the stack publishes.
+    const { home, gpg } = gnupgHome();
+    const armored = await (await fetch(`${base}/announcements/key.asc`)).text();
+    writeFileSync(`${home}/key.asc`, armored);
+    expect(gpg("--import", `${home}/key.asc`).status).toBe(0);
+    const fingerprints = [test!, real!].map(({ raw }) => gpgVerify(gpg, home, cutSigned(raw!))?.fingerprint);
+    expect(fingerprints[0]).toMatch(/^[0-9A-F]{40}$/);
+    expect(fingerprints[1]).toBe(fingerprints[0]);
     expect((await audit.page({ action: "draft.test-sent" })).records[0]).toMatchObject({ object: draft.draftId });
   });
 
