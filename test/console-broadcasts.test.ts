@@ -1,3 +1,4 @@
+import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast";
 import { app } from "@oemr-reg/functions/api";
@@ -17,6 +18,7 @@ const base = await serveForFile(app as unknown as Hono);
 await runStackConsumers();
 const browser = await browserForFile();
 const broadcasts = createDynamoBroadcastStore({ db: createDocumentClient(), stateTable: Resource.State.name });
+const audit = createAuditLog({ db: createDocumentClient(), stateTable: Resource.State.name, retentionDays: 730 });
 
 let context: BrowserContext;
 let page: Page;
@@ -114,6 +116,8 @@ describe("the console's broadcasts", () => {
     expect(page.url()).toBe(`${base}/console/broadcasts/${broadcastId}`);
     const resumed = await broadcasts.get(broadcastId);
     expect(resumed?.resumedAt).toBeDefined();
+    const [record] = (await audit.page({ action: "broadcast.resumed" })).records;
+    expect(record).toMatchObject({ actor: { kind: "PIN" }, object: broadcastId });
     // Sending when the page was drawn, unless the fan-out (which finds no one) already finished it.
     const status = await page.locator("main p strong").first().textContent();
     expect(["sending", "done"]).toContain(status);

@@ -1,3 +1,5 @@
+import { createAuditLog } from "@oemr-reg/core/audit";
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { app } from "@oemr-reg/functions/api";
 import type { Hono } from "hono";
 import type { BrowserContext, Page } from "playwright-core";
@@ -14,6 +16,7 @@ const PIN = Resource.SecretPin.value;
 const base = await serveForFile(app as unknown as Hono);
 await runStackConsumers();
 const browser = await browserForFile();
+const audit = createAuditLog({ db: createDocumentClient(), stateTable: Resource.State.name, retentionDays: 730 });
 
 const site = {
   old: uniqueEmail("old"),
@@ -137,6 +140,10 @@ describe("the console's compose page", () => {
     expect(done).toMatchObject({ recipients: 2, sent: 2, audience: { belowVersion: "7.0.3" } });
     const to = (await emailsWithSubject(title)).map((sent) => sent.destination.to[0]!.toLowerCase());
     expect(to.sort()).toEqual(BELOW_703);
+    // The console's session is the PIN's here: the log names it so, with what it previewed and started.
+    const newest = async (action: string) => (await audit.page({ action })).records[0];
+    await expect(newest("broadcast.previewed")).resolves.toMatchObject({ actor: { kind: "PIN" }, object: title });
+    await expect(newest("broadcast.started")).resolves.toMatchObject({ actor: { kind: "PIN" }, object: broadcastId });
   });
 
   it("says subscriber for one, and goes back to the message with it kept", async () => {

@@ -142,6 +142,10 @@ describe("drafts", () => {
     const draft = await requestApproval(await create({ sendAt }));
     const scheduled = await json(await approve(ben, draft), 200);
     expect(scheduled.state).toBe("scheduled");
+    expect((await actions(draft.draftId)).slice(-2)).toEqual([
+      ["draft.approved", "member"],
+      ["draft.scheduled", "member"],
+    ]);
     const edited = await json(
       await call(ada, "PUT", `/${draft.draftId}`, { title: draft.title, contents: "Changed.", sendAt }),
       200,
