@@ -13,15 +13,22 @@ export type ConsoleSessions = Omit<Sessions, "read"> & { read(c: Context): Promi
  * revoking one ends its sessions at once; the PIN's only while no member is active.
  */
 export function signedInSessions(sessions: Sessions, members: Pick<MemberStore, "anyActive" | "get">): ConsoleSessions {
+  async function signedIn(c: Context): Promise<SignedIn | undefined> {
+    const session = await sessions.read(c);
+    if (!session) return undefined;
+    if (!session.memberId) return (await members.anyActive()) ? undefined : { ...session, caller: { kind: "PIN" } };
+    const member = await members.get(session.memberId);
+    if (member?.status !== "active") return undefined;
+    return { ...session, caller: { kind: "member", member, roles: member.roles } };
+  }
+  // A request's guard, page and audit record each ask who is signed in: the tables are read once.
+  const read = new WeakMap<Request, Promise<SignedIn | undefined>>();
   return {
     ...sessions,
-    async read(c) {
-      const session = await sessions.read(c);
-      if (!session) return undefined;
-      if (!session.memberId) return (await members.anyActive()) ? undefined : { ...session, caller: { kind: "PIN" } };
-      const member = await members.get(session.memberId);
-      if (member?.status !== "active") return undefined;
-      return { ...session, caller: { kind: "member", member, roles: member.roles } };
+    read(c) {
+      const found = read.get(c.req.raw) ?? signedIn(c);
+      read.set(c.req.raw, found);
+      return found;
     },
   };
 }
