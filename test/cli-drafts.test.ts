@@ -3,27 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { createMemberStore, createTokens, type Role } from "@oemr-reg/core/members";
 import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.ts";
+import { memberWithToken } from "./support/member-session.ts";
 import { serveForFile } from "./support/serve.ts";
 
 const base = await serveForFile(app);
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
-const members = createMemberStore({ db, stateTable });
-const tokens = createTokens({ db, stateTable, members });
 const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
 const home = mkdtempSync(join(tmpdir(), "oemr-reg-drafts-"));
 
-async function tokenOf(name: string, roles: Role[]) {
-  const { member, invitation } = await members.add({ name, email: `${name.toLowerCase()}@board.example`, roles });
-  await members.accept(invitation.token);
-  return (await tokens.create((await members.get(member.id))!, { name: "cli", roles, days: 1 })).token;
-}
-const [ada, ben] = [await tokenOf("Ada", ["compose", "approve"]), await tokenOf("Ben", ["approve"])];
+const [ada, ben] = [
+  (await memberWithToken("Ada", ["compose", "approve"])).token,
+  (await memberWithToken("Ben", ["approve"])).token,
+];
 const as = (token: string, ...args: string[]) =>
   runCli(["draft", ...args], { OEMR_REG_URL: base, OEMR_REG_TOKEN: token, XDG_CONFIG_HOME: home });
 const file = join(home, "notice.md");

@@ -2,10 +2,10 @@ import { writeFileSync } from "node:fs";
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import type { Draft } from "@oemr-reg/core/drafts/model";
-import { createMemberStore, createTokens, type Role } from "@oemr-reg/core/members";
 import { startSesProxy } from "@oemr-reg/local/ses-proxy";
 import { Resource } from "sst";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { memberWithToken } from "./support/member-session.ts";
 import { cutSigned, gnupgHome, gpgVerify } from "./support/pgp.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
@@ -20,19 +20,10 @@ const base = await serveForFile(app);
 await runStackConsumers();
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
-const members = createMemberStore({ db, stateTable });
-const tokens = createTokens({ db, stateTable, members });
 const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
 
-async function member(name: string, roles: Role[]) {
-  const email = `${name.toLowerCase()}+${crypto.randomUUID().slice(0, 8)}@board.example`;
-  const { member, invitation } = await members.add({ name, email, roles });
-  await members.accept(invitation.token);
-  const { token } = await tokens.create((await members.get(member.id))!, { name: "api", roles, days: 30 });
-  return { ...member, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } };
-}
-const ada = await member("Ada", ["compose", "approve"]);
-const ben = await member("Ben", ["compose", "approve"]);
+const ada = await memberWithToken("Ada", ["compose", "approve"]);
+const ben = await memberWithToken("Ben", ["compose", "approve"]);
 const recipient = uniqueEmail("tested");
 expect((await postForm(`${base}/api/registration`, { email: recipient })).status).toBe(201);
 

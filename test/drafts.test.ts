@@ -7,13 +7,12 @@ import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-stor
 import { createDraftFlow } from "@oemr-reg/core/drafts/flow";
 import type { Draft } from "@oemr-reg/core/drafts/model";
 import { createDraftStore } from "@oemr-reg/core/drafts/store";
-import { createMemberStore, createTokens, type Role } from "@oemr-reg/core/members";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { app } from "@oemr-reg/functions/api";
 import { handler as embargo } from "@oemr-reg/functions/embargo";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
-import { memberSession } from "./support/member-session.ts";
+import { memberSession, memberWithToken } from "./support/member-session.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 
@@ -21,23 +20,14 @@ const base = await serveForFile(app);
 await runStackConsumers();
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
-const members = createMemberStore({ db, stateTable });
-const tokens = createTokens({ db, stateTable, members });
 const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
 const drafts = createDraftStore({ db, stateTable });
 const broadcasts = createDynamoBroadcastStore({ db, stateTable });
 const PIN = Resource.SecretPin.value;
 
-async function member(name: string, roles: Role[]) {
-  const { member, invitation } = await members.add({ name, email: `${name.toLowerCase()}@board.example`, roles });
-  await members.accept(invitation.token);
-  const found = (await members.get(member.id))!;
-  const { token } = await tokens.create(found, { name: "api", roles, days: 30 });
-  return { ...found, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } };
-}
-const ada = await member("Ada", ["compose", "approve"]);
-const ben = await member("Ben", ["compose", "approve"]);
-const cy = await member("Cy", ["approve"]);
+const ada = await memberWithToken("Ada", ["compose", "approve"]);
+const ben = await memberWithToken("Ben", ["compose", "approve"]);
+const cy = await memberWithToken("Cy", ["approve"]);
 const recipients = [uniqueEmail("drafts"), uniqueEmail("drafts")];
 for (const email of recipients) expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
 

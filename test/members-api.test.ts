@@ -1,11 +1,12 @@
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createApp } from "@oemr-reg/core/http";
-import { createMemberStore, createTokens, type Role } from "@oemr-reg/core/members";
+import { createMemberStore, createTokens } from "@oemr-reg/core/members";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration";
 import { app } from "@oemr-reg/functions/api";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
+import { activeMember } from "./support/member-session.ts";
 import { checkedForFile, serveForFile } from "./support/serve.ts";
 
 const base = await serveForFile(app);
@@ -16,11 +17,6 @@ const tokens = createTokens({ db, stateTable, members });
 const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
 const PIN = Resource.SecretPin.value;
 
-async function member(name: string, roles: Role[]) {
-  const { member, invitation } = await members.add({ name, email: `${name.toLowerCase()}@board.example`, roles });
-  await members.accept(invitation.token);
-  return (await members.get(member.id))!;
-}
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const versions = (headers: Record<string, string>) => fetch(`${base}/api/registration/versions`, { headers });
 const startBroadcast = (headers: Record<string, string>, title: string) =>
@@ -33,7 +29,7 @@ const newest = async (action: string) => (await audit.page({ action })).records[
 
 describe("personal tokens on the API", () => {
   it("open the routes of their roles only, and the audit log names the member", async () => {
-    const composer = await member("Cora", ["compose", "approve"]);
+    const composer = await activeMember("Cora", ["compose", "approve"]);
     const { token } = await tokens.create(composer, { name: "read only", roles: ["compose"], days: 30 });
     expect((await versions(bearer(token))).status).toBe(200);
     const refused = await startBroadcast(bearer(token), "Not mine to send");
@@ -53,7 +49,7 @@ describe("personal tokens on the API", () => {
   });
 
   it("are refused once revoked, once expired, and once their member is revoked", async () => {
-    const owner = await member("Dov", ["compose"]);
+    const owner = await activeMember("Dov", ["compose"]);
     const { token, record } = await tokens.create(owner, { name: "x", roles: ["compose"], days: 30 });
     expect((await versions(bearer(token))).status).toBe(200);
     await tokens.revoke(owner.id, record.tokenId);
@@ -105,7 +101,11 @@ describe("the PIN", () => {
       expect(response.status).toBe(410);
       expect(await response.json()).toMatchObject({ error: "PinRoutesGoneException" });
     }
-    const { token } = await tokens.create(await member("Eli", ["compose"]), { name: "z", roles: ["compose"], days: 1 });
+    const { token } = await tokens.create(await activeMember("Eli", ["compose"]), {
+      name: "z",
+      roles: ["compose"],
+      days: 1,
+    });
     expect((await off.request("/api/registration/versions", { headers: bearer(token) })).status).toBe(200);
   });
 });
@@ -127,7 +127,7 @@ describe("the console", () => {
     expect((await overview()).status).toBe(200);
     expect(await newest("pin.used")).toMatchObject({ object: "POST /console/login" });
 
-    await member("Fay", ["admin"]);
+    await activeMember("Fay", ["admin"]);
     expect((await overview()).headers.get("location")).toBe("/console/login");
     const refused = await logIn();
     expect(refused.status).toBe(403);

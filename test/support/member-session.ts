@@ -1,7 +1,7 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createSessions, SESSION_COOKIE, sessionKey } from "@oemr-reg/core/http/console/session";
-import { createMemberStore, type Member, type Role } from "@oemr-reg/core/members";
+import { createMemberStore, createTokens, type Member, type Role } from "@oemr-reg/core/members";
 import { Hono } from "hono";
 import type { BrowserContext } from "playwright-core";
 import { Resource } from "sst";
@@ -10,6 +10,7 @@ import { expect } from "vitest";
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
 export const memberStore = createMemberStore({ db, stateTable });
+const memberTokens = createTokens({ db, stateTable, members: memberStore });
 
 /** A member as an accepted invitation leaves it: active, with these roles. */
 export async function activeMember(name: string, roles: Role[]): Promise<Member> {
@@ -17,6 +18,13 @@ export async function activeMember(name: string, roles: Role[]): Promise<Member>
   const { member, invitation } = await memberStore.add({ name, email, roles });
   expect(await memberStore.accept(invitation.token)).toBe(member.id);
   return (await memberStore.get(member.id))!;
+}
+
+/** An active member with a personal token of all its roles, and the headers a JSON caller sends. */
+export async function memberWithToken(name: string, roles: Role[]) {
+  const member = await activeMember(name, roles);
+  const { token } = await memberTokens.create(member, { name: "api", roles, days: 30 });
+  return { ...member, token, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } };
 }
 
 /**
