@@ -1,6 +1,7 @@
 import { html } from "hono/html";
 import type { AuditFilter, AuditPage, AuditRecord, Verification } from "../../audit/index.ts";
 import type { Member } from "../../members/index.ts";
+import { sideways } from "./layout.ts";
 import { CONSOLE_PATH } from "./session.ts";
 
 export const AUDIT_PATH = `${CONSOLE_PATH}/audit`;
@@ -66,9 +67,12 @@ export function auditBody(
 <td>${record.action}</td><td>${objectText(record.object, names)}</td><td>${record.ip ?? ""}</td></tr>`,
   );
   const table = records.length
-    ? html`<table id="audit"><caption>Records, newest first</caption><thead><tr><th scope="col">#</th>
+    ? sideways(
+        "Records",
+        html`<table id="audit"><caption>Records, newest first</caption><thead><tr><th scope="col">#</th>
 <th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Object</th>
-<th scope="col">IP</th></tr></thead><tbody>${rows}</tbody></table>`
+<th scope="col">IP</th></tr></thead><tbody>${rows}</tbody></table>`,
+      )
     : html`<p id="no-records">No record matches.</p>`;
   return html`${checked ? verification(checked) : ""}
 <p>Who did what: every change, every sign-in and its failures, every use of the PIN, every export or erasure of

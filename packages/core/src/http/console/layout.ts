@@ -26,7 +26,8 @@ const STYLE =
   "button.secondary{background:#57606a}.preview{display:flex;flex-wrap:wrap;gap:16px;align-items:stretch}" +
   ".preview iframe{flex:1 1 480px;min-height:420px;border:1px solid #d0d7de;border-radius:6px}" +
   ".preview pre{flex:1 1 300px;min-width:0;margin:0;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;" +
-  "background:#f6f8fa;border-radius:6px}dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}" +
+  "background:#f6f8fa;border-radius:6px}.wide{overflow-x:auto;max-width:100%}" +
+  "dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}" +
   "form.filter{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-end}form.filter p{margin:4px 0 0}";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64");
 const STYLE_HASH = sha256(STYLE);
@@ -41,6 +42,10 @@ const EMAIL_STYLE_HASHES = EMAIL_STYLE_ATTRIBUTES.map(sha256);
 export const consoleHeaders = ({ overwrite = false, ...exceptions }: PageHeaderOptions = {}) =>
   // Not overwriting: a route's own headers (the passkey pages', which allow their script) stand.
   strictPageHeaders(STYLE_HASH, "same-origin", EMAIL_STYLE_HASHES, { overwrite, ...exceptions });
+
+/** A table wider than a phone scrolls sideways in a region of its own, which the keyboard reaches. */
+export const sideways = (label: string, table: PageContent) =>
+  html`<div class="wide" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 
 /** The hidden field that carries a session's CSRF token in a console form. */
 export const csrfInput = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;

@@ -1,7 +1,7 @@
 import { html } from "hono/html";
 import { maskEmail } from "../../address.ts";
 import { type Invitation, type Member, ROLES } from "../../members/index.ts";
-import { csrfInput } from "./layout.ts";
+import { csrfInput, sideways } from "./layout.ts";
 import { formErrors, type MemberSession, roleBoxes, utc } from "./member-access.ts";
 import { CONSOLE_PATH } from "./session.ts";
 
@@ -50,10 +50,13 @@ ${actions(session, member)}</tr>`,
   );
   return html`<p>Everyone who may sign in to the console. Revoking a member ends its sessions and tokens at once;
 "New invitation" gives one who lost every passkey a link to add one. ${NOT_YOURSELF}.</p>
-<table id="members"><caption>Members</caption><thead><tr><th scope="col">Name</th><th scope="col">Address</th>
+${sideways(
+  "Members",
+  html`<table id="members"><caption>Members</caption><thead><tr><th scope="col">Name</th><th scope="col">Address</th>
 <th scope="col">Status</th><th scope="col">Created</th><th scope="col">Roles</th><th scope="col">Actions</th>
 </tr></thead>
-<tbody>${rows}</tbody></table>
+<tbody>${rows}</tbody></table>`,
+)}
 <h2 id="invite">Invite a member</h2>${formErrors("No one was invited:", errors)}
 <form method="post" action="${MEMBERS_PATH}" aria-labelledby="invite">${csrfInput(session)}
 <label for="member-name">Name</label>

@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import { MAX_TOKEN_DAYS, type PersonalToken } from "../../members/index.ts";
-import { csrfInput } from "./layout.ts";
+import { csrfInput, sideways } from "./layout.ts";
 import { formErrors, type MemberSession, roleBoxes, utc } from "./member-access.ts";
 import { CONSOLE_PATH } from "./session.ts";
 
@@ -20,10 +20,13 @@ function tokenRows(session: MemberSession, tokens: PersonalToken[]) {
 <td><form method="post" action="${revokeTokenPath(token.tokenId)}">${csrfInput(session)}
 <button class="secondary" aria-label="Revoke ${token.name}">Revoke</button></form></td></tr>`,
   );
-  return html`<table id="tokens"><caption>Your personal tokens</caption>
+  return sideways(
+    "Your personal tokens",
+    html`<table id="tokens"><caption>Your personal tokens</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Roles</th><th scope="col">Created</th><th scope="col">Expires</th>
 <th scope="col">Last used</th><th scope="col">Revoke</th></tr></thead>
-<tbody>${rows}</tbody></table>`;
+<tbody>${rows}</tbody></table>`,
+  );
 }
 
 /** The member's tokens, and the form that makes one: its roles at most the member's own. */
