@@ -200,6 +200,35 @@ describe("drafts", () => {
   });
 });
 
+describe("who may do what to a draft", () => {
+  it("refuses each route to a token without its role, and the log records nothing of it", async () => {
+    const dee = await memberWithToken("Dee", ["compose"]);
+    const draft = await requestApproval(await create());
+    const broadcastId = crypto.randomUUID();
+    const refused: [Who, string, string, unknown?][] = [
+      [cy, "POST", "", { title: "Not mine", contents: "x" }],
+      [cy, "PUT", `/${draft.draftId}`, { title: "Not mine", contents: "x" }],
+      [cy, "DELETE", `/${draft.draftId}`],
+      [cy, "POST", `/${draft.draftId}/request-approval`],
+      [cy, "POST", `/${draft.draftId}/test`, { memberIds: [cy.id] }],
+      [dee, "POST", `/${draft.draftId}/approve`, { contentHash: draft.contentHash }],
+      [dee, "POST", `/${draft.draftId}/cancel`],
+    ];
+    const before = await actions(draft.draftId);
+    for (const [who, method, path, body] of refused) {
+      const answer = await json<{ error: string }>(await call(who, method, path, body), 403);
+      expect(answer.error, `${method} ${path}`).toBe("MissingRoleException");
+    }
+    const cancel = await fetch(`${base}/api/registration/broadcast/${broadcastId}/cancel`, {
+      method: "POST",
+      headers: dee.headers,
+    });
+    expect(cancel.status).toBe(403);
+    expect(await actions(draft.draftId)).toEqual(before);
+    expect((await drafts.get(draft.draftId))?.state).toBe("pending");
+  });
+});
+
 describe("the seed's broadcast route, with members", () => {
   it("answers 202 with the PIN and waits until a member approves", async () => {
     const title = `PIN notice ${crypto.randomUUID()}`;
