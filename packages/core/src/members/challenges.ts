@@ -4,8 +4,17 @@ import { webauthnChallengeKey } from "../state/keys.ts";
 /** How long a ceremony may take between its options and its answer. */
 export const CHALLENGE_SECONDS = 5 * 60;
 
-/** What a challenge was issued for: a member's new passkey (through an invitation or not), or a sign-in. */
-export type ChallengePurpose = { kind: "register"; memberId: string; invitation?: string } | { kind: "authenticate" };
+/** What a draft's approval names: the passkey's assertion is over this draft at this content. */
+export type ApprovalSubject = { draftId: string; contentHash: string };
+
+/**
+ * What a challenge was issued for: a member's new passkey (through an invitation or not), a sign-in,
+ * or one member's approval of one draft's content (so a session or a token alone cannot approve).
+ */
+export type ChallengePurpose =
+  | { kind: "register"; memberId: string; invitation?: string }
+  | { kind: "authenticate" }
+  | ({ kind: "approve"; memberId: string } & ApprovalSubject);
 
 const epoch = (at: Date) => Math.floor(at.getTime() / 1000);
 
@@ -46,7 +55,8 @@ export function createChallenges({
         });
       // An expired one is deleted all the same: the TTL may be late, the answer never is.
       if (!Attributes || Attributes.expiresAt <= epoch(now())) return undefined;
-      const { kind, memberId, invitation } = Attributes;
+      const { kind, memberId, invitation, draftId, contentHash } = Attributes;
+      if (kind === "approve") return { kind, memberId, draftId, contentHash };
       return kind === "authenticate" ? { kind } : { kind, memberId, ...(invitation && { invitation }) };
     },
   };

@@ -79,4 +79,41 @@ describe("passkeys", () => {
     expect(await passkeys.authenticate(answerTo(signIn.challenge))).toEqual({ refused: "unknown-credential" });
     expect(await passkeys.authenticate(answerTo(signIn.challenge))).toEqual({ refused: "challenge" });
   });
+
+  it("take an approval's challenge only from its member, for its draft at its content hash", async () => {
+    const { member } = await members.add({ name: "Hal", email: "hal@board.example", roles: ["approve"] });
+    const { member: other } = await members.add({ name: "Ida", email: "ida@board.example", roles: ["approve"] });
+    const key = `h${crypto.randomUUID()}`;
+    await passkeys.add(member.id, credential(key), "Laptop");
+    const subject = { draftId: "draft-1", contentHash: "a".repeat(64) };
+    const options = await passkeys.approvalOptions(member.id, subject);
+    expect(options.allowCredentials?.map(({ id }) => id)).toEqual([key]);
+    expect(await passkeys.verifyApproval(other.id, subject, answerTo(options.challenge))).toEqual({
+      refused: "challenge",
+    });
+    // That refusal took it: even its own member cannot use it now.
+    expect(await passkeys.verifyApproval(member.id, subject, answerTo(options.challenge))).toEqual({
+      refused: "challenge",
+    });
+    for (const [draftId, contentHash] of [
+      ["draft-2", subject.contentHash],
+      [subject.draftId, "b".repeat(64)],
+    ] as const) {
+      const asked = await passkeys.approvalOptions(member.id, subject);
+      expect(await passkeys.verifyApproval(member.id, { draftId, contentHash }, answerTo(asked.challenge))).toEqual({
+        refused: "challenge",
+      });
+    }
+    const signIn = await passkeys.authenticationOptions();
+    expect(await passkeys.verifyApproval(member.id, subject, answerTo(signIn.challenge))).toEqual({
+      refused: "challenge",
+    });
+    const approval = await passkeys.approvalOptions(member.id, subject);
+    expect(await passkeys.authenticate(answerTo(approval.challenge))).toEqual({ refused: "challenge" });
+    // Bound right, it goes on to the signature: this answer names no stored passkey.
+    const bound = await passkeys.approvalOptions(member.id, subject);
+    expect(await passkeys.verifyApproval(member.id, subject, answerTo(bound.challenge))).toEqual({
+      refused: "unknown-credential",
+    });
+  });
 });

@@ -8,7 +8,7 @@ import type {
 } from "@simplewebauthn/server";
 import { queryAll, retryingConflicts, transactWrite } from "../aws/dynamo.ts";
 import { memberItemsPk, memberPasskeyKey, PASSKEY_PREFIX, passkeyCredentialKey } from "../state/keys.ts";
-import { type ChallengePurpose, challengeOf, createChallenges } from "./challenges.ts";
+import { type ApprovalSubject, type ChallengePurpose, challengeOf, createChallenges } from "./challenges.ts";
 import type { Member, MemberStore } from "./store.ts";
 
 /** A passkey as a member's page lists it. */
@@ -60,6 +60,49 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
       ExpressionAttributeValues: { ":pk": memberItemsPk(memberId), ":prefix": PASSKEY_PREFIX },
     }) as Promise<StoredPasskey[]>;
+
+  /** The active member whose stored passkey made this assertion over `challenge`, or why not. */
+  async function verifyAssertion(challenge: string, response: AuthenticationResponseJSON): Promise<SignInResult> {
+    const lookup = await db.send(
+      new GetCommand({ TableName: stateTable, Key: passkeyCredentialKey(response.id), ConsistentRead: true }),
+    );
+    const memberId = lookup.Item?.memberId as string | undefined;
+    if (!memberId) return { refused: "unknown-credential" };
+    const [member, { Item }] = await Promise.all([
+      members.get(memberId),
+      db.send(
+        new GetCommand({ TableName: stateTable, Key: memberPasskeyKey(memberId, response.id), ConsistentRead: true }),
+      ),
+    ]);
+    if (member?.status !== "active") return { refused: "member-not-active", memberId };
+    if (!Item) return { refused: "unknown-credential", memberId };
+    const credential = {
+      id: response.id,
+      publicKey: new Uint8Array(Buffer.from(String(Item.publicKey), "base64url")),
+      counter: Number(Item.counter),
+      transports: Item.transports as AuthenticatorTransport[],
+    };
+    // A counter that does not grow (where either is not 0) is a cloned key: refused by the library.
+    const verification = await (await webauthn())
+      .verifyAuthenticationResponse({ response, ...expected(challenge), credential, requireUserVerification: true })
+      .catch(() => undefined);
+    if (!verification?.verified) return { refused: "invalid-assertion", memberId };
+    await retryingConflicts(() =>
+      db.send(
+        new UpdateCommand({
+          TableName: stateTable,
+          Key: memberPasskeyKey(memberId, response.id),
+          UpdateExpression: "SET #counter = :counter, lastUsedAt = :at",
+          ExpressionAttributeNames: { "#counter": "counter" },
+          ExpressionAttributeValues: {
+            ":counter": verification.authenticationInfo.newCounter,
+            ":at": now().toISOString(),
+          },
+        }),
+      ),
+    );
+    return { member, credentialId: response.id };
+  }
 
   return {
     relyingParty: rp,
@@ -140,50 +183,38 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
       const challenge = challengeOf(response.response.clientDataJSON);
       const purpose = challenge ? await challenges.take(challenge) : undefined;
       if (!challenge || purpose?.kind !== "authenticate") return { refused: "challenge" };
-      const lookup = await db.send(
-        new GetCommand({ TableName: stateTable, Key: passkeyCredentialKey(response.id), ConsistentRead: true }),
-      );
-      const memberId = lookup.Item?.memberId as string | undefined;
-      if (!memberId) return { refused: "unknown-credential" };
-      const [member, { Item }] = await Promise.all([
-        members.get(memberId),
-        db.send(
-          new GetCommand({ TableName: stateTable, Key: memberPasskeyKey(memberId, response.id), ConsistentRead: true }),
-        ),
-      ]);
-      if (member?.status !== "active") return { refused: "member-not-active", memberId };
-      if (!Item) return { refused: "unknown-credential", memberId };
-      const credential = {
-        id: response.id,
-        publicKey: new Uint8Array(Buffer.from(String(Item.publicKey), "base64url")),
-        counter: Number(Item.counter),
-        transports: Item.transports as AuthenticatorTransport[],
-      };
-      // A counter that does not grow (where either is not 0) is a cloned key: refused by the library.
-      const verification = await (await webauthn())
-        .verifyAuthenticationResponse({
-          response,
-          ...expected(challenge),
-          credential,
-          requireUserVerification: true,
-        })
-        .catch(() => undefined);
-      if (!verification?.verified) return { refused: "invalid-assertion", memberId };
-      await retryingConflicts(() =>
-        db.send(
-          new UpdateCommand({
-            TableName: stateTable,
-            Key: memberPasskeyKey(memberId, response.id),
-            UpdateExpression: "SET #counter = :counter, lastUsedAt = :at",
-            ExpressionAttributeNames: { "#counter": "counter" },
-            ExpressionAttributeValues: {
-              ":counter": verification.authenticationInfo.newCounter,
-              ":at": now().toISOString(),
-            },
-          }),
-        ),
-      );
-      return { member, credentialId: response.id };
+      return verifyAssertion(challenge, response);
+    },
+
+    /** Options for `memberId` to approve this draft's content with one of its own passkeys. */
+    async approvalOptions(memberId: string, subject: ApprovalSubject): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const mine = await stored(memberId);
+      const options = await (await webauthn()).generateAuthenticationOptions({
+        rpID: rp.id,
+        userVerification: "required",
+        allowCredentials: mine.map(({ credentialId, transports }) => ({ id: credentialId, transports })),
+      });
+      await challenges.issue(options.challenge, { kind: "approve", memberId, ...subject });
+      return options;
+    },
+
+    /**
+     * Whether the assertion is `memberId`'s own passkey answering a challenge issued to that member
+     * for this draft at this content hash; its challenge is consumed either way.
+     */
+    async verifyApproval(memberId: string, subject: ApprovalSubject, response: AuthenticationResponseJSON) {
+      const challenge = challengeOf(response.response.clientDataJSON);
+      const purpose = challenge ? await challenges.take(challenge) : undefined;
+      const bound =
+        purpose?.kind === "approve" &&
+        purpose.memberId === memberId &&
+        purpose.draftId === subject.draftId &&
+        purpose.contentHash === subject.contentHash;
+      if (!challenge || !bound) return { refused: "challenge" } satisfies SignInResult;
+      const result = await verifyAssertion(challenge, response);
+      return "member" in result && result.member.id !== memberId
+        ? ({ refused: "unknown-credential", memberId } satisfies SignInResult)
+        : result;
     },
 
     async list(memberId: string): Promise<Passkey[]> {
