@@ -22,3 +22,8 @@ export class SelfApprovalError extends Error {
 export class ApprovalExpiredError extends Error {
   override name = "ApprovalExpiredError";
 }
+
+/** The approver's passkey assertion is missing, or does not answer a challenge for this member, draft and hash. */
+export class PasskeyApprovalError extends Error {
+  override name = "PasskeyApprovalError";
+}

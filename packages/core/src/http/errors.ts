@@ -40,6 +40,7 @@ const DOMAIN_ERRORS: Record<string, { status: ContentfulStatusCode; code: string
     DraftChangedError: { status: 409, code: "DraftChangedException" },
     SelfApprovalError: { status: 403, code: "SelfApprovalException" },
     ApprovalExpiredError: { status: 409, code: "ApprovalExpiredException" },
+    PasskeyApprovalError: { status: 403, code: "PasskeyApprovalException" },
     BroadcastNotCancellableError: { status: 409, code: "BroadcastNotCancellableException" },
     NotAMemberError: { status: 400, code: "NotAMemberException" },
   };
