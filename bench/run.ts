@@ -26,6 +26,7 @@ const CASES = [
   "pacing",
   "fanout-memory",
   "bundles",
+  "sender-cpu",
 ] as const;
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 

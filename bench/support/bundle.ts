@@ -70,6 +70,8 @@ export type InvocationReport = {
   firstAnswerMs: number;
   importMs: number;
   totalMs: number;
+  /** User and system CPU time over the events after the first (a warm instance's). */
+  warmCpuMs: number;
   maxRssBytes: number;
   responses: unknown[];
   /** With `recordLoads`: every file the process imported, the bundle's chunks among them. */

@@ -21,17 +21,22 @@ const { handler } = (await import(pathToFileURL(bundle!).href)) as {
 const importMs = performance.now() - importStart;
 const responses: unknown[] = [];
 let firstAnswerMs: number | undefined;
+let cpuAfterFirst: NodeJS.CpuUsage | undefined;
 for (const event of events) {
   responses.push(await handler(event, createLambdaContext("bench", Number(timeoutSeconds))));
   // performance.now() counts from this process's start, so this includes Node's own start-up.
   firstAnswerMs ??= performance.now();
+  cpuAfterFirst ??= process.cpuUsage();
 }
+const warmCpu = process.cpuUsage(cpuAfterFirst);
 clearInterval(sampler);
 sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 report({
   firstAnswerMs,
   importMs,
   totalMs: performance.now(),
+  // What a warm instance spends: user and system CPU over every event after the first.
+  warmCpuMs: (warmCpu.user + warmCpu.system) / 1000,
   // resourceUsage().maxRSS is in KiB: the kernel's high-water mark, which sampling could miss.
   maxRssBytes: Math.max(process.resourceUsage().maxRSS * 1024, sampledPeak),
   responses,
