@@ -41,7 +41,7 @@ describe("npm run bench -- --quick", () => {
       pacing: 8,
       "fanout-memory": 7,
       bundles: 49,
-      "sender-cpu": 5,
+      "sender-cpu": 7,
     });
     for (const figure of results.figures) expect(Number.isFinite(figure.value), figure.name).toBe(true);
     const overview = results.figures.filter((figure) => figure.case === "console-overview");

@@ -25,6 +25,8 @@ const BATCH = 10;
 const EMAILS = scale(500);
 /** Issue #26's target: the sender's CPU per email at most 1.5 times the bare loop's. */
 const MAX_RATIO = 1.5;
+/** The pacing case's SES rate, and the bench's (a new SES account's quota). */
+const [FAST_RATE, SLOW_RATE] = [250, 14];
 
 const outRoot = mkdtempSync(join(tmpdir(), "oemr-bench-sender-cpu-"));
 const entries = { send: "packages/functions/src/send.ts", bare: "bench/fixtures/bare-send.ts" } as const;
@@ -34,48 +36,53 @@ const building = Promise.all(
     return [name, await bundleHandler(entry, join(outRoot, name))] as const;
   }),
 );
-// Pacing waits without CPU; a rate above the run's keeps the run short.
-const bench = await startBenchStack({ sendRate: 500 });
+const bench = await startBenchStack();
 try {
   const bundles = Object.fromEntries(await building) as unknown as Record<keyof typeof entries, { file: string }>;
   const { tables, queues } = bench.provisioned;
   const broadcasts = createDynamoBroadcastStore({ db: bench.db, stateTable: tables.State! });
-  const broadcastId = crypto.randomUUID();
   const content = { title: "Bench sender CPU", contents: "# OpenEMR 7.0.3\n\nPlease upgrade.\n\n- one\n- two\n" };
-  await broadcasts.create({
-    broadcastId,
-    content: { ...content, rendered: await renderAndPack(content) },
-    totalSegments: 1,
-    now: new Date(),
-  });
+  const rendered = await renderAndPack(content);
   const recipients = EMAILS + BATCH;
   await seedRegistrations(bench.db, { registrations: tables.Registrations!, state: tables.State! }, 0, recipients);
   const emails = Array.from({ length: recipients }, (_, i) => benchAddress(i).toLowerCase());
-  await broadcasts.addRecipients({ broadcastId, createdAt: new Date().toISOString(), now: new Date() }, emails);
-  const events = Array.from({ length: recipients / BATCH }, (_, i) =>
-    sqsEvent(
-      queues.Send!.arn,
-      emails.slice(i * BATCH, (i + 1) * BATCH).map((email) => ({ broadcastId, email })),
-    ),
-  );
-  const env = { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" };
-  const cpuPerEmail = {} as Record<keyof typeof entries, number>;
-  for (const name of Object.keys(entries) as (keyof typeof entries)[]) {
-    const report = await invokeBundle(bundles[name].file, events, { env, timeoutSeconds: 120 });
+  /** A broadcast of its own for each run, so that no run finds another's deliveries settled. */
+  const batchesOfNewBroadcast = async () => {
+    const broadcastId = crypto.randomUUID();
+    await broadcasts.create({ broadcastId, content: { ...content, rendered }, totalSegments: 1, now: new Date() });
+    await broadcasts.addRecipients({ broadcastId, createdAt: new Date().toISOString(), now: new Date() }, emails);
+    return Array.from({ length: recipients / BATCH }, (_, i) =>
+      sqsEvent(
+        queues.Send!.arn,
+        emails.slice(i * BATCH, (i + 1) * BATCH).map((email) => ({ broadcastId, email })),
+      ),
+    );
+  };
+  const cpuPerEmail = async (name: keyof typeof entries, sendRate: number) => {
+    const settings = { ...JSON.parse(process.env.SST_RESOURCE_Settings!), sendRate };
+    const env = { ...process.env, SST_RESOURCE_Settings: JSON.stringify(settings), POWERTOOLS_LOG_LEVEL: "ERROR" };
+    const report = await invokeBundle(bundles[name].file, await batchesOfNewBroadcast(), { env, timeoutSeconds: 120 });
     const failed = report.responses.flatMap((answer) => (answer as { batchItemFailures: unknown[] }).batchItemFailures);
     if (failed.length > 0) throw new Error(`${name}: ${failed.length} tasks failed`);
-    cpuPerEmail[name] = report.warmCpuMs / EMAILS;
-    progress(`${name}: ${recipients} emails, ${round(cpuPerEmail[name], 3)} ms CPU each after the first batch`);
-  }
+    progress(`${name} at ${sendRate}/s: ${round(report.warmCpuMs / EMAILS, 3)} ms CPU an email after the first batch`);
+    return report.warmCpuMs / EMAILS;
+  };
+  // The bare loop is not paced; the sender at the pacing case's rate, and at a new SES account's
+  // quota, where sends come too far apart for their settles to share a transaction.
+  const bare = await cpuPerEmail("bare", FAST_RATE);
+  const fast = await cpuPerEmail("send", FAST_RATE);
+  const slow = await cpuPerEmail("send", SLOW_RATE);
   const sent = (await storedEmails(bench.endpoints.ses)).filter((email) => email.subject === content.title).length;
   reportFigures([
-    figure(CASE, "sender CPU per email (warm)", round(cpuPerEmail.send, 3), "ms"),
-    figure(CASE, "bare loop CPU per email (warm)", round(cpuPerEmail.bare, 3), "ms"),
-    figure(CASE, "sender / bare loop CPU per email", round(cpuPerEmail.send / cpuPerEmail.bare, 2), "ratio", {
+    figure(CASE, "bare loop CPU per email (warm)", round(bare, 3), "ms"),
+    figure(CASE, `sender CPU per email (warm, ${FAST_RATE} emails/s)`, round(fast, 3), "ms"),
+    figure(CASE, `sender / bare loop CPU per email (${FAST_RATE} emails/s)`, round(fast / bare, 2), "ratio", {
       op: "<=",
       value: MAX_RATIO,
     }),
-    figure(CASE, "emails in the SES emulator", sent, "emails", { op: "==", value: 2 * recipients }),
+    figure(CASE, `sender CPU per email (warm, ${SLOW_RATE} emails/s)`, round(slow, 3), "ms"),
+    figure(CASE, `sender / bare loop CPU per email (${SLOW_RATE} emails/s)`, round(slow / bare, 2), "ratio"),
+    figure(CASE, "emails in the SES emulator", sent, "emails", { op: "==", value: 3 * recipients }),
   ]);
 } finally {
   await bench.stop();

@@ -9,8 +9,6 @@ import { pathToFileURL } from "node:url";
 import { createLambdaContext } from "@oemr-reg/local/lambda-events";
 
 const [bundle, eventsFile, timeoutSeconds = "60"] = process.argv.slice(2);
-let sampledPeak = process.memoryUsage.rss();
-const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())), 10);
 const events = JSON.parse(readFileSync(eventsFile!, "utf8")) as unknown[];
 const report = (line: unknown) => writeSync(3, `${JSON.stringify(line)}\n`);
 
@@ -29,16 +27,14 @@ for (const event of events) {
   cpuAfterFirst ??= process.cpuUsage();
 }
 const warmCpu = process.cpuUsage(cpuAfterFirst);
-clearInterval(sampler);
-sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 report({
   firstAnswerMs,
   importMs,
   totalMs: performance.now(),
   // What a warm instance spends: user and system CPU over every event after the first.
   warmCpuMs: (warmCpu.user + warmCpu.system) / 1000,
-  // resourceUsage().maxRSS is in KiB: the kernel's high-water mark, which sampling could miss.
-  maxRssBytes: Math.max(process.resourceUsage().maxRSS * 1024, sampledPeak),
+  // The kernel's high-water mark, in KiB: no sampling, whose timer would cost CPU that warmCpuMs counts.
+  maxRssBytes: process.resourceUsage().maxRSS * 1024,
   responses,
 });
 // The SDK's keep-alive sockets would hold the process open.
