@@ -17,6 +17,8 @@ export type Bundle = {
   file: string;
   /** Every chunk of the bundle (the entry included) and its size in bytes; source maps excluded. */
   chunks: Record<string, number>;
+  /** Every source file esbuild read, relative to the root. */
+  inputs: string[];
 };
 
 /**
@@ -32,7 +34,8 @@ export async function bundleHandler(entry: string, outDir: string): Promise<Bund
   const output: BuildOptions = splitting
     ? { splitting, outdir: outDir, entryNames: "bundle", outExtension: { ".js": ".mjs" } }
     : { outfile: join(outDir, "bundle.mjs") };
-  await build({
+  const { metafile } = await build({
+    metafile: true,
     entryPoints: [resolve(ROOT, entry)],
     ...output,
     bundle: true,
@@ -63,7 +66,7 @@ export async function bundleHandler(entry: string, outDir: string): Promise<Bund
       .filter((name) => name.endsWith(".mjs"))
       .map((name) => [join(outDir, name), statSync(join(outDir, name)).size]),
   );
-  return { file: join(outDir, "bundle.mjs"), chunks };
+  return { file: join(outDir, "bundle.mjs"), chunks, inputs: Object.keys(metafile!.inputs) };
 }
 
 export type InvocationReport = {

@@ -29,6 +29,13 @@ const ZOD_UNUSED = [
   },
 ];
 
+// OpenPGP.js's Node build holds all it may ever need: its elliptic curves in JavaScript, legacy
+// ciphers, Argon2, bzip2 (400 KB minified, loaded by every first signature). Its lightweight build
+// is the same library, made for WebCrypto, which Node 24 has: those parts become chunks it imports
+// only for a key or message that needs them; an Ed25519 key signs through WebCrypto.
+const OPENPGP_NODE = /[\\/]openpgp[\\/]dist[\\/]node[\\/]openpgp\.mjs$/;
+const OPENPGP_LIGHTWEIGHT = 'export * from "../lightweight/openpgp.mjs";';
+
 /** @type {import("esbuild").Plugin} */
 const zodTrimmed = {
   name: "zod-trimmed",
@@ -39,6 +46,7 @@ const zodTrimmed = {
     build.onLoad({ filter: /.*/ }, ({ path }) => {
       if (ZOD_LOCALES.test(path))
         return { contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(path) };
+      if (OPENPGP_NODE.test(path)) return { contents: OPENPGP_LIGHTWEIGHT, loader: "js", resolveDir: dirname(path) };
       const unused = ZOD_UNUSED.find(({ file }) => file.test(path));
       return unused ? { contents: unused.contents, loader: "js" } : undefined;
     });
