@@ -244,7 +244,7 @@ describe("approving with a passkey", () => {
     expect(options.challenge).not.toBe((await approvers.options(ben, draft.draftId)).options.challenge);
   });
 
-  it("refuses, and audits, an assertion for another draft, an older hash, another member's passkey, or a replay", async () => {
+  it("refuses and audits an assertion for another draft or hash, by another's passkey, or replayed", async () => {
     const draft = await requestApproval(await create());
     const other = await requestApproval(await create());
     await refused(

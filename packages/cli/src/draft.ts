@@ -136,7 +136,8 @@ export async function draftCommand(argv: string[], env: NodeJS.ProcessEnv, out =
       throw new CliError(
         EXIT.failed,
         `Not approved: approving takes your passkey, which this terminal has not. Draft ${draft.draftId} is ` +
-          `${draft.state} (hash ${draft.contentHash}); approve it in the console:\n  ${consoleDraftUrl(url, draft.draftId)}`,
+          `${draft.state} (hash ${draft.contentHash}); approve it in the console:\n` +
+          `  ${consoleDraftUrl(url, draft.draftId)}`,
       );
     }
     case "test": {
