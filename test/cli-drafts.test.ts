@@ -8,6 +8,7 @@ import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.ts";
 import { memberWithToken } from "./support/member-session.ts";
+import { passkeyApprovers } from "./support/passkey-approver.ts";
 import { serveForFile } from "./support/serve.ts";
 
 const base = await serveForFile(app);
@@ -16,17 +17,16 @@ const stateTable = Resource.State.name;
 const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
 const home = mkdtempSync(join(tmpdir(), "oemr-reg-drafts-"));
 
-const [ada, ben] = [
-  (await memberWithToken("Ada", ["compose", "approve"])).token,
-  (await memberWithToken("Ben", ["approve"])).token,
-];
+const approvers = await passkeyApprovers(base);
+const benMember = await approvers.withPasskey("Ben", ["approve"]);
+const [ada, ben] = [(await memberWithToken("Ada", ["compose", "approve"])).token, benMember.token];
 const as = (token: string, ...args: string[]) =>
   runCli(["draft", ...args], { OEMR_REG_URL: base, OEMR_REG_TOKEN: token, XDG_CONFIG_HOME: home });
 const file = join(home, "notice.md");
 writeFileSync(file, "# Patch now\n\nUpgrade.");
 
 describe("oemr-reg draft", () => {
-  it("creates, edits, lists, asks approval, refuses self-approval; a second member's approval starts it", async () => {
+  it("creates, edits, lists, asks approval; approve points to the console, where a passkey approves", async () => {
     const created = await as(ada, "create", "--title", "CLI notice", "--file", file, "--json");
     expect(created.stderr).toBe("");
     expect(created.code).toBe(0);
@@ -35,11 +35,15 @@ describe("oemr-reg draft", () => {
     expect(edited.stdout).toMatch(new RegExp(`^Saved draft ${draftId}: "CLI notice, edited" is draft`));
     expect((await as(ada, "list")).stdout).toContain(draftId);
     expect((await as(ada, "request-approval", draftId)).stdout).toContain("is pending");
-    const self = await as(ada, "approve", draftId);
-    expect([self.code, self.stderr]).toEqual([1, "The member who asked for approval cannot give it.\n"]);
-    const approved = await as(ben, "approve", draftId, "--json");
-    expect(approved.code).toBe(0);
-    expect(JSON.parse(approved.stdout)).toMatchObject({ draftId, state: "started" });
+    // A terminal has no passkey: the token approves nothing, and the CLI says where to approve.
+    const pointed = await as(ben, "approve", draftId);
+    expect([pointed.code, pointed.stdout]).toEqual([1, ""]);
+    expect(pointed.stderr).toMatch(/^Not approved: approving takes your passkey/);
+    expect(pointed.stderr).toContain(`is pending (hash `);
+    expect(pointed.stderr).toContain(`\n  ${base}/console/drafts/${draftId}\n`);
+    expect((await as(ben, "show", draftId)).stdout).toContain("is pending");
+    expect((await approvers.approve(benMember, draftId)).status).toBe(200);
+    expect((await as(ben, "show", draftId)).stdout).toContain("is started");
     expect((await as(ada, "delete", draftId)).code).toBe(1);
     const actions = (await audit.all()).filter((record) => record.object === draftId).map(({ action }) => action);
     expect(actions).toEqual(["draft.saved", "draft.saved", "draft.approval-requested", "draft.approved"]);

@@ -1,17 +1,17 @@
-import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { createTokens } from "@oemr-reg/core/members";
 import { app } from "@oemr-reg/functions/api";
 import type { Hono } from "hono";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { contractViolations, coveredOperations, openApiDocument } from "./support/contract.ts";
-import { activeMember, memberSession, memberStore } from "./support/member-session.ts";
+import { memberSession, memberStore } from "./support/member-session.ts";
+import { passkeyApprovers } from "./support/passkey-approver.ts";
 import { serveForFile, uniqueEmail } from "./support/serve.ts";
 
 // Every answer here is checked against the document by serveForFile, as in every suite that
 // serves the app; this file also asks every operation once, so that none goes unchecked.
 const PIN = Resource.SecretPin.value;
 const base = await serveForFile(app as unknown as Hono);
+const approvers = await passkeyApprovers(base);
 const FORM = "application/x-www-form-urlencoded";
 const JSON_TYPE = "application/json";
 
@@ -67,17 +67,19 @@ describe("the contract check itself", () => {
   });
 });
 
-/** Every draft operation, while members are active: a broadcast request waits (202), a second member approves. */
+/**
+ * Every draft operation, while members are active: a broadcast request waits (202), a second
+ * member approves with its passkey.
+ */
 async function drafting() {
-  const tokens = createTokens({ db: createDocumentClient(), stateTable: Resource.State.name, members: memberStore });
   const made: string[] = [];
   const bearer = async (name: string) => {
-    const member = await activeMember(name, ["compose", "approve"]);
+    const member = await approvers.withPasskey(name, ["compose", "approve"]);
     made.push(member.id);
-    const { token } = await tokens.create(member, { name: "c", roles: ["compose", "approve"], days: 1 });
-    return { authorization: `Bearer ${token}` };
+    return member;
   };
-  const [one, two] = [await bearer("Drafter"), await bearer("Approver")];
+  const [drafter, approver] = [await bearer("Drafter"), await bearer("Approver")];
+  const [one, two] = [drafter, approver].map(({ headers }) => ({ authorization: headers.authorization! }));
   const waits = await call("/api/registration/broadcast", json({ title: "Waits", contents: "Hi." }, withPin.headers));
   expect(waits.status).toBe(202);
   const created = await call("/api/drafts", json({ title: "Draft", contents: "Hi." }, one));
@@ -89,8 +91,9 @@ async function drafting() {
   expect((await call(`${path}/test`, { method: "POST", headers: one })).status).toBe(200);
   const pending = await call(`${path}/request-approval`, { method: "POST", headers: one });
   const { contentHash } = (await pending.json()) as { contentHash: string };
-  expect((await call(`${path}/approve`, json({ contentHash }, one))).status).toBe(403);
-  const approved = await call(`${path}/approve`, json({ contentHash }, two));
+  expect((await call(`${path}/approve`, json({ contentHash }, two))).status).toBe(400);
+  expect((await approvers.approve(drafter, draftId)).status).toBe(403);
+  const approved = await approvers.approve(approver, draftId);
   const { broadcastId } = (await approved.json()) as { broadcastId: string };
   expect((await call(path, { headers: one })).status).toBe(200);
   expect((await call(`${path}/cancel`, { method: "POST", headers: two })).status).toBe(409);

@@ -6,6 +6,7 @@ import { startSesProxy } from "@oemr-reg/local/ses-proxy";
 import { Resource } from "sst";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { memberWithToken } from "./support/member-session.ts";
+import { passkeyApprovers } from "./support/passkey-approver.ts";
 import { cutSigned, gnupgHome, gpgVerify } from "./support/pgp.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
@@ -22,8 +23,9 @@ const db = createDocumentClient();
 const stateTable = Resource.State.name;
 const audit = createAuditLog({ db, stateTable, retentionDays: 730 });
 
+const approvers = await passkeyApprovers(base);
 const ada = await memberWithToken("Ada", ["compose", "approve"]);
-const ben = await memberWithToken("Ben", ["compose", "approve"]);
+const ben = await approvers.withPasskey("Ben", ["compose", "approve"]);
 const recipient = uniqueEmail("tested");
 expect((await postForm(`${base}/api/registration`, { email: recipient })).status).toBe(201);
 
@@ -59,8 +61,8 @@ describe("a draft's test send", () => {
     expect(inbox.flatMap(({ destination }) => destination.to).join(" ")).toContain(ada.email);
 
     // The real one, approved by the other member, to the registered address.
-    const pending = (await (await post(ada, `/${draft.draftId}/request-approval`)).json()) as Draft;
-    expect((await post(ben, `/${draft.draftId}/approve`, { contentHash: pending.contentHash })).status).toBe(200);
+    expect((await post(ada, `/${draft.draftId}/request-approval`)).status).toBe(200);
+    expect((await approvers.approve(ben, draft.draftId)).status).toBe(200);
     const [real] = await eventually(async () => {
       const found = rawTo(recipient, title);
       return found.length ? found : undefined;

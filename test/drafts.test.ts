@@ -13,6 +13,7 @@ import { handler as embargo } from "@oemr-reg/functions/embargo";
 import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { memberSession, memberWithToken } from "./support/member-session.ts";
+import { type Approval, passkeyApprovers } from "./support/passkey-approver.ts";
 import { postForm, serveForFile, uniqueEmail } from "./support/serve.ts";
 import { emailsWithSubject, eventually, runStackConsumers } from "./support/stack.ts";
 
@@ -25,9 +26,10 @@ const drafts = createDraftStore({ db, stateTable });
 const broadcasts = createDynamoBroadcastStore({ db, stateTable });
 const PIN = Resource.SecretPin.value;
 
-const ada = await memberWithToken("Ada", ["compose", "approve"]);
-const ben = await memberWithToken("Ben", ["compose", "approve"]);
-const cy = await memberWithToken("Cy", ["approve"]);
+const approvers = await passkeyApprovers(base);
+const ada = await approvers.withPasskey("Ada", ["compose", "approve"]);
+const ben = await approvers.withPasskey("Ben", ["compose", "approve"]);
+const cy = await approvers.withPasskey("Cy", ["approve"]);
 const recipients = [uniqueEmail("drafts"), uniqueEmail("drafts")];
 for (const email of recipients) expect((await postForm(`${base}/api/registration`, { email })).status).toBe(201);
 
@@ -47,8 +49,9 @@ const create = async (fields: Record<string, unknown> = {}) =>
   json(await call(ada, "POST", "", { title: `Notice ${crypto.randomUUID()}`, contents: "Upgrade.", ...fields }), 201);
 const requestApproval = async (draft: Draft) =>
   json(await call(ada, "POST", `/${draft.draftId}/request-approval`), 200);
-const approve = (who: Who, draft: Draft, contentHash = draft.contentHash) =>
-  call(who, "POST", `/${draft.draftId}/approve`, { contentHash });
+type Approver = Who & { id: string };
+/** An approval as a member gives it: options asked with its token, signed by its passkey, sent. */
+const approve = (who: Approver, draft: Draft, approval?: Approval) => approvers.approve(who, draft.draftId, approval);
 const actions = async (object: string) =>
   (await audit.all()).filter((record) => record.object === object).map(({ action, actor }) => [action, actor.kind]);
 const broadcastsOf = async (draftId: string) =>
@@ -100,8 +103,9 @@ describe("drafts", () => {
     expect(told[0]!.body.text).toContain(draft.contentHash);
     const self = await json<{ error: string }>(await approve(ada, draft), 403);
     expect(self.error).toBe("SelfApprovalException");
-    // Two approvers at once: one broadcast.
-    const [first, second] = await Promise.all([approve(ben, draft), approve(cy, draft)]);
+    // Two approvers at once, each with its own passkey: one broadcast.
+    const [byBen, byCy] = [await approvers.approval(ben, draft.draftId), await approvers.approval(cy, draft.draftId)];
+    const [first, second] = await Promise.all([approve(ben, draft, byBen), approve(cy, draft, byCy)]);
     // The second either came in before the start (200, counted or not) or after it (409, no longer pending).
     expect([first.status, second.status]).toContain(200);
     for (const { status } of [first, second]) expect([200, 409]).toContain(status);
@@ -130,6 +134,8 @@ describe("drafts", () => {
   it("void an approval with any edit, and refuse an approval of an expired request", async () => {
     const sendAt = new Date(Date.now() + 3_600_000).toISOString();
     const draft = await requestApproval(await create({ sendAt }));
+    // Cy's passkey signs twice for this content before the edit: both name the old hash.
+    const early = [await approvers.approval(cy, draft.draftId), await approvers.approval(cy, draft.draftId)];
     const scheduled = await json(await approve(ben, draft), 200);
     expect(scheduled.state).toBe("scheduled");
     expect((await actions(draft.draftId)).slice(-2)).toEqual([
@@ -141,12 +147,10 @@ describe("drafts", () => {
       200,
     );
     expect(edited.state).toBe("draft");
-    expect((await json<{ error: string }>(await approve(cy, edited, draft.contentHash), 409)).error).toBe(
-      "DraftStateException",
-    );
+    expect((await json<{ error: string }>(await approve(cy, edited, early[0]), 409)).error).toBe("DraftStateException");
     const again = await requestApproval(edited);
     expect(again.state).toBe("pending");
-    expect((await json<{ error: string }>(await approve(cy, again, draft.contentHash), 409)).error).toBe(
+    expect((await json<{ error: string }>(await approve(cy, again, early[1]), 409)).error).toBe(
       "DraftChangedException",
     );
 
@@ -200,6 +204,83 @@ describe("drafts", () => {
   });
 });
 
+describe("approving with a passkey", () => {
+  const refusedAudits = async (draftId: string) =>
+    (await audit.all()).filter(
+      (record) => record.action === "draft.approval-refused" && record.object?.startsWith(`${draftId} `),
+    );
+  const refused = async (response: Response) =>
+    expect((await json<{ error: string }>(response, 403)).error).toBe("PasskeyApprovalException");
+
+  it("refuses a token alone: 400 naming approval-options, and the draft stays pending", async () => {
+    const draft = await requestApproval(await create());
+    const alone = await json<{ error: string; message: string }>(
+      await call(ben, "POST", `/${draft.draftId}/approve`, { contentHash: draft.contentHash }),
+      400,
+    );
+    expect(alone.error).toBe("PasskeyAssertionRequiredException");
+    expect(alone.message).toContain("approval-options");
+    const forged = { contentHash: draft.contentHash, assertion: { id: "x", rawId: "x", type: "public-key" } };
+    expect((await call(ben, "POST", `/${draft.draftId}/approve`, forged)).status).toBe(400);
+    const pin = { "content-type": "application/json", "x-secret-pin": PIN };
+    const byPin = await json<{ error: string }>(
+      await call({ headers: pin }, "POST", `/${draft.draftId}/approval-options`),
+      403,
+    );
+    expect(byPin.error).toBe("ApproverNotMemberException");
+    expect((await drafts.get(draft.draftId))!.state).toBe("pending");
+    expect(await actions(draft.draftId)).not.toContainEqual(["draft.approved", "member"]);
+  });
+
+  it("answers options bound to the draft's current hash, signed only by the member's own passkeys", async () => {
+    const draft = await requestApproval(await create());
+    const { contentHash, options } = await approvers.options(ben, draft.draftId);
+    expect(contentHash).toBe(draft.contentHash);
+    expect(options).toMatchObject({
+      rpId: new URL(Resource.Settings.publicUrl).hostname,
+      userVerification: "required",
+    });
+    expect(options.allowCredentials).toHaveLength(1);
+    expect(options.challenge).not.toBe((await approvers.options(ben, draft.draftId)).options.challenge);
+  });
+
+  it("refuses and audits an assertion for another draft or hash, by another's passkey, or replayed", async () => {
+    const draft = await requestApproval(await create());
+    const other = await requestApproval(await create());
+    await refused(
+      await approve(ben, draft, { ...(await approvers.approval(ben, other.draftId)), contentHash: draft.contentHash }),
+    );
+    await refused(await approve(ben, draft, await approvers.sign(await approvers.options(ben, draft.draftId), cy)));
+    const before = await approvers.approval(ben, draft.draftId);
+    const edited = await json(
+      await call(ada, "PUT", `/${draft.draftId}`, { title: draft.title, contents: "New." }),
+      200,
+    );
+    const again = await requestApproval(edited);
+    await refused(await approve(ben, again, { ...before, contentHash: again.contentHash }));
+    expect((await drafts.get(draft.draftId))!.state).toBe("pending");
+    const good = await approvers.approval(ben, again.draftId);
+    expect((await json(await approve(ben, again, good), 200)).state).toBe("started");
+    await refused(await approve(cy, again, good));
+    const refusals = await refusedAudits(draft.draftId);
+    expect(refusals.map(({ actor }) => (actor.kind === "member" ? actor.id : "PIN")).sort()).toEqual(
+      [ben.id, ben.id, ben.id, cy.id].sort(),
+    );
+    expect(refusals.map(({ object }) => object?.slice(draft.draftId.length)).sort()).toEqual(
+      [" (challenge)", " (challenge)", " (challenge)", " (unknown-credential)"].sort(),
+    );
+    expect(await broadcastsOf(draft.draftId)).toHaveLength(1);
+  });
+
+  it("refuses the same assertion sent twice, even by its own member", async () => {
+    const draft = await requestApproval(await create({ sendAt: new Date(Date.now() + 3_600_000).toISOString() }));
+    const approval = await approvers.approval(ben, draft.draftId);
+    expect((await json(await approve(ben, draft, approval), 200)).state).toBe("scheduled");
+    await refused(await approve(ben, draft, approval));
+    expect((await refusedAudits(draft.draftId)).map(({ object }) => object)).toEqual([`${draft.draftId} (challenge)`]);
+  });
+});
+
 describe("who may do what to a draft", () => {
   it("refuses each route to a token without its role, and the log records nothing of it", async () => {
     const dee = await memberWithToken("Dee", ["compose"]);
@@ -211,6 +292,7 @@ describe("who may do what to a draft", () => {
       [cy, "DELETE", `/${draft.draftId}`],
       [cy, "POST", `/${draft.draftId}/request-approval`],
       [cy, "POST", `/${draft.draftId}/test`, { memberIds: [cy.id] }],
+      [dee, "POST", `/${draft.draftId}/approval-options`],
       [dee, "POST", `/${draft.draftId}/approve`, { contentHash: draft.contentHash }],
       [dee, "POST", `/${draft.draftId}/cancel`],
     ];

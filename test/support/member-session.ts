@@ -52,11 +52,16 @@ export async function memberCookie(memberId: string): Promise<string> {
 export async function memberSession(base: string, name: string, roles: Role[]) {
   const member = await activeMember(name, roles);
   const cookie = await memberCookie(member.id);
+  return { member, cookie, csrf: await consoleCsrf(base, cookie) };
+}
+
+/** The CSRF token a signed-in session's pages carry. */
+export async function consoleCsrf(base: string, cookie: string): Promise<string> {
   const overview = await fetch(`${base}/console`, { headers: { cookie }, redirect: "manual" });
   expect(overview.status).toBe(200);
   const csrf = /name="csrf" value="([^"]+)"/.exec(await overview.text())?.[1] ?? "";
   expect(csrf).not.toBe("");
-  return { member, cookie, csrf };
+  return csrf;
 }
 
 /** Puts the session cookie in the browser, as the sign-in would set it. */

@@ -4,6 +4,7 @@ import { audienceOf, reachOfAudience, reachOfEveryone } from "./audience.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { previewBroadcast } from "./preview.ts";
 import { doneSentence, follow, progressLine } from "./progress.ts";
+import { consoleDraftUrl } from "./server-url.ts";
 import { askSecret, confirm } from "./terminal.ts";
 
 export type CommandContext = {
@@ -98,8 +99,8 @@ export async function broadcast(args: Args<"broadcast">, context: CommandContext
     if (args.json) out.write(`${JSON.stringify(answer)}\n`);
     else
       out.write(
-        `Saved as draft ${answer.draftId} (${answer.state}): another member approves it with\n` +
-          `  oemr-reg draft approve ${answer.draftId}\n`,
+        `Saved as draft ${answer.draftId} (${answer.state}): another member approves it with their passkey ` +
+          `in the console:\n  ${consoleDraftUrl(args.url, answer.draftId)}\n`,
       );
     return EXIT.ok;
   }

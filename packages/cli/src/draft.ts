@@ -1,6 +1,7 @@
 /**
  * `oemr-reg draft …`: drafts through the API with the member's token (`oemr-reg login`, or
- * `$OEMR_REG_TOKEN`): saved, shown, sent for approval, approved, tested, scheduled, cancelled.
+ * `$OEMR_REG_TOKEN`): saved, shown, sent for approval, tested, scheduled, cancelled. Approving
+ * takes the approver's passkey, which a terminal has not: `approve` points to the console.
  * @module
  */
 import { readFile } from "node:fs/promises";
@@ -9,7 +10,7 @@ import { z } from "zod";
 import { createApiClient } from "./api.ts";
 import { savedToken } from "./credentials.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
-import { serverUrl } from "./server-url.ts";
+import { consoleDraftUrl, serverUrl } from "./server-url.ts";
 
 const SUBCOMMANDS = [
   "create",
@@ -130,10 +131,14 @@ export async function draftCommand(argv: string[], env: NodeJS.ProcessEnv, out =
       show(await send(Summary, "/request-approval", "POST"), "Approval asked for draft");
       break;
     case "approve": {
-      // The hash approved is the one shown here: an edit after it is refused by the server.
+      // A token alone approves nothing (a stolen one must not): the member's passkey signs in a browser.
       const draft = await send(Summary, "", "GET");
-      show(await send(Summary, "/approve", "POST", { contentHash: draft.contentHash }), "Approved draft");
-      break;
+      throw new CliError(
+        EXIT.failed,
+        `Not approved: approving takes your passkey, which this terminal has not. Draft ${draft.draftId} is ` +
+          `${draft.state} (hash ${draft.contentHash}); approve it in the console:\n` +
+          `  ${consoleDraftUrl(url, draft.draftId)}`,
+      );
     }
     case "test": {
       const result = await send(Answer, "/test", "POST", values.member ? { memberIds: values.member } : undefined);

@@ -33,3 +33,7 @@ export function serverUrl(flag: string | undefined, env: NodeJS.ProcessEnv): str
   }
   return liveApiUrl(text, isAlive) ?? DEFAULT_URL;
 }
+
+/** Where a member approves a draft, with its passkey: the console's page of the draft. */
+export const consoleDraftUrl = (url: string, draftId: string) =>
+  `${url.replace(/\/+$/, "")}/console/drafts/${encodeURIComponent(draftId)}`;

@@ -95,10 +95,11 @@ export const CLI: ProgramSpec = {
     },
     draft: {
       args: "create|edit|show|list|delete|request-approval|approve|test|schedule|cancel [<draftId>] …",
-      summary: "drafts: save, ask for approval, approve (another member), test, schedule, cancel",
+      summary: "drafts: save, ask for approval, test, schedule, cancel; approval is in the console (a passkey)",
       details:
         "With your token (oemr-reg login). create/edit take --title, --file [--html] [--send-at <ISO time>];\n" +
-        "schedule takes --at; test sends to you, or to --member <id> (repeat). approve approves the hash it shows.",
+        "schedule takes --at; test sends to you, or to --member <id> (repeat). approve approves nothing: it takes\n" +
+        "a passkey, so it prints the draft's console page where another member approves, and exits 1.",
       options: [],
       examples: [
         'oemr-reg draft create --title "OpenEMR 7.0.3.4 security patch" --file notice.md',

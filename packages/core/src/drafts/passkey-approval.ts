@@ -21,14 +21,22 @@ export type PasskeyApprovalDeps = {
  * approve another.
  */
 export function createPasskeyApproval({ drafts, flow, passkeys, audit }: PasskeyApprovalDeps) {
+  async function bound(member: Member, draftId: string) {
+    const draft = await drafts.get(draftId);
+    if (!draft) throw new DraftNotFoundError("No draft has this id");
+    if (draft.state !== "pending") throw new DraftStateError(`The draft is ${draft.state}, not pending`);
+    const { contentHash } = draft;
+    return { contentHash, options: await passkeys.approvalOptions(member.id, { draftId, contentHash }) };
+  }
+
   return {
     /** WebAuthn options for `member` to approve the draft's current content; the draft must be pending. */
     async options(member: Member, draftId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
-      const draft = await drafts.get(draftId);
-      if (!draft) throw new DraftNotFoundError("No draft has this id");
-      if (draft.state !== "pending") throw new DraftStateError(`The draft is ${draft.state}, not pending`);
-      return passkeys.approvalOptions(member.id, { draftId, contentHash: draft.contentHash });
+      return (await bound(member, draftId)).options;
     },
+
+    /** The same options, with the content hash their challenge is bound to, for a caller to name back. */
+    bound,
 
     /** Approves `contentHash` of the draft as `member`, once the assertion proves it; refusals are audited. */
     async approve(

@@ -92,7 +92,7 @@ export function createApp({
   passkeys,
   broadcasts,
   fanoutQueue,
-  drafting: draftingDeps,
+  drafting: draftDeps,
   audit,
   addressItems,
   signer,
@@ -106,7 +106,7 @@ export function createApp({
   const auth = createAuth({ ...authDeps, audit, now });
   const tokenKeys = [tokenKey, previousTokenKey];
   const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
-  const drafting = lazyDrafting({ broadcasts, fanoutQueue, audit, now, registrations, members }, draftingDeps);
+  const drafting = lazyDrafting({ broadcasts, fanoutQueue, audit, now, registrations, members, passkeys }, draftDeps);
   const onError: ErrorHandler = (error, c) => {
     const { status, body, headers } = errorResponse(error);
     return c.json(body, status, headers);

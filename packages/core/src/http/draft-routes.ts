@@ -4,14 +4,8 @@ import type { DraftFlow } from "../drafts/flow.ts";
 import type { DraftStore } from "../drafts/store.ts";
 import { limitBody, readBody } from "./body.ts";
 import { type Auth, actorOf, auditedBy } from "./caller.ts";
-import {
-  ContentHashBody,
-  Draft,
-  DraftBody,
-  DraftList,
-  RequestApprovalBody,
-  readDraftContent,
-} from "./draft-schemas.ts";
+import { type DraftApprovalDeps, draftApprovalRoutes } from "./draft-approval-routes.ts";
+import { Draft, DraftBody, DraftList, RequestApprovalBody, readDraftContent } from "./draft-schemas.ts";
 import { type DraftTestDeps, draftTestRoute } from "./draft-test-route.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
@@ -22,13 +16,14 @@ import { PIN_ERRORS } from "./pin-check.ts";
 const MAX_DRAFT_BYTES = 1024 * 1024;
 const MAX_SMALL_BYTES = 4 * 1024;
 
-export type DraftRoutesDeps = Pick<DraftTestDeps, "testSend"> & {
-  drafts: DraftStore;
-  flow: DraftFlow;
-  auth: Auth;
-  audit: Pick<AuditLog, "record">;
-  now: () => Date;
-};
+export type DraftRoutesDeps = Pick<DraftTestDeps, "testSend"> &
+  Pick<DraftApprovalDeps, "passkeyApproval"> & {
+    drafts: DraftStore;
+    flow: DraftFlow;
+    auth: Auth;
+    audit: Pick<AuditLog, "record">;
+    now: () => Date;
+  };
 
 const notFound = () => new ApiError(404, "DraftNotFoundException", "No draft has this id");
 const bodyErrors = {
@@ -37,7 +32,7 @@ const bodyErrors = {
 };
 
 /** `/api/drafts`: drafts saved, listed, deleted, sent for approval, approved and cancelled. */
-export function draftRoutes({ drafts, flow, auth, audit, testSend, now }: DraftRoutesDeps) {
+export function draftRoutes({ drafts, flow, auth, audit, testSend, passkeyApproval, now }: DraftRoutesDeps) {
   // Reading a draft is for those who write it and those who approve it.
   const [composer, approver, reader] = [auth.need("compose"), auth.need("approve"), auth.need(["compose", "approve"])];
   const app = new OpenAPIHono();
@@ -189,35 +184,6 @@ export function draftRoutes({ drafts, flow, auth, audit, testSend, now }: DraftR
   );
 
   app.openapi(
-    route("post", "/{draftId}/approve", {
-      operationId: "approveDraft",
-      summary: "Approve the draft's content, named by its hash",
-      description:
-        "A member with the `approve` role other than the requester (the PIN is no one, and cannot approve). Once " +
-        "the stage's APPROVALS_REQUIRED unexpired approvals of this hash are in, it starts, or waits for its sendAt.",
-      middleware: [limitBody(MAX_SMALL_BYTES), approver],
-      request: { params: Params, body: jsonBody("ContentHashBody", ContentHashBody) },
-      responses: {
-        200: answer("Approved: still pending, scheduled, or started"),
-        400: invalid,
-        ...stateErrors("; ApprovalExpiredException: the request is older than APPROVAL_HOURS"),
-        ...PIN_ERRORS,
-        403: jsonError("SelfApprovalException; ApproverNotMemberException: the PIN; MissingRoleException"),
-      },
-    }),
-    async (c) => {
-      const parsed = ContentHashBody.safeParse(await readBody(c));
-      if (!parsed.success) throw invalidInput("InvalidDraftException", parsed.error);
-      const caller = c.get("caller");
-      if (caller.kind !== "member")
-        throw new ApiError(403, "ApproverNotMemberException", "Only a member approves: send a personal token");
-      const { id, name } = caller.member;
-      const ip = auditedBy(c).ip;
-      return c.json(await flow.approve(c.req.param("draftId")!, { id, name }, parsed.data.contentHash, ip), 200);
-    },
-  );
-
-  app.openapi(
     route("post", "/{draftId}/cancel", {
       operationId: "cancelDraft",
       summary: "Cancel a draft that has not started: it never will",
@@ -235,6 +201,7 @@ export function draftRoutes({ drafts, flow, auth, audit, testSend, now }: DraftR
       return c.json(await flow.cancel(c.req.param("draftId")!, actor, ip), 200);
     },
   );
+  draftApprovalRoutes(app, { auth, passkeyApproval });
   draftTestRoute(app, { drafts, auth, audit, testSend, now });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { CancelBroadcast } from "../broadcast/cancel.ts";
 import type { DraftFlowDeps } from "../drafts/flow.ts";
 import type { ApprovalGateDeps } from "../drafts/gate.ts";
+import type { PasskeyApprovalDeps } from "../drafts/passkey-approval.ts";
 import { onFirstUse } from "../on-first-use.ts";
 import type { DraftTestDeps } from "./draft-test-route.ts";
 
@@ -12,22 +13,31 @@ export type DraftingDeps = Pick<DraftFlowDeps, "drafts" | "notifyApprovers"> &
     cancelBroadcast: CancelBroadcast;
   };
 
-type Shared = Omit<DraftFlowDeps, "rules" | "drafts" | "notifyApprovers"> & Pick<ApprovalGateDeps, "members">;
+type Shared = Omit<DraftFlowDeps, "rules" | "drafts" | "notifyApprovers"> &
+  Pick<ApprovalGateDeps, "members"> &
+  Pick<PasskeyApprovalDeps, "passkeys">;
 
 /**
- * The two-person rule (drafts/): its flow and the gate that turns a broadcast request into a
- * draft, built with the first request to an area that needs them (drafts, broadcasts, the console),
- * as the app's other rare areas load (lazy-routes.ts).
+ * The two-person rule (drafts/): its flow, the gate that turns a broadcast request into a draft,
+ * and the passkey approval every path approves through (the API's and the console's), built with
+ * the first request to an area that needs them (drafts, broadcasts, the console), as the app's
+ * other rare areas load (lazy-routes.ts). The passkeys' own library loads with the first ceremony.
  */
-export function lazyDrafting(shared: Shared, deps: DraftingDeps) {
+export function lazyDrafting({ passkeys, ...shared }: Shared, deps: DraftingDeps) {
   return onFirstUse(async () => {
-    const [{ createDraftFlow }, { createApprovalGate }] = await Promise.all([
+    const [{ createDraftFlow }, { createApprovalGate }, { createPasskeyApproval }] = await Promise.all([
       import("../drafts/flow.ts"),
       import("../drafts/gate.ts"),
+      import("../drafts/passkey-approval.ts"),
     ]);
     // An app made for its document alone (openapi-lint, the contract's) has none of these: its routes are only read.
     const { drafts, notifyApprovers, approvalRules: rules } = deps ?? ({} as DraftingDeps);
     const flow = createDraftFlow({ ...shared, drafts, notifyApprovers, rules });
-    return { ...(deps as DraftingDeps), flow, approvalGate: createApprovalGate({ ...shared, drafts, flow }) };
+    return {
+      ...(deps as DraftingDeps),
+      flow,
+      approvalGate: createApprovalGate({ ...shared, drafts, flow }),
+      passkeyApproval: createPasskeyApproval({ drafts, flow, passkeys, audit: shared.audit }),
+    };
   });
 }

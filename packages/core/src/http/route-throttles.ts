@@ -24,6 +24,7 @@ export const apiRoutes = {
   "PUT /api/drafts/{draftId}": { rate: 2, burst: 10 },
   "DELETE /api/drafts/{draftId}": { rate: 2, burst: 10 },
   "POST /api/drafts/{draftId}/request-approval": { rate: 1, burst: 5 },
+  "POST /api/drafts/{draftId}/approval-options": { rate: 1, burst: 5 },
   "POST /api/drafts/{draftId}/approve": { rate: 1, burst: 5 },
   "POST /api/drafts/{draftId}/cancel": { rate: 1, burst: 5 },
   "POST /api/drafts/{draftId}/test": { rate: 1, burst: 5 },

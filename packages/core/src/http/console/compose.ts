@@ -118,5 +118,5 @@ export function confirmBody(
 /** What the console shows once a broadcast became a draft waiting for approval (drafts/gate.ts). */
 export const awaitingBody = (draft: { draftId: string; state: string; contentHash: string }) => html`
   <p>Saved as draft <code>${draft.draftId}</code> (${draft.state}): it starts once another member who may
-  approve approves it: POST <code>/api/drafts/${draft.draftId}/approve</code> with its hash
-  <code>${draft.contentHash}</code>.</p>`;
+  approve approves its hash <code>${draft.contentHash}</code> with their passkey, on
+  <a href="/console/drafts/${draft.draftId}">its page</a>.</p>`;

@@ -8,6 +8,7 @@ import { ErrorBody } from "../api-schemas.ts";
 import { limitBody, readBody } from "../body.ts";
 import { ApiError } from "../errors.ts";
 import { gatewayThrottled, JSON_TYPE, PUBLIC, schemaRef } from "../openapi.ts";
+import { WebAuthnResponse } from "../webauthn-response.ts";
 import { consoleHeaders } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
 import { WEBAUTHN_SCRIPT } from "./webauthn-script.ts";
@@ -41,13 +42,7 @@ export const CeremonyAnswer = z.object({
   [CSRF_FIELD]: z.string().optional(),
   /** A new passkey's name; a sign-in sends none. */
   name: z.string().max(60).optional(),
-  response: z.looseObject({
-    id: z.string().min(1).max(1400),
-    rawId: z.string().min(1).max(1400),
-    type: z.literal("public-key"),
-    response: z.looseObject({ clientDataJSON: z.string().min(1).max(4096) }),
-    clientExtensionResults: z.looseObject({}),
-  }),
+  response: WebAuthnResponse,
 });
 export type CeremonyAnswer = z.infer<typeof CeremonyAnswer>;
 
