@@ -102,8 +102,8 @@ ${member.id === me ? "checked" : ""}> ${member.name}</label>`,
 
 /** The draft's content as it stands, for a session that does not edit it. */
 const readOnly = (draft: Draft) => html`<section aria-labelledby="content"><h2 id="content">Content</h2>
-<p><strong>${draft.title}</strong></p><pre class="scroll" tabindex="0" aria-label="Message">${draft.contents}</pre>
-${draft.html ? html`<pre class="scroll" tabindex="0" aria-label="HTML">${draft.html}</pre>` : ""}</section>`;
+<p><strong>${draft.title}</strong></p><pre class="scroll content" tabindex="0" aria-label="Message">${draft.contents}</pre>
+${draft.html ? html`<pre class="scroll content" tabindex="0" aria-label="HTML">${draft.html}</pre>` : ""}</section>`;
 
 /**
  * One draft: its state, send time and hash, its approval (and the passkey button for a member who

@@ -31,7 +31,8 @@ const STYLE =
   ".preview iframe{flex:1 1 480px;min-height:420px;border:1px solid #d0d7de;border-radius:6px}" +
   ".preview pre{flex:1 1 300px;min-width:0;margin:0;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;" +
   "background:#f6f8fa;border-radius:6px}.wide{overflow-x:auto;max-width:100%}" +
-  "dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}" +
+  "dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px;overflow-wrap:anywhere}" +
+  "pre.content{white-space:pre-wrap;overflow-wrap:anywhere}" +
   "form.filter{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-end}form.filter p{margin:4px 0 0}";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64");
 const STYLE_HASH = sha256(STYLE);
