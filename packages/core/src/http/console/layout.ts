@@ -32,7 +32,7 @@ const STYLE =
   ".preview pre{flex:1 1 300px;min-width:0;margin:0;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;" +
   "background:#f6f8fa;border-radius:6px}.wide{overflow-x:auto;max-width:100%}" +
   "dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px;overflow-wrap:anywhere}" +
-  "pre.content{white-space:pre-wrap;overflow-wrap:anywhere}" +
+  "pre.content{white-space:pre-wrap}pre.content,h1{overflow-wrap:anywhere}" +
   "form.filter{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-end}form.filter p{margin:4px 0 0}";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64");
 const STYLE_HASH = sha256(STYLE);
