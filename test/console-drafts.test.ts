@@ -40,7 +40,7 @@ expect((await postForm(`${base}/api/registration`, { email: recipient })).status
 
 /** The audit records of `action` on `object`, newest first. */
 const audited = async (action: string, object: string) =>
-  (await audit.page({ action })).records.filter((record) => record.object.startsWith(object));
+  (await audit.page({ action })).records.filter((record) => record.object?.startsWith(object));
 
 /** A member who accepted an invitation with a passkey of its own browser's virtual authenticator, signed in. */
 async function withPasskey(name: string, roles: Role[]) {
@@ -117,8 +117,6 @@ describe("drafts in the console", () => {
       });
       expect(test!.destination.to.join(" ")).toContain(ada.member.email);
       expect(await audited("draft.test-sent", draftId)).toHaveLength(1);
-      await page.goto(`${base}/console/drafts`);
-      await page.screenshot({ path: screenshotPath("drafts.png"), fullPage: true });
     },
     SLOW,
   );
@@ -240,6 +238,12 @@ data-csrf="${ada.csrf}" data-hash="${contentHash}" disabled>Approve anyway</butt
       expect(await audited("draft.scheduled", scheduledId)).toHaveLength(1);
       expect(await audited("draft.cancelled", scheduledId)).toMatchObject([{ actor: { id: ben.member.id } }]);
       expect((await drafts.get(scheduledId))!.broadcastId).toBeUndefined();
+      await page.goto(`${base}/console/drafts`);
+      await expect(page.locator("#drafts tbody tr").allTextContents()).resolves.toEqual([
+        expect.stringMatching(/Scheduled .*cancelled/s),
+        expect.stringMatching(/Embargoed .*started/s),
+      ]);
+      await page.screenshot({ path: screenshotPath("drafts.png"), fullPage: true });
     },
     SLOW,
   );

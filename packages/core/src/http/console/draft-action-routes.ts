@@ -1,13 +1,14 @@
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { html } from "hono/html";
+import type { Draft } from "../../drafts/model.ts";
 import { TEST_SENDS_PER_HOUR, TestSendLimitError } from "../../drafts/test-send.ts";
 import { readBody } from "../body.ts";
 import { ContentHashBody } from "../draft-schemas.ts";
 import { ApiError } from "../errors.ts";
 import { htmlResponse, redirect, retryAfter, SESSION } from "../openapi.ts";
 import { draftPath } from "./draft-page.ts";
-import { draftNotFound, draftRefused } from "./drafts-page.ts";
+import { draftRefused } from "./drafts-page.ts";
 import type { DraftIdParam, DraftPageDeps, Needed } from "./drafts-routes.ts";
 import { consolePage } from "./layout.ts";
 import { memberForms } from "./member-access.ts";
@@ -17,6 +18,8 @@ import { auditedBySession, type SignedIn } from "./signed-in.ts";
 type Deps = DraftPageDeps & {
   /** The session when it holds the role, else the page to answer. */
   roles: (c: Context, needed: Needed) => Promise<SignedIn | Response>;
+  /** The session and the draft of the path's id; else the page to answer. */
+  withDraft: (c: Context, needed: Needed) => Promise<{ session: SignedIn; draft: Draft } | Response>;
   audited: (c: Context, action: string, object: string) => Promise<unknown>;
   params: typeof DraftIdParam;
 };
@@ -32,7 +35,7 @@ const MemberIds = z.array(z.string().min(1).max(64)).min(1, "Tick at least one m
  */
 // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
 export function consoleDraftActionRoutes(app: OpenAPIHono<any, any, any>, deps: Deps) {
-  const { drafts, flow, testSend, sessions, sessionPost, roles, audited, params, now } = deps;
+  const { flow, testSend, sessions, sessionPost, roles, withDraft, audited, params, now } = deps;
   const { post, body, refused, formErrors } = memberForms(app, sessionPost);
   const common = {
     400: htmlResponse("An id over 100 characters, or what is wrong with the form"),
@@ -106,11 +109,10 @@ export function consoleDraftActionRoutes(app: OpenAPIHono<any, any, any>, deps: 
       },
     }),
     async (c) => {
-      const session = await roles(c, "compose");
-      if (session instanceof Response) return session;
-      const draftId = c.req.param("id")!;
-      const draft = await drafts.get(draftId);
-      if (!draft) return draftNotFound(c, session);
+      const found = await withDraft(c, "compose");
+      if (found instanceof Response) return found;
+      const { session } = found;
+      const { draftId } = found.draft;
       const posted = (await readBody(c, { lists: ["memberIds"] })) as { memberIds?: string | string[] };
       const memberIds = MemberIds.safeParse([posted.memberIds ?? []].flat());
       if (!memberIds.success)

@@ -36,9 +36,10 @@ const action = (session: SignedIn, path: string, label: string, fields: Record<s
 function approvalSection(session: SignedIn, draft: Draft) {
   const rights = draftRights(session);
   const request = draft.approvalRequest;
+  const earlier = " (an earlier content)";
   const asked = request
     ? html`<p id="approval-request">Asked by ${who(request.by)} at ${utc(request.at)} for hash
-<code>${request.contentHash.slice(0, 12)}</code>${request.contentHash === draft.contentHash ? "" : " (an earlier content)"}.</p>`
+<code>${request.contentHash.slice(0, 12)}</code>${request.contentHash === draft.contentHash ? "" : earlier}.</p>`
     : html`<p>Approval has not been asked for.</p>`;
   const approvals = draft.approvals.map(
     ({ by, at, contentHash }) =>
@@ -64,7 +65,8 @@ page.</p></noscript>${webauthnScript}`
     : "";
   return html`<section aria-labelledby="approval"><h2 id="approval">Approval</h2>${asked}
 ${approvals.length ? html`<ul id="approvals">${approvals}</ul>` : html`<p>No approval yet.</p>`}
-<dl class="confirm"><dt>Reach at approval</dt><dd id="reach-approval">${reachFigure(request?.reach ?? draft.reachAtApproval)}</dd>
+<dl class="confirm"><dt>Reach at approval</dt>
+<dd id="reach-approval">${reachFigure(request?.reach ?? draft.reachAtApproval)}</dd>
 <dt>Reach at start</dt><dd id="reach-start">${reachFigure(draft.reachAtStart)}</dd></dl>${ask}${approve}</section>`;
 }
 
@@ -102,7 +104,8 @@ ${member.id === me ? "checked" : ""}> ${member.name}</label>`,
 
 /** The draft's content as it stands, for a session that does not edit it. */
 const readOnly = (draft: Draft) => html`<section aria-labelledby="content"><h2 id="content">Content</h2>
-<p><strong>${draft.title}</strong></p><pre class="scroll content" tabindex="0" aria-label="Message">${draft.contents}</pre>
+<p><strong>${draft.title}</strong></p>
+<pre class="scroll content" tabindex="0" aria-label="Message">${draft.contents}</pre>
 ${draft.html ? html`<pre class="scroll content" tabindex="0" aria-label="HTML">${draft.html}</pre>` : ""}</section>`;
 
 /**
@@ -119,7 +122,11 @@ export function draftBody(session: SignedIn, draft: Draft, members: Member[], po
     : "";
   const content =
     rights.compose && open
-      ? html`<section aria-labelledby="content"><h2 id="content">Content</h2>${draftForm(session, posted?.fields ?? fieldsOf(draft), { action: path, errors: posted?.errors })}</section>`
+      ? html`<section aria-labelledby="content"><h2 id="content">Content</h2>${draftForm(
+          session,
+          posted?.fields ?? fieldsOf(draft),
+          { action: path, errors: posted?.errors },
+        )}</section>`
       : readOnly(draft);
   const cancel =
     rights.approve && open

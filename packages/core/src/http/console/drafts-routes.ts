@@ -85,6 +85,12 @@ export function consoleDraftRoutes(app: OpenAPIHono<any, any, any>, deps: DraftP
   const route = (method: "get" | "post", path: string, rest: Omit<RouteConfig, "method" | "path">) =>
     createRoute({ ...rest, method, path, security: SESSION });
   const roles = (c: Context, needed: Needed) => rolePage(c, sessions(), needed === "read" ? [...WRITERS] : [needed]);
+  const withDraft = async (c: Context, needed: Needed): Promise<{ session: SignedIn; draft: Draft } | Response> => {
+    const session = await roles(c, needed);
+    if (session instanceof Response) return session;
+    const draft = await drafts.get(c.req.param("id")!);
+    return draft ? { session, draft } : draftNotFound(c, session);
+  };
 
   app.openapi(
     route("get", "/drafts", {
@@ -154,10 +160,8 @@ export function consoleDraftRoutes(app: OpenAPIHono<any, any, any>, deps: DraftP
       responses: { ...memberPageResponses, 400: badId, 404: notFound },
     }),
     async (c) => {
-      const session = await roles(c, "read");
-      if (session instanceof Response) return session;
-      const draft = await drafts.get(c.req.param("id")!);
-      return draft ? render(c, session, draft) : draftNotFound(c, session);
+      const found = await withDraft(c, "read");
+      return found instanceof Response ? found : render(c, found.session, found.draft);
     },
   );
 
@@ -180,11 +184,10 @@ export function consoleDraftRoutes(app: OpenAPIHono<any, any, any>, deps: DraftP
       },
     }),
     async (c) => {
-      const session = await roles(c, "compose");
-      if (session instanceof Response) return session;
-      const draftId = c.req.param("id")!;
-      const draft = await drafts.get(draftId);
-      if (!draft) return draftNotFound(c, session);
+      const found = await withDraft(c, "compose");
+      if (found instanceof Response) return found;
+      const { session, draft } = found;
+      const { draftId } = draft;
       const posted = await readDraftForm(c, now());
       if (!posted.content) return render(c, session, draft, posted);
       const saved = await drafts.save(draftId, posted.content, actorOf(session.caller), now());
@@ -233,6 +236,6 @@ export function consoleDraftRoutes(app: OpenAPIHono<any, any, any>, deps: DraftP
       return c.redirect(DRAFTS_PATH, 303);
     },
   );
-  consoleDraftActionRoutes(app, { ...deps, roles, audited, params: DraftIdParam });
+  consoleDraftActionRoutes(app, { ...deps, roles, withDraft, audited, params: DraftIdParam });
   consoleDraftApprovalRoutes(app, { ...deps, params: DraftIdParam });
 }
