@@ -1,5 +1,8 @@
+import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
+import { createDraftStore } from "@oemr-reg/core/drafts/store";
 import { app } from "@oemr-reg/functions/api";
 import type { Page } from "playwright-core";
+import { Resource } from "sst";
 import { describe, expect, it } from "vitest";
 import { browserForFile, expectAccessible } from "./support/browser.ts";
 import { memberSession, signInBrowser } from "./support/member-session.ts";
@@ -9,8 +12,23 @@ import { serveForFile } from "./support/serve.ts";
 // allows none; only the passkey pages load one), so what a reader with scripts off gets is this.
 const base = await serveForFile(app);
 const browser = await browserForFile();
-const { cookie } = await memberSession(base, "Narrow", ["compose", "approve", "admin"]);
-const PAGES = ["/console", "/console/tokens", "/console/members", "/console/audit"];
+const { member, cookie } = await memberSession(base, "Narrow", ["compose", "approve", "admin"]);
+// A draft with a long title, its form and tables at their widest: a phone must still fit it.
+const content = { title: `A draft to read on a phone ${"x".repeat(80)}`, contents: `Upgrade ${"y".repeat(300)}` };
+const draft = await createDraftStore({ db: createDocumentClient(), stateTable: Resource.State.name }).create(
+  crypto.randomUUID(),
+  content,
+  { kind: "member", id: member.id, name: member.name },
+  new Date(),
+);
+const PAGES = [
+  "/console",
+  "/console/tokens",
+  "/console/members",
+  "/console/audit",
+  "/console/drafts",
+  `/console/drafts/${draft!.draftId}`,
+];
 
 /** Tabs through the page; the names of the controls that took the focus, in order. */
 async function tabStops(page: Page, most = 60): Promise<string[]> {

@@ -103,6 +103,34 @@ async function drafting() {
   for (const id of made) await memberStore.revoke(id);
 }
 
+/** Every console draft operation, as a member who composes and approves; then "Stop for good" on `broadcastId`. */
+async function consoleDrafting(
+  { member, cookie, csrf }: Awaited<ReturnType<typeof memberSession>>,
+  broadcastId: string,
+) {
+  const asMember = (path: string, fields: Record<string, string> = {}) =>
+    call(path, form({ ...fields, csrf }, { cookie }));
+  const signedIn = { headers: { cookie } };
+  expect((await call("/console/drafts", signedIn)).status).toBe(200);
+  expect((await call("/console/drafts/new", signedIn)).status).toBe(200);
+  const created = await asMember("/console/drafts", { title: "Contract draft", contents: "Hi." });
+  expect(created.status).toBe(303);
+  const path = created.headers.get("location")!;
+  expect((await call(path, signedIn)).status).toBe(200);
+  expect((await asMember(path, { title: "Contract draft", contents: "Hello." })).status).toBe(303);
+  expect((await asMember(`${path}/test`, { memberIds: member.id })).status).toBe(200);
+  expect((await asMember(`${path}/request-approval`)).status).toBe(303);
+  const sameSite = { cookie, origin: base };
+  expect((await call(`${path}/approval/options`, json({ csrf }, sameSite))).status).toBe(200);
+  const response = { id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "e30" } };
+  const answer = { csrf, contentHash: "0".repeat(64), response: { ...response, clientExtensionResults: {} } };
+  expect((await call(`${path}/approval/verify`, json(answer, sameSite))).status).toBe(403);
+  expect((await asMember(`${path}/cancel`)).status).toBe(303);
+  expect((await asMember(`${path}/delete`)).status).toBe(303);
+  const stopped = await asMember(`/console/broadcasts/${broadcastId}/cancel`, { confirm: "yes" });
+  expect([303, 409]).toContain(stopped.status);
+}
+
 describe("every operation of the document", () => {
   it("gets an answer the document states, from a request of each", async () => {
     expect((await call("/")).status).toBe(200);
@@ -212,6 +240,7 @@ describe("every operation of the document", () => {
     expect((await call("/console/audit?action=member.revoked", { headers: { cookie: admin.cookie } })).status).toBe(
       200,
     );
+    await consoleDrafting(admin, broadcastId);
     await drafting();
     // The PIN opens the console again for the tests below.
     await memberStore.revoke(admin.member.id);

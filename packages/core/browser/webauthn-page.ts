@@ -1,9 +1,10 @@
 /**
  * The console's one script, for the passkey pages only (bundled by `npm run build:console-script`
  * into `src/http/console/webauthn-script.ts`). A button `[data-webauthn]` names its ceremony
- * ("register" or "authenticate") and its two URLs: on a click it asks the options of the first, lets
- * the browser create or use a passkey, posts the answer to the second and follows where the server
- * sends it. What goes wrong is said in the page's `[aria-live]` element.
+ * ("register", "authenticate", or "approve", whose answer carries the button's content hash) and
+ * its two URLs: on a click it asks the options of the first, lets the browser create or use a
+ * passkey, posts the answer to the second and follows where the server sends it. What goes wrong is
+ * said in the page's `[aria-live]` element. The buttons come disabled: without this script they do nothing.
  */
 import { startAuthentication, startRegistration } from "@simplewebauthn/browser";
 
@@ -22,7 +23,7 @@ async function post(url: string, body: Record<string, unknown>): Promise<Answer 
 }
 
 async function ceremony(button: HTMLButtonElement, say: (text: string) => void): Promise<void> {
-  const { webauthn, options, verify, csrf = "" } = button.dataset;
+  const { webauthn, options, verify, csrf = "", hash } = button.dataset;
   if (!options || !verify) return;
   const name = document.querySelector<HTMLInputElement>("#passkey-name")?.value ?? "";
   const asked = await post(options, { csrf });
@@ -30,7 +31,7 @@ async function ceremony(button: HTMLButtonElement, say: (text: string) => void):
   const optionsJSON = asked as never;
   const response =
     webauthn === "register" ? await startRegistration({ optionsJSON }) : await startAuthentication({ optionsJSON });
-  const done = await post(verify, { csrf, name, response });
+  const done = await post(verify, { csrf, name, response, ...(hash && { contentHash: hash }) });
   if (!done.ok || !done.redirect) return say(done.message ?? "");
   window.location.assign(done.redirect);
 }
@@ -40,6 +41,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-w
   const say = (text: string) => {
     if (status) status.textContent = text;
   };
+  button.disabled = false;
   button.addEventListener("click", () => {
     button.disabled = true;
     say("");

@@ -205,7 +205,7 @@ export function createApp({
         tallies,
         broadcasts,
         fanoutQueue,
-        approvalGate: (await drafting()).approvalGate,
+        ...(await drafting()),
         allowed,
         now,
       }),

@@ -25,6 +25,9 @@ export type AuthDeps = PinCheckDeps & {
   pinRoutes?: boolean;
 };
 
+/** The roles a caller holds: its own, or the PIN's. */
+export const rolesOf = (caller: Caller): readonly Role[] => (caller.kind === "PIN" ? PIN_ROLES : caller.roles);
+
 /** The audit log's name for a caller. */
 export function actorOf(caller: Caller): Actor {
   return caller.kind === "PIN" ? { kind: "PIN" } : { kind: "member", id: caller.member.id, name: caller.member.name };
@@ -86,8 +89,7 @@ export function createAuth({ tokens, audit, pinRoutes = true, ...pin }: AuthDeps
       const wanted = role === undefined ? [] : [role].flat();
       return async function authorize(c, next) {
         const caller = await identify(c);
-        const roles = caller.kind === "PIN" ? PIN_ROLES : caller.roles;
-        if (wanted.length > 0 && !wanted.some((one) => roles.includes(one)))
+        if (wanted.length > 0 && !wanted.some((one) => rolesOf(caller).includes(one)))
           throw new ApiError(403, "MissingRoleException", `This route needs the \`${wanted.join("` or `")}\` role`);
         c.set("caller", caller);
         await next();

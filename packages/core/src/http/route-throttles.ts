@@ -58,11 +58,25 @@ export const apiRoutes = {
   "GET /console/broadcasts": { rate: 5, burst: 10 },
   "GET /console/broadcasts/{id}": { rate: 5, burst: 10 },
   "POST /console/broadcasts/{id}/resume": { rate: 1, burst: 5 },
+  "POST /console/broadcasts/{id}/cancel": { rate: 1, burst: 5 },
   "GET /console/broadcasts/new": { rate: 5, burst: 10 },
   // Each a scan of every registration (the audience's reach), as GET /api/registration/audience.
   "POST /console/broadcasts/new/preview": { rate: 1, burst: 5 },
   "POST /console/broadcasts/new/confirm": { rate: 1, burst: 5 },
   "POST /console/broadcasts": { rate: 1, burst: 5 },
+  // Drafts, as /api/drafts: a few members, by hand; asking for approval scans the list (the reach).
+  "GET /console/drafts": { rate: 5, burst: 10 },
+  "GET /console/drafts/new": { rate: 5, burst: 10 },
+  "POST /console/drafts": { rate: 2, burst: 10 },
+  "GET /console/drafts/{id}": { rate: 5, burst: 10 },
+  "POST /console/drafts/{id}": { rate: 2, burst: 10 },
+  "POST /console/drafts/{id}/delete": { rate: 2, burst: 10 },
+  "POST /console/drafts/{id}/request-approval": { rate: 1, burst: 5 },
+  "POST /console/drafts/{id}/cancel": { rate: 1, burst: 5 },
+  "POST /console/drafts/{id}/test": { rate: 1, burst: 5 },
+  // An approval's passkey ceremony: two posts, as the sign-in's.
+  "POST /console/drafts/{id}/approval/options": { rate: 1, burst: 5 },
+  "POST /console/drafts/{id}/approval/verify": { rate: 1, burst: 5 },
   // A member's own tokens, and an admin's members: a few people, by hand.
   "GET /console/tokens": { rate: 5, burst: 10 },
   "POST /console/tokens": { rate: 1, burst: 5 },

@@ -4,16 +4,23 @@ import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import type { AuditLog } from "../../audit/index.ts";
 import type { WorkQueue } from "../../aws/sqs.ts";
-import { BroadcastNotFoundError, BroadcastNotPausedError } from "../../broadcast/errors.ts";
+import type { CancelBroadcast } from "../../broadcast/cancel.ts";
+import {
+  BroadcastNotCancellableError,
+  BroadcastNotFoundError,
+  BroadcastNotPausedError,
+} from "../../broadcast/errors.ts";
 import { decodeListCursor, encodeListCursor } from "../../broadcast/list-page.ts";
 import { resumePausedBroadcast } from "../../broadcast/start.ts";
 import type { BroadcastStore } from "../../broadcast/store.ts";
 import type { FanoutTask } from "../../broadcast/tasks.ts";
 import type { ApprovalGate } from "../../drafts/gate.ts";
-import { limitBody } from "../body.ts";
+import { logger } from "../../log.ts";
+import { limitBody, readBody } from "../body.ts";
 import { FORM, formPageErrors, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import { broadcastBody, broadcastPath, historyBody, historyPath, inProgress } from "./broadcasts.ts";
 import { consolePage } from "./layout.ts";
+import { rolePage } from "./member-access.ts";
 import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
 import { auditedBySession, type ConsoleSessions, type SignedIn } from "./signed-in.ts";
 
@@ -24,6 +31,8 @@ export type ConsoleBroadcastDeps = {
   fanoutQueue: WorkQueue<FanoutTask>;
   /** With any active member, a broadcast sent here waits for approval (drafts/gate.ts). */
   approvalGate: ApprovalGate;
+  /** The API's stop for good (`POST /api/registration/broadcast/{broadcastId}/cancel`). */
+  cancelBroadcast: CancelBroadcast;
 };
 
 type Shared = ConsoleBroadcastDeps & {
@@ -46,6 +55,9 @@ const IdParam = z.object({
 });
 const BAD_ID = "An id of no broadcast's form (over 100 characters)";
 const Resume = z.object({ [CSRF_FIELD]: z.string() });
+const Stop = Resume.extend({
+  confirm: z.literal("yes").meta({ description: "The box that says the recipients not reached yet get nothing" }),
+});
 /** Broadcasts a page of the history shows. */
 const HISTORY_PAGE = 25;
 // Checked in the handler, so that one this service did not make gets the console's own 400 page.
@@ -63,7 +75,7 @@ const HistoryQuery = z.object({
 export function consoleBroadcastRoutes(
   // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
   app: OpenAPIHono<any, any, any>,
-  { broadcasts, fanoutQueue, audit, sessions, sessionPost, now }: Shared,
+  { broadcasts, fanoutQueue, audit, sessions, sessionPost, now, cancelBroadcast }: Shared,
 ) {
   const history = createRoute({
     method: "get",
@@ -153,6 +165,52 @@ export function consoleBroadcastRoutes(
       // Resumed already (a second click, another board member): its page shows how it is now.
       if (!(error instanceof BroadcastNotPausedError)) throw error;
     }
+    return c.redirect(broadcastPath(id), 303);
+  });
+
+  const stop = createRoute({
+    method: "post",
+    path: "/broadcasts/{id}/cancel",
+    operationId: "consoleCancelBroadcast",
+    security: SESSION,
+    summary: "Stop a running broadcast for good",
+    description:
+      "Queued, sending or paused: as POST /api/registration/broadcast/{broadcastId}/cancel, its fan-out stops and " +
+      "no email not sent yet goes; nothing resumes it. The form's box must be ticked (400 otherwise). `approve` " +
+      "(the PIN's session holds it); needs the session's CSRF token. Then back to its page.",
+    middleware: [limitBody(MAX_FORM_BYTES), csrf(), sessionPost],
+    request: {
+      params: IdParam,
+      body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleCancelBroadcast", Stop) } } },
+    },
+    responses: {
+      303: redirect("To the broadcast's page"),
+      400: htmlResponse(`${BAD_ID}, or the box not ticked`),
+      403: htmlResponse("No session, no token or the wrong one, another site, or no `approve` role"),
+      ...formPageErrors(MAX_FORM_BYTES),
+      404: htmlResponse("No such id"),
+      409: htmlResponse("Done, or cancelled already"),
+    },
+  });
+  app.openapi(stop, async (c) => {
+    const session = await rolePage(c, sessions(), ["approve"]);
+    if (session instanceof Response) return session;
+    const { id } = c.req.valid("param");
+    const back = html`<p><a href="${broadcastPath(id)}">Back to the broadcast</a></p>`;
+    if (!Stop.safeParse(await readBody(c)).success) {
+      const body = html`<p role="alert">Tick the box: stopping is for good.</p>${back}`;
+      return consolePage(c, { status: 400, title: "Not stopped", body, session });
+    }
+    try {
+      await cancelBroadcast(id, now());
+    } catch (error) {
+      if (error instanceof BroadcastNotFoundError) return notFound(c, session);
+      if (!(error instanceof BroadcastNotCancellableError)) throw error;
+      const body = html`<p role="alert">${error.message}.</p>${back}`;
+      return consolePage(c, { status: 409, title: "Not stopped", body, session });
+    }
+    logger.info("broadcast cancelled", { broadcastId: id, console: true });
+    await audit.record({ ...(await auditedBySession(c, sessions())), action: "broadcast.cancelled", object: id });
     return c.redirect(broadcastPath(id), 303);
   });
 }

@@ -1,8 +1,11 @@
 import { html } from "hono/html";
 import type { Broadcast } from "../../broadcast/store.ts";
 import type { Audience } from "../../registration/audience.ts";
+import type { AudienceReach } from "../../registration/store.ts";
+import { rolesOf } from "../caller.ts";
 import { csrfInput } from "./layout.ts";
-import { CONSOLE_PATH, type Session } from "./session.ts";
+import { CONSOLE_PATH } from "./session.ts";
+import type { SignedIn } from "./signed-in.ts";
 
 const number = (value: number) => value.toLocaleString("en-US");
 const time = (iso: string | undefined) => (iso ? iso.slice(0, 19).replace("T", " ") : "");
@@ -31,6 +34,10 @@ const FIGURES = [
 ] as const;
 
 const figure = (label: string, value: number) => html`<div><dt>${label}</dt><dd>${number(value)}</dd></div>`;
+
+/** An audience's reach in words, as a draft and its broadcast record it. */
+export const reachFigure = (reach: AudienceReach | undefined) =>
+  reach ? `${number(reach.reached)} of ${number(reach.active)} active addresses` : "—";
 
 /** Where the history's page after `cursor` is, or its first page. */
 export const historyPath = (cursor?: string) =>
@@ -61,8 +68,11 @@ ${FIGURES.map(([, name]) => html`<td class="n">${number(broadcast[name])}</td>`)
 /** Whether a broadcast is still under way, so its page reloads itself. */
 export const inProgress = (broadcast: Broadcast) => broadcast.status === "queued" || broadcast.status === "sending";
 
-/** One broadcast's progress; paused, its reason and the "Resume" form. */
-export function broadcastBody(broadcast: Broadcast, session: Session) {
+/**
+ * One broadcast's progress; paused, its reason and the "Resume" form; running or paused, "Stop for
+ * good" for a session that may approve; from a draft, its reach at approval and at start.
+ */
+export function broadcastBody(broadcast: Broadcast, session: SignedIn) {
   const times = [
     ["Created", broadcast.createdAt],
     ["Started", broadcast.startedAt],
@@ -77,10 +87,21 @@ export function broadcastBody(broadcast: Broadcast, session: Session) {
 <form method="post" action="${broadcastPath(broadcast.broadcastId)}/resume">${csrfInput(session)}
 <button type="submit">Resume</button></form></section>`
       : "";
+  const stop =
+    (inProgress(broadcast) || broadcast.status === "paused") && rolesOf(session.caller).includes("approve")
+      ? html`<section aria-labelledby="stop"><h2 id="stop">Stop for good</h2>
+<form method="post" action="${broadcastPath(broadcast.broadcastId)}/cancel">${csrfInput(session)}
+<p><label><input type="checkbox" name="confirm" value="yes" required> Stop it: the recipients not reached yet never
+get it, and nothing resumes it</label></p><button type="submit">Stop for good</button></form></section>`
+      : "";
+  const reach = broadcast.draftId
+    ? html`<p id="reach">From <a href="${CONSOLE_PATH}/drafts/${encodeURIComponent(broadcast.draftId)}">a draft</a>.
+Reach at approval: ${reachFigure(broadcast.reachAtApproval)}; at start: ${reachFigure(broadcast.reachAtStart)}.</p>`
+    : "";
   const reloads = inProgress(broadcast) ? html`<p>This page reloads itself every 5 seconds until it is done.</p>` : "";
   return html`<p>Status: <strong>${broadcast.status}</strong>. Audience: ${audienceText(broadcast.audience)}.</p>
-${reloads}${paused}
+${reach}${reloads}${paused}
 <dl class="counts">${FIGURES.map(([label, name]) => figure(label, broadcast[name]))}</dl>
 <ul>${times.map(([label, at]) => html`<li>${label}: ${time(at)} UTC</li>`)}</ul>
-<p><a href="${CONSOLE_PATH}/broadcasts">Every broadcast</a></p>`;
+${stop}<p><a href="${CONSOLE_PATH}/broadcasts">Every broadcast</a></p>`;
 }

@@ -13,12 +13,9 @@ import { privacyUrl, unsubscribeUrl } from "../../email/links.ts";
 import { BroadcastMessage } from "../../email/message.ts";
 import { personalize } from "../../email/personalize.ts";
 import { logger } from "../../log.ts";
-import type { Audience } from "../../registration/audience.ts";
 import type { RegistrationStore } from "../../registration/store.ts";
 import { BroadcastForm } from "../api-schemas.ts";
-import { parseAudience } from "../audience-fields.ts";
 import { limitBody, readBody } from "../body.ts";
-import { ApiError } from "../errors.ts";
 import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, SESSION, schemaRef } from "../openapi.ts";
 import type { PageContent } from "../pages.ts";
 import { broadcastPath } from "./broadcasts.ts";
@@ -31,6 +28,7 @@ import {
   FIELD_NAMES,
   IDEMPOTENCY_FIELD,
   type Preview,
+  readAudience,
 } from "./compose.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH, CSRF_FIELD } from "./session.ts";
@@ -230,13 +228,7 @@ async function readComposed(c: Context): Promise<Composed> {
   });
   if (!parsed.success)
     errors.push(...parsed.error.issues.map(({ path, message }) => `${LABELS[String(path[0])] ?? "Form"}: ${message}`));
-  let audience: Audience | undefined;
-  try {
-    audience = parseAudience({ belowVersion: fields.belowVersion, distribution: fields.distribution });
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    errors.push(...(error.issues?.map(({ message }) => `Audience: ${message}`) ?? [`Audience: ${error.message}`]));
-  }
+  const audience = readAudience(fields, errors);
   if (parsed.success && errors.length === 0) {
     const { renderBroadcast } = await import("../../email/render.ts");
     try {

@@ -4,6 +4,8 @@ import type { PersonalizedEmail } from "../../email/personalize.ts";
 import type { RenderedBroadcast } from "../../email/render.ts";
 import type { Audience } from "../../registration/audience.ts";
 import type { AudienceReach } from "../../registration/store.ts";
+import { parseAudience } from "../audience-fields.ts";
+import { ApiError } from "../errors.ts";
 import { audienceText } from "./broadcasts.ts";
 import { csrfInput } from "./layout.ts";
 import { CONSOLE_PATH, type Session } from "./session.ts";
@@ -70,15 +72,19 @@ function previewSection({ audience, reach, email }: Preview) {
 <pre aria-label="The email's text part" tabindex="0">${email.text}</pre></div></section>`;
 }
 
-/** The compose form, with what was typed, the errors it has and its preview, when there are. */
-export function composeBody(
-  session: Session,
-  fields: ComposeFields,
-  { errors = [], preview }: { errors?: string[]; preview?: Preview } = {},
-) {
-  return html`${errorList(errors)}
-<form method="post" action="${PREVIEW_PATH}" class="compose">
-${csrfInput(session)}
+/** The audience of a form's fields; what is wrong with them goes to `errors`. */
+export function readAudience(fields: ComposeFields, errors: string[]): Audience | undefined {
+  try {
+    return parseAudience({ belowVersion: fields.belowVersion, distribution: fields.distribution });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    errors.push(...(error.issues?.map(({ message }) => `Audience: ${message}`) ?? [`Audience: ${error.message}`]));
+    return undefined;
+  }
+}
+
+/** A broadcast's title, Markdown, HTML and audience, as the compose and draft forms ask them. */
+export const messageFields = (fields: ComposeFields) => html`
 <p><label for="title">Title</label>
 <input id="title" name="title" value="${fields.title}" maxlength="200" required></p>
 <p><label for="contents">Message (Markdown)</label>
@@ -89,7 +95,17 @@ ${csrfInput(session)}
 <p><label for="belowVersion">Only below this OpenEMR version (such as 7.0.3 or 7.0.3.4)</label>
 <input id="belowVersion" name="belowVersion" value="${fields.belowVersion}" maxlength="64"></p>
 <p><label for="distribution">Only these distributions (comma-separated; unknown for none sent)</label>
-<input id="distribution" name="distribution" value="${fields.distribution}"></p></fieldset>
+<input id="distribution" name="distribution" value="${fields.distribution}"></p></fieldset>`;
+
+/** The compose form, with what was typed, the errors it has and its preview, when there are. */
+export function composeBody(
+  session: Session,
+  fields: ComposeFields,
+  { errors = [], preview }: { errors?: string[]; preview?: Preview } = {},
+) {
+  return html`${errorList(errors)}
+<form method="post" action="${PREVIEW_PATH}" class="compose">
+${csrfInput(session)}${messageFields(fields)}
 <p><button type="submit">Preview</button> <button type="submit" formaction="${CONFIRM_PATH}">Send</button></p>
 </form>${preview ? previewSection(preview) : ""}`;
 }

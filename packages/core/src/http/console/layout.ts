@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
-import type { Context } from "hono";
+import type { Context, ErrorHandler } from "hono";
 import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EMAIL_STYLE_ATTRIBUTES } from "../../email/styles.ts";
+import { rolesOf } from "../caller.ts";
+import { errorResponse } from "../errors.ts";
+import { JSON_TYPE } from "../openapi.ts";
 import { HEAD_META, type PageContent, type PageHeaderOptions, strictPageHeaders } from "../pages.ts";
 import { CONSOLE_PATH, CSRF_FIELD, type Session } from "./session.ts";
 import type { SignedIn } from "./signed-in.ts";
@@ -22,12 +25,14 @@ const STYLE =
   "table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #d0d7de;padding:2px 8px;text-align:left}" +
   "td.n{text-align:right}.scroll{max-height:320px;overflow-y:auto}.paused{color:#9a6700;font-weight:600}" +
   "textarea{font:inherit;width:100%;box-sizing:border-box;padding:6px;border:1px solid #8c959f;border-radius:6px}" +
-  ".compose input{width:100%;box-sizing:border-box}fieldset{border:1px solid #d0d7de;border-radius:6px}" +
+  ".compose input{width:100%;box-sizing:border-box}.compose input[type=checkbox]{width:auto}" +
+  "fieldset{border:1px solid #d0d7de;border-radius:6px}" +
   "button.secondary{background:#57606a}.preview{display:flex;flex-wrap:wrap;gap:16px;align-items:stretch}" +
   ".preview iframe{flex:1 1 480px;min-height:420px;border:1px solid #d0d7de;border-radius:6px}" +
   ".preview pre{flex:1 1 300px;min-width:0;margin:0;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;" +
   "background:#f6f8fa;border-radius:6px}.wide{overflow-x:auto;max-width:100%}" +
-  "dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px}" +
+  "dl.confirm dt{font-weight:600}dl.confirm dd{margin:0 0 8px;overflow-wrap:anywhere}" +
+  "pre.content{white-space:pre-wrap}pre.content,h1{overflow-wrap:anywhere}" +
   "form.filter{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-end}form.filter p{margin:4px 0 0}";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64");
 const STYLE_HASH = sha256(STYLE);
@@ -59,6 +64,12 @@ function memberLinks({ caller }: SignedIn) {
   return html` · <a href="${CONSOLE_PATH}/tokens">Tokens</a> · <a href="${CONSOLE_PATH}/passkeys">Passkeys</a>${admin}`;
 }
 
+/** The drafts, for those who write or approve them. */
+const draftLink = ({ caller }: SignedIn) =>
+  rolesOf(caller).some((role) => role === "compose" || role === "approve")
+    ? html` · <a href="${CONSOLE_PATH}/drafts">Drafts</a>`
+    : "";
+
 /** A console page: the navigation and "Log out" when signed in, never cached. */
 export function consolePage(
   c: Context,
@@ -76,7 +87,9 @@ export function consolePage(
   const links = html`<a href="${CONSOLE_PATH}">Overview</a> ·
 <a href="${CONSOLE_PATH}/versions">Versions and usage</a> ·
 <a href="${CONSOLE_PATH}/broadcasts">Broadcasts</a> ·
-<a href="${CONSOLE_PATH}/broadcasts/new">New broadcast</a>${session && memberLinks(session)}`;
+<a href="${CONSOLE_PATH}/broadcasts/new">New broadcast</a>${session && draftLink(session)}${
+    session && memberLinks(session)
+  }`;
   // A page that follows work in progress reloads itself: no script, which the CSP forbids.
   const reload = refresh ? html`<meta http-equiv="refresh" content="${refresh}">` : "";
   const nav = session ? html`<header><nav aria-label="Console">${links}</nav>${logout(session)}</header>` : "";
@@ -89,3 +102,20 @@ export function consolePage(
     status,
   );
 }
+
+const TITLES: Record<number, string> = {
+  401: "Wrong PIN",
+  403: "Refused",
+  404: "Not found",
+  405: "Not allowed",
+  429: "Locked out for now",
+};
+
+/** What the console answers an error with: a page, or JSON to the passkey script (which shows the message). */
+export const consoleError: ErrorHandler = (error, c) => {
+  const { status, body, headers } = errorResponse(error);
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  if (c.req.header("accept") === JSON_TYPE) return c.json(body, status);
+  const again = html`<p>${body.message}.</p><p><a href="${CONSOLE_PATH}/login">Back to the login</a></p>`;
+  return consolePage(c, { status, title: TITLES[status] ?? "Something went wrong", body: again });
+};

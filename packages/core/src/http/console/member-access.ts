@@ -5,6 +5,7 @@ import { html } from "hono/html";
 import type { AuditLog } from "../../audit/index.ts";
 import type { Member, Role } from "../../members/index.ts";
 import { limitBody } from "../body.ts";
+import { rolesOf } from "../caller.ts";
 import { FORM, formPageErrors, gatewayThrottled, htmlResponse, redirect, schemaRef } from "../openapi.ts";
 import { consolePage } from "./layout.ts";
 import { CONSOLE_PATH } from "./session.ts";
@@ -80,10 +81,24 @@ export async function memberPage(
   const session = await sessions.read(c);
   if (!session) return c.redirect(LOGIN_PATH, 303);
   const why = refusal(session, role);
-  if (!why) return session as MemberSession;
+  return why ? refusedPage(c, session, why) : (session as MemberSession);
+}
+
+/**
+ * The session signed in, when who it stands for holds one of `roles` (the PIN holds compose and
+ * approve, as on the API); else the login page without a session, or a 403 page.
+ */
+export async function rolePage(c: Context, sessions: ConsoleSessions, roles: Role[]): Promise<SignedIn | Response> {
+  const session = await sessions.read(c);
+  if (!session) return c.redirect(LOGIN_PATH, 303);
+  if (roles.some((role) => rolesOf(session.caller).includes(role))) return session;
+  return refusedPage(c, session, `This page needs the \`${roles.join("` or `")}\` role, which you do not hold`);
+}
+
+const refusedPage = (c: Context, session: SignedIn, why: string) => {
   const body = html`<p role="alert">${why}.</p><p><a href="${CONSOLE_PATH}">Back to the overview</a></p>`;
   return consolePage(c, { status: 403, title: "Not for this session", body, session });
-}
+};
 
 /** What is wrong with a posted form, under `heading`; nothing when nothing is. */
 export const formErrors = (heading: string, errors: string[]) =>

@@ -10,13 +10,12 @@ import { countTallies, type TalliesStore } from "../../tallies/snapshot.ts";
 import type { UsageStore } from "../../usage/dynamo-store.ts";
 import { limitBody, readBody } from "../body.ts";
 import type { Auth } from "../caller.ts";
-import { ApiError, errorResponse } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import {
   FORM,
   formPageErrors,
   gatewayThrottled,
   htmlResponse,
-  JSON_TYPE,
   PUBLIC,
   redirect,
   SESSION,
@@ -26,8 +25,9 @@ import { type AllowedMethods, unmatched } from "../unmatched.ts";
 import { consoleAuditRoutes } from "./audit-routes.ts";
 import { type ConsoleBroadcastDeps, consoleBroadcastRoutes } from "./broadcast-routes.ts";
 import { consoleComposeRoutes } from "./compose-routes.ts";
+import { type ConsoleDraftDeps, consoleDraftRoutes } from "./drafts-routes.ts";
 import type { EndedSessions } from "./ended-sessions.ts";
-import { consoleHeaders, consolePage } from "./layout.ts";
+import { consoleError, consoleHeaders, consolePage } from "./layout.ts";
 import { consoleMembersRoutes } from "./members-routes.ts";
 import { overviewBody } from "./overview.ts";
 import { consolePasskeyAreas, passkeySignIn } from "./passkey-areas.ts";
@@ -37,44 +37,37 @@ import { talliesBody } from "./tallies.ts";
 import { consoleTokenRoutes } from "./token-routes.ts";
 import { webauthnPageHeaders } from "./webauthn.ts";
 
-export type ConsoleRoutesDeps = ConsoleBroadcastDeps & {
-  /** The link-signing secret, from which the session key is derived. */
-  tokenKey: string;
-  auth: Auth;
-  /** Once one is active, the PIN no longer opens the console; the members' page manages them. */
-  members: MemberStore;
-  /** The signed-in member's personal tokens. */
-  tokens: Tokens;
-  /** What the console's actions are recorded in, and the audit page reads. */
-  audit: AuditLog;
-  /** The members' passkeys: how they sign in. */
-  passkeys: Passkeys;
-  /** Every count of the overview, the registrations of each of these ISO weeks among them. */
-  overview: (weeks: string[]) => Promise<Overview>;
-  /** Sessions logged out before they expired. */
-  endedSessions: EndedSessions;
-  /** The versions page's scan, and the reach of a broadcast's audience. */
-  registrations: Pick<RegistrationStore, "activeVersions" | "audienceReach">;
-  usage: Pick<UsageStore, "snapshots">;
-  /** The whole list's tallies, as the `Tallies` cron last counted them. */
-  tallies: TalliesStore;
-  /** What a wrong method is told it may use instead. */
-  allowed: AllowedMethods;
-  now: () => Date;
-};
+export type ConsoleRoutesDeps = ConsoleBroadcastDeps &
+  ConsoleDraftDeps & {
+    /** The link-signing secret, from which the session key is derived. */
+    tokenKey: string;
+    auth: Auth;
+    /** Once one is active, the PIN no longer opens the console; the members' page manages them. */
+    members: MemberStore;
+    /** The signed-in member's personal tokens. */
+    tokens: Tokens;
+    /** What the console's actions are recorded in, and the audit page reads. */
+    audit: AuditLog;
+    /** The members' passkeys: how they sign in. */
+    passkeys: Passkeys;
+    /** Every count of the overview, the registrations of each of these ISO weeks among them. */
+    overview: (weeks: string[]) => Promise<Overview>;
+    /** Sessions logged out before they expired. */
+    endedSessions: EndedSessions;
+    /** The versions page's scan, and the reach of a broadcast's audience. */
+    registrations: Pick<RegistrationStore, "activeVersions" | "audienceReach">;
+    usage: Pick<UsageStore, "snapshots">;
+    /** The whole list's tallies, as the `Tallies` cron last counted them. */
+    tallies: TalliesStore;
+    /** What a wrong method is told it may use instead. */
+    allowed: AllowedMethods;
+    now: () => Date;
+  };
 
 const LOGIN_PATH = `${CONSOLE_PATH}/login`;
 const MAX_FORM_BYTES = 4 * 1024;
 const Login = z.object({ secretPin: z.string().meta({ format: "password" }) });
 const Logout = z.object({ [CSRF_FIELD]: z.string() });
-
-const TITLES: Record<number, string> = {
-  401: "Wrong PIN",
-  403: "Refused",
-  404: "Not found",
-  405: "Not allowed",
-  429: "Locked out for now",
-};
 
 /**
  * The board's console, rendered on the server, no script: a login with the PIN (the PIN routes'
@@ -96,14 +89,7 @@ export function consoleRoutes({
   tokens,
   ...broadcasting
 }: ConsoleRoutesDeps) {
-  const app = $(new OpenAPIHono().use(consoleHeaders())).onError((error, c) => {
-    const { status, body, headers } = errorResponse(error);
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    // The passkey script asks for JSON, and shows the message.
-    if (c.req.header("accept") === JSON_TYPE) return c.json(body, status);
-    const again = html`<p>${body.message}.</p><p><a href="${LOGIN_PATH}">Back to the login</a></p>`;
-    return consolePage(c, { status, title: TITLES[status] ?? "Something went wrong", body: again });
-  });
+  const app = $(new OpenAPIHono().use(consoleHeaders())).onError(consoleError);
   // Built on first use: an app made only to describe its routes has no key.
   let sessionsOnce: ConsoleSessions | undefined;
   const sessions = (): ConsoleSessions =>
@@ -120,7 +106,6 @@ export function consoleRoutes({
     await auth.pin(c);
     await next();
   };
-  const sameOrigin = csrf();
 
   const loginPage = createRoute({
     method: "get",
@@ -154,7 +139,7 @@ export function consoleRoutes({
     description:
       "A wrong PIN counts towards the PIN routes' lockout. The right one starts a session: a signed cookie " +
       "(HttpOnly, SameSite=Strict, Secure except on http://localhost, Path=/console, 8 hours).",
-    middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, pinClosed, pinLogin],
+    middleware: [limitBody(MAX_FORM_BYTES), csrf(), pinClosed, pinLogin],
     request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogin", Login) } } } },
     responses: {
       303: redirect(`To ${CONSOLE_PATH}`),
@@ -186,7 +171,7 @@ export function consoleRoutes({
     security: SESSION,
     summary: "Log out of the console",
     description: "Ends the session. Needs the session's CSRF token, sent from the console itself; else 403.",
-    middleware: [limitBody(MAX_FORM_BYTES), sameOrigin, sessionPost],
+    middleware: [limitBody(MAX_FORM_BYTES), csrf(), sessionPost],
     request: { body: { required: true, content: { [FORM]: { schema: schemaRef(app, "ConsoleLogout", Logout) } } } },
     responses: {
       303: redirect(`To ${LOGIN_PATH}`),
@@ -245,6 +230,7 @@ export function consoleRoutes({
   consoleTokenRoutes(app, { tokens, audit: broadcasting.audit, sessions, sessionPost });
   consoleMembersRoutes(app, { members, audit: broadcasting.audit, sessions, sessionPost });
   consoleAuditRoutes(app, { members, audit: broadcasting.audit, sessions });
+  consoleDraftRoutes(app, { ...broadcasting, members, passkeys, sessions, sessionPost, now });
   // Last: Hono runs the handlers of a path in the order they were added.
   return app.all("*", unmatched(allowed));
 }

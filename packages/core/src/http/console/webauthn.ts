@@ -28,13 +28,21 @@ export const webauthnPageHeaders = () =>
 export const webauthnScript = html`<p id="webauthn-status" class="error" role="status" aria-live="polite"></p>
 <script src="${WEBAUTHN_SCRIPT_PATH}" integrity="${WEBAUTHN_SCRIPT_HASH}" defer></script>`;
 
-/** A button the script runs a ceremony from: its options' URL, its answer's URL and the session's CSRF token. */
+/**
+ * A button the script runs a ceremony from: its options' URL, its answer's URL, the session's CSRF
+ * token and, for an approval, the content hash it approves. Disabled until the script runs.
+ */
 export const ceremonyButton = (
   label: string,
-  { kind, path, csrf = "" }: { kind: "register" | "authenticate"; path: string; csrf?: string },
+  {
+    kind,
+    path,
+    csrf = "",
+    hash = "",
+  }: { kind: "register" | "authenticate" | "approve"; path: string; csrf?: string; hash?: string },
 ) =>
   html`<button type="button" data-webauthn="${kind}" data-options="${path}/options" data-verify="${path}/verify"
-data-csrf="${csrf}">${label}</button>`;
+data-csrf="${csrf}" data-hash="${hash}" disabled>${label}</button>`;
 
 /** What the script posts for options, and with the browser's answer. */
 export const OptionsAsked = z.object({ [CSRF_FIELD]: z.string().optional() });
@@ -45,6 +53,10 @@ export const CeremonyAnswer = z.object({
   response: WebAuthnResponse,
 });
 export type CeremonyAnswer = z.infer<typeof CeremonyAnswer>;
+/** An approval's answer: the assertion, and the content hash its challenge was bound to. */
+export const ApprovalAnswer = CeremonyAnswer.extend({
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/, "The draft's contentHash: 64 hex digits"),
+});
 
 /** The ceremony's answer, parsed; a 400 in the API's error shape when it is not one. */
 export async function ceremonyAnswer(c: Context): Promise<CeremonyAnswer> {
@@ -99,7 +111,11 @@ export function ceremonyBodies(app: OpenAPIHono) {
     required: true,
     content: { [JSON_TYPE]: { schema: schemaRef(app, name, schema) } },
   });
-  return { options: ref("WebAuthnOptionsAsked", OptionsAsked), answer: ref("WebAuthnAnswer", CeremonyAnswer) };
+  return {
+    options: ref("WebAuthnOptionsAsked", OptionsAsked),
+    answer: ref("WebAuthnAnswer", CeremonyAnswer),
+    approval: ref("WebAuthnApproval", ApprovalAnswer),
+  };
 }
 
 /** `GET /console/webauthn.js`: the one script, for the pages whose CSP allows it. */
