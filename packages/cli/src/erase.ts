@@ -1,4 +1,4 @@
-import { EmailAddress } from "@oemr-reg/core/address";
+import { EmailAddress } from "@oemr-reg/core/address-schema";
 import { z } from "zod";
 import { type CommandContext, pinFrom } from "./commands.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";

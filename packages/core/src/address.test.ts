@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "./address.ts";
+import { maskEmail, normalizeEmail, redactEmails } from "./address.ts";
+import { EmailAddress } from "./address-schema.ts";
 
 describe("EmailAddress", () => {
   it("accepts everyday addresses and returns them trimmed", () => {

@@ -38,3 +38,30 @@ export function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
     return loaded;
   };
 }
+
+/** An object whose every member is an async method: a store, a port. */
+type AsyncMethods<T> = { [K in keyof T]: (...args: never[]) => Promise<unknown> };
+
+/**
+ * A store built, and its module loaded, on its first call, for a deps object that takes it whole
+ * (issue #26: the API's broadcast and draft stores parse with classic zod, which a registration
+ * never needs). Every member of `T` is an async method, so each can wait for the load.
+ * @example
+ * const broadcasts = onFirstCall(async () =>
+ *   (await import("@oemr-reg/core/broadcast/dynamo-store")).createDynamoBroadcastStore({ db, stateTable }),
+ * );
+ */
+export function onFirstCall<T extends AsyncMethods<T>>(load: () => Promise<T>): T {
+  const loaded = onFirstUse(load);
+  return new Proxy({} as T, {
+    get(_, name) {
+      // Not a promise (`await` asks for `then`), and no symbol-keyed protocol either.
+      if (typeof name !== "string" || name === "then") return undefined;
+      return async (...args: unknown[]) => {
+        const target = await loaded();
+        const method = target[name as keyof T] as unknown as (...args: unknown[]) => Promise<unknown>;
+        return method.apply(target, args);
+      };
+    },
+  });
+}

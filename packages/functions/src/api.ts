@@ -1,17 +1,17 @@
 import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createBroadcastCancel } from "@oemr-reg/core/broadcast/cancel";
-import { createDynamoBroadcastStore } from "@oemr-reg/core/broadcast/dynamo-store";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
-import { createDraftStore } from "@oemr-reg/core/drafts/store";
 import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
 import { senderAddress } from "@oemr-reg/core/email/sender";
 import { createApp } from "@oemr-reg/core/http";
 import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
-import { createMemberStore, createPasskeys, createTokens } from "@oemr-reg/core/members";
-import { onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
+import { createPasskeys } from "@oemr-reg/core/members/passkeys";
+import { createMemberStore } from "@oemr-reg/core/members/store";
+import { createTokens } from "@oemr-reg/core/members/tokens";
+import { onFirstCall, onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
 import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
 import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
@@ -31,9 +31,14 @@ const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
 // Its module imports OpenPGP.js only when a confirmation is signed or a key is asked for.
 const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resource.SigningKeysRetired.value };
 const signer = createPgpSigner(signingKeys);
-const broadcasts = createDynamoBroadcastStore({ db, stateTable });
-
-const drafts = createDraftStore({ db, stateTable });
+// The broadcast and draft stores parse their items with classic zod's schemas (the ones the
+// document shows): they load with the first request that reads one, never with a registration.
+const broadcasts = onFirstCall(async () =>
+  (await import("@oemr-reg/core/broadcast/dynamo-store")).createDynamoBroadcastStore({ db, stateTable }),
+);
+const drafts = onFirstCall(async () =>
+  (await import("@oemr-reg/core/drafts/store")).createDraftStore({ db, stateTable }),
+);
 // The approvers' email and a draft's test, like the confirmation email: SES and nodemailer load on first use.
 const draftMail = onFirstUse(async () => {
   const [{ SESClient }, { createSesMailer, fromAddress }, { createApprovalNotifier }] = await Promise.all([

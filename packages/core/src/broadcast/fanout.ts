@@ -1,5 +1,5 @@
 import type { WorkQueue } from "../aws/sqs.ts";
-import { createAudienceFilter } from "../registration/audience.ts";
+import { createAudienceFilter } from "../registration/audience-filter.ts";
 import type { RegistrationStore, ScanEntry } from "../registration/index.ts";
 import type { BroadcastStore } from "./store.ts";
 import type { FanoutTask, SendTask } from "./tasks.ts";

@@ -1,10 +1,13 @@
-import { z } from "zod";
+import * as z from "../zod-mini.ts";
 
 /**
  * Where a page of the broadcasts' history ended: the last broadcast it showed. The next page starts
  * after it, so a broadcast created meanwhile (newer, at the top) shifts nothing.
  */
-export const ListCursor = z.strictObject({ createdAt: z.iso.datetime(), broadcastId: z.string().min(1).max(100) });
+export const ListCursor = z.strictObject({
+  createdAt: z.iso.datetime(),
+  broadcastId: z.string().check(z.minLength(1), z.maxLength(100)),
+});
 export type ListCursor = z.infer<typeof ListCursor>;
 
 /** What a page of the history asks for: at most `limit`, newest first, older than `after` if given. */

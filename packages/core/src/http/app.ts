@@ -1,5 +1,5 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { ErrorHandler } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { type ErrorHandler, Hono } from "hono";
 import { timeout } from "hono/timeout";
 import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
@@ -11,11 +11,10 @@ import { type AuthDeps, createAuth } from "./caller.ts";
 import type { ConsoleRoutesDeps } from "./console/routes.ts";
 import { type OpenApiDocument, registerDocumentation } from "./documentation-routes.ts";
 import { type DraftingDeps, lazyDrafting } from "./drafting.ts";
-import { errorResponse, outOfTime } from "./errors.ts";
+import { errorResponse, invalidRequestHook, outOfTime } from "./errors.ts";
 import { healthRoutes } from "./health-routes.ts";
 import type { KeyRoutesDeps } from "./key-routes.ts";
 import { type LazyRoutes, lazyRoutes } from "./lazy-routes.ts";
-import { invalidRequestHook } from "./openapi.ts";
 import { type RegistrationRoutesDeps, registrationRoutes } from "./registration-routes.ts";
 import { allowedMethodsOf, unmatched } from "./unmatched.ts";
 import { type UsageRoutesDeps, usageRoutes } from "./usage-routes.ts";
@@ -101,8 +100,8 @@ export function createApp({
   now = () => new Date(),
   ...authDeps
 }: AppDeps) {
-  // A path, query or header that breaks its route's schema: the app's own error, not zod's JSON.
-  const app = new OpenAPIHono<BlankEnv>({ defaultHook: invalidRequestHook() });
+  // Plain Hono: what a cold start serves (registration, usage, health) loads no OpenAPI generator.
+  const app = new Hono<BlankEnv>();
   const auth = createAuth({ ...authDeps, audit, now });
   const tokenKeys = [tokenKey, previousTokenKey];
   const privacy = { registrations, addressItems, addressHashes: createAddressHasher(tokenKeys) };
@@ -115,7 +114,8 @@ export function createApp({
   // a chunk of the Lambda's bundle. Registration, usage and health, the requests OpenEMR makes,
   // stay in the first load.
   const lazy = (mount: string, load: Parameters<typeof lazyRoutes>[0]["load"], patterns = [mount, `${mount}/*`]) =>
-    lazyRoutes({ mount, patterns, load }, { defaultHook: app.defaultHook, onError });
+    // A path, query or header that breaks its route's schema: the app's own error, not zod's JSON.
+    lazyRoutes({ mount, patterns, load }, { defaultHook: invalidRequestHook(), onError });
   const areas: LazyRoutes[] = [];
   const area = (routes: LazyRoutes) => {
     areas.push(routes);
@@ -125,10 +125,12 @@ export function createApp({
   let document: OpenApiDocument | undefined;
   // Built on first use, once every route is registered, then kept: the routes never change.
   const wholeApp = () =>
-    (whole ??= wholeOf(app, areas).catch((error: unknown) => {
-      whole = undefined;
-      throw error;
-    }));
+    (whole ??= import("./documented-app.ts")
+      .then(({ documentedApp }) => documentedApp(app, areas))
+      .catch((error: unknown) => {
+        whole = undefined;
+        throw error;
+      }));
   const openApiDocument = async () => {
     const [whole, { withGatewayThrottle }] = await Promise.all([wholeApp(), import("./gateway-throttle.ts")]);
     document ??= withGatewayThrottle(whole.getOpenAPIDocument(documentInfo(publicUrl)));
@@ -214,9 +216,10 @@ export function createApp({
   app.route("/", healthRoutes({ registrations }));
   area(
     lazy("/", async () => {
-      const [{ keyRoutes }, { announcementRoutes }] = await Promise.all([
+      const [{ keyRoutes }, { announcementRoutes }, { OpenAPIHono }] = await Promise.all([
         import("./key-routes.ts"),
         import("./announcement-routes.ts"),
+        import("@hono/zod-openapi"),
       ]);
       // Keys first: the archive's /announcements/{id} would otherwise take /announcements/key.asc.
       return new OpenAPIHono<BlankEnv>()
@@ -230,13 +233,6 @@ export function createApp({
 }
 
 const WHOLE_APPS = new WeakMap<object, () => Promise<OpenAPIHono<BlankEnv>>>();
-
-/** The app's routes and every lazy area's, loaded for it: what the document describes. */
-async function wholeOf(app: OpenAPIHono<BlankEnv>, areas: LazyRoutes[]) {
-  const whole = new OpenAPIHono<BlankEnv>().route("/", app);
-  for (const routes of await Promise.all(areas.map((lazyArea) => lazyArea.routes()))) whole.route("/", routes);
-  return whole;
-}
 
 /**
  * Every route `createApp`'s app serves, as `METHOD /path/{param}`, its lazy areas' included

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "./errors.ts";
-import { FORM, JSON_TYPE } from "./openapi.ts";
+import { FORM, JSON_TYPE } from "./media-types.ts";
 
 /** Refuses a body over `maxBytes` with a 413 before anything reads it. */
 export function limitBody(maxBytes: number) {

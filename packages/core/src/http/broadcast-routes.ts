@@ -21,9 +21,8 @@ import { limitBody, readBody } from "./body.ts";
 import { type Auth, auditedBy } from "./caller.ts";
 import { BroadcastAwaitingApproval } from "./draft-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
-import { FORM, JSON_TYPE, jsonError, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
-import { PIN_ERRORS } from "./pin-check.ts";
+import { onlyQuery } from "./known-query.ts";
+import { FORM, JSON_TYPE, jsonError, PIN_ERRORS, PIN_OR_TOKEN, schemaRef, UNKNOWN_QUERY_ERROR } from "./openapi.ts";
 
 // Room for 200 KiB of Markdown and 200 KiB of HTML, even with JSON escaping.
 const MAX_BROADCAST_BYTES = 1024 * 1024;

@@ -8,9 +8,8 @@ import { type DraftApprovalDeps, draftApprovalRoutes } from "./draft-approval-ro
 import { Draft, DraftBody, DraftList, RequestApprovalBody, readDraftContent } from "./draft-schemas.ts";
 import { type DraftTestDeps, draftTestRoute } from "./draft-test-route.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { onlyQuery, UNKNOWN_QUERY_ERROR } from "./known-query.ts";
-import { JSON_TYPE, jsonError, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
-import { PIN_ERRORS } from "./pin-check.ts";
+import { onlyQuery } from "./known-query.ts";
+import { JSON_TYPE, jsonError, PIN_ERRORS, PIN_OR_TOKEN, schemaRef, UNKNOWN_QUERY_ERROR } from "./openapi.ts";
 
 // As a broadcast's POST: room for 200 KiB of Markdown and 200 KiB of HTML.
 const MAX_DRAFT_BYTES = 1024 * 1024;

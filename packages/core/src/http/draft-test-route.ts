@@ -5,8 +5,7 @@ import { TEST_SENDS_PER_HOUR, TestSendLimitError, type TestSendResult } from "..
 import { limitBody, readBody } from "./body.ts";
 import { type Auth, auditedBy } from "./caller.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { JSON_TYPE, jsonError, PIN_OR_TOKEN, retryAfter, schemaRef } from "./openapi.ts";
-import { PIN_ERRORS } from "./pin-check.ts";
+import { JSON_TYPE, jsonError, PIN_ERRORS, PIN_OR_TOKEN, retryAfter, schemaRef } from "./openapi.ts";
 
 const MAX_TEST_BYTES = 4 * 1024;
 

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { EmailAddress, maskEmail } from "../address.ts";
+import { maskEmail } from "../address.ts";
+import { EmailAddress } from "../address-schema.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { type EraseDeps, eraseAddress } from "../privacy/erase.ts";
 import { Erased } from "./api-schemas.ts";
@@ -8,8 +9,7 @@ import { limitBody, readBody } from "./body.ts";
 import type { Auth } from "./caller.ts";
 import { actorOf, auditedBy } from "./caller.ts";
 import { invalidInput } from "./errors.ts";
-import { formOrJsonBody, JSON_TYPE, jsonError, PIN_OR_TOKEN } from "./openapi.ts";
-import { PIN_ERRORS } from "./pin-check.ts";
+import { formOrJsonBody, JSON_TYPE, jsonError, PIN_ERRORS, PIN_OR_TOKEN } from "./openapi.ts";
 
 export type EraseRoutesDeps = EraseDeps & { auth: Auth; audit: Pick<AuditLog, "record">; now: () => Date };
 

@@ -1,7 +1,7 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { z } from "zod";
 import { logger } from "../log.ts";
+import type * as z from "../zod-mini.ts";
 
 /** An error meant for the caller: its `code` and message are what the JSON body says. */
 export class ApiError extends Error {
@@ -77,10 +77,21 @@ const TRANSIENT_AWS_ERRORS = new Set([
 const TRANSIENT_NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]);
 
 /** Turns a zod failure into the caller's error, naming each field that is wrong. */
-export function invalidInput(code: string, error: z.ZodError): ApiError {
+export function invalidInput(code: string, error: z.core.$ZodError): ApiError {
   const issues = error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
   return new ApiError(400, code, issues[0]?.message ?? "Invalid request", { issues });
 }
+
+/**
+ * What a request whose path, query or headers break the route's schema gets: thrown, so that the
+ * app's error handler answers it in its own shape (JSON for the API, a page for the console).
+ */
+export const invalidRequestHook =
+  (code = "InvalidRequestException") =>
+  (result: { success: boolean; error?: z.core.$ZodError }): undefined => {
+    if (!result.success && result.error) throw invalidInput(code, result.error);
+    return undefined;
+  };
 
 /** The response for anything thrown while handling a request. Never leaks internals. */
 export function errorResponse(error: unknown): {

@@ -1,11 +1,5 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.ts";
-import { jsonError } from "./openapi.ts";
-
-/** The 400 a route with `onlyQuery` may give, for its OpenAPI description. */
-export const UNKNOWN_QUERY_ERROR = {
-  400: jsonError("InvalidQueryException: a query parameter this route does not take"),
-};
 
 /**
  * Refuses a query parameter the route does not take, naming it: a misspelt `belowVerison` that

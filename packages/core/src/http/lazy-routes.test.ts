@@ -2,9 +2,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ErrorHandler } from "hono";
 import type { BlankEnv } from "hono/types";
 import { describe, expect, it } from "vitest";
-import { errorResponse } from "./errors.ts";
+import { errorResponse, invalidRequestHook } from "./errors.ts";
 import { lazyRoutes } from "./lazy-routes.ts";
-import { invalidRequestHook, PUBLIC } from "./openapi.ts";
+import { PUBLIC } from "./openapi.ts";
 
 const onError: ErrorHandler = (error, c) => {
   const { status, body, headers } = errorResponse(error);

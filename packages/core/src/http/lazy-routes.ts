@@ -1,11 +1,12 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, Env, ErrorHandler, Hono, Next, Schema } from "hono";
 import type { BlankEnv } from "hono/types";
 
 /**
  * A route area that is built, and whose modules load, on its first request: its `import()` is a
  * chunk of its own in the Lambda's bundle, so a cold start that serves a registration does not
- * parse the console's pages, the archive or the members' routes (issue #26).
+ * parse the console's pages, the archive or the members' routes (issue #26). The holder is an
+ * `OpenAPIHono`, imported with the area: the app itself is plain Hono.
  */
 export type LazyRoutes = {
   /** The Hono patterns the area answers, as the outer app registers them. */
@@ -34,8 +35,8 @@ export function lazyRoutes(
 ): LazyRoutes {
   let built: Promise<OpenAPIHono<BlankEnv>> | undefined;
   const routes = () =>
-    (built ??= load().then(
-      (area) =>
+    (built ??= Promise.all([load(), import("@hono/zod-openapi")]).then(
+      ([area, { OpenAPIHono }]) =>
         new OpenAPIHono<BlankEnv>({ defaultHook })
           .route(mount, area)
           .notFound((c) => c.body(null, 404, { [NO_ROUTE]: "1" }))

@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ROLES } from "../members/roles.ts";
 import type { Auth } from "./caller.ts";
-import { JSON_TYPE, PIN_OR_TOKEN } from "./openapi.ts";
-import { PIN_ERRORS } from "./pin-check.ts";
+import { JSON_TYPE, PIN_ERRORS, PIN_OR_TOKEN } from "./openapi.ts";
 
 const Me = z
   .object({

@@ -1,8 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
+import { secrets } from "../resources.ts";
 import { ErrorBody, GatewayThrottled } from "./api-schemas.ts";
 import { SESSION_COOKIE } from "./console/session.ts";
-import { invalidInput } from "./errors.ts";
+import { FORM, JSON_TYPE } from "./media-types.ts";
 
 /**
  * Helpers for describing routes with `@hono/zod-openapi`.
@@ -12,18 +13,20 @@ import { invalidInput } from "./errors.ts";
  * `app.openapi()` would add its own validator, which answers in its own shape and before the size
  * limit, the attempt counter and the PIN check that must come first. So the handlers keep parsing
  * their bodies themselves, in the order and with the error bodies the API has always had.
+ *
+ * This module, classic zod and the generator load only with the document or a lazy area: the
+ * routes a cold start serves (registration, usage, health) are plain Hono, described apart
+ * (`first-load-operations.ts`).
  * @module
  */
 
-export const FORM = "application/x-www-form-urlencoded";
-export const MULTIPART = "multipart/form-data";
-export const JSON_TYPE = "application/json";
+export { FORM, JSON_TYPE, MULTIPART } from "./media-types.ts";
 
 /**
  * Registers `schema` as the component `name` and returns a `$ref` to it, for a request body. The
  * component is zod's own JSON Schema of what the schema accepts (its input side).
  */
-export function schemaRef(app: OpenAPIHono, name: string, schema: z.ZodType): { $ref: string } {
+export function schemaRef(app: OpenAPIHono, name: string, schema: z.core.$ZodType): { $ref: string } {
   const { $schema: _, ...component } = z.toJSONSchema(schema, {
     target: "openapi-3.0",
     io: "input",
@@ -34,9 +37,22 @@ export function schemaRef(app: OpenAPIHono, name: string, schema: z.ZodType): { 
 }
 
 /** A request body read as a form or as JSON by `readBody`, both into the same schema. */
-export function formOrJsonBody(app: OpenAPIHono, name: string, schema: z.ZodType, description?: string) {
+export function formOrJsonBody(app: OpenAPIHono, name: string, schema: z.core.$ZodType, description?: string) {
   const ref = schemaRef(app, name, schema);
   return { required: true, description, content: { [FORM]: { schema: ref }, [JSON_TYPE]: { schema: ref } } };
+}
+
+/**
+ * A required query parameter described from a zod/mini schema, as the generator describes a
+ * classic one (it reads classic zod's `.meta()`, which mini schemas have not): the schema's JSON
+ * Schema with its description, and its `param` metadata's name and place.
+ */
+export function queryParameter(schema: z.core.$ZodType) {
+  const { param, ...json } = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input" }) as unknown as {
+    param: { name: string; in: "query" };
+    description?: string;
+  };
+  return { schema: json, required: true, description: json.description, ...param };
 }
 
 /** A JSON error response in the API's one error shape. */
@@ -120,13 +136,30 @@ export function registerSecuritySchemes(app: OpenAPIHono): void {
 type Security = Record<string, string[]>[];
 /** A route the PIN or a personal token opens. */
 export const PIN_OR_TOKEN: Security = [{ [SECRET_PIN_SCHEME]: [] }, { [TOKEN_SCHEME]: [] }];
-/**
- * What a request whose path, query or headers break the route's schema gets: thrown, so that the
- * app's error handler answers it in its own shape (JSON for the API, a page for the console).
- */
-export const invalidRequestHook =
-  (code = "InvalidRequestException") =>
-  (result: { success: boolean; error?: z.ZodError }): undefined => {
-    if (!result.success && result.error) throw invalidInput(code, result.error);
-    return undefined;
-  };
+
+/** The 400 a route with `onlyQuery` (`known-query.ts`) may give. */
+export const UNKNOWN_QUERY_ERROR = {
+  400: jsonError("InvalidQueryException: a query parameter this route does not take"),
+};
+
+/** The answers every PIN route (`pin-check.ts`) may give besides its own. */
+export const PIN_ERRORS = {
+  401: jsonError(
+    "InvalidSecretPinException: wrong or missing PIN; InvalidTokenException: a malformed, unknown, revoked or " +
+      "expired personal token, or one whose member was revoked",
+  ),
+  403: jsonError(
+    "CrossSiteRequestException: `Origin` or `Sec-Fetch-Site` says another site sent it; MissingRoleException: " +
+      "the token's roles (or the PIN's: compose and approve) do not include the route's",
+  ),
+  410: jsonError("PinRoutesGoneException: the stage's `PIN_ROUTES` is off: send a personal token instead"),
+  429: jsonError(
+    "TooManyRequestsException: 5 wrong PINs from this IP (or 5 PIN requests in flight at once) lock it out for 15 " +
+      "minutes, and 50 from all IPs in an hour lock every PIN route for an hour, even with the right PIN",
+    retryAfter,
+  ),
+  503: jsonError(
+    `PinNotConfiguredException: the board's PIN is shorter than ${secrets.SecretPin.minLength} characters, ` +
+      "so none is accepted",
+  ),
+};

@@ -3,31 +3,8 @@ import { type PinGuard, pinMatches } from "../limits/pin-guard.ts";
 import { secrets, secretTooShort } from "../resources.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError } from "./errors.ts";
-import { jsonError, retryAfter } from "./openapi.ts";
 
 export type PinCheckDeps = { pinGuard: PinGuard; secretPin: string; now: () => Date };
-
-/** The answers every PIN route may give besides its own, for its OpenAPI description. */
-export const PIN_ERRORS = {
-  401: jsonError(
-    "InvalidSecretPinException: wrong or missing PIN; InvalidTokenException: a malformed, unknown, revoked or " +
-      "expired personal token, or one whose member was revoked",
-  ),
-  403: jsonError(
-    "CrossSiteRequestException: `Origin` or `Sec-Fetch-Site` says another site sent it; MissingRoleException: " +
-      "the token's roles (or the PIN's: compose and approve) do not include the route's",
-  ),
-  410: jsonError("PinRoutesGoneException: the stage's `PIN_ROUTES` is off: send a personal token instead"),
-  429: jsonError(
-    "TooManyRequestsException: 5 wrong PINs from this IP (or 5 PIN requests in flight at once) lock it out for 15 " +
-      "minutes, and 50 from all IPs in an hour lock every PIN route for an hour, even with the right PIN",
-    retryAfter,
-  ),
-  503: jsonError(
-    `PinNotConfiguredException: the board's PIN is shorter than ${secrets.SecretPin.minLength} characters, ` +
-      "so none is accepted",
-  ),
-};
 
 /**
  * Whether a browser says another site made this request: `Sec-Fetch-Site` (sent by today's

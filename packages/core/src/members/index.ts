@@ -5,6 +5,7 @@
 
 export * from "./challenges.ts";
 export * from "./passkeys.ts";
+export * from "./role-schemas.ts";
 export * from "./roles.ts";
 export * from "./store.ts";
 export * from "./tokens.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Audience, createAudienceFilter, normalizeAudience } from "./audience.ts";
+import { Audience, normalizeAudience } from "./audience.ts";
+import { createAudienceFilter } from "./audience-filter.ts";
 
 describe("audience", () => {
   it("takes everyone when absent, and without a known version too", () => {

@@ -2,7 +2,8 @@
  * The announcement list: who is on it, how they get there, and how they leave it.
  * @module
  */
-export { EmailAddress, maskEmail, normalizeEmail, redactEmails } from "../address.ts";
+export { maskEmail, normalizeEmail, redactEmails } from "../address.ts";
+export { EmailAddress } from "../address-schema.ts";
 export {
   CONFIRMATION_VALID_DAYS,
   type ConfirmationSender,
@@ -17,9 +18,9 @@ export {
   CONFIRMATION_INTERVAL_MS,
   newRegistration,
   type RegisterContext,
-  RegistrationRequest,
   register,
 } from "./register.ts";
+export { RegistrationRequest } from "./request.ts";
 export type {
   Erasure,
   ListChange,

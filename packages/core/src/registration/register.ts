@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { EmailAddress, normalizeEmail } from "../address.ts";
+import { normalizeEmail } from "../address.ts";
 import type { ConfirmationSender } from "./confirmation-sender.ts";
 import {
   AlreadyRegisteredError,
@@ -7,17 +6,8 @@ import {
   ErasedAddressError,
   RegistrationBusyError,
 } from "./errors.ts";
+import type { RegistrationRequest } from "./request.ts";
 import type { Registration, RegistrationStore } from "./store.ts";
-
-const Label = z.string().trim().max(64, "At most 64 characters").optional();
-
-/** What an OpenEMR installation sends, form-encoded or as JSON; both parse into this. */
-export const RegistrationRequest = z.object({
-  email: EmailAddress,
-  version: Label,
-  distribution: Label,
-});
-export type RegistrationRequest = z.infer<typeof RegistrationRequest>;
 
 export type RegisterContext = {
   /** Kept with the registration so that abuse can be traced and cleaned up. */

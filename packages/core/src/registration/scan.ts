@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { type Audience, type AudienceProfile, createAudienceFilter } from "./audience.ts";
+import type { Audience } from "./audience.ts";
+import { type AudienceProfile, createAudienceFilter } from "./audience-filter.ts";
 import { parseOpenEmrVersion, versionBucket } from "./openemr-version.ts";
 import type { ActiveVersions, AudienceReach, ScanPage, ScanPageRequest } from "./store.ts";
 

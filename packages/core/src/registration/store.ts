@@ -1,4 +1,5 @@
-import type { Audience, AudienceProfile } from "./audience.ts";
+import type { Audience } from "./audience.ts";
+import type { AudienceProfile } from "./audience-filter.ts";
 
 /**
  * Only `active` addresses are mailed. `bounced` and `complained` are set from SES events (see

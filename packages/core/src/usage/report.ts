@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod-mini.ts";
 
 /**
  * A usage report as OpenEMR (since 7.0.3, `src/Telemetry/TelemetryService.php`) posts it to
@@ -11,61 +11,86 @@ import { z } from "zod";
 export const MAX_USAGE_RECORDS = 5_000;
 
 const Text = (max: number) =>
-  z
-    .union([z.string(), z.number(), z.boolean(), z.null()])
-    .transform((value) => (value === null ? "" : String(value)))
-    .pipe(z.string().max(max));
-const Count = z
-  .union([z.number(), z.string().trim().regex(/^\d+$/, "a whole number")])
-  .transform(Number)
-  .pipe(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
+  z.pipe(
+    z.pipe(
+      z.union([z.string(), z.number(), z.boolean(), z.null()]),
+      z.transform((value) => (value === null ? "" : String(value))),
+    ),
+    z.string().check(z.maxLength(max)),
+  );
+const Count = z.pipe(
+  z.pipe(z.union([z.number(), z.string().check(z.trim(), z.regex(/^\d+$/, "a whole number"))]), z.transform(Number)),
+  z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
+);
 
 /** A field OpenEMR sends as a JSON string; an already-decoded value is taken as it is. */
-const Encoded = z
-  .union([z.string().max(256 * 1024), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()])
-  .transform((value, ctx) => {
+const Encoded = z.pipe(
+  z.union([
+    z.string().check(z.maxLength(256 * 1024)),
+    z.record(z.string(), z.unknown()),
+    z.array(z.unknown()),
+    z.null(),
+  ]),
+  z.transform((value, ctx) => {
     if (typeof value !== "string") return value ?? undefined;
     if (value === "") return undefined;
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      ctx.addIssue({ code: "custom", message: "not valid JSON" });
+      ctx.issues.push({ code: "custom", message: "not valid JSON", input: value });
       return z.NEVER;
     }
-  });
+  }),
+);
 
 export const UsageRecord = z.object({
   event_type: Text(64),
-  event_label: Text(255).optional(),
-  event_url: Text(255).optional(),
-  event_target: Text(255).optional(),
-  first_event: Text(32).optional(),
-  last_event: Text(32).optional(),
+  event_label: z.optional(Text(255)),
+  event_url: z.optional(Text(255)),
+  event_target: z.optional(Text(255)),
+  first_event: z.optional(Text(32)),
+  last_event: z.optional(Text(32)),
   count: Count,
 });
 
 export const UsageReport = z.object({
-  usageRecords: z.array(UsageRecord).max(MAX_USAGE_RECORDS),
+  usageRecords: z.array(UsageRecord).check(z.maxLength(MAX_USAGE_RECORDS)),
   localeData: z.object({
-    site_uuid: Text(64).optional(),
-    reporting_interval: Text(6).optional(),
-    reporting_date: z
-      .union([z.string(), z.number()])
-      .transform(String)
-      .pipe(z.string().regex(/^\d{8}$/, "YYYYMMDD")),
-    location: Encoded.optional(),
-    time_zone: Text(64).optional(),
-    locale: Text(32).optional(),
-    version: Text(64).optional(),
-    environment: Text(255).optional(),
-    distribution: Text(64).optional(),
-    settings: Encoded.optional(),
-    populationData: Encoded.optional(),
-    moduleCounts: Encoded.optional(),
-    enabledEncounterForms: Encoded.optional(),
+    site_uuid: z.optional(Text(64)),
+    reporting_interval: z.optional(Text(6)),
+    reporting_date: z.pipe(
+      z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
+      z.string().check(z.regex(/^\d{8}$/, "YYYYMMDD")),
+    ),
+    location: z.optional(Encoded),
+    time_zone: z.optional(Text(64)),
+    locale: z.optional(Text(32)),
+    version: z.optional(Text(64)),
+    environment: z.optional(Text(255)),
+    distribution: z.optional(Text(64)),
+    settings: z.optional(Encoded),
+    populationData: z.optional(Encoded),
+    moduleCounts: z.optional(Encoded),
+    enabledEncounterForms: z.optional(Encoded),
   }),
 });
 export type UsageReport = z.infer<typeof UsageReport>;
+
+/** `POST /api/usage`'s query: the installation's id, which comes nowhere else. */
+export const UsageQuery = z.object({
+  SiteID: z
+    .string({ error: "SiteID is required" })
+    .check(
+      z.trim(),
+      z.minLength(1, "SiteID is required"),
+      z.maxLength(64),
+      z.regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dots, dashes and underscores"),
+    )
+    .register(z.globalRegistry, {
+      param: { name: "SiteID", in: "query" },
+      description: "The installation's unique id",
+    }),
+});
 
 /** What is kept of a report: anonymous, as OpenEMR promises. */
 export type StoredReport = {

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { html } from "hono/html";
-import { EmailAddress } from "../../address.ts";
+import { EmailAddress } from "../../address-schema.ts";
 import { type Member, type MemberStore, Roles } from "../../members/index.ts";
 import { readBody } from "../body.ts";
 import { htmlResponse, redirect, SESSION } from "../openapi.ts";

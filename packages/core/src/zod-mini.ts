@@ -1,0 +1,17 @@
+import { en } from "zod/locales";
+import { config } from "zod/mini";
+
+/**
+ * zod 4's mini build, for the schemas a cold start parses with (a registration, a usage report):
+ * the same parser and JSON Schema as classic zod, but only what is used gets bundled, where
+ * classic zod's `z` holds every method of every schema and the OpenAPI generator extends them all
+ * (issue #26). Import it as a namespace (`import * as z`) and use it by name, so that the bundler
+ * keeps only the functions used. Mini loads no locale by itself: English here gives the messages
+ * classic zod gives. Classic zod takes a mini schema anywhere it takes its own, except in what
+ * `@hono/zod-openapi` describes itself (it calls `.meta()`): a mini schema is documented through
+ * `schemaRef` or `queryParameter` (`http/openapi.ts`).
+ * @module
+ */
+config(en());
+
+export * from "zod/mini";
