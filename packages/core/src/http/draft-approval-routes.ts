@@ -7,8 +7,7 @@ import { limitBody, readBody } from "./body.ts";
 import { type Auth, auditedBy } from "./caller.ts";
 import { ContentHashBody } from "./draft-schemas.ts";
 import { ApiError, invalidInput } from "./errors.ts";
-import { JSON_TYPE, jsonError, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
-import { PIN_ERRORS } from "./pin-check.ts";
+import { JSON_TYPE, jsonError, PIN_ERRORS, PIN_OR_TOKEN, schemaRef } from "./openapi.ts";
 import { WebAuthnResponse } from "./webauthn-response.ts";
 
 const MAX_APPROVAL_BYTES = 16 * 1024;
