@@ -34,7 +34,7 @@ describe("the bundled signer", () => {
     expect(bundle.inputs.some((input) => input.includes("openpgp/dist/lightweight/openpgp.mjs"))).toBe(true);
   });
 
-  it("signs email and clearsigns pages that GnuPG verifies, with a key GnuPG made and with the local runner's", async () => {
+  it("signs email and clearsigns pages that GnuPG verifies, with a GnuPG key and the local runner's", async () => {
     const local = await generateSigningKey(USER_ID);
     const made = gnupgKey();
     for (const privateKey of [made.armored, local]) {
