@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { Context } from "hono";
-import { createPasskeyApproval } from "../../drafts/passkey-approval.ts";
 import type { Member } from "../../members/index.ts";
 import { readBody } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
@@ -27,9 +26,8 @@ import {
 export function consoleDraftApprovalRoutes(
   // biome-ignore lint/suspicious/noExplicitAny: the console's app, whatever routes it has typed already
   app: OpenAPIHono<any, any, any>,
-  { drafts, flow, passkeys, audit, sessions, sessionPost, params }: DraftPageDeps & { params: typeof DraftIdParam },
+  { passkeyApproval: approval, sessions, sessionPost, params }: DraftPageDeps & { params: typeof DraftIdParam },
 ) {
-  const approval = createPasskeyApproval({ drafts, flow, passkeys, audit });
   const bodies = ceremonyBodies(app);
   /** The approving member: a member's session with the `approve` role; else a 403 in JSON. */
   const approver = async (c: Context): Promise<Member> => {

@@ -5,6 +5,7 @@ import { html } from "hono/html";
 import { DraftStateError } from "../../drafts/errors.ts";
 import type { DraftFlow } from "../../drafts/flow.ts";
 import type { Draft } from "../../drafts/model.ts";
+import type { PasskeyApproval } from "../../drafts/passkey-approval.ts";
 import type { DraftStore } from "../../drafts/store.ts";
 import type { MemberStore, Passkeys } from "../../members/index.ts";
 import { BroadcastForm } from "../api-schemas.ts";
@@ -28,6 +29,8 @@ export type ConsoleDraftDeps = {
   drafts: DraftStore;
   flow: DraftFlow;
   testSend: DraftTestDeps["testSend"];
+  /** The drafting's one passkey approval (drafts/passkey-approval.ts), as the API's approve uses it. */
+  passkeyApproval: PasskeyApproval;
 };
 
 export type DraftPageDeps = ConsoleDraftDeps &
