@@ -62,13 +62,20 @@ describe("npm run bench -- --quick", () => {
     // Issue #26's targets are not met yet (the API's first load at most 100 KB over its floor's;
     // every cold start at most 1.2 times its floor's), so they are not asserted; a quick run's one
     // timed cold start is too noisy for a ratio on a shared machine anyway. What each handler loads
-    // over its floor is bytes, the same in every run: these bounds sit about 40 KB over the
-    // 2026-12-06 figures (api 359.6, fanout 187.7, send 762, ses-events 197.3 KB; send 600.2 since
-    // 2026-12-07), so that undoing a lever fails: the API's lazy route areas are 55 KB of its first
-    // load, zod's stubs 46 KB of each handler's, OpenPGP.js's lightweight build 162 KB of the
-    // sender's (packages/functions/bundle-plugins.mjs).
-    const maxKbOverFloor = { api: 400, fanout: 230, send: 640, "ses-events": 240 };
+    // over its floor is bytes, the same in every run: each bound sits over the 2026-12-07 figure
+    // (api 131.4, fanout 190.5, send 601.5, ses-events 196.8 KB) by less than the smallest lever
+    // that handler's figure owes, so that undoing any lever fails. The API's: 8.5 KB for parsing
+    // queries without hono/validator, 16 KB for the board's stores built on first call, 55 KB for
+    // the lazy route areas, 225 KB for keeping zod and the OpenAPI generator out (plain Hono
+    // routes, schemas loaded on first parse, the broadcast and draft stores on first call; zod's
+    // stubs no longer move it, as it loads no zod); the fan-out's: 46 KB for zod's stubs
+    // (packages/functions/bundle-plugins.mjs); the sender's: 25 KB for its SQS client on first
+    // use, 162 KB for OpenPGP.js's lightweight build; the SES-events handler's: 13 KB for its
+    // broadcast store on the first hard bounce.
+    const maxKbOverFloor = { api: 138, fanout: 230, send: 620, "ses-events": 205 };
     for (const [name, bound] of Object.entries(maxKbOverFloor))
       expect(size(`${name} first load over its floor's`), name).toBeLessThanOrEqual(bound);
+    // The day the API meets its target this fails, so that the target is asserted instead of these.
+    expect(size("api first load over its floor's"), "the API meets #26's 100 KB: assert it").toBeGreaterThan(100);
   });
 });

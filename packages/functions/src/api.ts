@@ -1,23 +1,18 @@
-import { createAuditLog } from "@oemr-reg/core/audit";
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
 import { createBroadcastCancel } from "@oemr-reg/core/broadcast/cancel";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
 import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
 import { senderAddress } from "@oemr-reg/core/email/sender";
 import { createApp } from "@oemr-reg/core/http";
-import { createEndedSessions } from "@oemr-reg/core/http/console/ended-sessions";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
 import { createPasskeys } from "@oemr-reg/core/members/passkeys";
-import { createMemberStore } from "@oemr-reg/core/members/store";
-import { createTokens } from "@oemr-reg/core/members/tokens";
 import { onFirstCall, onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
-import { createAddressHasher, createAddressItems } from "@oemr-reg/core/privacy";
+import { createAddressHasher } from "@oemr-reg/core/privacy/address-hash";
 import { readOverview } from "@oemr-reg/core/registration/counters";
 import { createDynamoRegistrationStore } from "@oemr-reg/core/registration/dynamo-store";
 import { api } from "@oemr-reg/core/resources";
 import { RATE_WINDOWS } from "@oemr-reg/core/state/keys";
-import { createDynamoTalliesStore } from "@oemr-reg/core/tallies/snapshot";
 import { createDynamoUsageStore } from "@oemr-reg/core/usage/dynamo-store";
 import { handle } from "hono/aws-lambda";
 import { Resource } from "sst";
@@ -25,7 +20,18 @@ import { Resource } from "sst";
 const db = createDocumentClient();
 const stateTable = Resource.State.name;
 const tokenKey = Resource.UnsubscribeKey.value;
-const members = createMemberStore({ db, stateTable });
+// What only the board's requests use (members, tokens, passkeys, the audit log, the console's
+// stores) loads with the first call to it, not with a registration's cold start (issue #26).
+const members = onFirstCall(async () =>
+  (await import("@oemr-reg/core/members/store")).createMemberStore({ db, stateTable }),
+);
+const audit = onFirstCall(async () =>
+  (await import("@oemr-reg/core/audit")).createAuditLog({
+    db,
+    stateTable,
+    retentionDays: Resource.Settings.auditRetentionDays,
+  }),
+);
 // Empty unless a rotation is under way: links signed with it keep working.
 const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
 // Its module imports OpenPGP.js only when a confirmation is signed or a key is asked for.
@@ -63,7 +69,9 @@ export const app = createApp({
     addressHashes: createAddressHasher([tokenKey, previousTokenKey]),
     historyDays: Resource.Settings.historyRetentionDays,
   }),
-  addressItems: createAddressItems({ db, stateTable }),
+  addressItems: onFirstCall(async () =>
+    (await import("@oemr-reg/core/privacy/address-items")).createAddressItems({ db, stateTable }),
+  ),
   registrationAttempts: createWindowCounter({
     db,
     stateTable,
@@ -130,12 +138,19 @@ export const app = createApp({
   secretPin: Resource.SecretPin.value,
   pinRoutes: Resource.Settings.pinRoutes,
   members,
+  // Not deferred: its relying party is a property, read as it is.
   passkeys: createPasskeys({ db, stateTable, members, publicUrl: Resource.Settings.publicUrl }),
-  tokens: createTokens({ db, stateTable, members }),
-  audit: createAuditLog({ db, stateTable, retentionDays: Resource.Settings.auditRetentionDays }),
+  tokens: onFirstCall(async () =>
+    (await import("@oemr-reg/core/members/tokens")).createTokens({ db, stateTable, members }),
+  ),
+  audit,
   overview: (weeks) => readOverview(db, stateTable, weeks),
-  endedSessions: createEndedSessions({ db, stateTable }),
-  tallies: createDynamoTalliesStore({ db, stateTable }),
+  endedSessions: onFirstCall(async () =>
+    (await import("@oemr-reg/core/http/console/ended-sessions")).createEndedSessions({ db, stateTable }),
+  ),
+  tallies: onFirstCall(async () =>
+    (await import("@oemr-reg/core/tallies/snapshot")).createDynamoTalliesStore({ db, stateTable }),
+  ),
   signer,
   senderAddress: senderAddress(Resource.Mailer.sender),
   // The renderer (marked, sanitize-html) loads with the first archive request only.

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hono, MiddlewareHandler } from "hono";
-import { secureHeaders } from "hono/secure-headers";
 import type { BlankEnv } from "hono/types";
 
 export const OPENAPI_PATH = "/api/openapi.json";
@@ -21,7 +20,10 @@ export function registerDocumentation(app: Hono<BlankEnv>, openApiDocument: () =
   app.get(
     DOCS_PATH,
     async function docsPageHeaders(c, next) {
-      const { DOCS_STYLE } = await import("./docs-page.ts");
+      const [{ DOCS_STYLE }, { secureHeaders }] = await Promise.all([
+        import("./docs-page.ts"),
+        import("hono/secure-headers"),
+      ]);
       docsHeaders ??= secureHeaders({
         contentSecurityPolicy: {
           defaultSrc: ["'none'"],

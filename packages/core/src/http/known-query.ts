@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.ts";
 
 /**
@@ -17,4 +17,15 @@ export function onlyQuery(...names: string[]): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/**
+ * The query as Hono's validator (and so `@hono/zod-openapi`) hands it to a schema: a name's one
+ * value, or all of them when it is repeated. Read by hand, since `hono/validator` brings its
+ * cookie parser to every cold start (issue #26).
+ */
+export function queryValues(c: Context): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(c.req.queries()).map(([name, values]) => [name, values.length === 1 ? values[0]! : values]),
+  );
 }

@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { validator } from "hono/validator";
 import { maskEmail } from "../address.ts";
 import type { WindowCounter } from "../limits/window-counter.ts";
 import { logger } from "../log.ts";
@@ -11,7 +10,7 @@ import { limitBody, readBody } from "./body.ts";
 import type { Auth } from "./caller.ts";
 import { clientIp } from "./client-ip.ts";
 import { ApiError, invalidInput, invalidRequestHook } from "./errors.ts";
-import { onlyQuery } from "./known-query.ts";
+import { onlyQuery, queryValues } from "./known-query.ts";
 import { enforceLimit } from "./rate-limit.ts";
 
 export type RegistrationRoutesDeps = {
@@ -78,23 +77,18 @@ export function registrationRoutes({
     })
     .get("/unique", onlyQuery(), async (c) => c.json(await registrations.counts(), 200))
     .get("/versions", pin, onlyQuery(), async (c) => c.json(await registrations.activeVersions(), 200))
-    .get(
-      "/audience",
-      pin,
-      onlyQuery(...AUDIENCE_QUERY),
-      validator("query", async (query) => {
-        const { AudienceQuery } = await import("./api-schemas.ts");
-        invalidAudience(AudienceQuery.safeParse(query));
-      }),
-      async (c) => {
-        const { parseAudience } = await import("./audience-fields.ts");
-        const audience = parseAudience({
-          belowVersion: c.req.query("belowVersion"),
-          distribution: c.req.queries("distribution"),
-        });
-        return c.json({ audience, ...(await registrations.audienceReach(audience)) }, 200);
-      },
-    );
+    .get("/audience", pin, onlyQuery(...AUDIENCE_QUERY), async (c) => {
+      const [{ AudienceQuery }, { parseAudience }] = await Promise.all([
+        import("./api-schemas.ts"),
+        import("./audience-fields.ts"),
+      ]);
+      invalidAudience(AudienceQuery.safeParse(queryValues(c)));
+      const audience = parseAudience({
+        belowVersion: c.req.query("belowVersion"),
+        distribution: c.req.queries("distribution"),
+      });
+      return c.json({ audience, ...(await registrations.audienceReach(audience)) }, 200);
+    });
 }
 
 /** zod loads with the first registration parsed, not with a cold start that only counts (issue #26). */

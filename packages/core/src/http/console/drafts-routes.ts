@@ -175,7 +175,8 @@ export function consoleDraftRoutes(app: OpenAPIHono<any, any, any>, deps: DraftP
       description:
         "As `PUT /api/drafts/{draftId}`: any change voids its approval request and approvals. Then back to its " +
         "page. `compose`; needs the session's CSRF token.",
-      middleware: post,
+      // Its 400 is the draft's page, which may carry the approval's button and script.
+      middleware: [...post, webauthnPageHeaders()],
       request: { params: DraftIdParam, body: draftRef },
       responses: {
         303: redirect("To the draft's page"),
