@@ -10,6 +10,6 @@ export default defineConfig({
     setupFiles: ["test/setup/stack.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    env: { POWERTOOLS_LOG_LEVEL: "ERROR" },
+    env: { LOG_LEVEL: "ERROR" },
   },
 });

@@ -14,6 +14,6 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    env: { POWERTOOLS_LOG_LEVEL: "INFO" },
+    env: { LOG_LEVEL: "INFO" },
   },
 });

@@ -23,7 +23,7 @@ afterEach(async () => {
 
 function launch(env: Record<string, string>): Runner {
   const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", REGISTRATION_LIMIT_PER_HOUR: "100000", ...env },
+    env: { ...process.env, LOG_LEVEL: "INFO", REGISTRATION_LIMIT_PER_HOUR: "100000", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stdout: string[] = [];
@@ -101,7 +101,7 @@ describe("npm start", { timeout: 120_000 }, () => {
     const env = { PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), "oemr-reg-")) };
     // `npm start` in a process group of its own, as a shell runs a foreground job: Ctrl-C is SIGINT to the group.
     const npm = spawn("npm", ["start", "--silent"], {
-      env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "INFO" },
+      env: { ...process.env, ...env, LOG_LEVEL: "INFO" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

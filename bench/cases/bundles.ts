@@ -93,7 +93,7 @@ try {
   const samples = Object.fromEntries(
     Object.keys(entries).map((name) => [name, { answer: [] as number[], load: [] as number[] }]),
   ) as Record<Name, { answer: number[]; load: number[] }>;
-  const env = { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" };
+  const env = { ...process.env, LOG_LEVEL: "ERROR" };
   // The bytes a cold start reads: the entry and every chunk imported until the first answer.
   const firstEventBytes = {} as Record<Name, number>;
   const firstEventCalls = {} as Record<Name, string[]>;

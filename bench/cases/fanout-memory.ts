@@ -44,7 +44,7 @@ try {
     );
     const started = performance.now();
     const report = await invokeBundle(file, events, {
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" },
+      env: { ...process.env, LOG_LEVEL: "ERROR" },
       timeoutSeconds: TIMEOUT_SECONDS,
     });
     const seconds = (performance.now() - started) / 1000;

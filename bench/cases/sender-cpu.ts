@@ -60,7 +60,7 @@ try {
   };
   const cpuPerEmail = async (name: keyof typeof entries, sendRate: number) => {
     const settings = { ...JSON.parse(process.env.SST_RESOURCE_Settings!), sendRate };
-    const env = { ...process.env, SST_RESOURCE_Settings: JSON.stringify(settings), POWERTOOLS_LOG_LEVEL: "ERROR" };
+    const env = { ...process.env, SST_RESOURCE_Settings: JSON.stringify(settings), LOG_LEVEL: "ERROR" };
     const report = await invokeBundle(bundles[name].file, await batchesOfNewBroadcast(), { env, timeoutSeconds: 120 });
     const failed = report.responses.flatMap((answer) => (answer as { batchItemFailures: unknown[] }).batchItemFailures);
     if (failed.length > 0) throw new Error(`${name}: ${failed.length} tasks failed`);

@@ -1,12 +1,9 @@
 import { createDocumentClient } from "@oemr-reg/core/aws/dynamo";
-import { createBroadcastCancel } from "@oemr-reg/core/broadcast/cancel";
 import type { FanoutTask } from "@oemr-reg/core/broadcast/tasks";
-import { createPgpSigner } from "@oemr-reg/core/email/pgp-signer";
 import { senderAddress } from "@oemr-reg/core/email/sender";
 import { createApp } from "@oemr-reg/core/http";
 import { createPinGuard } from "@oemr-reg/core/limits/pin-guard";
 import { createWindowCounter } from "@oemr-reg/core/limits/window-counter";
-import { createPasskeys } from "@oemr-reg/core/members/passkeys";
 import { onFirstCall, onFirstSend, onFirstUse } from "@oemr-reg/core/on-first-use";
 import { createAddressHasher } from "@oemr-reg/core/privacy/address-hash";
 import { readOverview } from "@oemr-reg/core/registration/counters";
@@ -34,9 +31,9 @@ const audit = onFirstCall(async () =>
 );
 // Empty unless a rotation is under way: links signed with it keep working.
 const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
-// Its module imports OpenPGP.js only when a confirmation is signed or a key is asked for.
+// OpenPGP.js loads only when a confirmation is signed or a key is asked for.
 const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resource.SigningKeysRetired.value };
-const signer = createPgpSigner(signingKeys);
+const signer = onFirstCall(async () => (await import("@oemr-reg/core/email/pgp-signer")).createPgpSigner(signingKeys));
 // The broadcast and draft stores parse their items with classic zod's schemas (the ones the
 // document shows): they load with the first request that reads one, never with a registration.
 const broadcasts = onFirstCall(async () =>
@@ -104,7 +101,8 @@ export const app = createApp({
   // The two-person rule: drafts, approvals, test sends, cancel (drafts/, http/drafting.ts).
   drafting: {
     drafts,
-    cancelBroadcast: createBroadcastCancel({ db, stateTable, broadcasts }),
+    cancelBroadcast: async (...args) =>
+      (await import("@oemr-reg/core/broadcast/cancel")).createBroadcastCancel({ db, stateTable, broadcasts })(...args),
     notifyApprovers: async (draft, requester) => (await draftMail()).notify(draft, requester),
     testSend: async (draftId, options) => {
       const { sendTest } = await import("@oemr-reg/core/drafts/test-send");
@@ -138,8 +136,14 @@ export const app = createApp({
   secretPin: Resource.SecretPin.value,
   pinRoutes: Resource.Settings.pinRoutes,
   members,
-  // Not deferred: its relying party is a property, read as it is.
-  passkeys: createPasskeys({ db, stateTable, members, publicUrl: Resource.Settings.publicUrl }),
+  passkeys: onFirstCall(async () =>
+    (await import("@oemr-reg/core/members/passkeys")).createPasskeys({
+      db,
+      stateTable,
+      members,
+      publicUrl: Resource.Settings.publicUrl,
+    }),
+  ),
   tokens: onFirstCall(async () =>
     (await import("@oemr-reg/core/members/tokens")).createTokens({ db, stateTable, members }),
   ),

@@ -19,7 +19,7 @@ afterAll(async () => {
  */
 export function launch(env: Record<string, string>, script = "packages/local/src/main.ts"): Runner {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", REGISTRATION_LIMIT_PER_HOUR: "1000000", ...env },
+    env: { ...process.env, LOG_LEVEL: "INFO", REGISTRATION_LIMIT_PER_HOUR: "1000000", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const name = `runner-${process.pid}-${++launched}`;

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { type ErrorHandler, Hono } from "hono";
+import type { ErrorHandler } from "hono";
 import { timeout } from "hono/timeout";
+import { Hono } from "hono/tiny";
 import type { BlankEnv } from "hono/types";
 import { logger } from "../log.ts";
 import { createAddressHasher } from "../privacy/address-hash.ts";
@@ -101,6 +102,8 @@ export function createApp({
   ...authDeps
 }: AppDeps) {
   // Plain Hono: what a cold start serves (registration, usage, health) loads no OpenAPI generator.
+  // Its tiny preset routes with PatternRouter alone, 6 KB less than the default's two routers; the
+  // app's own routes are few, each lazy area being one route until its first request.
   const app = new Hono<BlankEnv>();
   const auth = createAuth({ ...authDeps, audit, now });
   const tokenKeys = [tokenKey, previousTokenKey];

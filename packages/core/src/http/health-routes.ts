@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { logger } from "../log.ts";
 import type { RegistrationStore } from "../registration/store.ts";
 

@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import { maskEmail } from "../address.ts";
 import type { WindowCounter } from "../limits/window-counter.ts";
 import { logger } from "../log.ts";

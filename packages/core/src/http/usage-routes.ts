@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { WindowCounter } from "../limits/window-counter.ts";
 import { logger } from "../log.ts";
 import { ReportTooLargeError, type UsageStore } from "../usage/dynamo-store.ts";

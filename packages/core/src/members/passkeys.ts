@@ -105,8 +105,6 @@ export function createPasskeys({ db, stateTable, members, publicUrl, now = () =>
   }
 
   return {
-    relyingParty: rp,
-
     /** Options to create a passkey for `member`; through an invitation, `invitation` is its token's hash. */
     async registrationOptions(member: Member, invitation?: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const existing = await stored(member.id);
