@@ -74,12 +74,16 @@ async function approveOnPage(page: Page, draftId: string) {
 
 const ada = await withPasskey("Ada", ["compose", "approve"]);
 const ben = await withPasskey("Ben", ["approve"]);
-const cy = await members.add({ name: "Cy", email: uniqueEmail("cy"), roles: ["approve"] });
-expect(await members.accept(cy.invitation.token)).toBe(cy.member.id);
-const cyCookie = await memberCookie(cy.member.id);
-const cyCsrf = /name="csrf" value="([^"]+)"/.exec(
-  await (await fetch(`${base}/console`, { headers: { cookie: cyCookie } })).text(),
-)![1]!;
+/** A member who accepted the invitation, with a session's cookie and its CSRF token, and no browser. */
+async function signedIn(name: string, roles: Role[]) {
+  const { member, invitation } = await members.add({ name, email: uniqueEmail(name.toLowerCase()), roles });
+  expect(await members.accept(invitation.token)).toBe(member.id);
+  const cookie = await memberCookie(member.id);
+  const page = await (await fetch(`${base}/console`, { headers: { cookie } })).text();
+  return { member, cookie, csrf: /name="csrf" value="([^"]+)"/.exec(page)![1]! };
+}
+const cy = await signedIn("Cy", ["approve"]);
+const [cyCookie, cyCsrf] = [cy.cookie, cy.csrf];
 const title = `Embargoed fix ${crypto.randomUUID().slice(0, 8)}`;
 let draftId = "";
 
@@ -283,5 +287,18 @@ describe("the drafts' pages refuse", () => {
     const headers = { "content-type": "application/x-www-form-urlencoded", origin: base, cookie };
     expect((await fetch(`${base}/console/drafts`, { method: "POST", headers, body: form })).status).toBe(403);
     expect((await fetch(`${base}/console/drafts/new`, { headers: { cookie } })).status).toBe(403);
+  });
+
+  it("a member without approve: neither step of a passkey approval", async () => {
+    const dee = await signedIn("Dee", ["compose"]);
+    for (const step of ["options", "verify"]) {
+      const answer = await fetch(`${draftUrl(draftId)}/approval/${step}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", origin: base, cookie: dee.cookie },
+        body: JSON.stringify({ csrf: dee.csrf }),
+      });
+      expect(answer.status, step).toBe(403);
+      expect(await answer.json(), step).toMatchObject({ error: "MissingRoleException" });
+    }
   });
 });
