@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lambdaRuntime, nodejsBundling } from "@oemr-reg/core/resources";
-import { type BuildOptions, build, type Plugin } from "esbuild";
+import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -19,6 +19,8 @@ export type Bundle = {
   chunks: Record<string, number>;
   /** Every source file esbuild read, relative to the root. */
   inputs: string[];
+  /** esbuild's account of the build: each output's inputs and their bytes in it, and its imports. */
+  metafile: Metafile;
 };
 
 /**
@@ -66,7 +68,7 @@ export async function bundleHandler(entry: string, outDir: string): Promise<Bund
       .filter((name) => name.endsWith(".mjs"))
       .map((name) => [join(outDir, name), statSync(join(outDir, name)).size]),
   );
-  return { file: join(outDir, "bundle.mjs"), chunks, inputs: Object.keys(metafile!.inputs) };
+  return { file: join(outDir, "bundle.mjs"), chunks, inputs: Object.keys(metafile!.inputs), metafile: metafile! };
 }
 
 export type InvocationReport = {
