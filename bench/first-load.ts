@@ -59,10 +59,10 @@ try {
         firstLoad((await bundleHandler(entry, join(outRoot, `${name}-${i}`))).metafile),
       ),
     );
-    const over = total(handler!.bytes) - total(floor!.bytes);
+    const [mine, floors] = [total(handler!.bytes), total(floor!.bytes)];
     console.log(
-      `\n${name}: ${kb(total(handler!.bytes))} KB in ${handler!.chunks} chunks; its floor ${kb(total(floor!.bytes))} KB` +
-        ` in ${floor!.chunks}; ${kb(over)} KB over (before chunk headers, which the bundles case counts)`,
+      `\n${name}: ${kb(mine)} KB in ${handler!.chunks} chunks; its floor ${kb(floors)} KB in ${floor!.chunks};` +
+        ` ${kb(mine - floors)} KB over (before chunk headers, which the bundles case counts)`,
     );
     const owners = [...handler!.bytes].sort(([, a], [, b]) => b - a);
     console.log(`${"KB".padStart(8)} ${"floor".padStart(8)}  package or folder`);
