@@ -1,8 +1,9 @@
-// The functions sign with OpenPGP.js's lightweight build (packages/functions/bundle-plugins.mjs),
-// the rest of the tests with its Node build: this signs an email with the email module bundled as
-// deployed, with a key GnuPG made as docs/operations.md says and with the local runner's, and
-// GnuPG verifies both.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// The functions sign with OpenPGP.js's lightweight build and compose with nodemailer's table of
+// MIME types cut to text and HTML (packages/functions/bundle-plugins.mjs), the rest of the tests
+// with the packages as published: this signs an email with the email module bundled as deployed,
+// with a key GnuPG made as docs/operations.md says and with the local runner's, and GnuPG
+// verifies both.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -32,6 +33,19 @@ function gnupgKey(): { armored: string; fingerprint: string } {
 describe("the bundled signer", () => {
   it("is OpenPGP.js's lightweight build", () => {
     expect(bundle.inputs.some((input) => input.includes("openpgp/dist/lightweight/openpgp.mjs"))).toBe(true);
+  });
+
+  it("composes with nodemailer's table of MIME types cut to the two parts it has", async () => {
+    const chunks = Object.keys(bundle.chunks).map((chunk) => readFileSync(chunk, "utf8"));
+    expect(chunks.some((code) => code.includes("application/vnd.zul"))).toBe(false);
+    const raw = (
+      await email.composeRawEmail({
+        ...{ from: "noreply@open-emr.org", to: "admin@clinic.example.org", subject: "OpenEMR 7.0.3" },
+        ...{ text: "Please upgrade.\n", html: "<p>Please upgrade.</p>" },
+      })
+    ).toString();
+    expect(raw).toMatch(/^Content-Type: text\/plain; charset=utf-8\r$/m);
+    expect(raw).toMatch(/^Content-Type: text\/html; charset=utf-8\r$/m);
   });
 
   it("signs email and clearsigns pages that GnuPG verifies, with a GnuPG key and the local runner's", async () => {

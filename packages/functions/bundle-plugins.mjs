@@ -36,6 +36,20 @@ const ZOD_UNUSED = [
 const OPENPGP_NODE = /[\\/]openpgp[\\/]dist[\\/]node[\\/]openpgp\.mjs$/;
 const OPENPGP_LIGHTWEIGHT = 'export * from "../lightweight/openpgp.mjs";';
 
+// nodemailer's table of every file extension's MIME type and back (74 KB minified, two Maps of
+// 1,000 entries built at import) names an attachment's type from its file name. The service sends
+// text and HTML parts, whose types the composer sets itself, and no attachment: the table keeps
+// those two types, and anything else is `application/octet-stream`, as an unknown extension is.
+const NODEMAILER_MIME_TYPES = /[\\/]nodemailer[\\/]dist[\\/]esm[\\/]mime-funcs[\\/]mime-types\.js$/;
+const MIME_TYPES_USED = `
+const types = new Map([["txt", "text/plain"], ["html", "text/html"]]);
+const extensions = new Map([...types].map(([extension, type]) => [type, extension]));
+const extensionOf = (name) => (name.split("?")[0].split(".").pop() ?? "").trim().toLowerCase();
+export const detectMimeType = (filename) => types.get(extensionOf(filename ?? "")) ?? "application/octet-stream";
+export const detectExtension = (mimeType) =>
+  extensions.get((mimeType ?? "").trim().toLowerCase()) ?? (mimeType?.startsWith("text/") ? "txt" : "bin");
+`;
+
 /** @type {import("esbuild").Plugin} */
 const zodTrimmed = {
   name: "zod-trimmed",
@@ -47,6 +61,7 @@ const zodTrimmed = {
       if (ZOD_LOCALES.test(path))
         return { contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(path) };
       if (OPENPGP_NODE.test(path)) return { contents: OPENPGP_LIGHTWEIGHT, loader: "js", resolveDir: dirname(path) };
+      if (NODEMAILER_MIME_TYPES.test(path)) return { contents: MIME_TYPES_USED, loader: "js" };
       const unused = ZOD_UNUSED.find(({ file }) => file.test(path));
       return unused ? { contents: unused.contents, loader: "js" } : undefined;
     });
