@@ -68,8 +68,9 @@ describe("npm run bench -- --quick", () => {
     // (packages/functions/bundle-plugins.mjs); the sender's, 21.5 KB for the logger
     // (packages/core/src/log.ts), 25 KB for its SQS client on first use, 74 KB for nodemailer's
     // MIME types, 162 KB for OpenPGP.js's lightweight build; the SES-events handler's, 13 KB for
-    // its broadcast store on the first hard bounce. The API has 3.7 KB of room (96.3 KB): undoing any of its levers (docs/benchmarks.md)
-    // but the signer's and the cancel's on first call (2.9 KB together) fails.
+    // its broadcast store on the first hard bounce. The API has 3.7 KB of room (96.3 KB): undoing any
+    // of its levers (docs/benchmarks.md) but the signer's and the cancel's on first call (2.9 KB
+    // together) fails.
     const maxKbOverFloor = { api: 100, fanout: 230, send: 525, "ses-events": 185 };
     for (const [name, bound] of Object.entries(maxKbOverFloor))
       expect(size(`${name} first load over its floor's`), name).toBeLessThanOrEqual(bound);
