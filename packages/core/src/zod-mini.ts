@@ -7,9 +7,10 @@ import { config } from "zod/mini";
  * classic zod's `z` holds every method of every schema and the OpenAPI generator extends them all
  * (issue #26). Import it as a namespace (`import * as z`) and use it by name, so that the bundler
  * keeps only the functions used. Mini loads no locale by itself: English here gives the messages
- * classic zod gives. Classic zod takes a mini schema anywhere it takes its own, except in what
- * `@hono/zod-openapi` describes itself (it calls `.meta()`): a mini schema is documented through
- * `schemaRef` or `queryParameter` (`http/openapi.ts`).
+ * classic zod gives. Core's package.json names this module its one with side effects, else a
+ * bundler keeps only what it re-exports and drops the locale. Classic zod takes a mini schema
+ * anywhere it takes its own, except in what `@hono/zod-openapi` describes itself (it calls
+ * `.meta()`): a mini schema is documented through `schemaRef` or `queryParameter` (`http/openapi.ts`).
  * @module
  */
 config(en());
