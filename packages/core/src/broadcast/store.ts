@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { Audience } from "../registration/audience.ts";
+import * as z from "../zod-mini.ts";
 import type { ListCursor, ListPageRequest } from "./list-page.ts";
 
 /**
@@ -9,7 +9,7 @@ import type { ListCursor, ListPageRequest } from "./list-page.ts";
 export const BroadcastStatus = z.enum(["queued", "sending", "paused", "done", "cancelled"]);
 export type BroadcastStatus = z.infer<typeof BroadcastStatus>;
 
-const Reach = z.object({ active: z.number().int(), reached: z.number().int(), unknownVersion: z.number().int() });
+const Reach = z.object({ active: z.int(), reached: z.int(), unknownVersion: z.int() });
 /** Where a broadcast started from an approved draft came from, kept on its item. */
 export type BroadcastOrigin = {
   draftId: string;
@@ -17,46 +17,47 @@ export type BroadcastOrigin = {
   reachAtStart: z.infer<typeof Reach>;
 };
 
-/** A broadcast and its progress: what the store keeps and what the API answers, one schema for both. */
+function described<T extends z.ZodMiniType>(schema: T, description: string): T {
+  (schema as z.ZodMiniType).register(z.globalRegistry, { description });
+  return schema;
+}
+
+/**
+ * A broadcast and its progress: what the store keeps and what the API answers, one schema for both.
+ * zod/mini: the fan-out and the senders read broadcasts; the document describes its classic twin.
+ */
 export const Broadcast = z.object({
   broadcastId: z.string(),
   title: z.string(),
   status: BroadcastStatus,
-  totalSegments: z.number().int(),
-  recipients: z.number().int().meta({ description: "Recipients found so far; final once the fan-out is done" }),
-  sent: z.number().int(),
-  skipped: z.number().int().meta({ description: "Not active when their turn came" }),
-  failed: z.number().int().meta({ description: "Refused by SES for good" }),
-  hardBounces: z
-    .number()
-    .int()
-    .meta({ description: "Permanent bounces SES reported for its emails, each recipient counted once" }),
-  complaints: z
-    .number()
-    .int()
-    .meta({ description: "Complaints SES reported for its emails, each recipient counted once" }),
-  unsubscribes: z
-    .number()
-    .int()
-    .meta({ description: "Active addresses its emails' unsubscribe links took off the list, each counted once" }),
+  totalSegments: z.int(),
+  recipients: described(z.int(), "Recipients found so far; final once the fan-out is done"),
+  sent: z.int(),
+  skipped: described(z.int(), "Not active when their turn came"),
+  failed: described(z.int(), "Refused by SES for good"),
+  hardBounces: described(z.int(), "Permanent bounces SES reported for its emails, each recipient counted once"),
+  complaints: described(z.int(), "Complaints SES reported for its emails, each recipient counted once"),
+  unsubscribes: described(
+    z.int(),
+    "Active addresses its emails' unsubscribe links took off the list, each counted once",
+  ),
   createdAt: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  pausedReason: z.string().optional().meta({ description: "Why it paused itself; kept after a resume" }),
-  pausedAt: z.string().optional(),
-  resumedAt: z.string().optional(),
-  hardBouncesAtResume: z
-    .number()
-    .int()
-    .optional()
-    .meta({ description: "`hardBounces` when last resumed: only what follows counts towards pausing again" }),
-  sentAtResume: z.number().int().optional(),
-  audience: Audience.optional().meta({ description: "Who it is for; absent, every active address" }),
-  archive: z.boolean().optional().meta({ description: "`false`: kept out of the public archive and its feeds" }),
-  cancelledAt: z.string().optional(),
-  draftId: z.string().optional().meta({ description: "The approved draft it started from" }),
-  reachAtApproval: Reach.optional().meta({ description: "The audience's reach when approval was asked" }),
-  reachAtStart: Reach.optional().meta({ description: "The audience's reach when it started" }),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  pausedReason: described(z.optional(z.string()), "Why it paused itself; kept after a resume"),
+  pausedAt: z.optional(z.string()),
+  resumedAt: z.optional(z.string()),
+  hardBouncesAtResume: described(
+    z.optional(z.int()),
+    "`hardBounces` when last resumed: only what follows counts towards pausing again",
+  ),
+  sentAtResume: z.optional(z.int()),
+  audience: described(z.optional(Audience), "Who it is for; absent, every active address"),
+  archive: described(z.optional(z.boolean()), "`false`: kept out of the public archive and its feeds"),
+  cancelledAt: z.optional(z.string()),
+  draftId: described(z.optional(z.string()), "The approved draft it started from"),
+  reachAtApproval: described(z.optional(Reach), "The audience's reach when approval was asked"),
+  reachAtStart: described(z.optional(Reach), "The audience's reach when it started"),
 });
 export type Broadcast = z.infer<typeof Broadcast>;
 

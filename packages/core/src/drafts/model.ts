@@ -3,6 +3,7 @@ import canonicalize from "canonicalize";
 import { z } from "zod";
 import type { Actor } from "../audit/index.ts";
 import { Audience, normalizeAudience } from "../registration/audience.ts";
+import { classicOf } from "../zod-classic.ts";
 
 /**
  * A draft's life: `draft` (being written), `pending` (approval asked for this content), `scheduled`
@@ -64,7 +65,7 @@ export const Draft = z.object({
   title: z.string(),
   contents: z.string(),
   html: z.string().optional(),
-  audience: Audience.optional(),
+  audience: classicOf(Audience).optional(),
   sendAt: z.string().optional().meta({ description: "UTC (`Z`): it starts within 60 s after this, never before" }),
   archive: z.literal(false).optional().meta({ description: "`false`: its broadcast stays out of the public archive" }),
   contentHash: z.string().meta({ description: "SHA-256 (hex) over the RFC 8785 form of the content and send time" }),

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { Broadcast } from "../broadcast/store.ts";
 import { BroadcastMessage } from "../email/message.ts";
-import { Audience } from "../registration/audience.ts";
+import { BelowVersion, Audience as MiniAudience } from "../registration/audience.ts";
+import { classicOf } from "../zod-classic.ts";
 
 /**
  * What the API answers, as zod schemas: the OpenAPI document is generated from them, and the
@@ -9,6 +10,10 @@ import { Audience } from "../registration/audience.ts";
  * schema, the broadcast's and the audience's, so a client can load it without the AWS SDK.
  * @module
  */
+
+// The audience and the broadcast are zod/mini schemas, which the handlers' cold starts parse with:
+// the generator describes their classic twins.
+const Audience = classicOf(MiniAudience);
 
 /** Every JSON error: a stable code, a sentence for people, and the fields that were wrong. */
 export const ErrorBody = z
@@ -88,7 +93,7 @@ const DistributionField = z
   .meta({ description: "A distribution, repeated or comma-separated for several; `unknown` for none sent" });
 /** As a form or a query string gives it: empty is no criterion, as forms send an empty field. */
 const BelowVersionField = z
-  .union([z.literal(""), Audience.shape.belowVersion.unwrap()])
+  .union([z.literal(""), classicOf(BelowVersion)])
   .optional()
   .meta({ description: "An OpenEMR version, such as 7.0.3 or 7.0.3.4; empty, no criterion" });
 
@@ -122,5 +127,5 @@ export const BroadcastStarted = z.object({ status: z.literal("sent"), broadcastI
 export const PinBody = z.object({ secretPin: z.string() });
 
 /** A broadcast's progress, as `GET /api/registration/broadcast/{id}` and a resume answer it. */
-export const BroadcastProgress = Broadcast.meta({ id: "BroadcastProgress" });
+export const BroadcastProgress = classicOf(Broadcast).meta({ id: "BroadcastProgress" });
 export type BroadcastProgress = z.infer<typeof BroadcastProgress>;

@@ -2,11 +2,12 @@ import { z } from "@hono/zod-openapi";
 import { Draft, type DraftContent } from "../drafts/model.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { Audience, normalizeAudience } from "../registration/audience.ts";
+import { classicOf } from "../zod-classic.ts";
 import { ApiError, invalidInput } from "./errors.ts";
 
 /** A draft's content as a save sends it: a broadcast's fields, its audience, and an optional send time. */
 export const DraftBody = BroadcastMessage.extend({
-  audience: Audience.optional(),
+  audience: classicOf(Audience).optional(),
   sendAt: z.iso
     .datetime({ offset: true, error: "sendAt is an ISO 8601 time with its offset, e.g. 2026-12-24T09:00:00Z" })
     .optional()

@@ -1,30 +1,36 @@
-import { z } from "zod";
+import * as z from "../zod-mini.ts";
 import { OPENEMR_VERSION_PATTERN, parseOpenEmrVersion } from "./openemr-version.ts";
 
 const NOT_A_VERSION = "Not an OpenEMR version, such as 7.0.3 or 7.0.3.4";
 
+/** An audience's `belowVersion`, also as a form's flat field gives it (`http/api-schemas.ts`). */
+export const BelowVersion = z.string().check(
+  z.trim(),
+  z.maxLength(64),
+  // The pattern states the rule in the document; the parse also refuses a patch level given twice.
+  z.regex(OPENEMR_VERSION_PATTERN, NOT_A_VERSION),
+  z.refine((text) => parseOpenEmrVersion(text) !== undefined, NOT_A_VERSION),
+);
+
 /**
  * Who a broadcast reaches: every address (no criterion), or those whose latest version is below
  * `belowVersion` and/or whose latest distribution is one of `distributions`. One schema for the
- * API's body, the stored broadcast and its progress.
+ * API's body, the stored broadcast and its progress. zod/mini: the fan-out and the senders parse
+ * it; the document describes its classic twin (`zod-classic.ts`).
  */
 export const Audience = z.strictObject({
-  belowVersion: z
-    .string()
-    .trim()
-    .max(64)
-    // The pattern states the rule in the document; the parse also refuses a patch level given twice.
-    .regex(OPENEMR_VERSION_PATTERN, NOT_A_VERSION)
-    .refine((text) => parseOpenEmrVersion(text) !== undefined, NOT_A_VERSION)
-    .optional()
-    .meta({
-      description:
-        "Only installations whose latest reported version is below this one, in OpenEMR's order (`7.0.3 (4)` is " +
-        "`7.0.3.4`; `8.2.0-dev` comes before `8.2.0`). A registration without a known version is left out.",
-    }),
-  distributions: z.array(z.string().trim().min(1).max(64)).min(1).max(50).optional().meta({
-    description: "Only installations whose latest distribution is one of these; `unknown` for those that sent none",
+  belowVersion: z.optional(BelowVersion).register(z.globalRegistry, {
+    description:
+      "Only installations whose latest reported version is below this one, in OpenEMR's order (`7.0.3 (4)` is " +
+      "`7.0.3.4`; `8.2.0-dev` comes before `8.2.0`). A registration without a known version is left out.",
   }),
+  distributions: z
+    .optional(
+      z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))).check(z.minLength(1), z.maxLength(50)),
+    )
+    .register(z.globalRegistry, {
+      description: "Only installations whose latest distribution is one of these; `unknown` for those that sent none",
+    }),
 });
 export type Audience = z.infer<typeof Audience>;
 

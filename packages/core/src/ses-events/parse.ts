@@ -1,5 +1,5 @@
-import type { z } from "zod";
 import { normalizeEmail } from "../address.ts";
+import type * as z from "../zod-mini.ts";
 import {
   IDENTITY_KINDS,
   IdentityNotification,

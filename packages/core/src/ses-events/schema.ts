@@ -1,21 +1,21 @@
-import { z } from "zod";
+import * as z from "../zod-mini.ts";
 
 // The two shapes SES publishes to SNS, cut down to the fields this service reads but otherwise as
 // documented: "Amazon SNS notification contents for Amazon SES" (identity notifications, keyed by
 // `notificationType`) and "Contents of event data that Amazon SES publishes to Amazon SNS"
 // (configuration-set event publishing, keyed by `eventType`). Both carry the same `mail`,
 // `bounce`, `complaint` and `delivery` objects; event publishing adds `reject`, `deliveryDelay`
-// and more.
+// and more. zod/mini: the SES-events handler parses each one at its first event (issue #26).
 
-const Timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), "Not a timestamp");
+const Timestamp = z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), "Not a timestamp"));
 
 export const SesMail = z.object({
   timestamp: Timestamp,
-  messageId: z.string().min(1),
-  source: z.string().optional(),
+  messageId: z.string().check(z.minLength(1)),
+  source: z.optional(z.string()),
   destination: z.array(z.string()),
   /** Event publishing only: the message tags (our `broadcastId`) plus SES's own `ses:*` tags. */
-  tags: z.record(z.string(), z.array(z.string())).optional(),
+  tags: z.optional(z.record(z.string(), z.array(z.string()))),
 });
 
 export const SesBounce = z.object({
@@ -26,31 +26,31 @@ export const SesBounce = z.object({
     .array(
       z.object({
         emailAddress: z.string(),
-        action: z.string().optional(),
+        action: z.optional(z.string()),
         /** The enhanced status code (RFC 3463), e.g. `5.1.1`. */
-        status: z.string().optional(),
-        diagnosticCode: z.string().optional(),
+        status: z.optional(z.string()),
+        diagnosticCode: z.optional(z.string()),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
   timestamp: Timestamp,
-  feedbackId: z.string().optional(),
+  feedbackId: z.optional(z.string()),
 });
 
 export const SesComplaint = z.object({
-  complainedRecipients: z.array(z.object({ emailAddress: z.string() })).min(1),
+  complainedRecipients: z.array(z.object({ emailAddress: z.string() })).check(z.minLength(1)),
   timestamp: Timestamp,
-  feedbackId: z.string().optional(),
+  feedbackId: z.optional(z.string()),
   /** `abuse`, `not-spam`, ...; absent when the ISP sends no feedback report. */
-  complaintFeedbackType: z.string().optional(),
-  complaintSubType: z.string().nullish(),
+  complaintFeedbackType: z.optional(z.string()),
+  complaintSubType: z.nullish(z.string()),
 });
 
 export const SesDelivery = z.object({
   timestamp: Timestamp,
-  recipients: z.array(z.string()).min(1),
-  smtpResponse: z.string().optional(),
-  processingTimeMillis: z.number().optional(),
+  recipients: z.array(z.string()).check(z.minLength(1)),
+  smtpResponse: z.optional(z.string()),
+  processingTimeMillis: z.optional(z.number()),
 });
 
 export const SesReject = z.object({ reason: z.string() });
@@ -59,9 +59,11 @@ export const SesDeliveryDelay = z.object({
   /** `TransientCommunicationFailure`, `MailboxFull`, `IPFailure`, ... */
   delayType: z.string(),
   delayedRecipients: z
-    .array(z.object({ emailAddress: z.string(), status: z.string().optional(), diagnosticCode: z.string().optional() }))
-    .min(1),
-  expirationTime: Timestamp.optional(),
+    .array(
+      z.object({ emailAddress: z.string(), status: z.optional(z.string()), diagnosticCode: z.optional(z.string()) }),
+    )
+    .check(z.minLength(1)),
+  expirationTime: z.optional(Timestamp),
   timestamp: Timestamp,
 });
 
@@ -81,18 +83,18 @@ export const PUBLISHED_KINDS: ReadonlySet<string> = new Set(Object.keys(Acted));
 
 /** Identity notifications: only bounces, complaints and deliveries. */
 export const IdentityNotification = z.discriminatedUnion("notificationType", [
-  Acted.Bounce.extend({ notificationType: z.literal("Bounce") }),
-  Acted.Complaint.extend({ notificationType: z.literal("Complaint") }),
-  Acted.Delivery.extend({ notificationType: z.literal("Delivery") }),
+  z.extend(Acted.Bounce, { notificationType: z.literal("Bounce") }),
+  z.extend(Acted.Complaint, { notificationType: z.literal("Complaint") }),
+  z.extend(Acted.Delivery, { notificationType: z.literal("Delivery") }),
 ]);
 
 /** Configuration-set event publishing: the kinds acted on. */
 export const PublishedEvent = z.discriminatedUnion("eventType", [
-  Acted.Bounce.extend({ eventType: z.literal("Bounce") }),
-  Acted.Complaint.extend({ eventType: z.literal("Complaint") }),
-  Acted.Delivery.extend({ eventType: z.literal("Delivery") }),
-  Acted.Reject.extend({ eventType: z.literal("Reject") }),
-  Acted.DeliveryDelay.extend({ eventType: z.literal("DeliveryDelay") }),
+  z.extend(Acted.Bounce, { eventType: z.literal("Bounce") }),
+  z.extend(Acted.Complaint, { eventType: z.literal("Complaint") }),
+  z.extend(Acted.Delivery, { eventType: z.literal("Delivery") }),
+  z.extend(Acted.Reject, { eventType: z.literal("Reject") }),
+  z.extend(Acted.DeliveryDelay, { eventType: z.literal("DeliveryDelay") }),
 ]);
 
 /**

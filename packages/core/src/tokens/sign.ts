@@ -1,6 +1,6 @@
 import type { webcrypto } from "node:crypto";
-import { z } from "zod";
 import { normalizeEmail } from "../address.ts";
+import * as z from "../zod-mini.ts";
 
 /** What a token is for. It is bound into the token, so a token for one purpose is void for any other. */
 export type TokenPurpose = "unsubscribe" | "confirm";
@@ -32,10 +32,11 @@ const PAD_BYTES = 32;
 // A broadcast id is a UUID; the bound keeps the longest address's token within MAX_TOKEN_LENGTH.
 const MAX_BROADCAST_ID_LENGTH = 100;
 
+// zod/mini: the senders sign a token for each email.
 const Payload = z.object({
-  e: z.string().min(1),
-  x: z.number().int().optional(),
-  b: z.string().min(1).max(MAX_BROADCAST_ID_LENGTH).optional(),
+  e: z.string().check(z.minLength(1)),
+  x: z.optional(z.int()),
+  b: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_BROADCAST_ID_LENGTH))),
 });
 type Payload = z.infer<typeof Payload>;
 
