@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateSigningKey } from "@oemr-reg/local/signing-key";
+import { generateKey } from "openpgp";
 import { afterAll, describe, expect, it } from "vitest";
 import { bundleHandler } from "../bench/support/bundle.ts";
 import { cutSigned, gnupgHome, gpgVerify } from "./support/pgp.ts";
@@ -48,10 +49,12 @@ describe("the bundled signer", () => {
     expect(raw).toMatch(/^Content-Type: text\/html; charset=utf-8\r$/m);
   });
 
-  it("signs email and clearsigns pages that GnuPG verifies, with a GnuPG key and the local runner's", async () => {
+  it("signs email and clearsigns pages that GnuPG verifies, with a GnuPG key, the local runner's, a P-256 one", async () => {
     const local = await generateSigningKey(USER_ID);
     const made = gnupgKey();
-    for (const privateKey of [made.armored, local]) {
+    // Node's crypto signs email with the two Ed25519 keys (ed25519-signer.ts), OpenPGP.js with this.
+    const p256 = await generateKey({ type: "ecc", curve: "nistP256", userIDs: [{ email: "noreply@open-emr.org" }] });
+    for (const privateKey of [made.armored, local, p256.privateKey]) {
       const signer = email.createPgpSigner({ privateKey });
       const raw = await email.composeRawEmail({
         ...{ from: "noreply@open-emr.org", to: "admin@clinic.example.org", subject: "OpenEMR 7.0.3" },

@@ -1,4 +1,5 @@
 import { onFirstUse } from "../on-first-use.ts";
+import { readEd25519Key, signEd25519 } from "./ed25519-signer.ts";
 
 /** What signs the service's email: one OpenPGP key, parsed once per process. */
 export type MailSigner = {
@@ -42,20 +43,25 @@ export function formatFingerprint(hex: string): string {
 const openpgp = () => import("openpgp");
 
 /**
- * The stack's signing key, parsed on first use and kept, so a warm Lambda parses it once.
- * Signatures are made over the exact bytes (`binary`), never in text mode: text mode would
- * canonicalize line ends and hide from OpenPGP.js a CRLF mistake that other clients would see.
+ * The stack's signing key, parsed on first use and kept, so a warm Lambda parses it once. Email is
+ * signed with Node's crypto when the key is a v4 Ed25519 one (ed25519-signer.ts), else, and pages
+ * always, with OpenPGP.js. Signatures are made over the exact bytes (`binary`), never in text
+ * mode: text mode would canonicalize line ends and hide a CRLF mistake that other clients would see.
  * @example
  * const signer = createPgpSigner({ privateKey: Resource.SigningKey.value });
  * const { signature, micalg } = await signer.sign(signedPart);
  */
 export function createPgpSigner(options: SigningKeyOptions): MailSigner {
   const loaded = onFirstUse(() => openpgp().then((pgp) => pgp.readPrivateKey({ armoredKey: options.privateKey })));
+  const ed25519 = onFirstUse(async () => readEd25519Key(options.privateKey));
   return {
     async fingerprint() {
-      return formatFingerprint((await loaded()).getFingerprint());
+      const key = await ed25519();
+      return formatFingerprint(key ? Buffer.from(key.fingerprint).toString("hex") : (await loaded()).getFingerprint());
     },
     async sign(data) {
+      const key = await ed25519();
+      if (key) return { signature: signEd25519(key, data), micalg: "pgp-sha512" };
       const [pgp, signingKeys] = await Promise.all([openpgp(), loaded()]);
       const message = await pgp.createMessage({ binary: data });
       const signature = await pgp.sign({ message, signingKeys, detached: true, format: "armored" });
