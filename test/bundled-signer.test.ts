@@ -49,7 +49,7 @@ describe("the bundled signer", () => {
     expect(raw).toMatch(/^Content-Type: text\/html; charset=utf-8\r$/m);
   });
 
-  it("signs email and clearsigns pages that GnuPG verifies, with a GnuPG key, the local runner's, a P-256 one", async () => {
+  it("signs email and clearsigns pages that GnuPG verifies, with GnuPG's key, the runner's, a P-256 one", async () => {
     const local = await generateSigningKey(USER_ID);
     const made = gnupgKey();
     // Node's crypto signs email with the two Ed25519 keys (ed25519-signer.ts), OpenPGP.js with this.

@@ -1,7 +1,7 @@
 import { createMessage, generateKey, readPrivateKey, readSignature, verify } from "openpgp";
 import { describe, expect, it } from "vitest";
 import { readEd25519Key, signEd25519 } from "./ed25519-signer.ts";
-import { dearmor } from "./openpgp-packets.ts";
+import { armor, dearmor } from "./openpgp-packets.ts";
 
 const userIDs = [{ name: "OpenEMR Announcements", email: "noreply@open-emr.org" }];
 // Made before the signatures below: a reader refuses a signature older than its key.
@@ -51,7 +51,8 @@ describe("the Ed25519 signer", () => {
     const end = 2 + bytes[1]!;
     const damaged = Buffer.from(bytes);
     damaged[end - 3]! ^= 1;
-    const rearmored = `-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n${damaged.toString("base64")}\n-----END PGP PRIVATE KEY BLOCK-----\n`;
-    expect(() => readEd25519Key(rearmored)).toThrow("its secret's checksum does not match");
+    expect(() => readEd25519Key(armor("PGP PRIVATE KEY BLOCK", damaged))).toThrow(
+      "its secret's checksum does not match",
+    );
   });
 });
