@@ -36,9 +36,11 @@ describe("the bundled signer", () => {
     expect(bundle.inputs.some((input) => input.includes("openpgp/dist/lightweight/openpgp.mjs"))).toBe(true);
   });
 
-  it("composes with nodemailer's table of MIME types cut to the two parts it has", async () => {
+  it("composes with nodemailer's table of MIME types cut to the two parts it has, and no fetch", async () => {
     const chunks = Object.keys(bundle.chunks).map((chunk) => readFileSync(chunk, "utf8"));
     expect(chunks.some((code) => code.includes("application/vnd.zul"))).toBe(false);
+    // Nor nodemailer's HTTP client, which only a part's `href` would call.
+    expect(chunks.some((code) => code.includes("DEFAULT_MAX_TIME"))).toBe(false);
     const raw = (
       await email.composeRawEmail({
         ...{ from: "noreply@open-emr.org", to: "admin@clinic.example.org", subject: "OpenEMR 7.0.3" },

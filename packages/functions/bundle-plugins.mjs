@@ -50,6 +50,13 @@ export const detectExtension = (mimeType) =>
   extensions.get((mimeType ?? "").trim().toLowerCase()) ?? (mimeType?.startsWith("text/") ? "txt" : "bin");
 `;
 
+// And its HTTP client (9 KB with its cookie jar and URL parser) fetches a part's content from an
+// `href`; every part the service sends is a string it made, so the client is a stub that says why.
+const NODEMAILER_FETCH = /[\\/]nodemailer[\\/]dist[\\/]esm[\\/]fetch[\\/]index\.js$/;
+const FETCH_UNUSED = `export default () => {
+  throw new Error("nodemailer's fetch of an href is left out of the bundle (packages/functions/bundle-plugins.mjs)");
+};`;
+
 /** @type {import("esbuild").Plugin} */
 const zodTrimmed = {
   name: "zod-trimmed",
@@ -62,6 +69,7 @@ const zodTrimmed = {
         return { contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(path) };
       if (OPENPGP_NODE.test(path)) return { contents: OPENPGP_LIGHTWEIGHT, loader: "js", resolveDir: dirname(path) };
       if (NODEMAILER_MIME_TYPES.test(path)) return { contents: MIME_TYPES_USED, loader: "js" };
+      if (NODEMAILER_FETCH.test(path)) return { contents: FETCH_UNUSED, loader: "js" };
       const unused = ZOD_UNUSED.find(({ file }) => file.test(path));
       return unused ? { contents: unused.contents, loader: "js" } : undefined;
     });
