@@ -14,7 +14,7 @@ import { basename, join } from "node:path";
 import type { Metafile } from "esbuild";
 import { bundleHandler } from "./support/bundle.ts";
 
-const HANDLERS = ["api", "fanout", "send", "ses-events"] as const;
+const HANDLERS = ["api", "fanout", "send", "ses-events", "embargo", "requeue", "source-ips", "tallies"] as const;
 type Handler = (typeof HANDLERS)[number];
 
 const args = process.argv.slice(2);
