@@ -266,7 +266,7 @@ describe("claiming a batch's deliveries together", () => {
 });
 
 describe("the sender's status reads", () => {
-  it("reads the status once for a batch whose emails wake together after a wait longer than it is trusted", async () => {
+  it("reads the status once for a batch whose emails wake together after a wait past its trust", async () => {
     const { broadcastId, title, emails } = await broadcastTo(Array.from({ length: 10 }, () => "active" as const));
     let reads = 0;
     const counted = {
