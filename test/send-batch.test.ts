@@ -264,3 +264,39 @@ describe("claiming a batch's deliveries together", () => {
     },
   );
 });
+
+describe("the sender's status reads", () => {
+  it("reads the status once for a batch whose emails wake together after a wait past its trust", async () => {
+    const { broadcastId, title, emails } = await broadcastTo(Array.from({ length: 10 }, () => "active" as const));
+    let reads = 0;
+    const counted = {
+      ...broadcasts,
+      target: (id: string) => {
+        if (id === broadcastId) reads++;
+        return broadcasts.target(id);
+      },
+    };
+    // So many slots a second that the batch's ten fall in one millisecond, after 1.2 s of others'.
+    const ratePerSecond = 100_000;
+    await createDynamoSendPacer({ db, stateTable, ratePerSecond }).reserve(1.2 * ratePerSecond * 0.95, new Date());
+    const handler = createSendHandler({
+      broadcasts: counted,
+      sender: createSender({
+        ...{ broadcasts: counted, registrations, mailer: ses, signer },
+        ...{ from: "noreply@test.example.org", publicUrl: "https://reg.test.example.org" },
+        unsubscribeKey: "test-unsubscribe-key-0123456789",
+      }),
+      pacer: createDynamoSendPacer({ db, stateTable, ratePerSecond }),
+      retryLater: async () => {},
+    });
+    const event = sqsEvent(
+      testStack().queues.Send!.arn,
+      emails.map((email) => ({ broadcastId, email })),
+    );
+
+    expect(await handler(event, context)).toEqual({ batchItemFailures: [] });
+    expect(await emailsWithSubject(title)).toHaveLength(10);
+    // Once when claiming, once after the wait.
+    expect(reads).toBe(2);
+  });
+});

@@ -28,7 +28,10 @@ const MAX_LATENESS_MS = 20;
 /**
  * One schedule item in DynamoDB: `origin` (ms) and `issued` (tokens handed out since). Reserving is an atomic ADD
  * on `issued`, so concurrent senders never contend for the same slot and a whole batch costs one
- * write; token i may be sent at origin + i × interval.
+ * write; token i may be sent at origin + i × interval. A schedule found idle or behind restarts at
+ * now, which takes a second write, except when this pacer reserved last: then it knows the
+ * schedule is behind without the ADD, and restarts it in one write conditioned on the item being
+ * as it left it.
  */
 export function createDynamoSendPacer({
   db,
@@ -37,8 +40,41 @@ export function createDynamoSendPacer({
   headroom = 0.95,
 }: DynamoSendPacerOptions): SendPacer {
   const intervalMs = 1000 / (ratePerSecond * headroom);
+  // The schedule as this pacer's last reservation left it. A lone sender's batches come further
+  // apart than MAX_LATENESS_MS (settling, the next invocation), so each would find it behind.
+  let last: { origin: number; issued: number } | undefined;
+  const isBehind = (origin: number, issued: number, now: Date) =>
+    origin + issued * intervalMs < now.getTime() - MAX_LATENESS_MS;
+
+  /** Restarts the schedule at now, unless another sender reserved since it stood at `from`. */
+  async function restart(now: Date, count: number, from: { issued: number; origin?: number }): Promise<boolean> {
+    const unchanged = from.origin === undefined ? "issued = :end" : "issued = :end AND origin = :origin";
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: stateTable,
+          Key: sendScheduleKey,
+          UpdateExpression: "SET origin = :now, issued = :count",
+          ConditionExpression: unchanged,
+          ExpressionAttributeValues: {
+            ...{ ":now": now.getTime(), ":count": count, ":end": from.issued },
+            ...(from.origin !== undefined && { ":origin": from.origin }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    last = { origin: now.getTime(), issued: count };
+    return true;
+  }
+
   return {
     async reserve(count, now) {
+      if (last && isBehind(last.origin, last.issued, now) && (await restart(now, count, last))) {
+        return times(now.getTime(), 0, count);
+      }
       for (;;) {
         const { Attributes } = await db.send(
           new UpdateCommand({
@@ -52,24 +88,12 @@ export function createDynamoSendPacer({
         const end = Attributes!.issued as number;
         const origin = Attributes!.origin as number | undefined;
         const first = end - count;
-        if (origin !== undefined && origin + first * intervalMs >= now.getTime() - MAX_LATENESS_MS) {
+        if (origin !== undefined && !isBehind(origin, first, now)) {
+          last = { origin, issued: end };
           return times(origin, first, count);
         }
         // Idle or behind: restart the schedule at now, unless another sender reserved meanwhile.
-        try {
-          await db.send(
-            new UpdateCommand({
-              TableName: stateTable,
-              Key: sendScheduleKey,
-              UpdateExpression: "SET origin = :now, issued = :count",
-              ConditionExpression: "issued = :end",
-              ExpressionAttributeValues: { ":now": now.getTime(), ":count": count, ":end": end },
-            }),
-          );
-          return times(now.getTime(), 0, count);
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
+        if (await restart(now, count, { issued: end })) return times(now.getTime(), 0, count);
       }
     },
   };

@@ -96,9 +96,19 @@ export function createSender(deps: SenderDeps) {
   // Only "not paused" is cached: a message queued by a resume must never be dropped on a stale
   // "paused", while a pause may take up to STATUS_TTL_MS to reach a sender.
   const sendingSince = new Map<string, number>();
+  // A batch's emails ask together after their wait for a send slot: they share the read in flight
+  // when it says "not paused"; "paused" each reads for itself, as that read began before it asked.
+  const statusReads = new Map<string, Promise<boolean>>();
   async function isPaused(broadcastId: string): Promise<boolean> {
     const readAt = sendingSince.get(broadcastId);
     if (readAt !== undefined && Date.now() - readAt < STATUS_TTL_MS) return false;
+    const inFlight = statusReads.get(broadcastId);
+    if (inFlight) return (await inFlight) && readPaused(broadcastId);
+    const reading = readPaused(broadcastId).finally(() => statusReads.delete(broadcastId));
+    statusReads.set(broadcastId, reading);
+    return reading;
+  }
+  async function readPaused(broadcastId: string): Promise<boolean> {
     const now = Date.now();
     // A cancelled broadcast's messages are dropped for good, as a paused one's are until it resumes.
     const status = (await broadcasts.target(broadcastId))?.status;

@@ -100,6 +100,22 @@ describe("signToken and verifyToken", () => {
     for (const spelling of spellings(KEY)) expect(a).not.toContain(spelling);
   });
 
+  it("seals as Web Crypto's AES-256-GCM does, so tokens of earlier releases and later ones open alike", async () => {
+    const token = await signToken(KEY, { purpose: "unsubscribe", email: "a@example.org", broadcastId: "b-1" });
+    const master = await crypto.subtle.importKey("raw", new TextEncoder().encode(KEY), "HKDF", false, ["deriveKey"]);
+    const info = new TextEncoder().encode("oemr-reg token v2 AES-256-GCM");
+    const hkdf = { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info };
+    const key = await crypto.subtle.deriveKey(hkdf, master, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
+    const bytes = Buffer.from(token.split(".")[2]!, "base64url");
+    const additionalData = new TextEncoder().encode("v2.unsubscribe");
+    const opened = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData },
+      key,
+      bytes.subarray(12),
+    );
+    expect(JSON.parse(Buffer.from(opened).toString())).toEqual({ e: "a@example.org", b: "b-1" });
+  });
+
   it("imports a key once however many tokens it signs", async () => {
     const importKey = vi.spyOn(crypto.subtle, "importKey");
     const key = `fresh-${crypto.randomUUID()}`;

@@ -1,4 +1,4 @@
-import type { webcrypto } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes, type webcrypto } from "node:crypto";
 import { normalizeEmail } from "../address.ts";
 import * as z from "../zod-mini.ts";
 
@@ -40,8 +40,8 @@ const Payload = z.object({
 });
 type Payload = z.infer<typeof Payload>;
 
-/** The AES-GCM key derived from a secret, and the id tokens name it by. */
-type SealingKey = { id: string; key: webcrypto.CryptoKey };
+/** The AES-256-GCM key derived from a secret, and the id tokens name it by. */
+type SealingKey = { id: string; key: Buffer };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -63,14 +63,13 @@ export async function signToken(key: string, { purpose, email, expiresAt, broadc
     throw new RangeError(`broadcastId must be 1 to ${MAX_BROADCAST_ID_LENGTH} characters`);
   }
   const { id, key: aesKey } = await sealingKey(key);
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const iv = randomBytes(IV_BYTES);
   const plaintext = padded(JSON.stringify({ e: normalizeEmail(email), x: expiresAt, b: broadcastId }));
-  const sealed = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: boundData(purpose) },
-    aesKey,
-    plaintext,
-  );
-  const token = `${VERSION}.${id}.${Buffer.concat([iv, new Uint8Array(sealed)]).toString("base64url")}`;
+  // Node's cipher, not Web Crypto's: the senders seal a token for every email, and Web Crypto's
+  // job and promise for each cost more than the sealing. AES-256-GCM, its tag last, as Web Crypto's.
+  const cipher = createCipheriv("aes-256-gcm", aesKey, iv).setAAD(boundData(purpose));
+  const sealed = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  const token = `${VERSION}.${id}.${sealed.toString("base64url")}`;
   // Such a token could never be verified: fail here rather than mail a dead link.
   if (token.length > MAX_TOKEN_LENGTH) throw new RangeError("The address is too long for a token");
   return token;
@@ -109,8 +108,10 @@ async function unsealed(secrets: string[], token: string, purpose: TokenPurpose)
   const sealing = (await Promise.all(secrets.map(sealingKey))).find((candidate) => candidate.id === id);
   if (!sealing) return undefined;
   try {
-    const algorithm = { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: boundData(purpose) };
-    return parsePayload(new Uint8Array(await crypto.subtle.decrypt(algorithm, sealing.key, bytes.subarray(IV_BYTES))));
+    const decipher = createDecipheriv("aes-256-gcm", sealing.key, bytes.subarray(0, IV_BYTES))
+      .setAAD(boundData(purpose))
+      .setAuthTag(bytes.subarray(-TAG_BYTES));
+    return parsePayload(Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, -TAG_BYTES)), decipher.final()]));
   } catch {
     // The tag does not match: altered, or sealed for another purpose.
     return undefined;
@@ -183,13 +184,8 @@ function sealingKey(secret: string): Promise<SealingKey> {
       salt: new Uint8Array(),
       info: encoder.encode(label),
     });
-    const key = await crypto.subtle.deriveKey(
-      hkdf("oemr-reg token v2 AES-256-GCM"),
-      master,
-      { name: "AES-GCM", length: 256 },
-      false,
-      ["encrypt", "decrypt"],
-    );
+    // The 256 bits that deriveKey would make an AES-256 key of, kept as bytes for Node's cipher.
+    const key = Buffer.from(await crypto.subtle.deriveBits(hkdf("oemr-reg token v2 AES-256-GCM"), master, 256));
     // One-way and under a label of its own: the id names the key and tells nothing of it.
     const id = Buffer.from(
       await crypto.subtle.deriveBits(hkdf("oemr-reg token v2 key id"), master, KEY_ID_BYTES * 8),
