@@ -16,6 +16,7 @@ type Def = z.core.$ZodTypeDef & {
   innerType?: z.core.$ZodType;
   element?: z.core.$ZodType;
   catchall?: z.core.$ZodType;
+  options?: z.core.$ZodType[];
   format?: string;
 };
 type Class = new (def: Def) => z.ZodType;
@@ -24,11 +25,13 @@ const CLASSES: Partial<Record<Def["type"], Class>> = {
   array: z.ZodArray as unknown as Class,
   boolean: z.ZodBoolean as unknown as Class,
   enum: z.ZodEnum as unknown as Class,
+  literal: z.ZodLiteral as unknown as Class,
   never: z.ZodNever as unknown as Class,
   number: z.ZodNumber as unknown as Class,
   object: z.ZodObject as unknown as Class,
   optional: z.ZodOptional as unknown as Class,
   string: z.ZodString as unknown as Class,
+  union: z.ZodUnion as unknown as Class,
 };
 
 export function classicOf<T extends z.core.$ZodType>(schema: T): z.ZodType<z.output<T>, z.input<T>> {
@@ -42,6 +45,7 @@ export function classicOf<T extends z.core.$ZodType>(schema: T): z.ZodType<z.out
     ...(def.innerType && { innerType: classicOf(def.innerType) }),
     ...(def.element && { element: classicOf(def.element) }),
     ...(def.catchall && { catchall: classicOf(def.catchall) }),
+    ...(def.options && { options: def.options.map((option) => classicOf(option)) }),
   });
   const meta = z.globalRegistry.get(schema);
   if (meta) z.globalRegistry.add(twin, meta);

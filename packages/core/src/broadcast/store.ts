@@ -17,11 +17,6 @@ export type BroadcastOrigin = {
   reachAtStart: z.infer<typeof Reach>;
 };
 
-function described<T extends z.ZodMiniType>(schema: T, description: string): T {
-  (schema as z.ZodMiniType).register(z.globalRegistry, { description });
-  return schema;
-}
-
 /**
  * A broadcast and its progress: what the store keeps and what the API answers, one schema for both.
  * zod/mini: the fan-out and the senders read broadcasts; the document describes its classic twin.
@@ -31,33 +26,33 @@ export const Broadcast = z.object({
   title: z.string(),
   status: BroadcastStatus,
   totalSegments: z.int(),
-  recipients: described(z.int(), "Recipients found so far; final once the fan-out is done"),
+  recipients: z.described(z.int(), "Recipients found so far; final once the fan-out is done"),
   sent: z.int(),
-  skipped: described(z.int(), "Not active when their turn came"),
-  failed: described(z.int(), "Refused by SES for good"),
-  hardBounces: described(z.int(), "Permanent bounces SES reported for its emails, each recipient counted once"),
-  complaints: described(z.int(), "Complaints SES reported for its emails, each recipient counted once"),
-  unsubscribes: described(
+  skipped: z.described(z.int(), "Not active when their turn came"),
+  failed: z.described(z.int(), "Refused by SES for good"),
+  hardBounces: z.described(z.int(), "Permanent bounces SES reported for its emails, each recipient counted once"),
+  complaints: z.described(z.int(), "Complaints SES reported for its emails, each recipient counted once"),
+  unsubscribes: z.described(
     z.int(),
     "Active addresses its emails' unsubscribe links took off the list, each counted once",
   ),
   createdAt: z.string(),
   startedAt: z.optional(z.string()),
   finishedAt: z.optional(z.string()),
-  pausedReason: described(z.optional(z.string()), "Why it paused itself; kept after a resume"),
+  pausedReason: z.described(z.optional(z.string()), "Why it paused itself; kept after a resume"),
   pausedAt: z.optional(z.string()),
   resumedAt: z.optional(z.string()),
-  hardBouncesAtResume: described(
+  hardBouncesAtResume: z.described(
     z.optional(z.int()),
     "`hardBounces` when last resumed: only what follows counts towards pausing again",
   ),
   sentAtResume: z.optional(z.int()),
-  audience: described(z.optional(Audience), "Who it is for; absent, every active address"),
-  archive: described(z.optional(z.boolean()), "`false`: kept out of the public archive and its feeds"),
+  audience: z.described(z.optional(Audience), "Who it is for; absent, every active address"),
+  archive: z.described(z.optional(z.boolean()), "`false`: kept out of the public archive and its feeds"),
   cancelledAt: z.optional(z.string()),
-  draftId: described(z.optional(z.string()), "The approved draft it started from"),
-  reachAtApproval: described(z.optional(Reach), "The audience's reach when approval was asked"),
-  reachAtStart: described(z.optional(Reach), "The audience's reach when it started"),
+  draftId: z.described(z.optional(z.string()), "The approved draft it started from"),
+  reachAtApproval: z.described(z.optional(Reach), "The audience's reach when approval was asked"),
+  reachAtStart: z.described(z.optional(Reach), "The audience's reach when it started"),
 });
 export type Broadcast = z.infer<typeof Broadcast>;
 

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-import { z } from "zod";
 import type { Actor } from "../audit/index.ts";
 import { Audience, normalizeAudience } from "../registration/audience.ts";
-import { classicOf } from "../zod-classic.ts";
+import * as z from "../zod-mini.ts";
 
 /**
  * A draft's life: `draft` (being written), `pending` (approval asked for this content), `scheduled`
@@ -28,34 +27,31 @@ export type DraftContent = {
   archive?: false;
 };
 
-const ActorSchema = z.union([
-  z.object({ kind: z.literal("member"), id: z.string(), name: z.string() }),
-  z.object({ kind: z.enum(["PIN", "system"]) }),
-]);
+// zod/mini: the embargo function lists drafts every minute, and its cold start parses them
+// (issue #26); the document describes their classic twins (http/draft-schemas.ts).
+const Member = () => z.object({ kind: z.literal("member"), id: z.string(), name: z.string() });
+const ActorSchema = z.union([Member(), z.object({ kind: z.enum(["PIN", "system"]) })]);
 
 export const Revision = z.object({
-  revision: z.number().int(),
+  revision: z.int(),
   at: z.string(),
   by: ActorSchema,
-  fields: z.array(z.string()).meta({ description: "The fields this save changed" }),
+  fields: z.described(z.array(z.string()), "The fields this save changed"),
   contentHash: z.string(),
 });
 export type Revision = z.infer<typeof Revision>;
 
-const Reach = z.object({ active: z.number().int(), reached: z.number().int(), unknownVersion: z.number().int() });
+// A new object each time, so that a description is its use's alone.
+const Reach = () => z.object({ active: z.int(), reached: z.int(), unknownVersion: z.int() });
 
 export const ApprovalRequest = z.object({
   by: ActorSchema,
   at: z.string(),
   contentHash: z.string(),
-  reach: Reach.meta({ description: "The audience's reach when approval was asked" }),
+  reach: z.described(Reach(), "The audience's reach when approval was asked"),
 });
 
-export const Approval = z.object({
-  by: z.object({ kind: z.literal("member"), id: z.string(), name: z.string() }),
-  at: z.string(),
-  contentHash: z.string(),
-});
+export const Approval = z.object({ by: Member(), at: z.string(), contentHash: z.string() });
 export type Approval = z.infer<typeof Approval>;
 
 /** A draft as the API answers it and the store keeps it (its content apart). */
@@ -64,23 +60,23 @@ export const Draft = z.object({
   state: DraftState,
   title: z.string(),
   contents: z.string(),
-  html: z.string().optional(),
-  audience: classicOf(Audience).optional(),
-  sendAt: z.string().optional().meta({ description: "UTC (`Z`): it starts within 60 s after this, never before" }),
-  archive: z.literal(false).optional().meta({ description: "`false`: its broadcast stays out of the public archive" }),
-  contentHash: z.string().meta({ description: "SHA-256 (hex) over the RFC 8785 form of the content and send time" }),
-  version: z.number().int().meta({ description: "Its revision count: each save adds one" }),
+  html: z.optional(z.string()),
+  audience: z.optional(Audience),
+  sendAt: z.described(z.optional(z.string()), "UTC (`Z`): it starts within 60 s after this, never before"),
+  archive: z.described(z.optional(z.literal(false)), "`false`: its broadcast stays out of the public archive"),
+  contentHash: z.described(z.string(), "SHA-256 (hex) over the RFC 8785 form of the content and send time"),
+  version: z.described(z.int(), "Its revision count: each save adds one"),
   createdAt: z.string(),
   updatedAt: z.string(),
   revisions: z.array(Revision),
-  approvalRequest: ApprovalRequest.optional(),
-  approvals: z.array(Approval).meta({ description: "Every approval given, counted only for the current hash" }),
-  broadcastId: z.string().optional(),
-  reachAtApproval: Reach.optional(),
-  reachAtStart: Reach.optional(),
-  startingAt: z.string().optional(),
-  startedAt: z.string().optional(),
-  cancelledAt: z.string().optional(),
+  approvalRequest: z.optional(ApprovalRequest),
+  approvals: z.described(z.array(Approval), "Every approval given, counted only for the current hash"),
+  broadcastId: z.optional(z.string()),
+  reachAtApproval: z.optional(Reach()),
+  reachAtStart: z.optional(Reach()),
+  startingAt: z.optional(z.string()),
+  startedAt: z.optional(z.string()),
+  cancelledAt: z.optional(z.string()),
 });
 export type Draft = z.infer<typeof Draft>;
 

@@ -1,9 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { Draft, type DraftContent } from "../drafts/model.ts";
+import { type DraftContent, Draft as DraftModel } from "../drafts/model.ts";
 import { BroadcastMessage } from "../email/message.ts";
 import { Audience, normalizeAudience } from "../registration/audience.ts";
 import { classicOf } from "../zod-classic.ts";
 import { ApiError, invalidInput } from "./errors.ts";
+
+/** The draft as the document describes it: the store's zod/mini schema's classic twin. */
+export const Draft = classicOf(DraftModel) as unknown as z.ZodObject<{
+  [K in keyof typeof DraftModel.shape]: z.ZodType;
+}>;
 
 /** A draft's content as a save sends it: a broadcast's fields, its audience, and an optional send time. */
 export const DraftBody = BroadcastMessage.extend({
@@ -33,8 +38,6 @@ export const BroadcastAwaitingApproval = z.object({
   state: z.string().meta({ description: "The draft's state: `pending` until approved" }),
   broadcastId: z.string().optional().meta({ description: "Once started (a stage that requires no approval)" }),
 });
-
-export { Draft };
 
 /** The content of a save, checked; a `sendAt` is kept in UTC and must lie ahead. */
 export async function readDraftContent(body: unknown, now: Date): Promise<DraftContent> {
