@@ -31,11 +31,12 @@ const audit = onFirstCall(async () =>
 );
 // Empty unless a rotation is under way: links signed with it keep working.
 const previousTokenKey = Resource.UnsubscribeKeyPrevious.value;
-// OpenPGP.js loads only when a confirmation is signed or a key is asked for.
+// The signer loads with the first confirmation or key asked for; OpenPGP.js only for a key that
+// Node's crypto does not sign with, or for the archive's clearsigned pages.
 const signingKeys = { privateKey: Resource.SigningKey.value, retiredKeys: Resource.SigningKeysRetired.value };
 const signer = onFirstCall(async () => (await import("@oemr-reg/core/email/pgp-signer")).createPgpSigner(signingKeys));
-// The broadcast and draft stores parse their items with classic zod's schemas (the ones the
-// document shows): they load with the first request that reads one, never with a registration.
+// The broadcast and draft stores load with the first request that reads one, never with a
+// registration.
 const broadcasts = onFirstCall(async () =>
   (await import("@oemr-reg/core/broadcast/dynamo-store")).createDynamoBroadcastStore({ db, stateTable }),
 );
@@ -55,6 +56,9 @@ const draftMail = onFirstUse(async () => {
   const notify = createApprovalNotifier({ members, mailer, from, publicUrl, signer });
   return { notify, test: { members, mailer, from, publicUrl, unsubscribeKey: tokenKey, signer, attempts: testSends } };
 });
+const cancelBroadcast = onFirstUse(async () =>
+  (await import("@oemr-reg/core/broadcast/cancel")).createBroadcastCancel({ db, stateTable, broadcasts }),
+);
 const testSends = createWindowCounter({ db, stateTable, name: RATE_WINDOWS.draftTestSends, windowSeconds: 60 * 60 });
 
 /** Served as is by the local runner; wrapped for API Gateway below. */
@@ -101,8 +105,7 @@ export const app = createApp({
   // The two-person rule: drafts, approvals, test sends, cancel (drafts/, http/drafting.ts).
   drafting: {
     drafts,
-    cancelBroadcast: async (...args) =>
-      (await import("@oemr-reg/core/broadcast/cancel")).createBroadcastCancel({ db, stateTable, broadcasts })(...args),
+    cancelBroadcast: async (...args) => (await cancelBroadcast())(...args),
     notifyApprovers: async (draft, requester) => (await draftMail()).notify(draft, requester),
     testSend: async (draftId, options) => {
       const { sendTest } = await import("@oemr-reg/core/drafts/test-send");

@@ -47,7 +47,8 @@ export function dearmor(text: string, label: string): Uint8Array | undefined {
 /** `bytes` as an armored `label` block (RFC 9580 §6.2): 64-character lines and a checksum. */
 export function armor(label: string, bytes: Uint8Array): string {
   const base64 = Buffer.from(bytes).toString("base64");
-  const checksum = Buffer.from([crc24(bytes) >> 16, (crc24(bytes) >> 8) & 0xff, crc24(bytes) & 0xff]);
+  const crc = crc24(bytes);
+  const checksum = Buffer.from([crc >> 16, (crc >> 8) & 0xff, crc & 0xff]);
   const lines = base64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n\n${lines.join("\n")}\n=${checksum.toString("base64")}\n-----END ${label}-----\n`;
 }
@@ -69,7 +70,7 @@ export function readPackets(bytes: Uint8Array): Packet[] | undefined {
       const octet = bytes[at + 1]!;
       if (octet < 192) [length, at] = [octet, at + 2];
       else if (octet < 224) [length, at] = [((octet - 192) << 8) + bytes[at + 2]! + 192, at + 3];
-      else if (octet === 255) [length, at] = [readUint32(bytes, at + 2), at + 6];
+      else if (octet === 255) [length, at] = [readUintBE(bytes, at + 2, 4), at + 6];
       else return undefined;
     } else {
       tag = (first >> 2) & 0x0f;
@@ -115,10 +116,6 @@ export function writeMpi(value: Uint8Array): Uint8Array {
   const trimmed = start < 0 ? new Uint8Array() : value.subarray(start);
   const bits = trimmed.length ? (trimmed.length - 1) * 8 + (32 - Math.clz32(trimmed[0]!)) : 0;
   return Buffer.concat([Uint8Array.of(bits >> 8, bits & 0xff), trimmed]);
-}
-
-function readUint32(bytes: Uint8Array, at: number): number {
-  return readUintBE(bytes, at, 4);
 }
 
 function readUintBE(bytes: Uint8Array, at: number, size: number): number {
