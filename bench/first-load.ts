@@ -56,7 +56,7 @@ try {
   for (const name of handlers) {
     const [handler, floor] = await Promise.all(
       [`packages/functions/src/${name}.ts`, `bench/fixtures/floors/${name}.ts`].map(async (entry, i) =>
-        firstLoad((await bundleHandler(entry, join(outRoot, `${name}-${i}`))).metafile),
+        firstLoad((await bundleHandler(entry, join(outRoot, `${name}-${i}`), { floor: i === 1 })).metafile),
       ),
     );
     const [mine, floors] = [total(handler!.bytes), total(floor!.bytes)];

@@ -47,7 +47,7 @@ const building = Promise.all(
   (Object.entries(entries) as [Name, string][]).map(async ([name, entry]) => {
     const outDir = join(outRoot, name);
     mkdirSync(outDir);
-    return [name, await bundleHandler(entry, outDir)] as const;
+    return [name, await bundleHandler(entry, outDir, { floor: name.endsWith("-floor") })] as const;
   }),
 );
 const bench = await startBenchStack();

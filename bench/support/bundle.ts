@@ -29,9 +29,10 @@ export type Bundle = {
  * module/main fields, names kept, linked source map, the banner that gives ESM `require`,
  * `__filename` and `__dirname`, the ES target SST maps the runtime to (`ES_TARGETS`), and,
  * as `nodejsBundling` says, minified, split into an entry `bundle.mjs` and its chunks, and with
- * its esbuild plugins.
+ * its esbuild plugins. A `floor` (issue #26: the SDK's defaults) is bundled without those plugins,
+ * as SST bundles a function that sets none: they are the handlers' levers, not the SDK's defaults.
  */
-export async function bundleHandler(entry: string, outDir: string): Promise<Bundle> {
+export async function bundleHandler(entry: string, outDir: string, { floor = false } = {}): Promise<Bundle> {
   const { minify, splitting, plugins } = nodejsBundling;
   const output: BuildOptions = splitting
     ? { splitting, outdir: outDir, entryNames: "bundle", outExtension: { ".js": ".mjs" } }
@@ -51,7 +52,7 @@ export async function bundleHandler(entry: string, outDir: string): Promise<Bund
     minifySyntax: minify,
     minifyIdentifiers: minify,
     sourcemap: "linked",
-    plugins: ((await import(pathUrl(resolve(ROOT, plugins)))) as { default: Plugin[] }).default,
+    plugins: floor ? [] : ((await import(pathUrl(resolve(ROOT, plugins)))) as { default: Plugin[] }).default,
     logLevel: "error",
     banner: {
       js: [

@@ -57,6 +57,31 @@ const FETCH_UNUSED = `export default () => {
   throw new Error("nodemailer's fetch of an href is left out of the bundle (packages/functions/bundle-plugins.mjs)");
 };`;
 
+// Node 24 loads its fetch implementation (undici, about 25 ms here) when an ES module imports
+// `node:http`: the module's ESM facade reads every export, and `http.WebSocket` and its kin are
+// getters that load undici. The SDK's HTTP handler imports `node:http` so, and Lambda's runtime
+// itself requires it as CommonJS (aws-lambda-nodejs-runtime-interface-client,
+// src/client/rapid-client.ts), so a function that never uses fetch would pay it for nothing.
+// Each ES import of it becomes a CommonJS `require`, through the `require` SST's banner defines.
+const HTTP = /^(node:)?http$/;
+const HTTP_AS_COMMONJS = "oemr-http-as-commonjs";
+
+/** @type {import("esbuild").Plugin} */
+const httpAsCommonJs = {
+  name: "http-as-commonjs",
+  setup(build) {
+    // The filter takes everything for the reason `zodTrimmed` gives.
+    build.onResolve({ filter: /.*/ }, ({ path, kind }) =>
+      HTTP.test(path) && (kind === "import-statement" || kind === "dynamic-import")
+        ? { path: "node:http", namespace: HTTP_AS_COMMONJS }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/ }, ({ namespace }) =>
+      namespace === HTTP_AS_COMMONJS ? { contents: 'module.exports = require("node:http");', loader: "js" } : undefined,
+    );
+  },
+};
+
 /** @type {import("esbuild").Plugin} */
 const zodTrimmed = {
   name: "zod-trimmed",
@@ -76,4 +101,4 @@ const zodTrimmed = {
   },
 };
 
-export default [zodTrimmed];
+export default [zodTrimmed, httpAsCommonJs];
